@@ -1,0 +1,358 @@
+//! Outputs of a review reduction: analytics events in the upstream wire shape, and diagnostics.
+//!
+//! Every output has the upstream envelope `{"event_type": ..., "event_params": {...}}`. Review
+//! events and tool-item events are the analytics rows; a *diagnostic* (`event_type`
+//! `review_spec_diagnostic`) accounts for a fact, or a piece of state, that produced no event, so
+//! that no fact is silently lost (FATE-1). This module holds data only; which output a fact
+//! yields is decided by `model` and `reducer`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::fact::{AppServerClient, ConnectionId, ItemKind, RequestId, Runtime};
+
+/// One output of a reduction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "event_type", content = "event_params")]
+pub enum Output {
+    #[serde(rename = "codex_review_event")]
+    Review(ReviewEvent),
+    #[serde(rename = "codex_command_execution_event")]
+    CommandExecution(ToolItemEvent),
+    #[serde(rename = "codex_file_change_event")]
+    FileChange(ToolItemEvent),
+    #[serde(rename = "codex_mcp_tool_call_event")]
+    McpToolCall(ToolItemEvent),
+    #[serde(rename = "codex_dynamic_tool_call_event")]
+    DynamicToolCall(ToolItemEvent),
+    #[serde(rename = "codex_collab_agent_tool_call_event")]
+    CollabAgentToolCall(ToolItemEvent),
+    #[serde(rename = "codex_web_search_event")]
+    WebSearch(ToolItemEvent),
+    #[serde(rename = "codex_image_generation_event")]
+    ImageGeneration(ToolItemEvent),
+    #[serde(rename = "review_spec_diagnostic")]
+    Diagnostic(Diagnostic),
+}
+
+/// An output together with the index of the fact that produced it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Emitted {
+    /// Zero-based index of the fact (in its trace or vector) whose ingestion produced the output.
+    pub at: usize,
+    #[serde(flatten)]
+    pub output: Output,
+}
+
+/// `codex_review_event`: one completed review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewEvent {
+    pub thread_id: String,
+    pub turn_id: String,
+    pub item_id: Option<String>,
+    pub review_id: String,
+    pub app_server_client: AppServerClient,
+    pub runtime: Runtime,
+    pub thread_source: Option<String>,
+    pub subagent_source: Option<String>,
+    pub parent_thread_id: Option<String>,
+    pub subject_kind: SubjectKind,
+    pub subject_name: String,
+    pub reviewer: Reviewer,
+    pub trigger: Trigger,
+    pub status: ReviewStatus,
+    pub resolution: Resolution,
+    pub started_at_ms: u64,
+    pub completed_at_ms: u64,
+    pub duration_ms: Option<u64>,
+}
+
+/// The review fields (and the lifecycle fields they need) of a terminal tool-item event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolItemEvent {
+    pub thread_id: String,
+    pub turn_id: String,
+    pub item_id: String,
+    pub app_server_client: AppServerClient,
+    pub runtime: Runtime,
+    pub thread_source: Option<String>,
+    pub subagent_source: Option<String>,
+    pub parent_thread_id: Option<String>,
+    pub terminal_status: TerminalStatus,
+    pub failure_kind: Option<FailureKind>,
+    pub started_at_ms: u64,
+    pub completed_at_ms: u64,
+    pub duration_ms: Option<u64>,
+    pub review_count: u64,
+    pub guardian_review_count: u64,
+    pub user_review_count: u64,
+    pub final_approval_outcome: FinalApprovalOutcome,
+    pub requested_additional_permissions: bool,
+    pub requested_network_access: bool,
+}
+
+/// What a review decided about.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    CommandExecution,
+    FileChange,
+    McpToolCall,
+    Permissions,
+    NetworkAccess,
+}
+
+/// Who reviewed.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Reviewer {
+    User,
+    Guardian,
+}
+
+/// Why a review was needed.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    Initial,
+    ExecveIntercept,
+    NetworkPolicyDenial,
+    SandboxDenial,
+}
+
+/// How a review ended.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    Approved,
+    Denied,
+    TimedOut,
+    Aborted,
+}
+
+/// What an approval changed beyond the one action.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    None,
+    SessionApproval,
+    ExecPolicyAmendment,
+    NetworkPolicyAmendment,
+}
+
+/// The approval outcome denormalized onto a tool item (SUM-4).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FinalApprovalOutcome {
+    Unknown,
+    GuardianApproved,
+    GuardianDenied,
+    GuardianAborted,
+    UserApproved,
+    UserApprovedForSession,
+    UserDenied,
+    UserAborted,
+}
+
+/// How a tool item ended (ITEM-4).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminalStatus {
+    Completed,
+    Failed,
+    Rejected,
+}
+
+/// Why a tool item did not complete (ITEM-4).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    ToolError,
+    ApprovalDenied,
+}
+
+/// A fact, or a piece of state, that produced no event, and why (FATE-1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Diagnostic {
+    pub reason: DiagnosticReason,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<ConnectionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<RequestId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_id: Option<String>,
+    /// For `missing_thread` / `missing_connection`: the event type that was not emitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped_event: Option<String>,
+    /// For `evicted`: the state table the entry was evicted from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<Table>,
+}
+
+/// Why a diagnostic was emitted. Each reason belongs to exactly one rule of `spec/rules.md`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DiagnosticReason {
+    /// TIME-2: a fact carried a negative timestamp and was rejected.
+    NegativeTimestamp,
+    /// LIFE-2: a per-connection copy of an already pending request.
+    DuplicateRequest,
+    /// LIFE-3: a request reused a pending request id with different content.
+    ConflictingRequest,
+    /// LIFE-4: a response or abort for a request id that is not pending.
+    OrphanResponse,
+    /// LIFE-5: a response whose kind does not match the pending request's kind.
+    MismatchedResponse,
+    /// DEC-4: a malformed client response, closed as a denial (informational).
+    MalformedResponse,
+    /// GUARD-4: a guardian completion whose status is still in progress.
+    GuardianInProgress,
+    /// DEDUP-1: a guardian completion already counted for this thread.
+    DuplicateGuardianCompletion,
+    /// CTX-3: an event was not emitted because its thread is unknown.
+    MissingThread,
+    /// CTX-3: an event was not emitted because its thread's connection never initialized.
+    MissingConnection,
+    /// ITEM-3: an item completed that has no started record.
+    ItemNotStarted,
+    /// ITEM-5: an item completion whose status is not terminal.
+    ItemNotTerminal,
+    /// ITEM-6: an item start for an item already started.
+    DuplicateItemStart,
+    /// TURN-1: a request of a completed turn was never answered.
+    UnansweredRequest,
+    /// TURN-1: an item of a completed turn never completed.
+    ItemNeverCompleted,
+    /// TURN-1: a review summary of a completed turn was never consumed by its item.
+    UnconsumedSummary,
+    /// CAP-1: a state table was full and its oldest entry was evicted.
+    Evicted,
+}
+
+/// The reducer's state tables, each bounded by `Limits::table_entries_max` (CAP-1).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Table {
+    Connections,
+    Threads,
+    PendingRequests,
+    GuardianCompletions,
+    ItemStarts,
+    ItemSummaries,
+}
+
+impl Output {
+    /// The tool-item output variant for an item kind (ITEM-1).
+    pub fn tool_item(kind: ItemKind, event: ToolItemEvent) -> Output {
+        match kind {
+            ItemKind::CommandExecution => Output::CommandExecution(event),
+            ItemKind::FileChange => Output::FileChange(event),
+            ItemKind::McpToolCall => Output::McpToolCall(event),
+            ItemKind::DynamicToolCall => Output::DynamicToolCall(event),
+            ItemKind::CollabAgentToolCall => Output::CollabAgentToolCall(event),
+            ItemKind::WebSearch => Output::WebSearch(event),
+            ItemKind::ImageGeneration => Output::ImageGeneration(event),
+        }
+    }
+
+    /// The tool-item event inside this output, if it is one.
+    pub fn as_tool_item(&self) -> Option<&ToolItemEvent> {
+        match self {
+            Output::CommandExecution(e)
+            | Output::FileChange(e)
+            | Output::McpToolCall(e)
+            | Output::DynamicToolCall(e)
+            | Output::CollabAgentToolCall(e)
+            | Output::WebSearch(e)
+            | Output::ImageGeneration(e) => Some(e),
+            Output::Review(_) | Output::Diagnostic(_) => None,
+        }
+    }
+
+    /// The `event_type` string of this output.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Output::Review(_) => "codex_review_event",
+            Output::CommandExecution(_) => "codex_command_execution_event",
+            Output::FileChange(_) => "codex_file_change_event",
+            Output::McpToolCall(_) => "codex_mcp_tool_call_event",
+            Output::DynamicToolCall(_) => "codex_dynamic_tool_call_event",
+            Output::CollabAgentToolCall(_) => "codex_collab_agent_tool_call_event",
+            Output::WebSearch(_) => "codex_web_search_event",
+            Output::ImageGeneration(_) => "codex_image_generation_event",
+            Output::Diagnostic(_) => "review_spec_diagnostic",
+        }
+    }
+}
+
+impl Diagnostic {
+    /// A diagnostic with a reason and no detail fields; fill them with struct update syntax.
+    pub fn new(reason: DiagnosticReason) -> Diagnostic {
+        Diagnostic {
+            reason,
+            connection_id: None,
+            request_id: None,
+            thread_id: None,
+            turn_id: None,
+            item_id: None,
+            review_id: None,
+            dropped_event: None,
+            table: None,
+        }
+    }
+}
+
+/// Bounds on the reducer's state, part of every trace and vector (CAP-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// The most entries any one state table holds; the oldest is evicted past it.
+    #[serde(default = "Limits::default_table_entries_max")]
+    pub table_entries_max: usize,
+}
+
+impl Limits {
+    /// The default bound, as upstream's pending-correlation bound.
+    pub const DEFAULT_TABLE_ENTRIES_MAX: usize = 4096;
+
+    fn default_table_entries_max() -> usize {
+        Self::DEFAULT_TABLE_ENTRIES_MAX
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            table_entries_max: Self::DEFAULT_TABLE_ENTRIES_MAX,
+        }
+    }
+}

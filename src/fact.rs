@@ -1,0 +1,413 @@
+//! Facts: the inputs of a review reduction, as they appear on the wire.
+//!
+//! A fact is one thing the app-server observed: a connection initialized, a thread bound to a
+//! connection, an approval request sent, a response received, a guardian notification, an item
+//! or turn lifecycle notification. Facts are plain data; the rules that give them meaning live in
+//! `model` (the spec as code) and `reducer` (production), never here.
+//!
+//! Variants run from simple to complex so that shrinking lands on simple facts (`spec/rules.md`,
+//! "Vocabulary"). Timestamps are signed, as on the wire: a negative one is a spec'd rejection
+//! (TIME-2), not a parse error.
+
+use arbitrary::Arbitrary;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A server request id. The app-server draws them from one process-wide counter, so one request
+/// fanned out to several connections carries the same id on each copy (LIFE-2).
+pub type RequestId = u64;
+
+/// A connection id: one connected client.
+pub type ConnectionId = u64;
+
+/// One input fact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fact {
+    /// A turn ended: per-turn state is released (TURN-1).
+    TurnCompleted {
+        thread_id: String,
+        turn_id: String,
+        completed_at_ms: i64,
+    },
+    /// A client connection announced itself (CTX-1).
+    Initialize {
+        connection_id: ConnectionId,
+        app_server_client: AppServerClient,
+        runtime: Runtime,
+    },
+    /// A connection started, resumed or forked a thread: the thread is now bound to it (CTX-2).
+    ThreadBound {
+        connection_id: ConnectionId,
+        thread_id: String,
+        binding: ThreadBinding,
+        #[serde(default)]
+        thread_source: Option<String>,
+        #[serde(default)]
+        subagent_source: Option<String>,
+        #[serde(default)]
+        parent_thread_id: Option<String>,
+    },
+    /// A tool item started (ITEM-1).
+    ItemStarted {
+        connection_id: ConnectionId,
+        thread_id: String,
+        turn_id: String,
+        item_id: String,
+        kind: ItemKind,
+        started_at_ms: i64,
+    },
+    /// A tool item reached a status; terminal statuses emit the tool-item event (ITEM-2).
+    ItemCompleted {
+        connection_id: ConnectionId,
+        thread_id: String,
+        turn_id: String,
+        item_id: String,
+        kind: ItemKind,
+        status: ItemStatus,
+        completed_at_ms: i64,
+    },
+    /// The server aborted a request: timed out, cancelled, turn interrupted, or the client
+    /// answered with a JSON-RPC error (DEC-3).
+    RequestAborted {
+        connection_id: ConnectionId,
+        request_id: RequestId,
+        completed_at_ms: i64,
+    },
+    /// A client answered a request with something that could not be parsed; the approval handler
+    /// falls back to a denial (DEC-4).
+    MalformedResponse {
+        connection_id: ConnectionId,
+        request_id: RequestId,
+        completed_at_ms: i64,
+    },
+    /// A client's decision on a file-change approval (DEC-2).
+    FileChangeResponse {
+        connection_id: ConnectionId,
+        request_id: RequestId,
+        decision: FileChangeDecision,
+        completed_at_ms: i64,
+    },
+    /// A client's decision on a command-execution approval (DEC-1).
+    CommandExecutionResponse {
+        connection_id: ConnectionId,
+        request_id: RequestId,
+        decision: CommandDecision,
+        completed_at_ms: i64,
+    },
+    /// What the permissions handler actually granted, after validating and intersecting the
+    /// client's answer (GRANT-1..3).
+    EffectivePermissionsResponse {
+        connection_id: ConnectionId,
+        request_id: RequestId,
+        permissions: PermissionProfile,
+        scope: GrantScope,
+        completed_at_ms: i64,
+    },
+    /// The server asked a client to approve a file change (SUBJ-4).
+    FileChangeRequest {
+        connection_id: ConnectionId,
+        request_id: RequestId,
+        thread_id: String,
+        turn_id: String,
+        item_id: String,
+        started_at_ms: i64,
+        #[serde(default)]
+        grant_root: Option<String>,
+    },
+    /// The server asked a client to grant permissions (SUBJ-5).
+    PermissionsRequest {
+        connection_id: ConnectionId,
+        request_id: RequestId,
+        thread_id: String,
+        turn_id: String,
+        item_id: String,
+        started_at_ms: i64,
+        permissions: PermissionProfile,
+    },
+    /// The server asked a client to approve a command execution, or network access when a
+    /// network approval context is present (SUBJ-1..3).
+    CommandExecutionRequest {
+        connection_id: ConnectionId,
+        request_id: RequestId,
+        thread_id: String,
+        turn_id: String,
+        item_id: String,
+        started_at_ms: i64,
+        #[serde(default)]
+        approval_id: Option<String>,
+        #[serde(default)]
+        network_approval_context: Option<NetworkApprovalContext>,
+        #[serde(default)]
+        proposed_network_policy_amendments: Option<Vec<NetworkPolicyAmendment>>,
+        #[serde(default)]
+        additional_permissions: Option<PermissionProfile>,
+    },
+    /// A guardian review reached a status, delivered once per connection attached to the thread
+    /// (GUARD-1..5, DEDUP-1).
+    GuardianReviewCompleted {
+        connection_id: ConnectionId,
+        thread_id: String,
+        turn_id: String,
+        review_id: String,
+        #[serde(default)]
+        target_item_id: Option<String>,
+        action: GuardianAction,
+        status: GuardianStatus,
+        started_at_ms: i64,
+        completed_at_ms: i64,
+    },
+}
+
+/// Client metadata announced by `initialize`, copied verbatim onto events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]
+#[serde(deny_unknown_fields)]
+pub struct AppServerClient {
+    #[serde(default)]
+    pub product_client_id: Option<String>,
+    #[serde(default)]
+    pub client_name: Option<String>,
+    #[serde(default)]
+    pub client_version: Option<String>,
+    #[serde(default)]
+    pub rpc_transport: Option<RpcTransport>,
+    #[serde(default)]
+    pub experimental_api_enabled: Option<bool>,
+}
+
+/// How the client talks to the app-server.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, Arbitrary,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RpcTransport {
+    Stdio,
+    Websocket,
+    InProcess,
+}
+
+/// Runtime metadata announced by `initialize`, copied verbatim onto events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]
+#[serde(deny_unknown_fields)]
+pub struct Runtime {
+    #[serde(default)]
+    pub codex_rs_version: Option<String>,
+    #[serde(default)]
+    pub runtime_os: Option<String>,
+    #[serde(default)]
+    pub runtime_os_version: Option<String>,
+    #[serde(default)]
+    pub runtime_arch: Option<String>,
+}
+
+/// How a thread came to be bound to a connection.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, Arbitrary,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadBinding {
+    Started,
+    Resumed,
+    Forked,
+}
+
+/// The tool item kinds that emit a terminal tool-item event (ITEM-1).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, Arbitrary,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    CommandExecution,
+    FileChange,
+    McpToolCall,
+    DynamicToolCall,
+    CollabAgentToolCall,
+    WebSearch,
+    ImageGeneration,
+}
+
+/// The status an item-completed notification carries.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, Arbitrary,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Completed,
+    Failed,
+    Declined,
+    InProgress,
+}
+
+/// A requested or granted permission profile. It is *empty* when both parts are absent (GRANT-3).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionProfile {
+    #[serde(default)]
+    pub network: Option<NetworkPermission>,
+    #[serde(default)]
+    pub file_system: Option<FileSystemPermission>,
+}
+
+/// The network part of a permission profile.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkPermission {
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// The file-system part of a permission profile: paths readable and writable.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]
+#[serde(deny_unknown_fields)]
+pub struct FileSystemPermission {
+    #[serde(default)]
+    pub read: Vec<String>,
+    #[serde(default)]
+    pub write: Vec<String>,
+}
+
+/// The scope of a permissions grant.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, Arbitrary,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantScope {
+    Turn,
+    Session,
+}
+
+/// The network target of a command-execution request that is really a network access request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkApprovalContext {
+    pub host: String,
+    pub protocol: String,
+}
+
+/// A proposed or applied change to the network policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkPolicyAmendment {
+    pub host: String,
+    pub action: NetworkPolicyAction,
+}
+
+/// Whether a network policy amendment allows or denies its host.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, Arbitrary,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkPolicyAction {
+    Allow,
+    Deny,
+}
+
+/// A client's decision on a command-execution approval (DEC-1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]
+#[serde(tag = "decision", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CommandDecision {
+    Accept,
+    Decline,
+    Cancel,
+    AcceptForSession,
+    AcceptWithExecpolicyAmendment {
+        execpolicy_amendment: Vec<String>,
+    },
+    ApplyNetworkPolicyAmendment {
+        network_policy_amendment: NetworkPolicyAmendment,
+    },
+}
+
+/// A client's decision on a file-change approval (DEC-2).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, Arbitrary,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FileChangeDecision {
+    Accept,
+    Decline,
+    Cancel,
+    AcceptForSession,
+}
+
+/// The status a guardian review completion carries (GUARD-3, GUARD-4).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, Arbitrary,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardianStatus {
+    Approved,
+    Denied,
+    TimedOut,
+    Aborted,
+    InProgress,
+}
+
+/// The action a guardian reviewed (GUARD-1, GUARD-2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum GuardianAction {
+    Command {
+        command: String,
+    },
+    Execve {
+        program: String,
+    },
+    ApplyPatch {
+        #[serde(default)]
+        files: Vec<String>,
+    },
+    McpToolCall {
+        server: String,
+        tool_name: String,
+    },
+    NetworkAccess {
+        host: String,
+        protocol: String,
+        #[serde(default)]
+        port: Option<u16>,
+    },
+    RequestPermissions {
+        permissions: PermissionProfile,
+    },
+}
+
+impl Fact {
+    /// The fact's type tag as it appears in traces (`"type": "..."`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Fact::TurnCompleted { .. } => "turn_completed",
+            Fact::Initialize { .. } => "initialize",
+            Fact::ThreadBound { .. } => "thread_bound",
+            Fact::ItemStarted { .. } => "item_started",
+            Fact::ItemCompleted { .. } => "item_completed",
+            Fact::RequestAborted { .. } => "request_aborted",
+            Fact::MalformedResponse { .. } => "malformed_response",
+            Fact::FileChangeResponse { .. } => "file_change_response",
+            Fact::CommandExecutionResponse { .. } => "command_execution_response",
+            Fact::EffectivePermissionsResponse { .. } => "effective_permissions_response",
+            Fact::FileChangeRequest { .. } => "file_change_request",
+            Fact::PermissionsRequest { .. } => "permissions_request",
+            Fact::CommandExecutionRequest { .. } => "command_execution_request",
+            Fact::GuardianReviewCompleted { .. } => "guardian_review_completed",
+        }
+    }
+
+    /// Every fact type name, in declaration order (simple to complex).
+    pub const TYPE_NAMES: [&'static str; 14] = [
+        "turn_completed",
+        "initialize",
+        "thread_bound",
+        "item_started",
+        "item_completed",
+        "request_aborted",
+        "malformed_response",
+        "file_change_response",
+        "command_execution_response",
+        "effective_permissions_response",
+        "file_change_request",
+        "permissions_request",
+        "command_execution_request",
+        "guardian_review_completed",
+    ];
+}

@@ -1,0 +1,32 @@
+//! review-spec: the property-tested specification harness for Codex review analytics.
+//!
+//! A stream of *facts* (approval requests, responses, aborts, guardian notifications, item and
+//! turn lifecycle, each tagged with a connection) reduces to *outputs*: `codex_review_event`
+//! rows, the review fields of terminal tool-item events, and diagnostics that account for every
+//! fact that produced no event. The rules are written in `spec/rules.md`, each with a stable ID.
+//!
+//! The parts, in reading order:
+//! - [`fact`] and [`event`]: the vocabulary (inputs and outputs), serde types in the wire shape;
+//! - [`model`]: the executable reference model, the spec as code, `reduce(&[Fact]) -> outputs`;
+//! - [`reducer`]: the production reducer, incremental and bounded;
+//! - [`subject`]: the trait every reducer under test implements;
+//! - [`trace`]: JSON Lines traces and conformance vector files, with positioned errors.
+//!
+//! ```
+//! use review_spec::{event::Limits, fact::Fact, model};
+//!
+//! let trace = review_spec::trace::parse_trace(
+//!     r#"{"review_spec_trace": 1}
+//! {"type": "request_aborted", "connection_id": 1, "request_id": 7, "completed_at_ms": 5}"#,
+//! )
+//! .unwrap();
+//! let outputs = model::reduce(&trace.facts, &trace.limits);
+//! assert_eq!(outputs.len(), 1); // an orphan_response diagnostic (LIFE-4)
+//! ```
+
+pub mod event;
+pub mod fact;
+pub mod model;
+pub mod reducer;
+pub mod subject;
+pub mod trace;

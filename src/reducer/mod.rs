@@ -1,0 +1,1 @@
+//! The production reducer (placeholder until the reducer lands).

@@ -1,0 +1,342 @@
+//! Traces and conformance vectors: reading, writing, and errors that say where.
+//!
+//! A **trace** is JSON Lines: a header line `{"review_spec_trace": 1, "limits": {...}}`, then one
+//! fact per line. Blank lines are allowed and carry nothing. A **vector file** is one JSON object
+//! `{"cases": [...]}`; each case holds facts in and the expected outputs out (see
+//! `spec/vectors/README.md`). Loading is all-or-nothing: a malformed line or case is an error
+//! naming the source, line, column, fact index and what was expected, and nothing is returned
+//! half-applied. Nothing here panics on any input.
+
+use std::fmt::Write as _;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Emitted, Limits};
+use crate::fact::Fact;
+
+/// The trace format version this crate reads and writes.
+pub const TRACE_FORMAT_VERSION: u32 = 1;
+
+/// The first line of a trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TraceHeader {
+    /// The format version; must be 1.
+    pub review_spec_trace: u32,
+    /// State bounds for the reduction (CAP-1); defaults when absent.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// A loaded trace: limits and facts in order.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Trace {
+    pub limits: Limits,
+    pub facts: Vec<Fact>,
+}
+
+/// A conformance vector file: a list of cases.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VectorFile {
+    pub cases: Vec<VectorCase>,
+}
+
+/// One conformance case: facts in, expected outputs out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VectorCase {
+    /// Unique within its file; `family/file/name` is the case's full name.
+    pub name: String,
+    /// One sentence: the behaviour the case pins down.
+    pub description: String,
+    /// The rule IDs of `spec/rules.md` this case exercises.
+    pub rules: Vec<String>,
+    /// State bounds (CAP-1); defaults when absent.
+    #[serde(default, skip_serializing_if = "is_default_limits")]
+    pub limits: Limits,
+    /// The facts, in order.
+    pub facts: Vec<Fact>,
+    /// Every output, in order, each with the index of the fact that produced it.
+    pub expected: Vec<Emitted>,
+    /// Where this case came from (a bug, a fuzz finding, a postmortem sentence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub see: Option<String>,
+}
+
+fn is_default_limits(limits: &Limits) -> bool {
+    *limits == Limits::default()
+}
+
+/// What went wrong loading a trace or vector file, and where.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TraceError {
+    /// A line or document is not what the format expects.
+    #[error("{source_name}:{line}:{column}: {what}{}", fact_suffix(*.fact_index))]
+    Invalid {
+        source_name: String,
+        /// One-based line in the source.
+        line: usize,
+        /// One-based column in that line.
+        column: usize,
+        /// Zero-based index of the fact being read, when the error is in a fact.
+        fact_index: Option<usize>,
+        what: String,
+    },
+    /// The source could not be read at all.
+    #[error("{source_name}: cannot read: {what}")]
+    Unreadable { source_name: String, what: String },
+}
+
+fn fact_suffix(fact_index: Option<usize>) -> String {
+    match fact_index {
+        Some(index) => format!(" (fact {index})"),
+        None => String::new(),
+    }
+}
+
+impl TraceError {
+    /// The one-based line of the error, when it has one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            TraceError::Invalid { line, .. } => Some(*line),
+            TraceError::Unreadable { .. } => None,
+        }
+    }
+
+    /// The zero-based fact index of the error, when it is inside a fact.
+    pub fn fact_index(&self) -> Option<usize> {
+        match self {
+            TraceError::Invalid { fact_index, .. } => *fact_index,
+            TraceError::Unreadable { .. } => None,
+        }
+    }
+}
+
+/// Parses a trace read from an unnamed source.
+pub fn parse_trace(text: &str) -> Result<Trace, TraceError> {
+    parse_trace_named(text, "<trace>")
+}
+
+/// Parses a trace; errors name `source_name`.
+pub fn parse_trace_named(text: &str, source_name: &str) -> Result<Trace, TraceError> {
+    let invalid =
+        |line: usize, column: usize, fact_index: Option<usize>, what: String| TraceError::Invalid {
+            source_name: source_name.to_owned(),
+            line,
+            column,
+            fact_index,
+            what,
+        };
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line))
+        .filter(|(_, line)| !line.trim().is_empty());
+    let Some((header_line, header_text)) = lines.next() else {
+        return Err(invalid(
+            1,
+            1,
+            None,
+            format!(
+                "empty trace: expected a header line {{\"review_spec_trace\": {TRACE_FORMAT_VERSION}}}"
+            ),
+        ));
+    };
+    let header: TraceHeader = serde_json::from_str(header_text).map_err(|error| {
+        invalid(
+            header_line,
+            error.column().max(1),
+            None,
+            format!(
+                "invalid trace header: {}; expected {{\"review_spec_trace\": {TRACE_FORMAT_VERSION}, \"limits\": {{...}}}}",
+                strip_position(&error)
+            ),
+        )
+    })?;
+    if header.review_spec_trace != TRACE_FORMAT_VERSION {
+        return Err(invalid(
+            header_line,
+            1,
+            None,
+            format!(
+                "unsupported trace format version {}: expected {TRACE_FORMAT_VERSION}",
+                header.review_spec_trace
+            ),
+        ));
+    }
+    if header.limits.table_entries_max == 0 {
+        return Err(invalid(
+            header_line,
+            1,
+            None,
+            "invalid limits: table_entries_max must be at least 1".to_owned(),
+        ));
+    }
+    let mut facts = Vec::new();
+    for (line_number, line_text) in lines {
+        let fact_index = facts.len();
+        let fact: Fact = serde_json::from_str(line_text).map_err(|error| {
+            invalid(
+                line_number,
+                error.column().max(1),
+                Some(fact_index),
+                format!("invalid fact: {}", strip_position(&error)),
+            )
+        })?;
+        facts.push(fact);
+    }
+    Ok(Trace {
+        limits: header.limits,
+        facts,
+    })
+}
+
+/// Reads and parses a trace file.
+pub fn read_trace(path: &std::path::Path) -> Result<Trace, TraceError> {
+    let source_name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| TraceError::Unreadable {
+        source_name: source_name.clone(),
+        what: error.to_string(),
+    })?;
+    parse_trace_named(&text, &source_name)
+}
+
+/// Writes a trace as JSON Lines: the header, then one fact per line.
+pub fn write_trace(trace: &Trace) -> String {
+    let header = TraceHeader {
+        review_spec_trace: TRACE_FORMAT_VERSION,
+        limits: trace.limits,
+    };
+    let mut text = to_json_line(&header);
+    for fact in &trace.facts {
+        text.push_str(&to_json_line(fact));
+    }
+    text
+}
+
+/// Parses a vector file; errors name `source_name` and the position in it.
+pub fn parse_vector_file(text: &str, source_name: &str) -> Result<VectorFile, TraceError> {
+    let file: VectorFile = serde_json::from_str(text).map_err(|error| TraceError::Invalid {
+        source_name: source_name.to_owned(),
+        line: error.line().max(1),
+        column: error.column().max(1),
+        fact_index: None,
+        what: format!(
+            "invalid vector file: {}; expected {{\"cases\": [{{\"name\", \"description\", \"rules\", \"facts\", \"expected\"}}]}}",
+            strip_position(&error)
+        ),
+    })?;
+    let mut names = std::collections::BTreeSet::new();
+    for case in &file.cases {
+        let problem = if !names.insert(case.name.as_str()) {
+            Some(format!("duplicate case name {:?}", case.name))
+        } else if case.limits.table_entries_max == 0 {
+            Some("invalid limits: table_entries_max must be at least 1".to_owned())
+        } else if let Some(bad) = case.expected.iter().find(|e| e.at >= case.facts.len()) {
+            Some(format!(
+                "expected output at fact {} but the case has {} facts",
+                bad.at,
+                case.facts.len()
+            ))
+        } else if case.expected.windows(2).any(|w| w[0].at > w[1].at) {
+            Some("expected outputs are not in fact order".to_owned())
+        } else {
+            None
+        };
+        if let Some(what) = problem {
+            return Err(TraceError::Invalid {
+                source_name: source_name.to_owned(),
+                line: line_of(text, &format!("\"name\": {:?}", case.name)),
+                column: 1,
+                fact_index: None,
+                what: format!("case {:?}: {what}", case.name),
+            });
+        }
+    }
+    Ok(file)
+}
+
+/// Reads and parses a vector file.
+pub fn read_vector_file(path: &std::path::Path) -> Result<VectorFile, TraceError> {
+    let source_name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| TraceError::Unreadable {
+        source_name: source_name.clone(),
+        what: error.to_string(),
+    })?;
+    parse_vector_file(&text, &source_name)
+}
+
+/// Writes a vector file in the checked-in layout: one fact and one expected output per line, so
+/// that a changed expectation shows as a one-line diff.
+pub fn write_vector_file(file: &VectorFile) -> String {
+    let mut text = String::from("{\n  \"cases\": [\n");
+    for (case_index, case) in file.cases.iter().enumerate() {
+        text.push_str("    {\n");
+        let _ = writeln!(text, "      \"name\": {},", to_json(&case.name));
+        let _ = writeln!(
+            text,
+            "      \"description\": {},",
+            to_json(&case.description)
+        );
+        let _ = writeln!(text, "      \"rules\": {},", to_json(&case.rules));
+        if !is_default_limits(&case.limits) {
+            let _ = writeln!(text, "      \"limits\": {},", to_json(&case.limits));
+        }
+        if let Some(see) = &case.see {
+            let _ = writeln!(text, "      \"see\": {},", to_json(see));
+        }
+        write_array(&mut text, "facts", &case.facts, true);
+        write_array(&mut text, "expected", &case.expected, false);
+        text.push_str("    }");
+        text.push_str(if case_index + 1 < file.cases.len() {
+            ",\n"
+        } else {
+            "\n"
+        });
+    }
+    text.push_str("  ]\n}\n");
+    text
+}
+
+fn write_array<T: Serialize>(text: &mut String, key: &str, items: &[T], more: bool) {
+    let comma = if more { "," } else { "" };
+    if items.is_empty() {
+        let _ = writeln!(text, "      \"{key}\": []{comma}");
+        return;
+    }
+    let _ = writeln!(text, "      \"{key}\": [");
+    for (index, item) in items.iter().enumerate() {
+        let sep = if index + 1 < items.len() { "," } else { "" };
+        let _ = writeln!(text, "        {}{sep}", to_json(item));
+    }
+    let _ = writeln!(text, "      ]{comma}");
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    // Serializing our own derive(Serialize) types to a string cannot fail: they have no maps with
+    // non-string keys and no custom serializers.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn to_json_line<T: Serialize>(value: &T) -> String {
+    let mut line = to_json(value);
+    line.push('\n');
+    line
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|line| line.contains(needle))
+        .map_or(1, |index| index + 1)
+}
+
+/// serde_json appends " at line L column C" to its messages; the position is reported separately.
+fn strip_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.rfind(" at line ") {
+        Some(cut) => message[..cut].to_owned(),
+        None => message,
+    }
+}
