@@ -314,6 +314,19 @@ impl Output {
     }
 }
 
+/// The `event_type` of the terminal event of a tool item of this kind.
+pub fn tool_item_event_type(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::CommandExecution => "codex_command_execution_event",
+        ItemKind::FileChange => "codex_file_change_event",
+        ItemKind::McpToolCall => "codex_mcp_tool_call_event",
+        ItemKind::DynamicToolCall => "codex_dynamic_tool_call_event",
+        ItemKind::CollabAgentToolCall => "codex_collab_agent_tool_call_event",
+        ItemKind::WebSearch => "codex_web_search_event",
+        ItemKind::ImageGeneration => "codex_image_generation_event",
+    }
+}
+
 impl Diagnostic {
     /// A diagnostic with a reason and no detail fields; fill them with struct update syntax.
     pub fn new(reason: DiagnosticReason) -> Diagnostic {

@@ -10,6 +10,7 @@
 //! - [`model`]: the executable reference model, the spec as code, `reduce(&[Fact]) -> outputs`;
 //! - [`reducer`]: the production reducer, incremental and bounded;
 //! - [`subject`]: the trait every reducer under test implements;
+//! - [`schema`]: JSON Schemas of the formats, generated from the types;
 //! - [`trace`]: JSON Lines traces and conformance vector files, with positioned errors.
 //!
 //! ```
@@ -28,5 +29,6 @@ pub mod event;
 pub mod fact;
 pub mod model;
 pub mod reducer;
+pub mod schema;
 pub mod subject;
 pub mod trace;

@@ -180,7 +180,7 @@ pub fn parse_trace_named(text: &str, source_name: &str) -> Result<Trace, TraceEr
         let fact: Fact = serde_json::from_str(line_text).map_err(|error| {
             invalid(
                 line_number,
-                error.column().max(1),
+                column_of(&error, line_text),
                 Some(fact_index),
                 format!("invalid fact: {}", strip_position(&error)),
             )
@@ -330,6 +330,34 @@ fn line_of(text: &str, needle: &str) -> usize {
     text.lines()
         .position(|line| line.contains(needle))
         .map_or(1, |index| index + 1)
+}
+
+/// The column of an error in one line. Errors inside an internally tagged enum (a fact's fields)
+/// carry no position in serde_json, so the offending token the message names is located instead:
+/// the quoted value or field, or the end of the object for a missing field.
+fn column_of(error: &serde_json::Error, line_text: &str) -> usize {
+    if error.column() > 0 {
+        return error.column();
+    }
+    let message = error.to_string();
+    let end_of_object = line_text.trim_end().len().max(1);
+    if message.starts_with("missing field") {
+        return end_of_object;
+    }
+    let token = quoted_token(&message, '`').or_else(|| quoted_token(&message, '"'));
+    token
+        .and_then(|token| {
+            line_text
+                .find(&format!("\"{token}\""))
+                .or_else(|| line_text.find(&token))
+        })
+        .map_or(1, |byte| line_text[..byte].chars().count() + 1)
+}
+
+fn quoted_token(message: &str, quote: char) -> Option<String> {
+    let start = message.find(quote)? + quote.len_utf8();
+    let end = message[start..].find(quote)? + start;
+    Some(message[start..end].to_owned())
 }
 
 /// serde_json appends " at line L column C" to its messages; the position is reported separately.

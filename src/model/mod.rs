@@ -1,8 +1,75 @@
-//! The executable reference model (placeholder until the model lands).
+//! The executable reference model: the spec of `spec/rules.md` as code.
+//!
+//! Written for the reader, not for speed: one small function per rule, the rule ID first in its
+//! doc comment, plain vectors searched linearly, no caches. One file per rule family
+//! (`grant.rs` holds GRANT-n). It shares only the vocabulary (`fact`, `event`) with the
+//! production reducer, never rule logic, so that a diff between the two means something.
+//!
+//! Every rule function marks its ID on a trail; [`reduce_explained`] returns, with each output,
+//! the rules applied to its fact before it was emitted, and how often each rule applied.
+
+mod cap;
+mod ctx;
+mod dec;
+mod dedup;
+mod fate;
+mod grant;
+mod guard;
+mod id;
+mod iso;
+mod item;
+mod life;
+mod state;
+mod subj;
+mod sum;
+mod time;
+mod trail;
+mod turn;
+
+use std::collections::BTreeMap;
+
 use crate::event::{Emitted, Limits};
 use crate::fact::Fact;
 
-/// Reduces a fact sequence to its outputs.
-pub fn reduce(_facts: &[Fact], _limits: &Limits) -> Vec<Emitted> {
-    Vec::new()
+/// One output of the model with the rule IDs applied to its fact before it was emitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExplainedOutput {
+    pub emitted: Emitted,
+    pub rules: Vec<&'static str>,
+}
+
+/// The model's outputs, explained, and how often each rule applied over the whole reduction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Explained {
+    pub outputs: Vec<ExplainedOutput>,
+    pub rule_hits: BTreeMap<&'static str, usize>,
+}
+
+/// ORDER-1: reduces facts in order to their outputs, each tagged with the index of its fact.
+pub fn reduce(facts: &[Fact], limits: &Limits) -> Vec<Emitted> {
+    reduce_explained(facts, limits)
+        .outputs
+        .into_iter()
+        .map(|explained| explained.emitted)
+        .collect()
+}
+
+/// As [`reduce`], with the rules behind each output and the rule-hit totals.
+pub fn reduce_explained(facts: &[Fact], limits: &Limits) -> Explained {
+    let mut state = state::State::new(limits);
+    let mut outputs = Vec::new();
+    for (at, fact) in facts.iter().enumerate() {
+        state.trail.current_fact.clear();
+        state.apply(fact);
+        for (output, rules) in state.outputs.drain(..) {
+            outputs.push(ExplainedOutput {
+                emitted: Emitted { at, output },
+                rules,
+            });
+        }
+    }
+    Explained {
+        outputs,
+        rule_hits: state.trail.hits,
+    }
 }

@@ -1,0 +1,151 @@
+//! GUARD: guardian reviews: subject, trigger, flags, status and timing.
+
+use super::state::{CompletedReview, State};
+use super::subj::{self, Subject};
+use super::trail::Trail;
+use super::{ctx, dedup, fate, id, time};
+use crate::event::{
+    DiagnosticReason, Output, Resolution, ReviewStatus, Reviewer, SubjectKind, Trigger,
+};
+use crate::fact::{Fact, GuardianAction, GuardianStatus};
+
+/// GUARD-4, DEDUP-1, then GUARD-1..5: a guardian completion that is terminal and not yet counted
+/// completes a guardian review.
+pub(crate) fn complete_guardian_review(state: &mut State, fact: &Fact) {
+    let Fact::GuardianReviewCompleted {
+        thread_id,
+        turn_id,
+        review_id,
+        target_item_id,
+        action,
+        status,
+        started_at_ms,
+        completed_at_ms,
+        ..
+    } = fact
+    else {
+        return;
+    };
+    let Some(status) = terminal_status(*status, &mut state.trail) else {
+        let diagnostic = fate::about_fact(fact, DiagnosticReason::GuardianInProgress);
+        state.emit(Output::Diagnostic(diagnostic));
+        return;
+    };
+    if !dedup::first_completion(state, fact, thread_id, turn_id, review_id) {
+        return;
+    }
+    let trail = &mut state.trail;
+    trail.mark("ID-2");
+    let (started_at_ms, completed_at_ms) = guardian_timing(*started_at_ms, *completed_at_ms, trail);
+    let review = CompletedReview {
+        thread_id: thread_id.clone(),
+        turn_id: turn_id.clone(),
+        item_id: target_item_id.clone(),
+        review_id: id::guardian_review_id(review_id),
+        subject: action_subject(action, trail),
+        reviewer: Reviewer::Guardian,
+        status,
+        resolution: Resolution::None,
+        started_at_ms,
+        completed_at_ms,
+    };
+    ctx::emit_review(state, review);
+}
+
+/// GUARD-1 and GUARD-2: the subject, trigger and requested flags of a guardian action.
+fn action_subject(action: &GuardianAction, trail: &mut Trail) -> Subject {
+    if let GuardianAction::RequestPermissions { permissions } = action {
+        trail.mark("GUARD-1");
+        trail.mark("GUARD-2");
+        return subj::permissions_subject(permissions, trail);
+    }
+    let (kind, name, trigger) = action_kind(action, trail);
+    let (requested_additional_permissions, requested_network_access) = action_flags(action, trail);
+    Subject {
+        kind,
+        name,
+        trigger,
+        requested_additional_permissions,
+        requested_network_access,
+    }
+}
+
+/// GUARD-1: subject kind, name and trigger by action.
+fn action_kind(action: &GuardianAction, trail: &mut Trail) -> (SubjectKind, String, Trigger) {
+    trail.mark("GUARD-1");
+    match action {
+        GuardianAction::Command { .. } => (
+            SubjectKind::CommandExecution,
+            "command_execution".to_owned(),
+            Trigger::Initial,
+        ),
+        GuardianAction::Execve { .. } => (
+            SubjectKind::CommandExecution,
+            "command_execution".to_owned(),
+            Trigger::ExecveIntercept,
+        ),
+        GuardianAction::ApplyPatch { .. } => (
+            SubjectKind::FileChange,
+            "apply_patch".to_owned(),
+            Trigger::SandboxDenial,
+        ),
+        GuardianAction::NetworkAccess { .. } => (
+            SubjectKind::NetworkAccess,
+            "network_access".to_owned(),
+            Trigger::NetworkPolicyDenial,
+        ),
+        GuardianAction::McpToolCall { tool_name, .. } => (
+            SubjectKind::McpToolCall,
+            tool_name.clone(),
+            Trigger::Initial,
+        ),
+        GuardianAction::RequestPermissions { .. } => (
+            SubjectKind::Permissions,
+            "permissions".to_owned(),
+            Trigger::Initial,
+        ),
+    }
+}
+
+/// GUARD-2: (requested additional permissions, requested network access) by action.
+fn action_flags(action: &GuardianAction, trail: &mut Trail) -> (bool, bool) {
+    trail.mark("GUARD-2");
+    match action {
+        GuardianAction::ApplyPatch { .. } => (true, false),
+        GuardianAction::NetworkAccess { .. } => (true, true),
+        GuardianAction::Command { .. }
+        | GuardianAction::Execve { .. }
+        | GuardianAction::McpToolCall { .. }
+        | GuardianAction::RequestPermissions { .. } => (false, false),
+    }
+}
+
+/// GUARD-3 and GUARD-4: a terminal guardian status maps to the same review status; in_progress
+/// is not terminal.
+fn terminal_status(status: GuardianStatus, trail: &mut Trail) -> Option<ReviewStatus> {
+    match status {
+        GuardianStatus::InProgress => {
+            trail.mark("GUARD-4");
+            None
+        }
+        GuardianStatus::Approved => guardian_status(ReviewStatus::Approved, trail),
+        GuardianStatus::Denied => guardian_status(ReviewStatus::Denied, trail),
+        GuardianStatus::TimedOut => guardian_status(ReviewStatus::TimedOut, trail),
+        GuardianStatus::Aborted => guardian_status(ReviewStatus::Aborted, trail),
+    }
+}
+
+/// GUARD-3: the review status of a terminal guardian status (its resolution is always none).
+fn guardian_status(status: ReviewStatus, trail: &mut Trail) -> Option<ReviewStatus> {
+    trail.mark("GUARD-3");
+    Some(status)
+}
+
+/// GUARD-5: a guardian review's timestamps are the notification's.
+fn guardian_timing(started_at_ms: i64, completed_at_ms: i64, trail: &mut Trail) -> (u64, u64) {
+    trail.mark("GUARD-5");
+    (
+        time::event_ms(started_at_ms),
+        time::event_ms(completed_at_ms),
+    )
+}

@@ -1,0 +1,22 @@
+//! ISO: isolation of items across threads and turns.
+
+/// ISO-1: item state (starts and summaries) is keyed by thread, turn and item together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ItemKey {
+    pub(crate) thread_id: String,
+    pub(crate) turn_id: String,
+    pub(crate) item_id: String,
+}
+
+/// ISO-1: the key of an item of a thread and turn.
+pub(crate) fn item_key(thread_id: &str, turn_id: &str, item_id: &str) -> ItemKey {
+    ItemKey {
+        thread_id: thread_id.to_owned(),
+        turn_id: turn_id.to_owned(),
+        item_id: item_id.to_owned(),
+    }
+}
+
+/// ISO-2: pending user reviews are keyed by request id alone; the review itself remembers the
+/// thread, turn and item it belongs to.
+pub(crate) type PendingKey = crate::fact::RequestId;

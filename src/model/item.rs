@@ -1,0 +1,133 @@
+//! ITEM: tool item starts and terminal tool-item events.
+
+use super::state::State;
+use super::sum::{self, item_diagnostic};
+use super::trail::Trail;
+use super::{cap, ctx, fate, iso, time};
+use crate::event::{
+    Diagnostic, DiagnosticReason, FailureKind, Output, TerminalStatus, ToolItemEvent,
+    tool_item_event_type,
+};
+use crate::fact::{Fact, ItemStatus};
+
+/// ITEM-1 and ITEM-6: an item start is recorded under its thread, turn and item, unless the item
+/// already has one.
+pub(crate) fn start_item(state: &mut State, fact: &Fact) {
+    let Fact::ItemStarted {
+        thread_id,
+        turn_id,
+        item_id,
+        started_at_ms,
+        ..
+    } = fact
+    else {
+        return;
+    };
+    state.trail.mark("ISO-1");
+    let key = iso::item_key(thread_id, turn_id, item_id);
+    if state.item_starts.get(&key).is_some() {
+        state.trail.mark("ITEM-6");
+        let diagnostic = fate::about_fact(fact, DiagnosticReason::DuplicateItemStart);
+        state.emit(Output::Diagnostic(diagnostic));
+        return;
+    }
+    state.trail.mark("ITEM-1");
+    if let Some((evicted_key, _)) = state
+        .item_starts
+        .insert_new(key, time::event_ms(*started_at_ms))
+    {
+        state.trail.mark("CAP-1");
+        let diagnostic = item_diagnostic(evicted_key, cap::evicted(state.item_starts.table));
+        state.emit(Output::Diagnostic(diagnostic));
+    }
+}
+
+/// ITEM-2, ITEM-3, ITEM-5: a terminal completion of a started item consumes its start and summary
+/// and emits the tool-item event; without a start, or with a non-terminal status, a diagnostic.
+pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
+    let Fact::ItemCompleted {
+        thread_id,
+        turn_id,
+        item_id,
+        kind,
+        status,
+        completed_at_ms,
+        ..
+    } = fact
+    else {
+        return;
+    };
+    let Some((terminal_status, failure_kind)) = terminal(*status, &mut state.trail) else {
+        state.trail.mark("ITEM-5");
+        let diagnostic = fate::about_fact(fact, DiagnosticReason::ItemNotTerminal);
+        state.emit(Output::Diagnostic(diagnostic));
+        return;
+    };
+    state.trail.mark("ISO-1");
+    let key = iso::item_key(thread_id, turn_id, item_id);
+    let Some(started_at_ms) = state.item_starts.remove(&key) else {
+        state.trail.mark("ITEM-3");
+        let diagnostic = fate::about_fact(fact, DiagnosticReason::ItemNotStarted);
+        state.emit(Output::Diagnostic(diagnostic));
+        return;
+    };
+    state.trail.mark("ITEM-2");
+    let summary = sum::consume_summary(state, &key);
+    let dropped = Diagnostic {
+        dropped_event: Some(tool_item_event_type(*kind).to_owned()),
+        ..item_diagnostic(key, Diagnostic::new(DiagnosticReason::MissingThread))
+    };
+    let context = match ctx::resolve_context(state, thread_id, dropped) {
+        Ok(context) => context,
+        Err(diagnostic) => {
+            state.emit(Output::Diagnostic(diagnostic));
+            return;
+        }
+    };
+    state.trail.mark("TIME-1");
+    let completed_at_ms = time::event_ms(*completed_at_ms);
+    let event = ToolItemEvent {
+        thread_id: thread_id.clone(),
+        turn_id: turn_id.clone(),
+        item_id: item_id.clone(),
+        app_server_client: context.connection.app_server_client,
+        runtime: context.connection.runtime,
+        thread_source: context.thread.thread_source,
+        subagent_source: context.thread.subagent_source,
+        parent_thread_id: context.thread.parent_thread_id,
+        terminal_status,
+        failure_kind,
+        started_at_ms,
+        completed_at_ms,
+        duration_ms: time::duration_ms(started_at_ms, completed_at_ms),
+        review_count: summary.review_count,
+        guardian_review_count: summary.guardian_review_count,
+        user_review_count: summary.user_review_count,
+        final_approval_outcome: summary.final_approval_outcome,
+        requested_additional_permissions: summary.requested_additional_permissions,
+        requested_network_access: summary.requested_network_access,
+    };
+    state.emit(Output::tool_item(*kind, event));
+}
+
+/// ITEM-4: a terminal item status and its failure kind; in_progress is not terminal (ITEM-5).
+fn terminal(
+    status: ItemStatus,
+    trail: &mut Trail,
+) -> Option<(TerminalStatus, Option<FailureKind>)> {
+    match status {
+        ItemStatus::InProgress => None,
+        ItemStatus::Completed => {
+            trail.mark("ITEM-4");
+            Some((TerminalStatus::Completed, None))
+        }
+        ItemStatus::Failed => {
+            trail.mark("ITEM-4");
+            Some((TerminalStatus::Failed, Some(FailureKind::ToolError)))
+        }
+        ItemStatus::Declined => {
+            trail.mark("ITEM-4");
+            Some((TerminalStatus::Rejected, Some(FailureKind::ApprovalDenied)))
+        }
+    }
+}

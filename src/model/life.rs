@@ -1,0 +1,235 @@
+//! LIFE: the user review lifecycle: open, absorb copies, refuse conflicts, close once.
+
+use super::state::{CompletedReview, PendingReview, RequestKind, State};
+use super::subj::{self, CommandRequest};
+use super::{cap, ctx, dec, fate, grant, id, time};
+use crate::event::{Diagnostic, DiagnosticReason, Output, Reviewer};
+use crate::fact::Fact;
+
+/// LIFE-1..3: a request opens a pending review, unless its id is pending already: an identical
+/// copy is absorbed (LIFE-2), a different one refused (LIFE-3).
+pub(crate) fn open_request(state: &mut State, fact: &Fact) {
+    let Some((request_id, review)) = pending_review_of(state, fact) else {
+        return;
+    };
+    match state.pending_requests.get(&request_id) {
+        Some(pending) if *pending == review => {
+            state.trail.mark("LIFE-2");
+            let diagnostic = fate::about_fact(fact, DiagnosticReason::DuplicateRequest);
+            state.emit(Output::Diagnostic(diagnostic));
+        }
+        Some(_) => {
+            state.trail.mark("LIFE-3");
+            let diagnostic = fate::about_fact(fact, DiagnosticReason::ConflictingRequest);
+            state.emit(Output::Diagnostic(diagnostic));
+        }
+        None => {
+            state.trail.mark("LIFE-1");
+            state.trail.mark("ISO-2");
+            if let Some((evicted_id, evicted)) =
+                state.pending_requests.insert_new(request_id, review)
+            {
+                state.trail.mark("CAP-1");
+                let diagnostic = Diagnostic {
+                    request_id: Some(evicted_id),
+                    thread_id: Some(evicted.thread_id),
+                    turn_id: Some(evicted.turn_id),
+                    item_id: Some(evicted.item_id),
+                    ..cap::evicted(state.pending_requests.table)
+                };
+                state.emit(Output::Diagnostic(diagnostic));
+            }
+        }
+    }
+}
+
+/// LIFE-1 with SUBJ-1..5, ID-1: the pending review a request fact describes.
+fn pending_review_of(
+    state: &mut State,
+    fact: &Fact,
+) -> Option<(crate::fact::RequestId, PendingReview)> {
+    let trail = &mut state.trail;
+    let (request_id, request_kind, thread_id, turn_id, item_id, started_at_ms, subject) = match fact
+    {
+        Fact::CommandExecutionRequest {
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            started_at_ms,
+            approval_id,
+            network_approval_context,
+            proposed_network_policy_amendments,
+            additional_permissions,
+            ..
+        } => {
+            let request = CommandRequest {
+                approval_id,
+                network_approval_context,
+                proposed_network_policy_amendments,
+                additional_permissions,
+            };
+            let subject = subj::command_subject(&request, trail);
+            let kind = RequestKind::CommandExecution;
+            (
+                request_id,
+                kind,
+                thread_id,
+                turn_id,
+                item_id,
+                started_at_ms,
+                subject,
+            )
+        }
+        Fact::FileChangeRequest {
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            started_at_ms,
+            grant_root,
+            ..
+        } => {
+            let subject = subj::file_change_subject(grant_root, trail);
+            let kind = RequestKind::FileChange;
+            (
+                request_id,
+                kind,
+                thread_id,
+                turn_id,
+                item_id,
+                started_at_ms,
+                subject,
+            )
+        }
+        Fact::PermissionsRequest {
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            started_at_ms,
+            permissions,
+            ..
+        } => {
+            let subject = subj::permissions_subject(permissions, trail);
+            let kind = RequestKind::Permissions;
+            (
+                request_id,
+                kind,
+                thread_id,
+                turn_id,
+                item_id,
+                started_at_ms,
+                subject,
+            )
+        }
+        _ => return None,
+    };
+    trail.mark("ID-1");
+    let review = PendingReview {
+        request_kind,
+        thread_id: thread_id.clone(),
+        turn_id: turn_id.clone(),
+        item_id: item_id.clone(),
+        review_id: id::user_review_id(*request_id),
+        subject,
+        started_at_ms: time::event_ms(*started_at_ms),
+    };
+    Some((*request_id, review))
+}
+
+/// LIFE-4..6: a closing fact completes its pending review once (first terminal fact wins), is an
+/// orphan when nothing is pending, and leaves the review pending when of the wrong kind.
+pub(crate) fn close_request(state: &mut State, fact: &Fact) {
+    let Some((request_id, completed_at_ms)) = closing_request_id(fact) else {
+        return;
+    };
+    let Some(pending) = state.pending_requests.get(&request_id) else {
+        state.trail.mark("LIFE-4");
+        let diagnostic = fate::about_fact(fact, DiagnosticReason::OrphanResponse);
+        state.emit(Output::Diagnostic(diagnostic));
+        return;
+    };
+    if !closes_kind(fact, pending.request_kind) {
+        state.trail.mark("LIFE-5");
+        let diagnostic = fate::about_fact(fact, DiagnosticReason::MismatchedResponse);
+        state.emit(Output::Diagnostic(diagnostic));
+        return;
+    }
+    let Some(pending) = state.pending_requests.remove(&request_id) else {
+        return;
+    };
+    state.trail.mark("LIFE-4");
+    state.trail.mark("LIFE-6");
+    let trail = &mut state.trail;
+    let (status, resolution) = match fact {
+        Fact::RequestAborted { .. } => dec::abort(trail),
+        Fact::MalformedResponse { .. } => dec::malformed(trail),
+        Fact::CommandExecutionResponse { decision, .. } => dec::command_decision(decision, trail),
+        Fact::FileChangeResponse { decision, .. } => dec::file_change_decision(*decision, trail),
+        Fact::EffectivePermissionsResponse {
+            permissions, scope, ..
+        } => grant::effective_grant(permissions, *scope, trail),
+        _ => return,
+    };
+    trail.mark("TIME-3");
+    let review = CompletedReview {
+        thread_id: pending.thread_id,
+        turn_id: pending.turn_id,
+        item_id: Some(pending.item_id),
+        review_id: pending.review_id,
+        subject: pending.subject,
+        reviewer: Reviewer::User,
+        status,
+        resolution,
+        started_at_ms: pending.started_at_ms,
+        completed_at_ms: time::event_ms(completed_at_ms),
+    };
+    ctx::emit_review(state, review);
+    if matches!(fact, Fact::MalformedResponse { .. }) {
+        let diagnostic = fate::about_fact(fact, DiagnosticReason::MalformedResponse);
+        state.emit(Output::Diagnostic(diagnostic));
+    }
+}
+
+fn closing_request_id(fact: &Fact) -> Option<(crate::fact::RequestId, i64)> {
+    match fact {
+        Fact::RequestAborted {
+            request_id,
+            completed_at_ms,
+            ..
+        }
+        | Fact::MalformedResponse {
+            request_id,
+            completed_at_ms,
+            ..
+        }
+        | Fact::FileChangeResponse {
+            request_id,
+            completed_at_ms,
+            ..
+        }
+        | Fact::CommandExecutionResponse {
+            request_id,
+            completed_at_ms,
+            ..
+        }
+        | Fact::EffectivePermissionsResponse {
+            request_id,
+            completed_at_ms,
+            ..
+        } => Some((*request_id, *completed_at_ms)),
+        _ => None,
+    }
+}
+
+/// LIFE-5: which request kinds a closing fact may close.
+fn closes_kind(fact: &Fact, kind: RequestKind) -> bool {
+    match fact {
+        Fact::RequestAborted { .. } | Fact::MalformedResponse { .. } => true,
+        Fact::CommandExecutionResponse { .. } => kind == RequestKind::CommandExecution,
+        Fact::FileChangeResponse { .. } => kind == RequestKind::FileChange,
+        Fact::EffectivePermissionsResponse { .. } => kind == RequestKind::Permissions,
+        _ => false,
+    }
+}

@@ -1,0 +1,158 @@
+//! The model's state and the dispatch of one fact to the rules that read it.
+
+use super::cap::BoundedTable;
+use super::iso::{ItemKey, PendingKey};
+use super::subj::Subject;
+use super::trail::Trail;
+use super::{ctx, fate, guard, item, life, time, turn};
+use crate::event::{
+    DiagnosticReason, FinalApprovalOutcome, Limits, Output, Resolution, ReviewStatus, Reviewer,
+    Table,
+};
+use crate::fact::{AppServerClient, ConnectionId, Fact, Runtime};
+
+/// What `initialize` recorded for a connection (CTX-1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ConnectionMeta {
+    pub(crate) app_server_client: AppServerClient,
+    pub(crate) runtime: Runtime,
+}
+
+/// What `thread_bound` recorded for a thread (CTX-2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ThreadContext {
+    pub(crate) connection_id: ConnectionId,
+    pub(crate) thread_source: Option<String>,
+    pub(crate) subagent_source: Option<String>,
+    pub(crate) parent_thread_id: Option<String>,
+}
+
+/// Which response kind a pending request accepts (LIFE-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RequestKind {
+    CommandExecution,
+    FileChange,
+    Permissions,
+}
+
+/// An open user review (LIFE-1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PendingReview {
+    pub(crate) request_kind: RequestKind,
+    pub(crate) thread_id: String,
+    pub(crate) turn_id: String,
+    pub(crate) item_id: String,
+    pub(crate) review_id: String,
+    pub(crate) subject: Subject,
+    pub(crate) started_at_ms: u64,
+}
+
+/// A review that has completed, user or guardian, ready to be emitted.
+#[derive(Clone, Debug)]
+pub(crate) struct CompletedReview {
+    pub(crate) thread_id: String,
+    pub(crate) turn_id: String,
+    pub(crate) item_id: Option<String>,
+    pub(crate) review_id: String,
+    pub(crate) subject: Subject,
+    pub(crate) reviewer: Reviewer,
+    pub(crate) status: ReviewStatus,
+    pub(crate) resolution: Resolution,
+    pub(crate) started_at_ms: u64,
+    pub(crate) completed_at_ms: u64,
+}
+
+/// The review fields denormalized onto one tool item (SUM-2..5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Summary {
+    pub(crate) review_count: u64,
+    pub(crate) guardian_review_count: u64,
+    pub(crate) user_review_count: u64,
+    pub(crate) final_approval_outcome: FinalApprovalOutcome,
+    pub(crate) requested_additional_permissions: bool,
+    pub(crate) requested_network_access: bool,
+}
+
+/// A guardian completion already counted (DEDUP-1), keyed by thread and review id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct GuardianKey {
+    pub(crate) thread_id: String,
+    pub(crate) review_id: String,
+}
+
+/// Everything the model remembers between facts: the six tables of CAP-1.
+pub(crate) struct State {
+    pub(crate) connections: BoundedTable<ConnectionId, ConnectionMeta>,
+    pub(crate) threads: BoundedTable<String, ThreadContext>,
+    pub(crate) pending_requests: BoundedTable<PendingKey, PendingReview>,
+    /// The value is the turn of the completion, for TURN-1 / DEDUP-2.
+    pub(crate) guardian_completions: BoundedTable<GuardianKey, String>,
+    /// The value is the item's `started_at_ms`.
+    pub(crate) item_starts: BoundedTable<ItemKey, u64>,
+    pub(crate) item_summaries: BoundedTable<ItemKey, Summary>,
+    /// Outputs of the current fact, each with the rules applied before it.
+    pub(crate) outputs: Vec<(Output, Vec<&'static str>)>,
+    pub(crate) trail: Trail,
+}
+
+impl State {
+    pub(crate) fn new(limits: &Limits) -> State {
+        let max = limits.table_entries_max;
+        State {
+            connections: BoundedTable::new(Table::Connections, max),
+            threads: BoundedTable::new(Table::Threads, max),
+            pending_requests: BoundedTable::new(Table::PendingRequests, max),
+            guardian_completions: BoundedTable::new(Table::GuardianCompletions, max),
+            item_starts: BoundedTable::new(Table::ItemStarts, max),
+            item_summaries: BoundedTable::new(Table::ItemSummaries, max),
+            outputs: Vec::new(),
+            trail: Trail::default(),
+        }
+    }
+
+    /// ORDER-1 and FATE-1: emits an output of the current fact, in rule order, tagged with the
+    /// rules applied so far; a diagnostic accounts for a fact or state that produced no event.
+    pub(crate) fn emit(&mut self, output: Output) {
+        self.trail.mark("ORDER-1");
+        if matches!(output, Output::Diagnostic(_)) {
+            self.trail.mark("FATE-1");
+        }
+        self.outputs.push((output, self.trail.current_fact.clone()));
+    }
+
+    /// FATE-2: the vocabulary is closed, so this dispatch is exhaustive: every fact type has rules.
+    /// TIME-2 is checked before any of them.
+    pub(crate) fn apply(&mut self, fact: &Fact) {
+        self.trail.mark("FATE-2");
+        if time::has_negative_timestamp(fact) {
+            self.trail.mark("TIME-2");
+            self.emit(Output::Diagnostic(fate::about_fact(
+                fact,
+                DiagnosticReason::NegativeTimestamp,
+            )));
+            return;
+        }
+        match fact {
+            Fact::TurnCompleted {
+                thread_id, turn_id, ..
+            } => turn::release_turn(self, thread_id, turn_id),
+            Fact::Initialize {
+                connection_id,
+                app_server_client,
+                runtime,
+            } => ctx::record_connection(self, *connection_id, app_server_client, runtime),
+            Fact::ThreadBound { .. } => ctx::bind_thread(self, fact),
+            Fact::ItemStarted { .. } => item::start_item(self, fact),
+            Fact::ItemCompleted { .. } => item::complete_item(self, fact),
+            Fact::RequestAborted { .. }
+            | Fact::MalformedResponse { .. }
+            | Fact::FileChangeResponse { .. }
+            | Fact::CommandExecutionResponse { .. }
+            | Fact::EffectivePermissionsResponse { .. } => life::close_request(self, fact),
+            Fact::FileChangeRequest { .. }
+            | Fact::PermissionsRequest { .. }
+            | Fact::CommandExecutionRequest { .. } => life::open_request(self, fact),
+            Fact::GuardianReviewCompleted { .. } => guard::complete_guardian_review(self, fact),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! SUM: review summaries denormalized onto tool items.
+
+use super::cap;
+use super::iso::{self, ItemKey};
+use super::state::{CompletedReview, State, Summary};
+use super::trail::Trail;
+use crate::event::{
+    Diagnostic, FinalApprovalOutcome, Output, Resolution, ReviewStatus, Reviewer, SubjectKind,
+};
+
+/// SUM-1: a review denormalizes iff its subject is a command execution, file change or MCP tool
+/// call and it names an item.
+fn denormalizes(review: &CompletedReview, trail: &mut Trail) -> bool {
+    trail.mark("SUM-1");
+    let item_subject = matches!(
+        review.subject.kind,
+        SubjectKind::CommandExecution | SubjectKind::FileChange | SubjectKind::McpToolCall
+    );
+    item_subject && review.item_id.is_some()
+}
+
+/// SUM-1..5: adds a completed review to its item's summary, when it denormalizes.
+pub(crate) fn denormalize(state: &mut State, review: &CompletedReview) {
+    if !denormalizes(review, &mut state.trail) {
+        return;
+    }
+    let Some(item_id) = &review.item_id else {
+        return;
+    };
+    state.trail.mark("ISO-1");
+    let key = iso::item_key(&review.thread_id, &review.turn_id, item_id);
+    let mut summary = state
+        .item_summaries
+        .get(&key)
+        .cloned()
+        .unwrap_or_else(empty_summary);
+    count_review(&mut summary, review.reviewer, &mut state.trail);
+    summary.final_approval_outcome = latest_outcome(review, &mut state.trail);
+    or_requested_flags(&mut summary, review, &mut state.trail);
+    if let Some((evicted_key, _)) = state.item_summaries.upsert(key, summary) {
+        state.trail.mark("CAP-1");
+        let diagnostic = item_diagnostic(evicted_key, cap::evicted(state.item_summaries.table));
+        state.emit(Output::Diagnostic(diagnostic));
+    }
+}
+
+/// The summary of an item with no reviews: zero counts, outcome unknown, flags false.
+pub(crate) fn empty_summary() -> Summary {
+    Summary {
+        review_count: 0,
+        guardian_review_count: 0,
+        user_review_count: 0,
+        final_approval_outcome: FinalApprovalOutcome::Unknown,
+        requested_additional_permissions: false,
+        requested_network_access: false,
+    }
+}
+
+/// SUM-2: each review counts once in total and once for its reviewer.
+fn count_review(summary: &mut Summary, reviewer: Reviewer, trail: &mut Trail) {
+    trail.mark("SUM-2");
+    summary.review_count += 1;
+    match reviewer {
+        Reviewer::Guardian => summary.guardian_review_count += 1,
+        Reviewer::User => summary.user_review_count += 1,
+    }
+}
+
+/// SUM-3: the final outcome is the latest review's.
+fn latest_outcome(review: &CompletedReview, trail: &mut Trail) -> FinalApprovalOutcome {
+    trail.mark("SUM-3");
+    outcome(review.reviewer, review.status, review.resolution, trail)
+}
+
+/// SUM-4: the outcome of a review from its reviewer, status and resolution.
+fn outcome(
+    reviewer: Reviewer,
+    status: ReviewStatus,
+    resolution: Resolution,
+    trail: &mut Trail,
+) -> FinalApprovalOutcome {
+    trail.mark("SUM-4");
+    match (reviewer, status) {
+        (Reviewer::Guardian, ReviewStatus::Approved) => FinalApprovalOutcome::GuardianApproved,
+        (Reviewer::Guardian, ReviewStatus::Denied) => FinalApprovalOutcome::GuardianDenied,
+        (Reviewer::Guardian, ReviewStatus::TimedOut | ReviewStatus::Aborted) => {
+            FinalApprovalOutcome::GuardianAborted
+        }
+        (Reviewer::User, ReviewStatus::Approved) if resolution == Resolution::SessionApproval => {
+            FinalApprovalOutcome::UserApprovedForSession
+        }
+        (Reviewer::User, ReviewStatus::Approved) => FinalApprovalOutcome::UserApproved,
+        (Reviewer::User, ReviewStatus::Denied) => FinalApprovalOutcome::UserDenied,
+        (Reviewer::User, ReviewStatus::TimedOut | ReviewStatus::Aborted) => {
+            FinalApprovalOutcome::UserAborted
+        }
+    }
+}
+
+/// SUM-5: the requested flags are OR-ed over the item's reviews.
+fn or_requested_flags(summary: &mut Summary, review: &CompletedReview, trail: &mut Trail) {
+    trail.mark("SUM-5");
+    summary.requested_additional_permissions |= review.subject.requested_additional_permissions;
+    summary.requested_network_access |= review.subject.requested_network_access;
+}
+
+/// SUM-6: the item's terminal event consumes its summary (an empty one when it has none).
+pub(crate) fn consume_summary(state: &mut State, key: &ItemKey) -> Summary {
+    state.trail.mark("SUM-6");
+    state
+        .item_summaries
+        .remove(key)
+        .unwrap_or_else(empty_summary)
+}
+
+/// A diagnostic about an item-keyed entry, with the key's fields.
+pub(crate) fn item_diagnostic(key: ItemKey, base: Diagnostic) -> Diagnostic {
+    Diagnostic {
+        thread_id: Some(key.thread_id),
+        turn_id: Some(key.turn_id),
+        item_id: Some(key.item_id),
+        ..base
+    }
+}

@@ -1,0 +1,38 @@
+//! TURN: a turn's end releases the turn's state.
+
+use super::state::State;
+use super::sum::item_diagnostic;
+use crate::event::{Diagnostic, DiagnosticReason, Output};
+
+/// TURN-1: a turn end releases, in order, the turn's pending requests (unanswered), item starts
+/// (never completed), item summaries (never consumed), and seen guardian completions (silently,
+/// DEDUP-2); each table in insertion order.
+pub(crate) fn release_turn(state: &mut State, thread_id: &str, turn_id: &str) {
+    state.trail.mark("TURN-1");
+    let unanswered = state
+        .pending_requests
+        .remove_where(|_, pending| pending.thread_id == thread_id && pending.turn_id == turn_id);
+    for (request_id, pending) in unanswered {
+        state.emit(Output::Diagnostic(Diagnostic {
+            request_id: Some(request_id),
+            thread_id: Some(pending.thread_id),
+            turn_id: Some(pending.turn_id),
+            item_id: Some(pending.item_id),
+            ..Diagnostic::new(DiagnosticReason::UnansweredRequest)
+        }));
+    }
+    let in_turn = |key: &super::iso::ItemKey| key.thread_id == thread_id && key.turn_id == turn_id;
+    let never_completed = state.item_starts.remove_where(|key, _| in_turn(key));
+    for (key, _) in never_completed {
+        let base = Diagnostic::new(DiagnosticReason::ItemNeverCompleted);
+        state.emit(Output::Diagnostic(item_diagnostic(key, base)));
+    }
+    let unconsumed = state.item_summaries.remove_where(|key, _| in_turn(key));
+    for (key, _) in unconsumed {
+        let base = Diagnostic::new(DiagnosticReason::UnconsumedSummary);
+        state.emit(Output::Diagnostic(item_diagnostic(key, base)));
+    }
+    state
+        .guardian_completions
+        .remove_where(|key, turn| key.thread_id == thread_id && turn == turn_id);
+}

@@ -1,0 +1,193 @@
+//! Traceability: every rule ID of `spec/rules.md` is implemented (marked) in the model and
+//! exercised by at least one vector; no code or vector names an unknown ID; every vector really
+//! exercises the rules it lists; every diagnostic reason is specified.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use review_spec::model;
+
+use crate::vectors::load_all;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The rule IDs of `spec/rules.md` (`### FAMILY-N Title` headings) with their line numbers.
+fn spec_rule_ids() -> BTreeMap<String, usize> {
+    let text = std::fs::read_to_string(root().join("spec/rules.md")).expect("read spec/rules.md");
+    let mut ids = BTreeMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let Some(heading) = line.strip_prefix("### ") else {
+            continue;
+        };
+        let id = heading.split_whitespace().next().unwrap_or("");
+        assert!(
+            is_rule_id(id),
+            "spec/rules.md:{}: heading {heading:?} does not start with a rule ID",
+            index + 1
+        );
+        assert!(
+            ids.insert(id.to_owned(), index + 1).is_none(),
+            "spec/rules.md:{}: rule ID {id} is defined twice",
+            index + 1
+        );
+    }
+    assert!(
+        ids.len() >= 30,
+        "spec/rules.md defines only {} rules",
+        ids.len()
+    );
+    ids
+}
+
+fn is_rule_id(text: &str) -> bool {
+    let Some((family, number)) = text.split_once('-') else {
+        return false;
+    };
+    !family.is_empty()
+        && family.chars().all(|c| c.is_ascii_uppercase())
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `(file:line, id)` of every `mark("ID")` in the model's source.
+fn model_marks() -> Vec<(String, String)> {
+    let mut marks = Vec::new();
+    let dir = root().join("src/model");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("read src/model")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).expect("read model source");
+        for (index, line) in text.lines().enumerate() {
+            let mut rest = line;
+            while let Some(start) = rest.find("mark(\"") {
+                rest = &rest[start + 6..];
+                let end = rest.find('"').unwrap_or(0);
+                let place = format!(
+                    "{}:{}",
+                    path.strip_prefix(root()).unwrap_or(&path).display(),
+                    index + 1
+                );
+                marks.push((place, rest[..end].to_owned()));
+                rest = &rest[end..];
+            }
+        }
+    }
+    marks
+}
+
+#[test]
+fn every_rule_is_marked_in_the_model_and_every_mark_is_a_rule() {
+    let ids = spec_rule_ids();
+    let marks = model_marks();
+    let marked: BTreeSet<&str> = marks.iter().map(|(_, id)| id.as_str()).collect();
+    let unmarked: Vec<String> = ids
+        .iter()
+        .filter(|(id, _)| !marked.contains(id.as_str()))
+        .map(|(id, line)| format!("spec/rules.md:{line}: {id} has no mark(\"{id}\") in src/model/"))
+        .collect();
+    assert!(
+        unmarked.is_empty(),
+        "rules not implemented in the model:\n{}",
+        unmarked.join("\n")
+    );
+    let unknown: Vec<String> = marks
+        .iter()
+        .filter(|(_, id)| !ids.contains_key(id))
+        .map(|(place, id)| format!("{place}: mark(\"{id}\") names no rule of spec/rules.md"))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "unknown rule IDs in the model:\n{}",
+        unknown.join("\n")
+    );
+}
+
+#[test]
+fn every_rule_has_a_vector_and_every_vector_rule_exists_and_is_exercised() {
+    let ids = spec_rule_ids();
+    let mut covered = BTreeSet::new();
+    let mut problems = Vec::new();
+    let mut cases = 0;
+    for (file_name, _, file) in load_all() {
+        for case in &file.cases {
+            cases += 1;
+            let full_name = format!("spec/vectors/{file_name}.json: case {:?}", case.name);
+            if case.rules.is_empty() {
+                problems.push(format!("{full_name} lists no rules"));
+            }
+            let hits = model::reduce_explained(&case.facts, &case.limits).rule_hits;
+            for rule in &case.rules {
+                if !ids.contains_key(rule) {
+                    problems.push(format!("{full_name} names unknown rule {rule}"));
+                } else if !hits.contains_key(rule.as_str()) {
+                    problems.push(format!(
+                        "{full_name} lists {rule} but the model never applies {rule} to it"
+                    ));
+                } else {
+                    covered.insert(rule.clone());
+                }
+            }
+        }
+    }
+    for (id, line) in &ids {
+        if !covered.contains(id) {
+            problems.push(format!(
+                "spec/rules.md:{line}: {id} has no vector case that exercises it"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} traceability problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert!(
+        cases >= 60,
+        "only {cases} vector cases; the suite promises at least 60"
+    );
+}
+
+#[test]
+fn every_diagnostic_reason_is_specified() {
+    let spec = std::fs::read_to_string(root().join("spec/rules.md")).expect("read spec/rules.md");
+    let schema: serde_json::Value = serde_json::from_str(
+        &review_spec::schema::schemas()
+            .into_iter()
+            .find(|(name, _)| *name == "output.schema.json")
+            .expect("output schema")
+            .1,
+    )
+    .expect("schema is JSON");
+    let reasons = schema["$defs"]["DiagnosticReason"]["oneOf"]
+        .as_array()
+        .map(|variants| {
+            variants
+                .iter()
+                .filter_map(|v| v["const"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    assert!(
+        reasons.len() >= 15,
+        "could not read the diagnostic reasons from the schema: {reasons:?}"
+    );
+    let missing: Vec<&String> = reasons
+        .iter()
+        .filter(|r| {
+            !spec.contains(&format!("| {r} |"))
+                && !spec.contains(&format!("| {r},"))
+                && !spec.contains(&format!(", {r} |"))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "diagnostic reasons missing from the table in spec/rules.md: {missing:?}"
+    );
+}
