@@ -63,28 +63,30 @@ pub(crate) struct EventContext {
     pub(crate) connection: ConnectionMeta,
 }
 
-/// CTX-3: resolves an event's context, or returns the diagnostic that replaces the event
-/// (`missing_thread` or `missing_connection`), filled with `dropped`'s fields.
+/// CTX-3: resolves an event's context, or emits the diagnostic that replaces the event
+/// (`missing_thread` or `missing_connection`, filled with `dropped`'s fields) and returns None.
 pub(crate) fn resolve_context(
     state: &mut State,
     thread_id: &str,
     dropped: Diagnostic,
-) -> Result<EventContext, Diagnostic> {
+) -> Option<EventContext> {
     state.trail.mark("CTX-3");
     let Some(thread) = state.threads.get(&thread_id.to_owned()).cloned() else {
-        return Err(Diagnostic {
+        state.emit(Output::Diagnostic(Diagnostic {
             reason: DiagnosticReason::MissingThread,
             ..dropped
-        });
+        }));
+        return None;
     };
     let Some(connection) = state.connections.get(&thread.connection_id).cloned() else {
-        return Err(Diagnostic {
+        state.emit(Output::Diagnostic(Diagnostic {
             reason: DiagnosticReason::MissingConnection,
             connection_id: Some(thread.connection_id),
             ..dropped
-        });
+        }));
+        return None;
     };
-    Ok(EventContext { thread, connection })
+    Some(EventContext { thread, connection })
 }
 
 /// SUM-1..5, CTX-3: a completed review first updates its item's summary, then is emitted with
@@ -99,12 +101,8 @@ pub(crate) fn emit_review(state: &mut State, review: CompletedReview) {
         dropped_event: Some("codex_review_event".to_owned()),
         ..Diagnostic::new(DiagnosticReason::MissingThread)
     };
-    let context = match resolve_context(state, &review.thread_id, dropped) {
-        Ok(context) => context,
-        Err(diagnostic) => {
-            state.emit(Output::Diagnostic(diagnostic));
-            return;
-        }
+    let Some(context) = resolve_context(state, &review.thread_id, dropped) else {
+        return;
     };
     state.trail.mark("TIME-1");
     let event = ReviewEvent {

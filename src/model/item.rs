@@ -77,12 +77,8 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
         dropped_event: Some(tool_item_event_type(*kind).to_owned()),
         ..item_diagnostic(key, Diagnostic::new(DiagnosticReason::MissingThread))
     };
-    let context = match ctx::resolve_context(state, thread_id, dropped) {
-        Ok(context) => context,
-        Err(diagnostic) => {
-            state.emit(Output::Diagnostic(diagnostic));
-            return;
-        }
+    let Some(context) = ctx::resolve_context(state, thread_id, dropped) else {
+        return;
     };
     state.trail.mark("TIME-1");
     let completed_at_ms = time::event_ms(*completed_at_ms);
