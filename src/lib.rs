@@ -10,6 +10,7 @@
 //! - [`model`]: the executable reference model, the spec as code, `reduce(&[Fact]) -> outputs`;
 //! - [`reducer`]: the production reducer, incremental and bounded;
 //! - [`subject`]: the trait every reducer under test implements;
+//! - [`diff`]: runs the model and a subject side by side, explains and minimizes divergences;
 //! - [`schema`]: JSON Schemas of the formats, generated from the types;
 //! - [`trace`]: JSON Lines traces and conformance vector files, with positioned errors.
 //!
@@ -25,8 +26,10 @@
 //! assert_eq!(outputs.len(), 1); // an orphan_response diagnostic (LIFE-4)
 //! ```
 
+pub mod diff;
 pub mod event;
 pub mod fact;
+pub mod fuzzing;
 pub mod model;
 pub mod reducer;
 pub mod schema;

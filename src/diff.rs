@@ -1,0 +1,227 @@
+//! The differ: runs the reference model and a subject on one fact sequence, compares their
+//! outputs fact by fact, and explains the first divergence by rule ID.
+//!
+//! This module says *how to compare and report*; what to generate lives in `gen`. A divergence
+//! carries its fact sequence as a value, so it can be minimized ([`minimize`]) and saved as a
+//! conformance vector ([`Divergence::to_vector_case`]), never only as a seed.
+
+use std::fmt;
+
+use pretty_assertions::StrComparison;
+
+use crate::event::{Limits, Output};
+use crate::fact::Fact;
+use crate::model;
+use crate::subject::{Subject, SubjectError};
+use crate::trace::{Trace, VectorCase, write_trace};
+
+/// The first fact on which a subject's outputs differ from the model's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// The subject's name.
+    pub subject: String,
+    pub limits: Limits,
+    /// The whole sequence that was run.
+    pub facts: Vec<Fact>,
+    /// Index of the first fact whose outputs differ.
+    pub fact_index: usize,
+    /// Index, within that fact's outputs, of the first output that differs.
+    pub output_index: usize,
+    /// The model's outputs for that fact.
+    pub expected: Vec<Output>,
+    /// The subject's outputs for that fact.
+    pub actual: Vec<Output>,
+    /// The rules involved, most specific first: the rules of the diagnostics' reasons, then the
+    /// rules the model applied before the differing output, latest first.
+    pub rules: Vec<&'static str>,
+}
+
+/// Runs the model and `subject` on `facts` and returns the first divergence, if any.
+pub fn first_divergence(
+    subject: &mut dyn Subject,
+    facts: &[Fact],
+    limits: &Limits,
+) -> Result<Option<Divergence>, SubjectError> {
+    let explained = model::reduce_explained(facts, limits);
+    let mut expected_by_fact: Vec<Vec<(Output, Vec<&'static str>)>> = vec![Vec::new(); facts.len()];
+    for output in explained.outputs {
+        if let Some(slot) = expected_by_fact.get_mut(output.emitted.at) {
+            slot.push((output.emitted.output, output.rules));
+        }
+    }
+    subject.reset(*limits)?;
+    let mut actual = Vec::new();
+    for (fact_index, (fact, expected)) in facts.iter().zip(&expected_by_fact).enumerate() {
+        actual.clear();
+        subject.ingest(fact_index, fact, &mut actual)?;
+        let same =
+            actual.len() == expected.len() && actual.iter().zip(expected).all(|(a, (e, _))| a == e);
+        if same {
+            continue;
+        }
+        let output_index = actual
+            .iter()
+            .zip(expected)
+            .position(|(a, (e, _))| a != e)
+            .unwrap_or_else(|| actual.len().min(expected.len()));
+        let rules = involved_rules(expected, &actual, output_index);
+        return Ok(Some(Divergence {
+            subject: subject.name(),
+            limits: *limits,
+            facts: facts.to_vec(),
+            fact_index,
+            output_index,
+            expected: expected.iter().map(|(output, _)| output.clone()).collect(),
+            actual: actual.clone(),
+            rules,
+        }));
+    }
+    Ok(None)
+}
+
+fn involved_rules(
+    expected: &[(Output, Vec<&'static str>)],
+    actual: &[Output],
+    output_index: usize,
+) -> Vec<&'static str> {
+    let mut rules = Vec::new();
+    let mut add = |rule: &'static str| {
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    };
+    let expected_output = expected.get(output_index).map(|(output, _)| output);
+    for output in [expected_output, actual.get(output_index)]
+        .into_iter()
+        .flatten()
+    {
+        if let Output::Diagnostic(diagnostic) = output {
+            add(diagnostic.reason.rule());
+        }
+    }
+    // Without an expected output at that position, the rules of the fact's last expected output
+    // (or none: the model expected nothing) are the closest explanation.
+    let trail = expected
+        .get(output_index)
+        .or_else(|| expected.last())
+        .map(|(_, rules)| rules.as_slice())
+        .unwrap_or_default();
+    for rule in trail.iter().rev() {
+        if !matches!(*rule, "FATE-2" | "ORDER-1") {
+            add(rule);
+        }
+    }
+    rules
+}
+
+/// Shrinks a divergence to a small sequence that still diverges: drops the facts after the
+/// divergence, then removes chunks of facts (halving the chunk size down to single facts) for as
+/// long as some divergence remains.
+pub fn minimize(
+    subject: &mut dyn Subject,
+    divergence: Divergence,
+) -> Result<Divergence, SubjectError> {
+    let limits = divergence.limits;
+    let mut best = divergence;
+    let truncated: Vec<Fact> = best.facts[..=best.fact_index].to_vec();
+    if let Some(found) = first_divergence(subject, &truncated, &limits)? {
+        best = found;
+    }
+    let mut chunk = (best.facts.len() / 2).max(1);
+    loop {
+        let mut improved = false;
+        let mut start = 0;
+        while start < best.facts.len() {
+            let end = (start + chunk).min(best.facts.len());
+            let mut candidate = best.facts.clone();
+            candidate.drain(start..end);
+            match first_divergence(subject, &candidate, &limits)? {
+                Some(found) => {
+                    best = found;
+                    improved = true;
+                }
+                None => start = end,
+            }
+        }
+        if chunk == 1 && !improved {
+            return Ok(best);
+        }
+        if !improved {
+            chunk = (chunk / 2).max(1);
+        }
+    }
+}
+
+impl Divergence {
+    /// The divergence as a conformance vector case: the facts, the model's outputs as expected,
+    /// and the rules involved.
+    pub fn to_vector_case(&self, name: &str, see: &str) -> VectorCase {
+        VectorCase {
+            name: name.to_owned(),
+            description: format!(
+                "Regression: {} diverged from the model at fact {} ({}).",
+                self.subject,
+                self.fact_index,
+                self.rules.first().copied().unwrap_or("no rule")
+            ),
+            rules: self.rules.iter().map(|rule| (*rule).to_owned()).collect(),
+            limits: self.limits,
+            facts: self.facts.clone(),
+            expected: model::reduce(&self.facts, &self.limits),
+            see: Some(see.to_owned()),
+        }
+    }
+
+    /// The sequence as a JSONL trace.
+    pub fn to_trace(&self) -> String {
+        write_trace(&Trace {
+            limits: self.limits,
+            facts: self.facts.clone(),
+        })
+    }
+}
+
+fn pretty_outputs(outputs: &[Output]) -> String {
+    let mut text = String::new();
+    for output in outputs {
+        text.push_str(&serde_json::to_string_pretty(output).unwrap_or_default());
+        text.push('\n');
+    }
+    if text.is_empty() {
+        text.push_str("(no outputs)\n");
+    }
+    text
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fact = self.facts.get(self.fact_index);
+        writeln!(
+            f,
+            "subject `{}` diverges from the model at fact {} ({}), output {}",
+            self.subject,
+            self.fact_index,
+            fact.map_or("?", Fact::type_name),
+            self.output_index
+        )?;
+        writeln!(f, "rules: {}", self.rules.join(", "))?;
+        if let Some(fact) = fact {
+            writeln!(
+                f,
+                "fact {}: {}",
+                self.fact_index,
+                serde_json::to_string(fact).unwrap_or_default()
+            )?;
+        }
+        writeln!(
+            f,
+            "expected (model) vs actual ({}), outputs of fact {}:",
+            self.subject, self.fact_index
+        )?;
+        let expected = pretty_outputs(&self.expected);
+        let actual = pretty_outputs(&self.actual);
+        writeln!(f, "{}", StrComparison::new(&expected, &actual))?;
+        writeln!(f, "sequence ({} facts) as a trace:", self.facts.len())?;
+        write!(f, "{}", self.to_trace())
+    }
+}
