@@ -1,6 +1,7 @@
 //! CAP: bounded state. The model's tables are plain vectors in first-insertion order, searched
 //! linearly: slow, and obviously right.
 
+use super::trail::Trail;
 use crate::event::{Diagnostic, DiagnosticReason, Table};
 
 /// A state table bounded by `limits.table_entries_max`, in first-insertion order.
@@ -46,7 +47,8 @@ impl<K: PartialEq, V> BoundedTable<K, V> {
 
     /// CAP-1: inserts a key that is not present; when the table is full, first evicts the oldest
     /// entry and returns it.
-    pub(crate) fn insert_new(&mut self, key: K, value: V) -> Option<(K, V)> {
+    pub(crate) fn insert_new(&mut self, key: K, value: V, trail: &mut Trail) -> Option<(K, V)> {
+        trail.mark("CAP-1");
         let evicted = if self.entries.len() >= self.entries_max && !self.entries.is_empty() {
             Some(self.entries.remove(0))
         } else {
@@ -58,13 +60,13 @@ impl<K: PartialEq, V> BoundedTable<K, V> {
 
     /// Replaces the value of a present key in place (CAP-1: an update does not move the key), or
     /// inserts it as new.
-    pub(crate) fn upsert(&mut self, key: K, value: V) -> Option<(K, V)> {
+    pub(crate) fn upsert(&mut self, key: K, value: V, trail: &mut Trail) -> Option<(K, V)> {
         match self.get_mut(&key) {
             Some(slot) => {
                 *slot = value;
                 None
             }
-            None => self.insert_new(key, value),
+            None => self.insert_new(key, value, trail),
         }
     }
 }

@@ -17,8 +17,10 @@ pub(crate) fn record_connection(
         app_server_client: app_server_client.clone(),
         runtime: runtime.clone(),
     };
-    if let Some((evicted_id, _)) = state.connections.upsert(connection_id, meta) {
-        state.trail.mark("CAP-1");
+    if let Some((evicted_id, _)) = state
+        .connections
+        .upsert(connection_id, meta, &mut state.trail)
+    {
         let diagnostic = Diagnostic {
             connection_id: Some(evicted_id),
             ..cap::evicted(state.connections.table)
@@ -47,8 +49,11 @@ pub(crate) fn bind_thread(state: &mut State, fact: &Fact) {
         subagent_source: subagent_source.clone(),
         parent_thread_id: parent_thread_id.clone(),
     };
-    if let Some((evicted_id, _)) = state.threads.upsert(thread_id.clone(), context) {
-        state.trail.mark("CAP-1");
+    if let Some((evicted_id, _)) =
+        state
+            .threads
+            .upsert(thread_id.clone(), context, &mut state.trail)
+    {
         let diagnostic = Diagnostic {
             thread_id: Some(evicted_id),
             ..cap::evicted(state.threads.table)

@@ -25,11 +25,11 @@ pub(crate) fn first_completion(
         return false;
     }
     state.trail.mark("DEDUP-2");
-    if let Some((evicted_key, evicted_turn)) = state
-        .guardian_completions
-        .insert_new(key, turn_id.to_owned())
+    if let Some((evicted_key, evicted_turn)) =
+        state
+            .guardian_completions
+            .insert_new(key, turn_id.to_owned(), &mut state.trail)
     {
-        state.trail.mark("CAP-1");
         let diagnostic = Diagnostic {
             thread_id: Some(evicted_key.thread_id),
             turn_id: Some(evicted_turn),

@@ -32,11 +32,11 @@ pub(crate) fn start_item(state: &mut State, fact: &Fact) {
         return;
     }
     state.trail.mark("ITEM-1");
-    if let Some((evicted_key, _)) = state
-        .item_starts
-        .insert_new(key, time::event_ms(*started_at_ms))
+    if let Some((evicted_key, _)) =
+        state
+            .item_starts
+            .insert_new(key, time::event_ms(*started_at_ms), &mut state.trail)
     {
-        state.trail.mark("CAP-1");
         let diagnostic = item_diagnostic(evicted_key, cap::evicted(state.item_starts.table));
         state.emit(Output::Diagnostic(diagnostic));
     }

@@ -27,9 +27,10 @@ pub(crate) fn open_request(state: &mut State, fact: &Fact) {
             state.trail.mark("LIFE-1");
             state.trail.mark("ISO-2");
             if let Some((evicted_id, evicted)) =
-                state.pending_requests.insert_new(request_id, review)
+                state
+                    .pending_requests
+                    .insert_new(request_id, review, &mut state.trail)
             {
-                state.trail.mark("CAP-1");
                 let diagnostic = Diagnostic {
                     request_id: Some(evicted_id),
                     thread_id: Some(evicted.thread_id),
@@ -150,8 +151,8 @@ pub(crate) fn close_request(state: &mut State, fact: &Fact) {
         state.emit(Output::Diagnostic(diagnostic));
         return;
     };
+    state.trail.mark("LIFE-5");
     if !closes_kind(fact, pending.request_kind) {
-        state.trail.mark("LIFE-5");
         let diagnostic = fate::about_fact(fact, DiagnosticReason::MismatchedResponse);
         state.emit(Output::Diagnostic(diagnostic));
         return;

@@ -37,8 +37,7 @@ pub(crate) fn denormalize(state: &mut State, review: &CompletedReview) {
     count_review(&mut summary, review.reviewer, &mut state.trail);
     summary.final_approval_outcome = latest_outcome(review, &mut state.trail);
     or_requested_flags(&mut summary, review, &mut state.trail);
-    if let Some((evicted_key, _)) = state.item_summaries.upsert(key, summary) {
-        state.trail.mark("CAP-1");
+    if let Some((evicted_key, _)) = state.item_summaries.upsert(key, summary, &mut state.trail) {
         let diagnostic = item_diagnostic(evicted_key, cap::evicted(state.item_summaries.table));
         state.emit(Output::Diagnostic(diagnostic));
     }
@@ -104,13 +103,15 @@ fn or_requested_flags(summary: &mut Summary, review: &CompletedReview, trail: &m
     summary.requested_network_access |= review.subject.requested_network_access;
 }
 
-/// SUM-6: the item's terminal event consumes its summary (an empty one when it has none).
+/// SUM-6: the item's terminal event consumes its summary; without one, the item has no reviews:
+/// outcome unknown (SUM-3), flags false (SUM-5).
 pub(crate) fn consume_summary(state: &mut State, key: &ItemKey) -> Summary {
     state.trail.mark("SUM-6");
-    state
-        .item_summaries
-        .remove(key)
-        .unwrap_or_else(empty_summary)
+    state.item_summaries.remove(key).unwrap_or_else(|| {
+        state.trail.mark("SUM-3");
+        state.trail.mark("SUM-5");
+        empty_summary()
+    })
 }
 
 /// A diagnostic about an item-keyed entry, with the key's fields.
