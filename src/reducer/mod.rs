@@ -1,1 +1,3 @@
-//! The production reducer (placeholder until the reducer lands).
+//! The production reducer (in progress): bounded storage first.
+
+mod table;
