@@ -1,3 +1,4 @@
-//! The production reducer (in progress): bounded storage first.
+//! The production reducer (in progress): bounded storage and state first.
 
+mod state;
 mod table;
