@@ -145,3 +145,160 @@ impl Reducer {
         self.defect == Some(defect)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_ne;
+
+    use super::*;
+    use crate::event::Emitted;
+    use crate::fact::Fact;
+    use crate::subject::Subject;
+    use crate::trace::parse_trace;
+
+    /// Connection 1 initialized, thread t1 bound to it, so review events carry their fields.
+    const CONTEXT: &str = r#"
+{"type": "initialize", "connection_id": 1, "app_server_client": {}, "runtime": {}}
+{"type": "thread_bound", "connection_id": 1, "thread_id": "t1", "binding": "started"}
+"#;
+
+    /// A short trace on which each defect's outputs differ from the correct reducer's.
+    fn exposing_trace(defect: Defect) -> (Limits, String) {
+        let limits = Limits::default();
+        let trace = match defect {
+            Defect::EmptyGrantApproved => format!(
+                r#"{CONTEXT}
+{{"type": "permissions_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1, "permissions": {{}}}}
+{{"type": "effective_permissions_response", "connection_id": 1, "request_id": 1, "permissions": {{}}, "scope": "turn", "completed_at_ms": 2}}"#
+            ),
+            Defect::ScopeIgnored => format!(
+                r#"{CONTEXT}
+{{"type": "permissions_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1, "permissions": {{}}}}
+{{"type": "effective_permissions_response", "connection_id": 1, "request_id": 1, "permissions": {{"network": {{"enabled": true}}}}, "scope": "session", "completed_at_ms": 2}}"#
+            ),
+            Defect::DuplicateGuardianCounted => r#"
+{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}
+{"type": "guardian_review_completed", "connection_id": 2, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}"#
+                .to_owned(),
+            Defect::NetworkAsCommand => r#"
+{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1, "network_approval_context": {"host": "example.com", "protocol": "https"}}
+{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 2}
+{"type": "turn_completed", "thread_id": "t1", "turn_id": "u1", "completed_at_ms": 3}"#
+                .to_owned(),
+            Defect::SummaryKeyWithoutThread | Defect::SummaryKeyWithoutTurn => r#"
+{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "target_item_id": "i1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}
+{"type": "turn_completed", "thread_id": "t1", "turn_id": "u1", "completed_at_ms": 3}"#
+                .to_owned(),
+            Defect::LastTerminalWins => r#"
+{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}
+{"type": "command_execution_response", "connection_id": 1, "request_id": 1, "decision": {"decision": "accept"}, "completed_at_ms": 2}
+{"type": "command_execution_response", "connection_id": 2, "request_id": 1, "decision": {"decision": "decline"}, "completed_at_ms": 3}"#
+                .to_owned(),
+            Defect::ResponseAfterAbortCounted => r#"
+{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}
+{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 2}
+{"type": "command_execution_response", "connection_id": 1, "request_id": 1, "decision": {"decision": "accept"}, "completed_at_ms": 3}"#
+                .to_owned(),
+            Defect::FinalOutcomeFromFirst => format!(
+                r#"{CONTEXT}
+{{"type": "item_started", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "started_at_ms": 1}}
+{{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "target_item_id": "i1", "action": {{"type": "command", "command": "ls"}}, "status": "denied", "started_at_ms": 1, "completed_at_ms": 2}}
+{{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g2", "target_item_id": "i1", "action": {{"type": "command", "command": "ls"}}, "status": "approved", "started_at_ms": 3, "completed_at_ms": 4}}
+{{"type": "item_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "status": "completed", "completed_at_ms": 5}}"#
+            ),
+            Defect::DurationUnderflow => format!(
+                r#"{CONTEXT}
+{{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1042}}
+{{"type": "command_execution_response", "connection_id": 1, "request_id": 1, "decision": {{"decision": "accept"}}, "completed_at_ms": 1000}}"#
+            ),
+            Defect::PermissionsDenormalized => r#"
+{"type": "permissions_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1, "permissions": {}}
+{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 2}
+{"type": "turn_completed", "thread_id": "t1", "turn_id": "u1", "completed_at_ms": 3}"#
+                .to_owned(),
+            Defect::GuardianInProgressEmitted => r#"
+{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "action": {"type": "command", "command": "ls"}, "status": "in_progress", "started_at_ms": 1, "completed_at_ms": 2}"#
+                .to_owned(),
+            Defect::ConflictReplaces => r#"
+{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}
+{"type": "command_execution_request", "connection_id": 2, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i2", "started_at_ms": 1}
+{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 2}"#
+                .to_owned(),
+            Defect::MalformedLeavesPending => r#"
+{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}
+{"type": "malformed_response", "connection_id": 1, "request_id": 1, "completed_at_ms": 2}"#
+                .to_owned(),
+            Defect::InProgressDiscardsSummary => r#"
+{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "target_item_id": "i1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}
+{"type": "item_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "status": "in_progress", "completed_at_ms": 3}
+{"type": "turn_completed", "thread_id": "t1", "turn_id": "u1", "completed_at_ms": 4}"#
+                .to_owned(),
+            Defect::SilentEviction => {
+                let trace = r#"
+{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}
+{"type": "command_execution_request", "connection_id": 1, "request_id": 2, "thread_id": "t1", "turn_id": "u1", "item_id": "i2", "started_at_ms": 1}"#;
+                return (
+                    Limits {
+                        table_entries_max: 1,
+                    },
+                    trace.to_owned(),
+                );
+            }
+            Defect::DuplicateStartOverwrites => format!(
+                r#"{CONTEXT}
+{{"type": "item_started", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "started_at_ms": 1}}
+{{"type": "item_started", "connection_id": 2, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "started_at_ms": 5}}
+{{"type": "item_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "status": "completed", "completed_at_ms": 9}}"#
+            ),
+            Defect::NetworkTriggerBeforeExecve => format!(
+                r#"{CONTEXT}
+{{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1, "approval_id": "a1", "network_approval_context": {{"host": "example.com", "protocol": "https"}}}}
+{{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 2}}"#
+            ),
+        };
+        (limits, trace)
+    }
+
+    fn facts(trace: &str) -> Vec<Fact> {
+        match parse_trace(&format!("{{\"review_spec_trace\": 1}}\n{trace}")) {
+            Ok(trace) => trace.facts,
+            Err(error) => panic!("bad test trace: {error}"),
+        }
+    }
+
+    fn reduce(mut reducer: Reducer, facts: &[Fact]) -> Vec<Emitted> {
+        reducer.ingest_all(facts)
+    }
+
+    #[test]
+    fn every_defect_is_observable_on_a_short_trace() {
+        for defect in Defect::ALL {
+            let (limits, trace) = exposing_trace(defect);
+            let facts = facts(&trace);
+            assert!(facts.len() <= 6, "{}: trace too long", defect.name());
+            let correct = reduce(Reducer::new(limits), &facts);
+            let broken = reduce(Reducer::with_defect(limits, defect), &facts);
+            assert_ne!(correct, broken, "{} is not observable", defect.name());
+        }
+    }
+
+    #[test]
+    fn defect_names_are_unique_and_rules_exist_in_the_spec() {
+        let rules = include_str!("../../spec/rules.md");
+        let mut names: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Defect::ALL.len());
+        for defect in Defect::ALL {
+            let heading = format!("### {} ", defect.rule());
+            assert!(rules.contains(&heading), "{}: no {heading}", defect.name());
+        }
+    }
+
+    #[test]
+    fn a_defect_survives_reset() {
+        let mut reducer = Reducer::with_defect(Limits::default(), Defect::ScopeIgnored);
+        assert!(reducer.reset(Limits::default()).is_ok());
+        assert_eq!(reducer.defect(), Some(Defect::ScopeIgnored));
+    }
+}

@@ -384,3 +384,212 @@ fn hostile_stream_stays_within_six_tables_of_entries() {
     }
     assert!(evictions > 0);
 }
+
+/// A tiny deterministic generator (xorshift64*), so stress runs replay without a seed knob.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn pick(&mut self, names: &[&str]) -> String {
+        let index = usize::try_from(self.below(names.len() as u64)).unwrap_or(0);
+        names.get(index).copied().unwrap_or_default().to_owned()
+    }
+}
+
+/// A fact from small id pools, so that requests, responses, items and turns collide often.
+fn colliding_fact(rng: &mut Rng) -> Fact {
+    use crate::fact::{
+        CommandDecision, FileChangeDecision, GrantScope, GuardianAction, GuardianStatus, ItemKind,
+        ItemStatus, NetworkApprovalContext, NetworkPermission, PermissionProfile, ThreadBinding,
+    };
+    let threads = ["t1", "t2"];
+    let turns = ["u1", "u2"];
+    let items = ["i1", "i2"];
+    let connection_id = rng.below(3);
+    let request_id = rng.below(4);
+    let ms = i64::try_from(rng.below(6)).unwrap_or(0) - 1;
+    let profile = match rng.below(3) {
+        0 => PermissionProfile::default(),
+        1 => PermissionProfile {
+            network: Some(NetworkPermission {
+                enabled: Some(rng.below(2) == 0),
+            }),
+            file_system: None,
+        },
+        _ => PermissionProfile {
+            network: None,
+            file_system: Some(crate::fact::FileSystemPermission::default()),
+        },
+    };
+    match rng.below(14) {
+        0 => Fact::TurnCompleted {
+            thread_id: rng.pick(&threads),
+            turn_id: rng.pick(&turns),
+            completed_at_ms: ms,
+        },
+        1 => hostile_fact(4 + 6 * rng.below(3)),
+        2 => Fact::ThreadBound {
+            connection_id,
+            thread_id: rng.pick(&threads),
+            binding: ThreadBinding::Resumed,
+            thread_source: None,
+            subagent_source: None,
+            parent_thread_id: None,
+        },
+        3 => Fact::ItemStarted {
+            connection_id,
+            thread_id: rng.pick(&threads),
+            turn_id: rng.pick(&turns),
+            item_id: rng.pick(&items),
+            kind: ItemKind::FileChange,
+            started_at_ms: ms,
+        },
+        4 => Fact::ItemCompleted {
+            connection_id,
+            thread_id: rng.pick(&threads),
+            turn_id: rng.pick(&turns),
+            item_id: rng.pick(&items),
+            kind: ItemKind::CommandExecution,
+            status: [
+                ItemStatus::Completed,
+                ItemStatus::Failed,
+                ItemStatus::Declined,
+                ItemStatus::InProgress,
+            ][usize::try_from(rng.below(4)).unwrap_or(0)],
+            completed_at_ms: ms,
+        },
+        5 => Fact::RequestAborted {
+            connection_id,
+            request_id,
+            completed_at_ms: ms,
+        },
+        6 => Fact::MalformedResponse {
+            connection_id,
+            request_id,
+            completed_at_ms: ms,
+        },
+        7 => Fact::FileChangeResponse {
+            connection_id,
+            request_id,
+            decision: FileChangeDecision::AcceptForSession,
+            completed_at_ms: ms,
+        },
+        8 => Fact::CommandExecutionResponse {
+            connection_id,
+            request_id,
+            decision: CommandDecision::Decline,
+            completed_at_ms: ms,
+        },
+        9 => Fact::EffectivePermissionsResponse {
+            connection_id,
+            request_id,
+            permissions: profile,
+            scope: GrantScope::Session,
+            completed_at_ms: ms,
+        },
+        10 => Fact::FileChangeRequest {
+            connection_id,
+            request_id,
+            thread_id: rng.pick(&threads),
+            turn_id: rng.pick(&turns),
+            item_id: rng.pick(&items),
+            started_at_ms: ms,
+            grant_root: None,
+        },
+        11 => Fact::PermissionsRequest {
+            connection_id,
+            request_id,
+            thread_id: rng.pick(&threads),
+            turn_id: rng.pick(&turns),
+            item_id: rng.pick(&items),
+            started_at_ms: ms,
+            permissions: profile,
+        },
+        12 => Fact::CommandExecutionRequest {
+            connection_id,
+            request_id,
+            thread_id: rng.pick(&threads),
+            turn_id: rng.pick(&turns),
+            item_id: rng.pick(&items),
+            started_at_ms: ms,
+            approval_id: None,
+            network_approval_context: (rng.below(2) == 0).then(|| NetworkApprovalContext {
+                host: "h".to_owned(),
+                protocol: "https".to_owned(),
+            }),
+            proposed_network_policy_amendments: None,
+            additional_permissions: None,
+        },
+        _ => Fact::GuardianReviewCompleted {
+            connection_id,
+            thread_id: rng.pick(&threads),
+            turn_id: rng.pick(&turns),
+            review_id: rng.pick(&["g1", "g2"]),
+            target_item_id: (rng.below(3) != 0).then(|| rng.pick(&items)),
+            action: GuardianAction::ApplyPatch { files: Vec::new() },
+            status: [GuardianStatus::Approved, GuardianStatus::InProgress]
+                [usize::try_from(rng.below(2)).unwrap_or(0)],
+            started_at_ms: ms,
+            completed_at_ms: ms,
+        },
+    }
+}
+
+/// Runs colliding streams through `reducer`, relying on its debug assertions, and checks that
+/// only state-changing facts are silent (FATE-1) and that the bounds hold (CAP-1).
+fn stress(mut make: impl FnMut(Limits) -> Reducer) {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..300 {
+        let entries_max = usize::try_from(1 + rng.below(4)).unwrap_or(1);
+        let mut reducer = make(Limits {
+            table_entries_max: entries_max,
+        });
+        let mut outputs = Vec::new();
+        for _ in 0..60 {
+            let fact = colliding_fact(&mut rng);
+            outputs.clear();
+            reducer.ingest(&fact, &mut outputs);
+            // FATE-1: only facts that change state (or end a turn with none) may be silent.
+            if outputs.is_empty() {
+                assert!(
+                    matches!(
+                        fact,
+                        Fact::TurnCompleted { .. }
+                            | Fact::Initialize { .. }
+                            | Fact::ThreadBound { .. }
+                            | Fact::ItemStarted { .. }
+                            | Fact::FileChangeRequest { .. }
+                            | Fact::PermissionsRequest { .. }
+                            | Fact::CommandExecutionRequest { .. }
+                    ),
+                    "silent fact {fact:?}"
+                );
+            }
+            assert!(reducer.live_entries() <= 6 * entries_max);
+            assert!(reducer.state.indexed_turns() <= 4 * entries_max);
+        }
+    }
+}
+
+#[test]
+fn colliding_streams_keep_every_invariant() {
+    stress(Reducer::new);
+}
+
+#[cfg(feature = "seeded-defects")]
+#[test]
+fn colliding_streams_keep_every_invariant_with_each_defect() {
+    for defect in super::Defect::ALL {
+        stress(|limits| Reducer::with_defect(limits, defect));
+    }
+}
