@@ -1,0 +1,385 @@
+//! What a review or tool-item event says, derived from one fact: subjects, triggers and
+//! requested flags (SUBJ, GUARD-1..3), decisions and grants (DEC-1..2, GRANT), outcomes (SUM-4),
+//! item statuses (ITEM-4), durations (TIME-1) and review ids (ID).
+//!
+//! These are pure functions of their arguments. They touch no state and emit nothing; the few
+//! that are methods of [`Reducer`] are so only to host a seeded defect's branch.
+
+use crate::event::{
+    FailureKind, FinalApprovalOutcome, Resolution, ReviewStatus, Reviewer, SubjectKind,
+    TerminalStatus, Trigger,
+};
+use crate::fact::{
+    CommandDecision, FileChangeDecision, GrantScope, GuardianAction, GuardianStatus, ItemStatus,
+    NetworkApprovalContext, NetworkPolicyAction, NetworkPolicyAmendment, PermissionProfile,
+    RequestId,
+};
+
+#[cfg(feature = "seeded-defects")]
+use super::Defect;
+use super::Reducer;
+
+/// The two requested flags of a review (SUBJ-3..5, GUARD-2, SUM-5).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RequestedFlags {
+    pub(crate) additional_permissions: bool,
+    pub(crate) network_access: bool,
+}
+
+/// A guardian review's subject and trigger (GUARD-1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct GuardianSubject<'a> {
+    pub(crate) kind: SubjectKind,
+    pub(crate) name: &'a str,
+    pub(crate) trigger: Trigger,
+}
+
+/// ID-1: a user review's id is `"user:"` and the request id in decimal.
+pub(crate) fn user_review_id(request_id: RequestId) -> String {
+    format!("user:{request_id}")
+}
+
+impl Reducer {
+    /// SUBJ-1: a command request with a network approval context is a network access review.
+    pub(crate) fn command_subject(
+        &self,
+        network_approval_context: Option<&NetworkApprovalContext>,
+    ) -> (SubjectKind, &'static str) {
+        #[cfg(feature = "seeded-defects")]
+        if self.has_defect(Defect::NetworkAsCommand) {
+            return (SubjectKind::CommandExecution, "command_execution");
+        }
+        if network_approval_context.is_some() {
+            (SubjectKind::NetworkAccess, "network_access")
+        } else {
+            (SubjectKind::CommandExecution, "command_execution")
+        }
+    }
+
+    /// SUBJ-2: a command request's trigger, first match wins: execve, network, sandbox, initial.
+    pub(crate) fn command_trigger(&self, has_approval_id: bool, flags: RequestedFlags) -> Trigger {
+        #[cfg(feature = "seeded-defects")]
+        if self.has_defect(Defect::NetworkTriggerBeforeExecve) && flags.network_access {
+            return Trigger::NetworkPolicyDenial;
+        }
+        if has_approval_id {
+            Trigger::ExecveIntercept
+        } else {
+            sandbox_trigger(flags)
+        }
+    }
+
+    /// GUARD-3, GUARD-4: a terminal guardian status maps to the same review status;
+    /// `in_progress` completes nothing (`None`).
+    pub(crate) fn guardian_status(&self, status: GuardianStatus) -> Option<ReviewStatus> {
+        match status {
+            GuardianStatus::Approved => Some(ReviewStatus::Approved),
+            GuardianStatus::Denied => Some(ReviewStatus::Denied),
+            GuardianStatus::TimedOut => Some(ReviewStatus::TimedOut),
+            GuardianStatus::Aborted => Some(ReviewStatus::Aborted),
+            GuardianStatus::InProgress => {
+                #[cfg(feature = "seeded-defects")]
+                if self.has_defect(Defect::GuardianInProgressEmitted) {
+                    return Some(ReviewStatus::Aborted);
+                }
+                None
+            }
+        }
+    }
+
+    /// GRANT-1, GRANT-2: an empty effective grant is a denial whatever its scope; a non-empty
+    /// one is an approval, resolved by scope.
+    pub(crate) fn grant_decision(
+        &self,
+        permissions: &PermissionProfile,
+        scope: GrantScope,
+    ) -> (ReviewStatus, Resolution) {
+        let empty = is_empty_grant(permissions);
+        #[cfg(feature = "seeded-defects")]
+        let empty = empty && !self.has_defect(Defect::EmptyGrantApproved);
+        if empty {
+            return (ReviewStatus::Denied, Resolution::None);
+        }
+        match scope {
+            GrantScope::Turn => (ReviewStatus::Approved, Resolution::None),
+            GrantScope::Session => {
+                #[cfg(feature = "seeded-defects")]
+                if self.has_defect(Defect::ScopeIgnored) {
+                    return (ReviewStatus::Approved, Resolution::None);
+                }
+                (ReviewStatus::Approved, Resolution::SessionApproval)
+            }
+        }
+    }
+
+    /// TIME-1: `completed - started` when not negative, else null; never wraps.
+    pub(crate) fn duration_ms(&self, started_at_ms: u64, completed_at_ms: u64) -> Option<u64> {
+        #[cfg(feature = "seeded-defects")]
+        if self.has_defect(Defect::DurationUnderflow) {
+            return Some(completed_at_ms.wrapping_sub(started_at_ms));
+        }
+        completed_at_ms.checked_sub(started_at_ms)
+    }
+}
+
+/// SUBJ-3: a command request's requested flags.
+pub(crate) fn command_requested_flags(
+    network_approval_context: Option<&NetworkApprovalContext>,
+    proposed_network_policy_amendments: Option<&[NetworkPolicyAmendment]>,
+    additional_permissions: Option<&PermissionProfile>,
+) -> RequestedFlags {
+    let amendments_proposed = proposed_network_policy_amendments.is_some_and(|a| !a.is_empty());
+    let network_enabled = additional_permissions.is_some_and(network_enabled);
+    RequestedFlags {
+        additional_permissions: additional_permissions.is_some(),
+        network_access: network_approval_context.is_some()
+            || amendments_proposed
+            || network_enabled,
+    }
+}
+
+/// SUBJ-4: a file-change request asks for additional permissions, and is a sandbox denial, iff
+/// it carries a grant root.
+pub(crate) fn file_change_review(grant_root: Option<&str>) -> (RequestedFlags, Trigger) {
+    let flags = RequestedFlags {
+        additional_permissions: grant_root.is_some(),
+        network_access: false,
+    };
+    let trigger = if flags.additional_permissions {
+        Trigger::SandboxDenial
+    } else {
+        Trigger::Initial
+    };
+    (flags, trigger)
+}
+
+/// SUBJ-5: the requested flags of a permissions request (and of a guardian
+/// `request_permissions` action, GUARD-2).
+pub(crate) fn permissions_requested_flags(permissions: &PermissionProfile) -> RequestedFlags {
+    let network_access = network_enabled(permissions);
+    RequestedFlags {
+        additional_permissions: network_access || permissions.file_system.is_some(),
+        network_access,
+    }
+}
+
+/// SUBJ-5 (and the tail of SUBJ-2): network policy denial if network access was requested, else
+/// sandbox denial if additional permissions were, else initial.
+pub(crate) fn sandbox_trigger(flags: RequestedFlags) -> Trigger {
+    if flags.network_access {
+        Trigger::NetworkPolicyDenial
+    } else if flags.additional_permissions {
+        Trigger::SandboxDenial
+    } else {
+        Trigger::Initial
+    }
+}
+
+fn network_enabled(permissions: &PermissionProfile) -> bool {
+    permissions
+        .network
+        .as_ref()
+        .is_some_and(|network| network.enabled == Some(true))
+}
+
+/// GUARD-1: a guardian review's subject, name and trigger, by action.
+pub(crate) fn guardian_subject(action: &GuardianAction) -> GuardianSubject<'_> {
+    let (kind, name, trigger) = match action {
+        GuardianAction::Command { .. } => (
+            SubjectKind::CommandExecution,
+            "command_execution",
+            Trigger::Initial,
+        ),
+        GuardianAction::Execve { .. } => (
+            SubjectKind::CommandExecution,
+            "command_execution",
+            Trigger::ExecveIntercept,
+        ),
+        GuardianAction::ApplyPatch { .. } => (
+            SubjectKind::FileChange,
+            "apply_patch",
+            Trigger::SandboxDenial,
+        ),
+        GuardianAction::NetworkAccess { .. } => (
+            SubjectKind::NetworkAccess,
+            "network_access",
+            Trigger::NetworkPolicyDenial,
+        ),
+        GuardianAction::RequestPermissions { permissions } => (
+            SubjectKind::Permissions,
+            "permissions",
+            sandbox_trigger(permissions_requested_flags(permissions)),
+        ),
+        GuardianAction::McpToolCall { tool_name, .. } => {
+            return GuardianSubject {
+                kind: SubjectKind::McpToolCall,
+                name: tool_name,
+                trigger: Trigger::Initial,
+            };
+        }
+    };
+    GuardianSubject {
+        kind,
+        name,
+        trigger,
+    }
+}
+
+/// GUARD-2: a guardian review's requested flags, by action.
+pub(crate) fn guardian_requested_flags(action: &GuardianAction) -> RequestedFlags {
+    match action {
+        GuardianAction::ApplyPatch { .. } => RequestedFlags {
+            additional_permissions: true,
+            network_access: false,
+        },
+        GuardianAction::NetworkAccess { .. } => RequestedFlags {
+            additional_permissions: true,
+            network_access: true,
+        },
+        GuardianAction::RequestPermissions { permissions } => {
+            permissions_requested_flags(permissions)
+        }
+        GuardianAction::Command { .. }
+        | GuardianAction::Execve { .. }
+        | GuardianAction::McpToolCall { .. } => RequestedFlags::default(),
+    }
+}
+
+/// DEC-1: a command decision's status and resolution.
+pub(crate) fn command_decision(decision: &CommandDecision) -> (ReviewStatus, Resolution) {
+    match decision {
+        CommandDecision::Accept => (ReviewStatus::Approved, Resolution::None),
+        CommandDecision::AcceptForSession => (ReviewStatus::Approved, Resolution::SessionApproval),
+        CommandDecision::AcceptWithExecpolicyAmendment { .. } => {
+            (ReviewStatus::Approved, Resolution::ExecPolicyAmendment)
+        }
+        CommandDecision::ApplyNetworkPolicyAmendment {
+            network_policy_amendment,
+        } => match network_policy_amendment.action {
+            NetworkPolicyAction::Allow => {
+                (ReviewStatus::Approved, Resolution::NetworkPolicyAmendment)
+            }
+            NetworkPolicyAction::Deny => (ReviewStatus::Denied, Resolution::NetworkPolicyAmendment),
+        },
+        CommandDecision::Decline => (ReviewStatus::Denied, Resolution::None),
+        CommandDecision::Cancel => (ReviewStatus::Aborted, Resolution::None),
+    }
+}
+
+/// DEC-2: a file-change decision's status and resolution.
+pub(crate) fn file_change_decision(decision: FileChangeDecision) -> (ReviewStatus, Resolution) {
+    match decision {
+        FileChangeDecision::Accept => (ReviewStatus::Approved, Resolution::None),
+        FileChangeDecision::AcceptForSession => {
+            (ReviewStatus::Approved, Resolution::SessionApproval)
+        }
+        FileChangeDecision::Decline => (ReviewStatus::Denied, Resolution::None),
+        FileChangeDecision::Cancel => (ReviewStatus::Aborted, Resolution::None),
+    }
+}
+
+/// GRANT-3: a profile is empty iff both its network and file-system parts are absent.
+pub(crate) fn is_empty_grant(permissions: &PermissionProfile) -> bool {
+    permissions.network.is_none() && permissions.file_system.is_none()
+}
+
+/// SUM-4: the approval outcome of a completed review.
+pub(crate) fn approval_outcome(
+    reviewer: Reviewer,
+    status: ReviewStatus,
+    resolution: Resolution,
+) -> FinalApprovalOutcome {
+    match (reviewer, status) {
+        (Reviewer::Guardian, ReviewStatus::Approved) => FinalApprovalOutcome::GuardianApproved,
+        (Reviewer::Guardian, ReviewStatus::Denied) => FinalApprovalOutcome::GuardianDenied,
+        (Reviewer::Guardian, ReviewStatus::TimedOut | ReviewStatus::Aborted) => {
+            FinalApprovalOutcome::GuardianAborted
+        }
+        (Reviewer::User, ReviewStatus::Approved) => {
+            if resolution == Resolution::SessionApproval {
+                FinalApprovalOutcome::UserApprovedForSession
+            } else {
+                FinalApprovalOutcome::UserApproved
+            }
+        }
+        (Reviewer::User, ReviewStatus::Denied) => FinalApprovalOutcome::UserDenied,
+        // User reviews never time out; were one to, it ended without approval like an abort.
+        (Reviewer::User, ReviewStatus::Aborted | ReviewStatus::TimedOut) => {
+            FinalApprovalOutcome::UserAborted
+        }
+    }
+}
+
+/// ITEM-4: a terminal item status's terminal status and failure kind; `None` for
+/// `in_progress`, which is not terminal (ITEM-5).
+pub(crate) fn item_terminal_status(
+    status: ItemStatus,
+) -> Option<(TerminalStatus, Option<FailureKind>)> {
+    match status {
+        ItemStatus::Completed => Some((TerminalStatus::Completed, None)),
+        ItemStatus::Failed => Some((TerminalStatus::Failed, Some(FailureKind::ToolError))),
+        ItemStatus::Declined => Some((TerminalStatus::Rejected, Some(FailureKind::ApprovalDenied))),
+        ItemStatus::InProgress => None,
+    }
+}
+
+/// SUM-1: only command, file-change and MCP reviews denormalize onto tool items.
+pub(crate) fn denormalizes(subject_kind: SubjectKind) -> bool {
+    match subject_kind {
+        SubjectKind::CommandExecution | SubjectKind::FileChange | SubjectKind::McpToolCall => true,
+        SubjectKind::Permissions | SubjectKind::NetworkAccess => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+    use crate::event::Limits;
+    use crate::fact::NetworkPermission;
+
+    #[test]
+    fn user_review_id_is_prefixed_decimal() {
+        assert_eq!(user_review_id(41), "user:41");
+    }
+
+    #[test]
+    fn empty_proposed_amendments_request_no_network() {
+        let flags = command_requested_flags(None, Some(&[]), None);
+        assert_eq!(flags, RequestedFlags::default());
+    }
+
+    #[test]
+    fn approval_id_wins_over_network_context() {
+        let reducer = Reducer::new(Limits::default());
+        let flags = RequestedFlags {
+            additional_permissions: false,
+            network_access: true,
+        };
+        assert_eq!(
+            reducer.command_trigger(true, flags),
+            Trigger::ExecveIntercept
+        );
+    }
+
+    #[test]
+    fn disabled_network_is_not_an_empty_grant() {
+        let permissions = PermissionProfile {
+            network: Some(NetworkPermission {
+                enabled: Some(false),
+            }),
+            file_system: None,
+        };
+        assert!(!is_empty_grant(&permissions));
+        assert!(is_empty_grant(&PermissionProfile::default()));
+    }
+
+    #[test]
+    fn duration_is_null_when_completion_precedes_start() {
+        let reducer = Reducer::new(Limits::default());
+        assert_eq!(reducer.duration_ms(1042, 1000), None);
+        assert_eq!(reducer.duration_ms(1000, 1042), Some(42));
+        assert_eq!(reducer.duration_ms(0, u64::MAX), Some(u64::MAX));
+    }
+}

@@ -1,0 +1,258 @@
+//! The shapes of diagnostics: which identifying fields each reason carries (FATE-1 for facts,
+//! TURN-1 and CAP-1 for state, CTX-3 for dropped events).
+//!
+//! This module decides what a diagnostic *says*, never whether one is due: that is `ingest`'s
+//! job. Builders that take state by value move its strings into the diagnostic instead of
+//! cloning them.
+
+use crate::event::{Diagnostic, DiagnosticReason, Table};
+use crate::fact::{ConnectionId, Fact, ItemKind, RequestId};
+
+use super::state::{Evicted, ItemKey, PendingReview};
+
+/// FATE-1: a diagnostic about a fact, carrying that fact's identity fields.
+pub(crate) fn fact_diagnostic(reason: DiagnosticReason, fact: &Fact) -> Diagnostic {
+    let base = Diagnostic::new(reason);
+    match fact {
+        Fact::TurnCompleted {
+            thread_id, turn_id, ..
+        } => Diagnostic {
+            thread_id: Some(thread_id.clone()),
+            turn_id: Some(turn_id.clone()),
+            ..base
+        },
+        Fact::Initialize { connection_id, .. } => Diagnostic {
+            connection_id: Some(*connection_id),
+            ..base
+        },
+        Fact::ThreadBound {
+            connection_id,
+            thread_id,
+            ..
+        } => Diagnostic {
+            connection_id: Some(*connection_id),
+            thread_id: Some(thread_id.clone()),
+            ..base
+        },
+        Fact::ItemStarted {
+            connection_id,
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        }
+        | Fact::ItemCompleted {
+            connection_id,
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        } => Diagnostic {
+            connection_id: Some(*connection_id),
+            thread_id: Some(thread_id.clone()),
+            turn_id: Some(turn_id.clone()),
+            item_id: Some(item_id.clone()),
+            ..base
+        },
+        Fact::RequestAborted {
+            connection_id,
+            request_id,
+            ..
+        }
+        | Fact::MalformedResponse {
+            connection_id,
+            request_id,
+            ..
+        }
+        | Fact::FileChangeResponse {
+            connection_id,
+            request_id,
+            ..
+        }
+        | Fact::CommandExecutionResponse {
+            connection_id,
+            request_id,
+            ..
+        }
+        | Fact::EffectivePermissionsResponse {
+            connection_id,
+            request_id,
+            ..
+        } => Diagnostic {
+            connection_id: Some(*connection_id),
+            request_id: Some(*request_id),
+            ..base
+        },
+        Fact::FileChangeRequest {
+            connection_id,
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        }
+        | Fact::PermissionsRequest {
+            connection_id,
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        }
+        | Fact::CommandExecutionRequest {
+            connection_id,
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        } => Diagnostic {
+            connection_id: Some(*connection_id),
+            request_id: Some(*request_id),
+            thread_id: Some(thread_id.clone()),
+            turn_id: Some(turn_id.clone()),
+            item_id: Some(item_id.clone()),
+            ..base
+        },
+        Fact::GuardianReviewCompleted {
+            connection_id,
+            thread_id,
+            turn_id,
+            review_id,
+            target_item_id,
+            ..
+        } => Diagnostic {
+            connection_id: Some(*connection_id),
+            thread_id: Some(thread_id.clone()),
+            turn_id: Some(turn_id.clone()),
+            item_id: target_item_id.clone(),
+            review_id: Some(review_id.clone()),
+            ..base
+        },
+    }
+}
+
+/// CAP-1: the `evicted` diagnostic, with the table and the evicted entry's key fields (pending
+/// requests also their thread, turn and item; guardian completions also their turn).
+pub(crate) fn evicted_diagnostic(evicted: Evicted) -> Diagnostic {
+    let base = Diagnostic::new(DiagnosticReason::Evicted);
+    match evicted {
+        Evicted::Connection { connection_id } => Diagnostic {
+            table: Some(Table::Connections),
+            connection_id: Some(connection_id),
+            ..base
+        },
+        Evicted::Thread { thread_id } => Diagnostic {
+            table: Some(Table::Threads),
+            thread_id: Some(thread_id),
+            ..base
+        },
+        Evicted::PendingRequest { request_id, review } => Diagnostic {
+            table: Some(Table::PendingRequests),
+            request_id: Some(request_id),
+            thread_id: Some(review.thread_id),
+            turn_id: Some(review.turn_id),
+            item_id: Some(review.item_id),
+            ..base
+        },
+        Evicted::GuardianCompletion { key, seen } => Diagnostic {
+            table: Some(Table::GuardianCompletions),
+            thread_id: Some(key.thread_id),
+            turn_id: Some(seen.turn_id),
+            review_id: Some(key.review_id),
+            ..base
+        },
+        Evicted::ItemStart { key } => item_diagnostic(
+            Diagnostic {
+                table: Some(Table::ItemStarts),
+                ..base
+            },
+            key,
+        ),
+        Evicted::ItemSummary { key } => item_diagnostic(
+            Diagnostic {
+                table: Some(Table::ItemSummaries),
+                ..base
+            },
+            key,
+        ),
+    }
+}
+
+/// TURN-1: a pending request released unanswered at its turn's end.
+pub(crate) fn unanswered_request(request_id: RequestId, review: PendingReview) -> Diagnostic {
+    Diagnostic {
+        request_id: Some(request_id),
+        thread_id: Some(review.thread_id),
+        turn_id: Some(review.turn_id),
+        item_id: Some(review.item_id),
+        ..Diagnostic::new(DiagnosticReason::UnansweredRequest)
+    }
+}
+
+/// TURN-1: an item state entry (start or summary) released at its turn's end.
+pub(crate) fn released_item(reason: DiagnosticReason, key: ItemKey) -> Diagnostic {
+    item_diagnostic(Diagnostic::new(reason), key)
+}
+
+fn item_diagnostic(base: Diagnostic, key: ItemKey) -> Diagnostic {
+    Diagnostic {
+        thread_id: Some(key.thread_id),
+        turn_id: Some(key.turn_id),
+        item_id: Some(key.item_id),
+        ..base
+    }
+}
+
+/// Why an event's context could not be resolved (CTX-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MissingContext {
+    /// The thread was never bound (or its binding was evicted).
+    Thread,
+    /// The thread's connection never initialized (or was evicted).
+    Connection(ConnectionId),
+}
+
+/// The ids of an event that could not be emitted (CTX-3).
+pub(crate) struct DroppedEvent {
+    pub(crate) event_type: &'static str,
+    pub(crate) thread_id: String,
+    pub(crate) turn_id: String,
+    pub(crate) item_id: Option<String>,
+    pub(crate) review_id: Option<String>,
+}
+
+/// CTX-3: the diagnostic that replaces an event whose context is missing.
+pub(crate) fn missing_context(missing: MissingContext, dropped: DroppedEvent) -> Diagnostic {
+    let (reason, connection_id) = match missing {
+        MissingContext::Thread => (DiagnosticReason::MissingThread, None),
+        MissingContext::Connection(connection_id) => {
+            (DiagnosticReason::MissingConnection, Some(connection_id))
+        }
+    };
+    Diagnostic {
+        connection_id,
+        thread_id: Some(dropped.thread_id),
+        turn_id: Some(dropped.turn_id),
+        item_id: dropped.item_id,
+        review_id: dropped.review_id,
+        dropped_event: Some(dropped.event_type.to_owned()),
+        ..Diagnostic::new(reason)
+    }
+}
+
+/// The `event_type` of a review event.
+pub(crate) const REVIEW_EVENT_TYPE: &str = "codex_review_event";
+
+/// The `event_type` of the tool-item event of an item kind (ITEM-2).
+pub(crate) fn tool_item_event_type(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::CommandExecution => "codex_command_execution_event",
+        ItemKind::FileChange => "codex_file_change_event",
+        ItemKind::McpToolCall => "codex_mcp_tool_call_event",
+        ItemKind::DynamicToolCall => "codex_dynamic_tool_call_event",
+        ItemKind::CollabAgentToolCall => "codex_collab_agent_tool_call_event",
+        ItemKind::WebSearch => "codex_web_search_event",
+        ItemKind::ImageGeneration => "codex_image_generation_event",
+    }
+}

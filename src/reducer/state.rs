@@ -1,0 +1,784 @@
+//! The reducer's state: the six bounded tables of CAP-1, their keys and values, and the per-turn
+//! index that lets a turn end release its entries without scanning the tables (TURN-1).
+//!
+//! This module keeps the tables and the index consistent: every entry of a turn-scoped table
+//! (pending requests, guardian completions, item starts, item summaries) is listed under its
+//! `(thread, turn)`, in insertion order, from its insertion until its removal, whichever rule
+//! removes it. It decides no rule: it never builds an output, and it hands evicted and released
+//! entries back to `ingest`, which reports them.
+
+use crate::event::{FinalApprovalOutcome, Limits, SubjectKind, Table, Trigger};
+use crate::fact::{AppServerClient, ConnectionId, RequestId, Runtime};
+
+use super::table::{BoundedTable, Handle, STALE_HANDLES_SLACK, Slab, TableKey};
+
+/// ISO-1: item starts and item summaries are keyed by thread, turn and item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ItemKey {
+    pub(crate) thread_id: String,
+    pub(crate) turn_id: String,
+    pub(crate) item_id: String,
+}
+
+/// The borrowed form of an [`ItemKey`], for lookups that clone nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ItemKeyView<'a> {
+    pub(crate) thread_id: &'a str,
+    pub(crate) turn_id: &'a str,
+    pub(crate) item_id: &'a str,
+}
+
+impl ItemKeyView<'_> {
+    pub(crate) fn to_key(self) -> ItemKey {
+        ItemKey {
+            thread_id: self.thread_id.to_owned(),
+            turn_id: self.turn_id.to_owned(),
+            item_id: self.item_id.to_owned(),
+        }
+    }
+}
+
+impl TableKey for ItemKey {
+    type View<'a> = ItemKeyView<'a>;
+
+    fn view(&self) -> ItemKeyView<'_> {
+        ItemKeyView {
+            thread_id: &self.thread_id,
+            turn_id: &self.turn_id,
+            item_id: &self.item_id,
+        }
+    }
+
+    fn matches(&self, query: ItemKeyView<'_>) -> bool {
+        self.view() == query
+    }
+}
+
+/// DEDUP-1: a guardian completion is identified by its thread and review id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct GuardianKey {
+    pub(crate) thread_id: String,
+    pub(crate) review_id: String,
+}
+
+/// The borrowed form of a [`GuardianKey`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct GuardianKeyView<'a> {
+    pub(crate) thread_id: &'a str,
+    pub(crate) review_id: &'a str,
+}
+
+impl TableKey for GuardianKey {
+    type View<'a> = GuardianKeyView<'a>;
+
+    fn view(&self) -> GuardianKeyView<'_> {
+        GuardianKeyView {
+            thread_id: &self.thread_id,
+            review_id: &self.review_id,
+        }
+    }
+
+    fn matches(&self, query: GuardianKeyView<'_>) -> bool {
+        self.view() == query
+    }
+}
+
+/// A turn, for the per-turn index: turns are keyed by thread and turn, never by turn alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TurnKey {
+    thread_id: String,
+    turn_id: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct TurnKeyView<'a> {
+    thread_id: &'a str,
+    turn_id: &'a str,
+}
+
+impl TableKey for TurnKey {
+    type View<'a> = TurnKeyView<'a>;
+
+    fn view(&self) -> TurnKeyView<'_> {
+        TurnKeyView {
+            thread_id: &self.thread_id,
+            turn_id: &self.turn_id,
+        }
+    }
+
+    fn matches(&self, query: TurnKeyView<'_>) -> bool {
+        self.view() == query
+    }
+}
+
+/// CTX-1: a connection's metadata, copied onto the events of the threads bound to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Connection {
+    pub(crate) app_server_client: AppServerClient,
+    pub(crate) runtime: Runtime,
+}
+
+/// CTX-2: the connection a thread was last bound to, and the thread's metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ThreadContext {
+    pub(crate) connection_id: ConnectionId,
+    pub(crate) thread_source: Option<String>,
+    pub(crate) subagent_source: Option<String>,
+    pub(crate) parent_thread_id: Option<String>,
+}
+
+/// Which request opened a pending review; a response closes only its own kind (LIFE-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RequestKind {
+    CommandExecution,
+    FileChange,
+    Permissions,
+}
+
+/// LIFE-1: a user review waiting for its closing fact, with everything SUBJ-1..5 derived.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PendingReview {
+    pub(crate) kind: RequestKind,
+    pub(crate) thread_id: String,
+    pub(crate) turn_id: String,
+    pub(crate) item_id: String,
+    pub(crate) subject_kind: SubjectKind,
+    pub(crate) subject_name: &'static str,
+    pub(crate) trigger: Trigger,
+    pub(crate) requested_additional_permissions: bool,
+    pub(crate) requested_network_access: bool,
+    pub(crate) started_at_ms: u64,
+}
+
+/// DEDUP-2: a seen guardian completion remembers its turn, which releases it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SeenGuardian {
+    pub(crate) turn_id: String,
+}
+
+/// ITEM-1: when a tool item started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ItemStart {
+    pub(crate) started_at_ms: u64,
+}
+
+/// SUM-2..5: the review fields accumulated for one tool item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ItemSummary {
+    pub(crate) review_count: u64,
+    pub(crate) guardian_review_count: u64,
+    pub(crate) user_review_count: u64,
+    pub(crate) final_approval_outcome: FinalApprovalOutcome,
+    pub(crate) requested_additional_permissions: bool,
+    pub(crate) requested_network_access: bool,
+}
+
+impl Default for ItemSummary {
+    /// SUM-3, SUM-5: no reviews, outcome `unknown`, nothing requested.
+    fn default() -> ItemSummary {
+        ItemSummary {
+            review_count: 0,
+            guardian_review_count: 0,
+            user_review_count: 0,
+            final_approval_outcome: FinalApprovalOutcome::Unknown,
+            requested_additional_permissions: false,
+            requested_network_access: false,
+        }
+    }
+}
+
+/// CAP-1: an entry evicted to make room, handed back for its `evicted` diagnostic.
+#[derive(Debug)]
+pub(crate) enum Evicted {
+    Connection {
+        connection_id: ConnectionId,
+    },
+    Thread {
+        thread_id: String,
+    },
+    PendingRequest {
+        request_id: RequestId,
+        review: PendingReview,
+    },
+    GuardianCompletion {
+        key: GuardianKey,
+        seen: SeenGuardian,
+    },
+    ItemStart {
+        key: ItemKey,
+    },
+    ItemSummary {
+        key: ItemKey,
+    },
+}
+
+/// TURN-1: what a turn end removed, each list in the order its entries were inserted.
+#[derive(Debug, Default)]
+pub(crate) struct ReleasedTurn {
+    pub(crate) pending_requests: Vec<(RequestId, PendingReview)>,
+    pub(crate) item_starts: Vec<ItemKey>,
+    pub(crate) item_summaries: Vec<ItemKey>,
+    pub(crate) guardian_completions: usize,
+}
+
+/// The turn-scoped tables, for the per-turn index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TurnTable {
+    PendingRequests,
+    GuardianCompletions,
+    ItemStarts,
+    ItemSummaries,
+}
+
+/// The handles of one turn's entries in one table, in insertion order. Removal by another rule
+/// leaves a stale handle behind (lazy deletion); the list is compacted when stale handles
+/// outnumber live ones, so a long turn with many answered requests stays small.
+#[derive(Debug, Default)]
+struct TurnList {
+    handles: Vec<Handle>,
+    live: usize,
+}
+
+/// One turn's entries, per turn-scoped table.
+#[derive(Debug, Default)]
+struct TurnEntries {
+    pending_requests: TurnList,
+    guardian_completions: TurnList,
+    item_starts: TurnList,
+    item_summaries: TurnList,
+}
+
+impl TurnEntries {
+    fn list_mut(&mut self, table: TurnTable) -> &mut TurnList {
+        match table {
+            TurnTable::PendingRequests => &mut self.pending_requests,
+            TurnTable::GuardianCompletions => &mut self.guardian_completions,
+            TurnTable::ItemStarts => &mut self.item_starts,
+            TurnTable::ItemSummaries => &mut self.item_summaries,
+        }
+    }
+
+    fn live(&self) -> usize {
+        self.pending_requests.live
+            + self.guardian_completions.live
+            + self.item_starts.live
+            + self.item_summaries.live
+    }
+}
+
+/// All state of the production reducer.
+pub(crate) struct State {
+    entries_max: usize,
+    connections: BoundedTable<ConnectionId, Connection>,
+    threads: BoundedTable<String, ThreadContext>,
+    pending_requests: BoundedTable<RequestId, PendingReview>,
+    guardian_completions: BoundedTable<GuardianKey, SeenGuardian>,
+    item_starts: BoundedTable<ItemKey, ItemStart>,
+    item_summaries: BoundedTable<ItemKey, ItemSummary>,
+    /// `(thread, turn)` → that turn's entries. A turn is listed only while it has a live entry,
+    /// so this index never holds more turns than the four turn-scoped tables hold entries.
+    turns: Slab<TurnKey, TurnEntries>,
+}
+
+impl State {
+    pub(crate) fn new(limits: Limits) -> State {
+        let entries_max = limits.table_entries_max.max(1);
+        State {
+            entries_max,
+            connections: BoundedTable::new(entries_max),
+            threads: BoundedTable::new(entries_max),
+            pending_requests: BoundedTable::new(entries_max),
+            guardian_completions: BoundedTable::new(entries_max),
+            item_starts: BoundedTable::new(entries_max),
+            item_summaries: BoundedTable::new(entries_max),
+            turns: Slab::new(),
+        }
+    }
+
+    pub(crate) fn table_len(&self, table: Table) -> usize {
+        match table {
+            Table::Connections => self.connections.len(),
+            Table::Threads => self.threads.len(),
+            Table::PendingRequests => self.pending_requests.len(),
+            Table::GuardianCompletions => self.guardian_completions.len(),
+            Table::ItemStarts => self.item_starts.len(),
+            Table::ItemSummaries => self.item_summaries.len(),
+        }
+    }
+
+    pub(crate) fn live_entries(&self) -> usize {
+        self.connections.len()
+            + self.threads.len()
+            + self.pending_requests.len()
+            + self.guardian_completions.len()
+            + self.item_starts.len()
+            + self.item_summaries.len()
+    }
+
+    /// Turns currently indexed (for boundedness checks).
+    #[cfg(test)]
+    pub(crate) fn indexed_turns(&self) -> usize {
+        self.turns.len()
+    }
+
+    /// Checks the bounds CAP-1 promises, after each fact.
+    pub(crate) fn debug_assert_bounded(&self) {
+        debug_assert!(self.connections.len() <= self.entries_max);
+        debug_assert!(self.threads.len() <= self.entries_max);
+        debug_assert!(self.pending_requests.len() <= self.entries_max);
+        debug_assert!(self.guardian_completions.len() <= self.entries_max);
+        debug_assert!(self.item_starts.len() <= self.entries_max);
+        debug_assert!(self.item_summaries.len() <= self.entries_max);
+        debug_assert!(self.turns.len() <= self.entries_max.saturating_mul(4));
+    }
+
+    // Connections and threads: never turn-scoped, only replaced or evicted.
+
+    pub(crate) fn connection(&self, connection_id: ConnectionId) -> Option<&Connection> {
+        self.connections.get(connection_id)
+    }
+
+    /// Records or replaces a connection's metadata; a replacement keeps its eviction position.
+    pub(crate) fn upsert_connection(
+        &mut self,
+        connection_id: ConnectionId,
+        connection: Connection,
+    ) -> Option<Evicted> {
+        if let Some(existing) = self.connections.get_mut(connection_id) {
+            *existing = connection;
+            return None;
+        }
+        let inserted = self.connections.insert(connection_id, connection);
+        inserted
+            .evicted
+            .map(|(connection_id, _)| Evicted::Connection { connection_id })
+    }
+
+    pub(crate) fn thread(&self, thread_id: &str) -> Option<&ThreadContext> {
+        self.threads.get(thread_id)
+    }
+
+    /// Records or replaces a thread's binding; a replacement keeps its eviction position.
+    pub(crate) fn upsert_thread(
+        &mut self,
+        thread_id: &str,
+        context: ThreadContext,
+    ) -> Option<Evicted> {
+        if let Some(existing) = self.threads.get_mut(thread_id) {
+            *existing = context;
+            return None;
+        }
+        let inserted = self.threads.insert(thread_id.to_owned(), context);
+        inserted
+            .evicted
+            .map(|(thread_id, _)| Evicted::Thread { thread_id })
+    }
+
+    // Pending requests.
+
+    pub(crate) fn pending(&self, request_id: RequestId) -> Option<&PendingReview> {
+        self.pending_requests.get(request_id)
+    }
+
+    /// Opens a pending review under a request id that is not pending.
+    pub(crate) fn open_pending(
+        &mut self,
+        request_id: RequestId,
+        review: PendingReview,
+    ) -> Option<Evicted> {
+        debug_assert!(self.pending(request_id).is_none());
+        let inserted = self.pending_requests.insert(request_id, review);
+        let evicted = inserted.evicted.map(|(request_id, review)| {
+            unlink(
+                &mut self.turns,
+                &self.pending_requests,
+                TurnTable::PendingRequests,
+                &review.thread_id,
+                &review.turn_id,
+            );
+            Evicted::PendingRequest { request_id, review }
+        });
+        if let Some((_, review)) = self.pending_requests.entry(inserted.handle) {
+            link(
+                &mut self.turns,
+                &self.pending_requests,
+                TurnTable::PendingRequests,
+                &review.thread_id,
+                &review.turn_id,
+                inserted.handle,
+            );
+        }
+        debug_assert!(self.pending(request_id).is_some());
+        evicted
+    }
+
+    /// Removes and returns the pending review under a request id.
+    pub(crate) fn close_pending(&mut self, request_id: RequestId) -> Option<PendingReview> {
+        let (_, review) = self.pending_requests.remove_key(request_id)?;
+        unlink(
+            &mut self.turns,
+            &self.pending_requests,
+            TurnTable::PendingRequests,
+            &review.thread_id,
+            &review.turn_id,
+        );
+        debug_assert!(self.pending(request_id).is_none());
+        Some(review)
+    }
+
+    // Guardian completions.
+
+    pub(crate) fn guardian_seen(&self, key: GuardianKeyView<'_>) -> bool {
+        self.guardian_completions.find(key).is_some()
+    }
+
+    /// Remembers a guardian completion as seen in `turn_id`; does nothing if it already is.
+    pub(crate) fn mark_guardian_seen(
+        &mut self,
+        key: GuardianKeyView<'_>,
+        turn_id: &str,
+    ) -> Option<Evicted> {
+        if self.guardian_seen(key) {
+            return None;
+        }
+        let owned = GuardianKey {
+            thread_id: key.thread_id.to_owned(),
+            review_id: key.review_id.to_owned(),
+        };
+        let seen = SeenGuardian {
+            turn_id: turn_id.to_owned(),
+        };
+        let inserted = self.guardian_completions.insert(owned, seen);
+        let evicted = inserted.evicted.map(|(key, seen)| {
+            unlink(
+                &mut self.turns,
+                &self.guardian_completions,
+                TurnTable::GuardianCompletions,
+                &key.thread_id,
+                &seen.turn_id,
+            );
+            Evicted::GuardianCompletion { key, seen }
+        });
+        if let Some((key, seen)) = self.guardian_completions.entry(inserted.handle) {
+            link(
+                &mut self.turns,
+                &self.guardian_completions,
+                TurnTable::GuardianCompletions,
+                &key.thread_id,
+                &seen.turn_id,
+                inserted.handle,
+            );
+        }
+        debug_assert!(self.guardian_seen(key));
+        evicted
+    }
+
+    // Item starts.
+
+    pub(crate) fn item_start(&self, key: ItemKeyView<'_>) -> Option<&ItemStart> {
+        self.item_starts.get(key)
+    }
+
+    #[cfg(feature = "seeded-defects")]
+    pub(crate) fn item_start_mut(&mut self, key: ItemKeyView<'_>) -> Option<&mut ItemStart> {
+        self.item_starts.get_mut(key)
+    }
+
+    /// Records the start of an item that has none.
+    pub(crate) fn record_item_start(
+        &mut self,
+        key: ItemKeyView<'_>,
+        start: ItemStart,
+    ) -> Option<Evicted> {
+        debug_assert!(self.item_start(key).is_none());
+        let inserted = self.item_starts.insert(key.to_key(), start);
+        let evicted = inserted.evicted.map(|(key, _)| {
+            unlink(
+                &mut self.turns,
+                &self.item_starts,
+                TurnTable::ItemStarts,
+                &key.thread_id,
+                &key.turn_id,
+            );
+            Evicted::ItemStart { key }
+        });
+        if let Some((key, _)) = self.item_starts.entry(inserted.handle) {
+            link(
+                &mut self.turns,
+                &self.item_starts,
+                TurnTable::ItemStarts,
+                &key.thread_id,
+                &key.turn_id,
+                inserted.handle,
+            );
+        }
+        debug_assert!(self.item_start(key).is_some());
+        evicted
+    }
+
+    /// Removes and returns an item's start record, with its owned key.
+    pub(crate) fn take_item_start(&mut self, key: ItemKeyView<'_>) -> Option<(ItemKey, ItemStart)> {
+        let (owned, start) = self.item_starts.remove_key(key)?;
+        unlink(
+            &mut self.turns,
+            &self.item_starts,
+            TurnTable::ItemStarts,
+            &owned.thread_id,
+            &owned.turn_id,
+        );
+        debug_assert!(self.item_start(owned.view()).is_none());
+        Some((owned, start))
+    }
+
+    // Item summaries.
+
+    pub(crate) fn summary(&self, key: ItemKeyView<'_>) -> Option<&ItemSummary> {
+        self.item_summaries.get(key)
+    }
+
+    pub(crate) fn summary_mut(&mut self, key: ItemKeyView<'_>) -> Option<&mut ItemSummary> {
+        self.item_summaries.get_mut(key)
+    }
+
+    /// Starts the summary of an item that has none.
+    pub(crate) fn insert_summary(
+        &mut self,
+        key: ItemKeyView<'_>,
+        summary: ItemSummary,
+    ) -> Option<Evicted> {
+        debug_assert!(self.summary(key).is_none());
+        let inserted = self.item_summaries.insert(key.to_key(), summary);
+        let evicted = inserted.evicted.map(|(key, _)| {
+            unlink(
+                &mut self.turns,
+                &self.item_summaries,
+                TurnTable::ItemSummaries,
+                &key.thread_id,
+                &key.turn_id,
+            );
+            Evicted::ItemSummary { key }
+        });
+        if let Some((key, _)) = self.item_summaries.entry(inserted.handle) {
+            link(
+                &mut self.turns,
+                &self.item_summaries,
+                TurnTable::ItemSummaries,
+                &key.thread_id,
+                &key.turn_id,
+                inserted.handle,
+            );
+        }
+        debug_assert!(self.summary(key).is_some());
+        evicted
+    }
+
+    /// Removes and returns an item's summary.
+    pub(crate) fn take_summary(&mut self, key: ItemKeyView<'_>) -> Option<ItemSummary> {
+        let (owned, summary) = self.item_summaries.remove_key(key)?;
+        unlink(
+            &mut self.turns,
+            &self.item_summaries,
+            TurnTable::ItemSummaries,
+            &owned.thread_id,
+            &owned.turn_id,
+        );
+        debug_assert!(self.summary(key).is_none());
+        Some(summary)
+    }
+
+    // Turns.
+
+    /// Removes every entry of one turn from the four turn-scoped tables, in insertion order per
+    /// table; `None` if the turn has no state. Costs O(entries of that turn).
+    pub(crate) fn release_turn(&mut self, thread_id: &str, turn_id: &str) -> Option<ReleasedTurn> {
+        let view = TurnKeyView { thread_id, turn_id };
+        let handle = self.turns.find(view)?;
+        let (_, entries) = self.turns.remove(handle)?;
+        let released = ReleasedTurn {
+            pending_requests: remove_all(&mut self.pending_requests, &entries.pending_requests),
+            item_starts: remove_all(&mut self.item_starts, &entries.item_starts)
+                .into_iter()
+                .map(|(key, _)| key)
+                .collect(),
+            item_summaries: remove_all(&mut self.item_summaries, &entries.item_summaries)
+                .into_iter()
+                .map(|(key, _)| key)
+                .collect(),
+            guardian_completions: remove_all(
+                &mut self.guardian_completions,
+                &entries.guardian_completions,
+            )
+            .len(),
+        };
+        debug_assert!(released.pending_requests.len() == entries.pending_requests.live);
+        debug_assert!(released.item_starts.len() == entries.item_starts.live);
+        debug_assert!(released.item_summaries.len() == entries.item_summaries.live);
+        debug_assert!(released.guardian_completions == entries.guardian_completions.live);
+        debug_assert!(self.turns.find(view).is_none());
+        Some(released)
+    }
+}
+
+/// Removes the live entries a turn list names, in list (insertion) order.
+fn remove_all<K: TableKey, V>(table: &mut BoundedTable<K, V>, list: &TurnList) -> Vec<(K, V)> {
+    list.handles
+        .iter()
+        .filter_map(|&handle| table.remove(handle))
+        .collect()
+}
+
+/// Lists a newly inserted entry under its turn, creating the turn's index entry if needed.
+fn link<K: TableKey, V>(
+    turns: &mut Slab<TurnKey, TurnEntries>,
+    table: &BoundedTable<K, V>,
+    which: TurnTable,
+    thread_id: &str,
+    turn_id: &str,
+    handle: Handle,
+) {
+    debug_assert!(table.is_live(handle));
+    let view = TurnKeyView { thread_id, turn_id };
+    let turn = match turns.find(view) {
+        Some(turn) => turn,
+        None => turns.insert(
+            TurnKey {
+                thread_id: thread_id.to_owned(),
+                turn_id: turn_id.to_owned(),
+            },
+            TurnEntries::default(),
+        ),
+    };
+    let Some(entries) = turns.value_mut(turn) else {
+        debug_assert!(false, "a turn just found or inserted resolves");
+        return;
+    };
+    let list = entries.list_mut(which);
+    list.handles.push(handle);
+    list.live += 1;
+    compact_if_stale(list, table);
+}
+
+/// Unlists an entry that was just removed from its table (by its own rule or by eviction), and
+/// frees the turn's index entry once the turn has no live entry left.
+fn unlink<K: TableKey, V>(
+    turns: &mut Slab<TurnKey, TurnEntries>,
+    table: &BoundedTable<K, V>,
+    which: TurnTable,
+    thread_id: &str,
+    turn_id: &str,
+) {
+    let view = TurnKeyView { thread_id, turn_id };
+    let Some(turn) = turns.find(view) else {
+        debug_assert!(false, "a live entry's turn is indexed");
+        return;
+    };
+    let Some(entries) = turns.value_mut(turn) else {
+        return;
+    };
+    let list = entries.list_mut(which);
+    debug_assert!(list.live > 0);
+    list.live = list.live.saturating_sub(1);
+    compact_if_stale(list, table);
+    if entries.live() == 0 {
+        turns.remove(turn);
+    }
+}
+
+fn compact_if_stale<K: TableKey, V>(list: &mut TurnList, table: &BoundedTable<K, V>) {
+    let bound = list
+        .live
+        .saturating_mul(2)
+        .saturating_add(STALE_HANDLES_SLACK);
+    if list.handles.len() > bound {
+        list.handles.retain(|&handle| table.is_live(handle));
+        debug_assert!(list.handles.len() == list.live);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    fn pending(turn_id: &str, item_id: &str) -> PendingReview {
+        PendingReview {
+            kind: RequestKind::CommandExecution,
+            thread_id: "t1".to_owned(),
+            turn_id: turn_id.to_owned(),
+            item_id: item_id.to_owned(),
+            subject_kind: SubjectKind::CommandExecution,
+            subject_name: "command_execution",
+            trigger: Trigger::Initial,
+            requested_additional_permissions: false,
+            requested_network_access: false,
+            started_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_turn_index_entry_is_freed_when_its_last_entry_closes() {
+        let mut state = State::new(Limits::default());
+        state.open_pending(1, pending("u1", "i1"));
+        state.open_pending(2, pending("u1", "i2"));
+        assert_eq!(state.indexed_turns(), 1);
+        state.close_pending(1);
+        assert_eq!(state.indexed_turns(), 1);
+        state.close_pending(2);
+        assert_eq!(state.indexed_turns(), 0);
+        assert!(state.release_turn("t1", "u1").is_none());
+    }
+
+    #[test]
+    fn release_lists_entries_in_insertion_order_and_skips_closed_ones() {
+        let mut state = State::new(Limits::default());
+        for request_id in [5, 3, 9, 1] {
+            state.open_pending(request_id, pending("u1", "i1"));
+        }
+        state.open_pending(7, pending("u2", "i1"));
+        state.close_pending(9);
+        let released = state.release_turn("t1", "u1").unwrap_or_default();
+        let ids: Vec<RequestId> = released
+            .pending_requests
+            .iter()
+            .map(|(id, _)| *id)
+            .collect();
+        assert_eq!(ids, vec![5, 3, 1]);
+        assert_eq!(state.table_len(Table::PendingRequests), 1);
+        assert_eq!(state.indexed_turns(), 1);
+    }
+
+    #[test]
+    fn a_long_turn_with_answered_requests_keeps_its_list_small() {
+        let mut state = State::new(Limits::default());
+        state.open_pending(0, pending("u1", "i0"));
+        for request_id in 1..10_000 {
+            state.open_pending(request_id, pending("u1", "i1"));
+            state.close_pending(request_id);
+        }
+        let view = TurnKeyView {
+            thread_id: "t1",
+            turn_id: "u1",
+        };
+        let handles = state
+            .turns
+            .get(view)
+            .map_or(0, |entries| entries.pending_requests.handles.len());
+        assert!(handles <= 2 + STALE_HANDLES_SLACK + 1);
+    }
+
+    #[test]
+    fn eviction_unlists_the_evicted_entry_from_its_turn() {
+        let mut state = State::new(Limits {
+            table_entries_max: 1,
+        });
+        state.open_pending(1, pending("u1", "i1"));
+        let evicted = state.open_pending(2, pending("u2", "i1"));
+        assert!(matches!(
+            evicted,
+            Some(Evicted::PendingRequest { request_id: 1, .. })
+        ));
+        assert_eq!(state.indexed_turns(), 1);
+        assert!(state.release_turn("t1", "u1").is_none());
+    }
+}
