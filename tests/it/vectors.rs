@@ -118,3 +118,36 @@ fn every_vector_matches_the_model() {
         failures.join("\n\n")
     );
 }
+
+#[test]
+fn every_vector_matches_the_reducer() {
+    let mut failures = Vec::new();
+    let mut cases_run = 0;
+    for (file_name, _, file) in load_all() {
+        for case in &file.cases {
+            let full_name = format!("{file_name}/{}", case.name);
+            if !filter_matches(&full_name) {
+                continue;
+            }
+            cases_run += 1;
+            let actual = review_spec::reducer::reduce_all(&case.facts, &case.limits);
+            if actual != case.expected {
+                failures.push(format!(
+                    "FAIL {full_name}: {}\n{}\nreplay: REVIEW_SPEC_FILTER={full_name} cargo test --test it vectors",
+                    case.rules.join(", "),
+                    Comparison::new(&case.expected, &actual)
+                ));
+            }
+        }
+    }
+    assert!(
+        cases_run > 0 || std::env::var("REVIEW_SPEC_FILTER").is_ok(),
+        "no vectors found"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {cases_run} vector cases differ from the reducer:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
