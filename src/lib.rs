@@ -26,6 +26,7 @@
 
 pub mod event;
 pub mod fact;
+pub mod r#gen;
 pub mod model;
 pub mod reducer;
 pub mod subject;
