@@ -4,9 +4,10 @@
 //! operations this case may use, pool sizes, limits), a coherent [`scenario()`] within it
 //! (initialized connections, threads bound to one or several connections, turns with tool items
 //! and user or guardian reviews, fanned out per connection as the app-server does), then a
-//! [`chaos()`] layer (duplicates, swaps, orphans, late copies, conflicts, wrong kinds). The
-//! strategies build a plain [`Scenario`] description that one renderer turns into facts. The
-//! differ, the test runner and the subjects live elsewhere; nothing here reduces facts.
+//! [`chaos()`] layer (duplicates, swaps, orphans, late copies, conflicts, wrong kinds). Both the
+//! proptest strategies and the cargo-fuzz entry point ([`case_from_unstructured`]) build the
+//! same plain [`Scenario`] description and share one renderer. The differ, the test runner and
+//! the subjects live elsewhere; nothing here reduces facts.
 
 pub mod chaos;
 pub mod episode;
@@ -14,6 +15,7 @@ pub mod pools;
 pub mod render;
 pub mod scenario;
 pub mod swarm;
+pub mod unstructured;
 
 use std::fmt;
 
@@ -24,6 +26,7 @@ pub use self::episode::{Episode, Scenario};
 pub use self::render::{MAX_FACTS, render};
 pub use self::scenario::{scenario, scenario_plan};
 pub use self::swarm::{ChaosKinds, FactKinds, SwarmConfig, swarm_config};
+pub use self::unstructured::case_from_unstructured;
 
 use crate::event::Limits;
 use crate::fact::Fact;
