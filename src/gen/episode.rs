@@ -1,0 +1,280 @@
+//! Plain descriptions of coherent scenarios: what happens, not yet which facts say it.
+//!
+//! A [`Scenario`] is a list of independent [`Episode`]s (a connection initializes, a thread is
+//! bound, a turn runs its items and reviews), an interleaving schedule and a timeline. Both
+//! generators build these values: the proptest strategies of `scenario` and the byte-driven
+//! builder of `unstructured`. One function, `render::render`, turns them into facts, so the two
+//! paths never disagree on what a scenario means. The types hold pool *indices* (thread 0 is
+//! `"t1"`) and small enums; they carry no timestamps or request ids, which rendering assigns.
+//!
+//! Variants run simple to complex, as the `Fact` vocabulary does, so that shrinking moves toward
+//! the first one.
+
+use crate::fact::{
+    AppServerClient, CommandDecision, ConnectionId, FileChangeDecision, GrantScope, GuardianAction,
+    GuardianStatus, ItemKind, ItemStatus, NetworkApprovalContext, NetworkPolicyAmendment,
+    PermissionProfile, Runtime, ThreadBinding,
+};
+
+/// A whole generated stream, before rendering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    /// Rendered in order; consecutive turns are interleaved with each other (see `schedule`),
+    /// while an initialize or a binding is a barrier that turns do not cross.
+    pub episodes: Vec<Episode>,
+    /// Which turn advances next, cycled: entry `k` picks turn `schedule[k] % live_turns`. Empty
+    /// means no interleaving: each turn runs to its end before the next starts.
+    pub schedule: Vec<u8>,
+    /// How rendered facts are stamped.
+    pub timeline: Timeline,
+}
+
+/// One independent piece of a scenario; removing one leaves a scenario that still renders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Episode {
+    /// A connection announces itself (again, when repeated: CTX-1 replaces).
+    Initialize {
+        connection: ConnectionId,
+        client: AppServerClient,
+        runtime: Runtime,
+    },
+    /// A connection starts, resumes or forks a thread; it joins the thread's attached
+    /// connections and becomes the thread's owner (CTX-2).
+    Bind(BindPlan),
+    /// One turn of one thread.
+    Turn(TurnPlan),
+}
+
+/// A thread binding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BindPlan {
+    pub connection: ConnectionId,
+    /// Thread pool index: 0 is `"t1"`.
+    pub thread: u8,
+    pub binding: ThreadBinding,
+    pub origin: ThreadOrigin,
+}
+
+/// Where a thread came from: the metadata a binding records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ThreadOrigin {
+    /// No thread metadata at all.
+    Plain,
+    /// A thread source only.
+    Source { thread_source: String },
+    /// A sub-agent thread with a parent (a thread pool index).
+    Subagent {
+        thread_source: String,
+        subagent_source: String,
+        parent_thread: u8,
+    },
+}
+
+/// One turn: its items in order, then how it ends. The turn id is assigned when rendering: a
+/// thread's turns cycle through its turn pool (`"u1"`, `"u2"`, `"u1"`...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TurnPlan {
+    /// Thread pool index: 0 is `"t1"`.
+    pub thread: u8,
+    /// Item `n` gets item id `"i{n+1}"`, so equal item ids recur across threads and turns.
+    pub items: Vec<ItemPlan>,
+    pub end: TurnEnd,
+}
+
+/// How a turn ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TurnEnd {
+    /// No `turn_completed`: the stream stops mid-turn.
+    Open,
+    /// `turn_completed`.
+    Completed,
+    /// The turn is interrupted: every unanswered request is aborted, then `turn_completed`
+    /// (upstream R-29: `cancel_requests_for_thread`).
+    Interrupted,
+}
+
+/// One tool item and the reviews that happen while it runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemPlan {
+    pub kind: ItemKind,
+    pub lifecycle: ItemLifecycle,
+    /// Item notifications delivered once per attached connection, as older emitters did
+    /// (ITEM-6), instead of once on the owner's connection.
+    pub per_connection: bool,
+    pub reviews: Vec<ReviewPlan>,
+}
+
+/// Which item notifications frame the reviews.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemLifecycle {
+    /// No item notification: the reviews name an item the stream never starts.
+    ReviewsOnly,
+    /// Started, never completed (TURN-1 reports it).
+    StartedOnly,
+    /// Started, reviewed, completed with `status` (`in_progress` is not terminal: ITEM-5),
+    /// optionally preceded by an `in_progress` completion.
+    Completed {
+        status: ItemStatus,
+        in_progress_first: bool,
+    },
+}
+
+/// A review of an item's action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReviewPlan {
+    User(UserReview),
+    Guardian(GuardianReview),
+}
+
+/// A user review: a request fanned out to every attached connection, then its outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserReview {
+    pub request: UserRequest,
+    /// Which attached connection closes the request (index, modulo the attached count).
+    pub responder: u8,
+    /// The closing fact arrives after the item's completion (SUM-6), when the item completes.
+    pub after_item: bool,
+}
+
+/// The request of a user review, with an outcome of the matching kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserRequest {
+    FileChange {
+        grant_root: Option<String>,
+        outcome: Outcome<FileChangeDecision>,
+    },
+    Permissions {
+        permissions: PermissionProfile,
+        outcome: Outcome<Grant>,
+    },
+    Command {
+        request: CommandRequest,
+        outcome: Outcome<CommandDecision>,
+    },
+}
+
+/// The optional fields of a command-execution request (SUBJ-1..3).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandRequest {
+    pub approval_id: Option<String>,
+    pub network_approval_context: Option<NetworkApprovalContext>,
+    pub proposed_network_policy_amendments: Option<Vec<NetworkPolicyAmendment>>,
+    pub additional_permissions: Option<PermissionProfile>,
+}
+
+/// How a user review ends, `A` being the answer type of its request kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome<A> {
+    /// Nothing closes it (unless the turn is interrupted).
+    Unanswered,
+    Aborted,
+    Malformed,
+    Answered(A),
+}
+
+/// An effective permissions grant (GRANT-1..3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub permissions: PermissionProfile,
+    pub scope: GrantScope,
+}
+
+/// A guardian review: its completion, delivered once or once per attached connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuardianReview {
+    pub action: GuardianAction,
+    /// The final status; `in_progress` leaves the review unfinished (GUARD-4).
+    pub status: GuardianStatus,
+    /// An `in_progress` completion is delivered first.
+    pub in_progress_first: bool,
+    /// `target_item_id` names the item; otherwise it is absent.
+    pub targets_item: bool,
+    /// Delivered once per attached connection (older emitters, DEDUP-1), else once.
+    pub per_connection: bool,
+    /// `completed_at_ms - started_at_ms`; negative means completion before start (TIME-1).
+    pub duration_ms: i64,
+}
+
+/// Any fact that closes a user review, with its payload (LIFE-4, LIFE-5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Closing {
+    Aborted,
+    Malformed,
+    FileChange(FileChangeDecision),
+    Command(CommandDecision),
+    Permissions(Grant),
+}
+
+/// How facts are stamped: chunk `k` (a fact and its per-connection copies) happens at
+/// `CLOCK_START_MS + k * tick_ms`, except where an anomaly says otherwise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timeline {
+    pub tick_ms: i64,
+    pub anomalies: Vec<TimeAnomaly>,
+}
+
+/// A chunk stamped off the clock: chunk `at % chunk_count` gets `stamp`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeAnomaly {
+    pub at: u16,
+    pub stamp: Stamp,
+}
+
+/// An off-clock timestamp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stamp {
+    /// `ticks` ticks away from the clock: enough to put a completion before its start.
+    Skew {
+        ticks: i8,
+    },
+    Zero,
+    /// A negative timestamp (TIME-2); non-negative values are clamped to -1.
+    Negative {
+        ms: i64,
+    },
+    Max,
+}
+
+/// When the clock starts: small numbers keep generated traces readable.
+pub const CLOCK_START_MS: i64 = 1_000;
+
+impl<A: Clone + Into<Closing>> Outcome<A> {
+    /// The closing fact's payload, when the outcome has one.
+    pub fn closing(&self) -> Option<Closing> {
+        match self {
+            Outcome::Unanswered => None,
+            Outcome::Aborted => Some(Closing::Aborted),
+            Outcome::Malformed => Some(Closing::Malformed),
+            Outcome::Answered(answer) => Some(answer.clone().into()),
+        }
+    }
+}
+
+impl From<FileChangeDecision> for Closing {
+    fn from(decision: FileChangeDecision) -> Closing {
+        Closing::FileChange(decision)
+    }
+}
+
+impl From<CommandDecision> for Closing {
+    fn from(decision: CommandDecision) -> Closing {
+        Closing::Command(decision)
+    }
+}
+
+impl From<Grant> for Closing {
+    fn from(grant: Grant) -> Closing {
+        Closing::Permissions(grant)
+    }
+}
+
+impl UserRequest {
+    /// The closing fact's payload, when the review is answered, aborted or malformed.
+    pub fn closing(&self) -> Option<Closing> {
+        match self {
+            UserRequest::FileChange { outcome, .. } => outcome.closing(),
+            UserRequest::Permissions { outcome, .. } => outcome.closing(),
+            UserRequest::Command { outcome, .. } => outcome.closing(),
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Generators: what to generate, never how to run it.
+//!
+//! A generated case is drawn in three steps: a [`SwarmConfig`] (which fact kinds and chaos
+//! operations this case may use, pool sizes, limits), a coherent [`scenario()`] within it
+//! (initialized connections, threads bound to one or several connections, turns with tool items
+//! and user or guardian reviews, fanned out per connection as the app-server does), then a
+//! [`chaos()`] layer (duplicates, swaps, orphans, late copies, conflicts, wrong kinds). Both the
+//! proptest strategies and the cargo-fuzz entry point ([`case_from_unstructured`]) build the
+//! same plain [`Scenario`] description and share one renderer. The differ, the test runner and
+//! the subjects live elsewhere; nothing here reduces facts.
+
+pub mod chaos;
+pub mod episode;
+pub mod pools;
+pub mod render;
+pub mod scenario;
+pub mod swarm;
+pub mod unstructured;
+
+use std::fmt;
+
+use proptest::prelude::*;
+
+pub use self::chaos::{ChaosKind, ChaosOp, apply_chaos, chaos, chaos_ops};
+pub use self::episode::{Episode, Scenario};
+pub use self::render::{MAX_FACTS, render};
+pub use self::scenario::{scenario, scenario_plan};
+pub use self::swarm::{ChaosKinds, FactKinds, SwarmConfig, swarm_config};
+pub use self::unstructured::case_from_unstructured;
+
+use crate::event::Limits;
+use crate::fact::Fact;
+use crate::trace::{Trace, write_trace};
+
+/// One generated case: the swarm configuration it was drawn under, its limits and its facts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GeneratedCase {
+    pub swarm: SwarmConfig,
+    pub limits: Limits,
+    pub facts: Vec<Fact>,
+}
+
+/// A case: a swarm configuration, then a scenario within it, then chaos.
+pub fn case() -> impl Strategy<Value = GeneratedCase> {
+    swarm_config().prop_flat_map(case_with)
+}
+
+/// A case under a fixed swarm configuration.
+pub fn case_with(config: SwarmConfig) -> impl Strategy<Value = GeneratedCase> {
+    // The scenario and its chaos are drawn independently (chaos selectors resolve against
+    // whatever stream they meet), so each shrinks on its own.
+    (scenario_plan(&config), chaos_ops(&config))
+        .prop_map(move |(plan, ops)| GeneratedCase::build(config, &plan, &ops))
+}
+
+impl GeneratedCase {
+    /// Renders `plan`, applies `ops`, and removes the fact kinds `swarm` disables.
+    pub fn build(swarm: SwarmConfig, plan: &Scenario, ops: &[ChaosOp]) -> GeneratedCase {
+        let mut facts = apply_chaos(render(plan, &swarm), ops);
+        swarm.retain_enabled(&mut facts);
+        GeneratedCase {
+            swarm,
+            limits: swarm.limits,
+            facts,
+        }
+    }
+
+    /// The case as a trace, ready to write or reduce.
+    pub fn trace(&self) -> Trace {
+        Trace {
+            limits: self.limits,
+            facts: self.facts.clone(),
+        }
+    }
+}
+
+/// The swarm configuration on one line, then the case as a trace file: a failing case printed
+/// by proptest can be saved as it is and replayed.
+impl fmt::Debug for GeneratedCase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.swarm)?;
+        f.write_str(&write_trace(&self.trace()))
+    }
+}

@@ -1,0 +1,676 @@
+//! Rendering: the one function that turns a [`Scenario`] into facts, for both generators.
+//!
+//! Each turn renders to a *lane* of chunks; a chunk is one server-side happening (a request sent
+//! to every attached connection, a notification delivered per connection) and becomes one or
+//! more facts that share one timestamp. Lanes of consecutive turns are interleaved by the
+//! scenario's schedule; an initialize or binding is a barrier between them. Only then are
+//! request ids numbered (in order of first appearance, as the app-server's process-wide counter
+//! does) and timestamps stamped, so an interleaved stream still reads `req#1, req#2, ...` on a
+//! clock that moves forward.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use super::episode::{
+    BindPlan, CLOCK_START_MS, Closing, Episode, GuardianReview, ItemLifecycle, ItemPlan,
+    ReviewPlan, Scenario, Stamp, ThreadOrigin, Timeline, TurnEnd, TurnPlan, UserRequest,
+    UserReview,
+};
+use super::pools;
+use super::swarm::SwarmConfig;
+use crate::fact::{ConnectionId, Fact, GuardianStatus, ItemKind, ItemStatus, RequestId};
+
+/// The most facts a rendered scenario holds; rendering stops at the last whole chunk that fits.
+pub const MAX_FACTS: usize = 200;
+
+/// Renders `scenario` to facts, within `config`'s pools. Fact kinds are not filtered here (see
+/// [`SwarmConfig::retain_enabled`]).
+pub fn render(scenario: &Scenario, config: &SwarmConfig) -> Vec<Fact> {
+    let mut renderer = Renderer::new(config);
+    let mut schedule = Schedule::new(&scenario.schedule);
+    let mut segment: Vec<VecDeque<Chunk>> = Vec::new();
+    let mut ordered: Vec<Chunk> = Vec::new();
+    for episode in &scenario.episodes {
+        match episode {
+            Episode::Turn(turn) => segment.push(renderer.turn(turn)),
+            Episode::Initialize { .. } | Episode::Bind(_) => {
+                schedule.interleave(&mut segment, &mut ordered);
+                ordered.push(renderer.barrier(episode));
+            }
+        }
+    }
+    schedule.interleave(&mut segment, &mut ordered);
+    number_requests(&mut ordered);
+    stamp(&mut ordered, &scenario.timeline);
+    flatten(ordered)
+}
+
+/// The fact that closes request `request_id` with `closing`, from `connection_id`.
+pub fn closing_fact(
+    connection_id: ConnectionId,
+    request_id: RequestId,
+    closing: &Closing,
+    completed_at_ms: i64,
+) -> Fact {
+    match closing {
+        Closing::Aborted => Fact::RequestAborted {
+            connection_id,
+            request_id,
+            completed_at_ms,
+        },
+        Closing::Malformed => Fact::MalformedResponse {
+            connection_id,
+            request_id,
+            completed_at_ms,
+        },
+        Closing::FileChange(decision) => Fact::FileChangeResponse {
+            connection_id,
+            request_id,
+            decision: *decision,
+            completed_at_ms,
+        },
+        Closing::Command(decision) => Fact::CommandExecutionResponse {
+            connection_id,
+            request_id,
+            decision: decision.clone(),
+            completed_at_ms,
+        },
+        Closing::Permissions(grant) => Fact::EffectivePermissionsResponse {
+            connection_id,
+            request_id,
+            permissions: grant.permissions.clone(),
+            scope: grant.scope,
+            completed_at_ms,
+        },
+    }
+}
+
+/// The request id a fact carries, if any.
+pub fn request_id(fact: &Fact) -> Option<RequestId> {
+    match fact {
+        Fact::RequestAborted { request_id, .. }
+        | Fact::MalformedResponse { request_id, .. }
+        | Fact::FileChangeResponse { request_id, .. }
+        | Fact::CommandExecutionResponse { request_id, .. }
+        | Fact::EffectivePermissionsResponse { request_id, .. }
+        | Fact::FileChangeRequest { request_id, .. }
+        | Fact::PermissionsRequest { request_id, .. }
+        | Fact::CommandExecutionRequest { request_id, .. } => Some(*request_id),
+        Fact::TurnCompleted { .. }
+        | Fact::Initialize { .. }
+        | Fact::ThreadBound { .. }
+        | Fact::ItemStarted { .. }
+        | Fact::ItemCompleted { .. }
+        | Fact::GuardianReviewCompleted { .. } => None,
+    }
+}
+
+/// Whether a fact is a `*_request`.
+pub fn is_request(fact: &Fact) -> bool {
+    matches!(
+        fact,
+        Fact::FileChangeRequest { .. }
+            | Fact::PermissionsRequest { .. }
+            | Fact::CommandExecutionRequest { .. }
+    )
+}
+
+/// Whether a fact closes a request: a response, `malformed_response` or `request_aborted`.
+pub fn is_closing(fact: &Fact) -> bool {
+    request_id(fact).is_some() && !is_request(fact)
+}
+
+/// The fact's main timestamp: its completion, else its start.
+pub fn timestamp_ms(fact: &Fact) -> Option<i64> {
+    match fact {
+        Fact::TurnCompleted {
+            completed_at_ms, ..
+        }
+        | Fact::ItemCompleted {
+            completed_at_ms, ..
+        }
+        | Fact::RequestAborted {
+            completed_at_ms, ..
+        }
+        | Fact::MalformedResponse {
+            completed_at_ms, ..
+        }
+        | Fact::FileChangeResponse {
+            completed_at_ms, ..
+        }
+        | Fact::CommandExecutionResponse {
+            completed_at_ms, ..
+        }
+        | Fact::EffectivePermissionsResponse {
+            completed_at_ms, ..
+        }
+        | Fact::GuardianReviewCompleted {
+            completed_at_ms, ..
+        } => Some(*completed_at_ms),
+        Fact::ItemStarted { started_at_ms, .. }
+        | Fact::FileChangeRequest { started_at_ms, .. }
+        | Fact::PermissionsRequest { started_at_ms, .. }
+        | Fact::CommandExecutionRequest { started_at_ms, .. } => Some(*started_at_ms),
+        Fact::Initialize { .. } | Fact::ThreadBound { .. } => None,
+    }
+}
+
+/// One server-side happening: facts that share a timestamp, from one lane (turn) or none.
+struct Chunk {
+    lane: Option<usize>,
+    facts: Vec<Fact>,
+    /// For guardian completions: `completed_at_ms - started_at_ms`.
+    duration_ms: i64,
+}
+
+/// Picks which lane advances next, cycling through the scenario's schedule.
+struct Schedule<'a> {
+    picks: &'a [u8],
+    next: usize,
+}
+
+impl<'a> Schedule<'a> {
+    fn new(picks: &'a [u8]) -> Schedule<'a> {
+        Schedule { picks, next: 0 }
+    }
+
+    /// Moves every chunk of `lanes` into `ordered`, keeping each lane's own order.
+    fn interleave(&mut self, lanes: &mut Vec<VecDeque<Chunk>>, ordered: &mut Vec<Chunk>) {
+        lanes.retain(|lane| !lane.is_empty());
+        while !lanes.is_empty() {
+            let lane = match self.picks.get(self.next % self.picks.len().max(1)) {
+                Some(pick) => usize::from(*pick) % lanes.len(),
+                None => 0,
+            };
+            self.next = self.next.wrapping_add(1);
+            if let Some(chunk) = lanes.get_mut(lane).and_then(VecDeque::pop_front) {
+                ordered.push(chunk);
+            }
+            lanes.retain(|lane| !lane.is_empty());
+        }
+    }
+}
+
+/// What rendering remembers across episodes.
+struct Renderer<'c> {
+    config: &'c SwarmConfig,
+    /// Connections attached to each thread, in binding order: the last is the owner (CTX-2).
+    attached: BTreeMap<u8, Vec<ConnectionId>>,
+    /// Turns rendered so far per thread, to cycle through the turn pool.
+    turns_seen: BTreeMap<u8, usize>,
+    /// Guardian reviews rendered so far per thread, for review ids unique within a thread.
+    reviews_seen: BTreeMap<u8, usize>,
+    next_lane: usize,
+}
+
+/// Where an item lives.
+struct ItemRef {
+    thread_id: String,
+    turn_id: String,
+    item_id: String,
+    kind: ItemKind,
+}
+
+/// A lane under construction.
+struct LaneBuilder {
+    lane: usize,
+    chunks: VecDeque<Chunk>,
+    /// Lane-local request ids; `number_requests` makes them global.
+    next_request: RequestId,
+}
+
+impl<'c> Renderer<'c> {
+    fn new(config: &'c SwarmConfig) -> Renderer<'c> {
+        Renderer {
+            config,
+            attached: BTreeMap::new(),
+            turns_seen: BTreeMap::new(),
+            reviews_seen: BTreeMap::new(),
+            next_lane: 0,
+        }
+    }
+
+    /// An initialize or a binding, outside any lane.
+    fn barrier(&mut self, episode: &Episode) -> Chunk {
+        let fact = match episode {
+            Episode::Initialize {
+                connection,
+                client,
+                runtime,
+            } => Fact::Initialize {
+                connection_id: *connection,
+                app_server_client: client.clone(),
+                runtime: runtime.clone(),
+            },
+            Episode::Bind(bind) => self.bind(bind),
+            // Turns are lanes, never barriers; an empty binding keeps this total.
+            Episode::Turn(_) => return chunk(None, Vec::new()),
+        };
+        chunk(None, vec![fact])
+    }
+
+    fn bind(&mut self, bind: &BindPlan) -> Fact {
+        let attached = self.attached.entry(bind.thread).or_default();
+        attached.retain(|connection| *connection != bind.connection);
+        attached.push(bind.connection);
+        let (thread_source, subagent_source, parent_thread_id) = match &bind.origin {
+            ThreadOrigin::Plain => (None, None, None),
+            ThreadOrigin::Source { thread_source } => (Some(thread_source.clone()), None, None),
+            ThreadOrigin::Subagent {
+                thread_source,
+                subagent_source,
+                parent_thread,
+            } => (
+                Some(thread_source.clone()),
+                Some(subagent_source.clone()),
+                // A thread is not its own parent: that index names the next thread instead,
+                // which may lie outside the pool (a parent this stream never binds).
+                Some(pools::thread_id(if *parent_thread == bind.thread {
+                    parent_thread.wrapping_add(1)
+                } else {
+                    *parent_thread
+                })),
+            ),
+        };
+        Fact::ThreadBound {
+            connection_id: bind.connection,
+            thread_id: pools::thread_id(bind.thread),
+            binding: bind.binding,
+            thread_source,
+            subagent_source,
+            parent_thread_id,
+        }
+    }
+
+    /// A turn's lane: its items with their reviews, then its end.
+    fn turn(&mut self, plan: &TurnPlan) -> VecDeque<Chunk> {
+        let seen = self.turns_seen.entry(plan.thread).or_default();
+        let turn_index = *seen % usize::from(self.config.turns_per_thread.max(1));
+        *seen += 1;
+        // A thread nobody bound (its binding shrunk away) is still delivered somewhere.
+        let attached = match self.attached.get(&plan.thread) {
+            Some(attached) if !attached.is_empty() => attached.clone(),
+            _ => vec![1],
+        };
+        let owner = attached.last().copied().unwrap_or(1);
+        let mut lane = LaneBuilder {
+            lane: self.next_lane,
+            chunks: VecDeque::new(),
+            next_request: 1,
+        };
+        self.next_lane += 1;
+        let mut unanswered = Vec::new();
+        for (index, item) in plan.items.iter().enumerate() {
+            let item_ref = ItemRef {
+                thread_id: pools::thread_id(plan.thread),
+                turn_id: pools::turn_id(u8::try_from(turn_index).unwrap_or(u8::MAX)),
+                item_id: pools::item_id(index),
+                kind: item.kind,
+            };
+            self.item(
+                plan.thread,
+                item,
+                &item_ref,
+                &attached,
+                &mut lane,
+                &mut unanswered,
+            );
+        }
+        let thread_id = pools::thread_id(plan.thread);
+        let turn_id = pools::turn_id(u8::try_from(turn_index).unwrap_or(u8::MAX));
+        let turn_completed = Fact::TurnCompleted {
+            thread_id,
+            turn_id,
+            completed_at_ms: 0,
+        };
+        match plan.end {
+            TurnEnd::Open => {}
+            TurnEnd::Completed => lane.push(vec![turn_completed], 0),
+            TurnEnd::Interrupted => {
+                for request_id in unanswered {
+                    let abort = closing_fact(owner, request_id, &Closing::Aborted, 0);
+                    lane.push(vec![abort], 0);
+                }
+                lane.push(vec![turn_completed], 0);
+            }
+        }
+        lane.chunks
+    }
+
+    /// An item's chunks: start, reviews, completion, then reviews answered after it.
+    fn item(
+        &mut self,
+        thread: u8,
+        item: &ItemPlan,
+        item_ref: &ItemRef,
+        attached: &[ConnectionId],
+        lane: &mut LaneBuilder,
+        unanswered: &mut Vec<RequestId>,
+    ) {
+        let owner = attached.last().copied().unwrap_or(1);
+        let item_connections = if item.per_connection {
+            attached.to_vec()
+        } else {
+            vec![owner]
+        };
+        if item.lifecycle != ItemLifecycle::ReviewsOnly {
+            let starts = item_connections
+                .iter()
+                .map(|connection| item_started(*connection, item_ref))
+                .collect();
+            lane.push(starts, 0);
+        }
+        let completes = matches!(item.lifecycle, ItemLifecycle::Completed { .. });
+        let mut after_item = Vec::new();
+        for review in &item.reviews {
+            match review {
+                ReviewPlan::User(user) => {
+                    let (request_id, closing) = user_review(user, item_ref, attached, lane);
+                    match closing {
+                        None => unanswered.push(request_id),
+                        Some(chunk) if user.after_item && completes => after_item.push(chunk),
+                        Some(chunk) => lane.chunks.push_back(chunk),
+                    }
+                }
+                ReviewPlan::Guardian(guardian) => {
+                    self.guardian_review(thread, guardian, item_ref, attached, lane);
+                }
+            }
+        }
+        if let ItemLifecycle::Completed {
+            status,
+            in_progress_first,
+        } = item.lifecycle
+        {
+            if in_progress_first {
+                let progress = item_connections
+                    .iter()
+                    .map(|connection| item_completed(*connection, item_ref, ItemStatus::InProgress))
+                    .collect();
+                lane.push(progress, 0);
+            }
+            let completions = item_connections
+                .iter()
+                .map(|connection| item_completed(*connection, item_ref, status))
+                .collect();
+            lane.push(completions, 0);
+        }
+        lane.chunks.extend(after_item);
+    }
+
+    /// Pushes the guardian completion, delivered once or once per attached connection.
+    fn guardian_review(
+        &mut self,
+        thread: u8,
+        guardian: &GuardianReview,
+        item_ref: &ItemRef,
+        attached: &[ConnectionId],
+        lane: &mut LaneBuilder,
+    ) {
+        let seen = self.reviews_seen.entry(thread).or_default();
+        let review_id = pools::review_id(*seen);
+        *seen += 1;
+        let owner = attached.last().copied().unwrap_or(1);
+        let connections = if guardian.per_connection {
+            attached.to_vec()
+        } else {
+            vec![owner]
+        };
+        let completion =
+            |connection: ConnectionId, status: GuardianStatus| Fact::GuardianReviewCompleted {
+                connection_id: connection,
+                thread_id: item_ref.thread_id.clone(),
+                turn_id: item_ref.turn_id.clone(),
+                review_id: review_id.clone(),
+                target_item_id: guardian.targets_item.then(|| item_ref.item_id.clone()),
+                action: guardian.action.clone(),
+                status,
+                started_at_ms: 0,
+                completed_at_ms: 0,
+            };
+        if guardian.in_progress_first {
+            let progress = connections
+                .iter()
+                .map(|connection| completion(*connection, GuardianStatus::InProgress))
+                .collect();
+            lane.push(progress, guardian.duration_ms);
+        }
+        let completions = connections
+            .iter()
+            .map(|connection| completion(*connection, guardian.status))
+            .collect();
+        lane.push(completions, guardian.duration_ms);
+    }
+}
+
+impl LaneBuilder {
+    fn push(&mut self, facts: Vec<Fact>, duration_ms: i64) {
+        let mut chunk = chunk(Some(self.lane), facts);
+        chunk.duration_ms = duration_ms;
+        self.chunks.push_back(chunk);
+    }
+}
+
+/// Pushes a user review's request, fanned out to every attached connection with one id (LIFE-2),
+/// and returns its lane-local id and its closing chunk, if the review is closed at all.
+fn user_review(
+    user: &UserReview,
+    item_ref: &ItemRef,
+    attached: &[ConnectionId],
+    lane: &mut LaneBuilder,
+) -> (RequestId, Option<Chunk>) {
+    let request_id = lane.next_request;
+    lane.next_request += 1;
+    let copies = attached
+        .iter()
+        .map(|connection| request_fact(*connection, request_id, item_ref, &user.request))
+        .collect();
+    lane.push(copies, 0);
+    let responder = attached
+        .get(usize::from(user.responder) % attached.len().max(1))
+        .copied()
+        .unwrap_or(1);
+    let Some(closing) = user.request.closing() else {
+        return (request_id, None);
+    };
+    let closing = closing_fact(responder, request_id, &closing, 0);
+    (request_id, Some(chunk(Some(lane.lane), vec![closing])))
+}
+
+fn chunk(lane: Option<usize>, facts: Vec<Fact>) -> Chunk {
+    Chunk {
+        lane,
+        facts,
+        duration_ms: 0,
+    }
+}
+
+fn item_started(connection_id: ConnectionId, item: &ItemRef) -> Fact {
+    Fact::ItemStarted {
+        connection_id,
+        thread_id: item.thread_id.clone(),
+        turn_id: item.turn_id.clone(),
+        item_id: item.item_id.clone(),
+        kind: item.kind,
+        started_at_ms: 0,
+    }
+}
+
+fn item_completed(connection_id: ConnectionId, item: &ItemRef, status: ItemStatus) -> Fact {
+    Fact::ItemCompleted {
+        connection_id,
+        thread_id: item.thread_id.clone(),
+        turn_id: item.turn_id.clone(),
+        item_id: item.item_id.clone(),
+        kind: item.kind,
+        status,
+        completed_at_ms: 0,
+    }
+}
+
+fn request_fact(
+    connection_id: ConnectionId,
+    request_id: RequestId,
+    item: &ItemRef,
+    request: &UserRequest,
+) -> Fact {
+    let (thread_id, turn_id, item_id) = (
+        item.thread_id.clone(),
+        item.turn_id.clone(),
+        item.item_id.clone(),
+    );
+    match request {
+        UserRequest::FileChange { grant_root, .. } => Fact::FileChangeRequest {
+            connection_id,
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            started_at_ms: 0,
+            grant_root: grant_root.clone(),
+        },
+        UserRequest::Permissions { permissions, .. } => Fact::PermissionsRequest {
+            connection_id,
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            started_at_ms: 0,
+            permissions: permissions.clone(),
+        },
+        UserRequest::Command { request, .. } => Fact::CommandExecutionRequest {
+            connection_id,
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            started_at_ms: 0,
+            approval_id: request.approval_id.clone(),
+            network_approval_context: request.network_approval_context.clone(),
+            proposed_network_policy_amendments: request.proposed_network_policy_amendments.clone(),
+            additional_permissions: request.additional_permissions.clone(),
+        },
+    }
+}
+
+/// Replaces lane-local request ids by global ones, numbered in order of first appearance.
+fn number_requests(ordered: &mut [Chunk]) {
+    let mut global: HashMap<(usize, RequestId), RequestId> = HashMap::new();
+    let mut next: RequestId = 1;
+    for chunk in ordered.iter_mut() {
+        let Some(lane) = chunk.lane else { continue };
+        for fact in &mut chunk.facts {
+            if let Some(id) = request_id_mut(fact) {
+                *id = *global.entry((lane, *id)).or_insert_with(|| {
+                    let assigned = next;
+                    next += 1;
+                    assigned
+                });
+            }
+        }
+    }
+}
+
+fn request_id_mut(fact: &mut Fact) -> Option<&mut RequestId> {
+    match fact {
+        Fact::RequestAborted { request_id, .. }
+        | Fact::MalformedResponse { request_id, .. }
+        | Fact::FileChangeResponse { request_id, .. }
+        | Fact::CommandExecutionResponse { request_id, .. }
+        | Fact::EffectivePermissionsResponse { request_id, .. }
+        | Fact::FileChangeRequest { request_id, .. }
+        | Fact::PermissionsRequest { request_id, .. }
+        | Fact::CommandExecutionRequest { request_id, .. } => Some(request_id),
+        Fact::TurnCompleted { .. }
+        | Fact::Initialize { .. }
+        | Fact::ThreadBound { .. }
+        | Fact::ItemStarted { .. }
+        | Fact::ItemCompleted { .. }
+        | Fact::GuardianReviewCompleted { .. } => None,
+    }
+}
+
+/// Stamps chunk `k` at `CLOCK_START_MS + k * tick_ms`, or at its anomaly's stamp.
+fn stamp(ordered: &mut [Chunk], timeline: &Timeline) {
+    let count = ordered.len();
+    if count == 0 {
+        return;
+    }
+    let tick_ms = timeline.tick_ms.max(1);
+    let mut stamps: Vec<Option<Stamp>> = vec![None; count];
+    for anomaly in &timeline.anomalies {
+        if let Some(slot) = stamps.get_mut(usize::from(anomaly.at) % count) {
+            *slot = Some(anomaly.stamp);
+        }
+    }
+    for (index, (chunk, stamp)) in ordered.iter_mut().zip(stamps).enumerate() {
+        let clock_ms = i64::try_from(index)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(tick_ms)
+            .saturating_add(CLOCK_START_MS);
+        let at_ms = match stamp {
+            None => clock_ms,
+            Some(Stamp::Skew { ticks }) => {
+                clock_ms.saturating_add(i64::from(ticks).saturating_mul(tick_ms))
+            }
+            Some(Stamp::Zero) => 0,
+            Some(Stamp::Negative { ms }) => ms.min(-1),
+            Some(Stamp::Max) => i64::MAX,
+        };
+        for fact in &mut chunk.facts {
+            set_time(fact, at_ms, chunk.duration_ms);
+        }
+    }
+}
+
+/// Sets a fact's timestamps: `at_ms` for its one timestamp, or for a guardian completion
+/// `completed_at_ms = at_ms` and `started_at_ms = at_ms - duration_ms`.
+fn set_time(fact: &mut Fact, at_ms: i64, duration_ms: i64) {
+    match fact {
+        Fact::TurnCompleted {
+            completed_at_ms, ..
+        }
+        | Fact::ItemCompleted {
+            completed_at_ms, ..
+        }
+        | Fact::RequestAborted {
+            completed_at_ms, ..
+        }
+        | Fact::MalformedResponse {
+            completed_at_ms, ..
+        }
+        | Fact::FileChangeResponse {
+            completed_at_ms, ..
+        }
+        | Fact::CommandExecutionResponse {
+            completed_at_ms, ..
+        }
+        | Fact::EffectivePermissionsResponse {
+            completed_at_ms, ..
+        } => *completed_at_ms = at_ms,
+        Fact::ItemStarted { started_at_ms, .. }
+        | Fact::FileChangeRequest { started_at_ms, .. }
+        | Fact::PermissionsRequest { started_at_ms, .. }
+        | Fact::CommandExecutionRequest { started_at_ms, .. } => *started_at_ms = at_ms,
+        Fact::GuardianReviewCompleted {
+            started_at_ms,
+            completed_at_ms,
+            ..
+        } => {
+            *completed_at_ms = at_ms;
+            *started_at_ms = at_ms.saturating_sub(duration_ms);
+        }
+        Fact::Initialize { .. } | Fact::ThreadBound { .. } => {}
+    }
+}
+
+/// Concatenates the chunks, stopping before the first that would pass [`MAX_FACTS`].
+fn flatten(ordered: Vec<Chunk>) -> Vec<Fact> {
+    let mut facts = Vec::new();
+    for chunk in ordered {
+        if facts.len() + chunk.facts.len() > MAX_FACTS {
+            break;
+        }
+        facts.extend(chunk.facts);
+    }
+    facts
+}
