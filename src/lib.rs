@@ -30,7 +30,7 @@ pub mod diff;
 pub mod event;
 pub mod fact;
 pub mod fuzzing;
-pub mod r#gen;
+pub mod generators;
 pub mod model;
 pub mod reducer;
 pub mod schema;

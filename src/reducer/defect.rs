@@ -55,11 +55,14 @@ pub enum Defect {
     /// SUBJ-2: the network check comes before the approval id, so an intercepted execve that
     /// asks for network access gets trigger `network_policy_denial`.
     NetworkTriggerBeforeExecve,
+    /// CAP-1: the state tables are built without the configured bound, so a hostile stream
+    /// grows memory without limit.
+    BoundIgnored,
 }
 
 impl Defect {
     /// Every seeded defect, in declaration order.
-    pub const ALL: [Defect; 18] = [
+    pub const ALL: [Defect; 19] = [
         Defect::EmptyGrantApproved,
         Defect::DuplicateGuardianCounted,
         Defect::NetworkAsCommand,
@@ -78,6 +81,7 @@ impl Defect {
         Defect::SilentEviction,
         Defect::DuplicateStartOverwrites,
         Defect::NetworkTriggerBeforeExecve,
+        Defect::BoundIgnored,
     ];
 
     /// The defect's name in snake case, for reports and replay commands.
@@ -101,6 +105,7 @@ impl Defect {
             Defect::SilentEviction => "silent_eviction",
             Defect::DuplicateStartOverwrites => "duplicate_start_overwrites",
             Defect::NetworkTriggerBeforeExecve => "network_trigger_before_execve",
+            Defect::BoundIgnored => "bound_ignored",
         }
     }
 
@@ -120,7 +125,7 @@ impl Defect {
             Defect::ConflictReplaces => "LIFE-3",
             Defect::MalformedLeavesPending => "DEC-4",
             Defect::InProgressDiscardsSummary => "ITEM-5",
-            Defect::SilentEviction => "CAP-1",
+            Defect::SilentEviction | Defect::BoundIgnored => "CAP-1",
             Defect::DuplicateStartOverwrites => "ITEM-6",
             Defect::NetworkTriggerBeforeExecve => "SUBJ-2",
         }
@@ -132,7 +137,19 @@ impl Reducer {
     pub fn with_defect(limits: Limits, defect: Defect) -> Reducer {
         let mut reducer = Reducer::new(limits);
         reducer.defect = Some(defect);
+        reducer.state = super::state::State::new(reducer.defective_limits(limits));
         reducer
+    }
+
+    /// The limits the state is built with: the configured ones, but for `BoundIgnored`.
+    pub(crate) fn defective_limits(&self, limits: Limits) -> Limits {
+        if self.has_defect(Defect::BoundIgnored) {
+            Limits {
+                table_entries_max: usize::MAX,
+            }
+        } else {
+            limits
+        }
     }
 
     /// The seeded defect this reducer carries, if any.
@@ -233,7 +250,7 @@ mod tests {
 {"type": "item_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "status": "in_progress", "completed_at_ms": 3}
 {"type": "turn_completed", "thread_id": "t1", "turn_id": "u1", "completed_at_ms": 4}"#
                 .to_owned(),
-            Defect::SilentEviction => {
+            Defect::SilentEviction | Defect::BoundIgnored => {
                 let trace = r#"
 {"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}
 {"type": "command_execution_request", "connection_id": 1, "request_id": 2, "thread_id": "t1", "turn_id": "u1", "item_id": "i2", "started_at_ms": 1}"#;

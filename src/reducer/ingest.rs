@@ -640,6 +640,8 @@ impl Subject for Reducer {
 
     /// Replaces all state; a seeded defect, if any, stays.
     fn reset(&mut self, limits: Limits) -> Result<(), SubjectError> {
+        #[cfg(feature = "seeded-defects")]
+        let limits = self.defective_limits(limits);
         self.state = State::new(limits);
         Ok(())
     }

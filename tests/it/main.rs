@@ -1,6 +1,9 @@
 //! The one integration test binary. Each module holds one kind of test.
 
-// Conformance vectors of spec/vectors/ run through the model (and the reducer).
+// Helpers shared by the modules below.
+mod support;
+
+// Conformance vectors of spec/vectors/ run through the model and the reducer.
 mod vectors;
 
 // Every rule ID is traced: spec ↔ model ↔ vectors.
@@ -11,3 +14,13 @@ mod trace_errors;
 
 // The JSON Schemas of spec/schema/ are generated and current.
 mod schema;
+
+// Model vs reducer on generated sequences; failures saved as regression vectors.
+mod differential;
+
+// Properties of the reducer on its own (dedup, empty grants, network, isolation, conservation).
+mod properties;
+
+// The seeded-defect catalogue: the harness catches every defect (needs --features seeded-defects).
+#[cfg(feature = "seeded-defects")]
+mod defects;

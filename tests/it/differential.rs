@@ -1,0 +1,53 @@
+//! Model vs production reducer on generated coherent fact sequences (with chaos and swarm
+//! configurations). A failure is minimized, printed with its diff and rule IDs, and saved as a
+//! regression vector under `spec/vectors/regressions/`, which `cargo test` then runs forever.
+
+use proptest::prelude::*;
+use review_spec::diff::{Divergence, first_divergence, minimize};
+use review_spec::generators;
+use review_spec::reducer::Reducer;
+use review_spec::trace::{VectorFile, write_vector_file};
+
+use crate::support::proptest_config;
+
+/// Writes a divergence as a one-case vector file under `spec/vectors/regressions/` and returns
+/// its path.
+pub fn save_regression(divergence: &Divergence, found_by: &str) -> String {
+    let text = serde_json::to_string(&divergence.facts).unwrap_or_default();
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let rule = divergence
+        .rules
+        .first()
+        .copied()
+        .unwrap_or("none")
+        .to_lowercase();
+    let name = format!("{rule}-{hash:016x}");
+    let case = divergence.to_vector_case(&name, found_by);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/regressions");
+    let path = dir.join(format!("{name}.json"));
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, write_vector_file(&VectorFile { cases: vec![case] })));
+    match written {
+        Ok(()) => path.display().to_string(),
+        Err(error) => format!("(not saved: {error})"),
+    }
+}
+
+proptest! {
+    #![proptest_config(proptest_config(512))]
+
+    /// The production reducer's outputs equal the model's on every generated sequence.
+    #[test]
+    fn reducer_agrees_with_model(case in generators::case()) {
+        let mut reducer = Reducer::new(case.limits);
+        let divergence = first_divergence(&mut reducer, &case.facts, &case.limits)
+            .expect("the in-process reducer never fails");
+        if let Some(divergence) = divergence {
+            let divergence = minimize(&mut reducer, divergence).expect("the in-process reducer never fails");
+            let path = save_regression(&divergence, "tests/it/differential.rs reducer_agrees_with_model");
+            prop_assert!(false, "{divergence}\nsaved as {path}");
+        }
+    }
+}
