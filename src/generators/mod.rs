@@ -17,6 +17,9 @@ pub mod scenario;
 pub mod swarm;
 pub mod unstructured;
 
+#[cfg(test)]
+mod tests;
+
 use std::fmt;
 
 use proptest::prelude::*;

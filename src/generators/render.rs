@@ -32,9 +32,22 @@ pub fn render(scenario: &Scenario, config: &SwarmConfig) -> Vec<Fact> {
     for episode in &scenario.episodes {
         match episode {
             Episode::Turn(turn) => segment.push(renderer.turn(turn)),
-            Episode::Initialize { .. } | Episode::Bind(_) => {
+            Episode::Initialize {
+                connection,
+                client,
+                runtime,
+            } => {
                 schedule.interleave(&mut segment, &mut ordered);
-                ordered.push(renderer.barrier(episode));
+                let initialize = Fact::Initialize {
+                    connection_id: *connection,
+                    app_server_client: client.clone(),
+                    runtime: runtime.clone(),
+                };
+                ordered.push(chunk(None, vec![initialize]));
+            }
+            Episode::Bind(bind) => {
+                schedule.interleave(&mut segment, &mut ordered);
+                ordered.push(chunk(None, vec![renderer.bind(bind)]));
             }
         }
     }
@@ -229,25 +242,7 @@ impl<'c> Renderer<'c> {
         }
     }
 
-    /// An initialize or a binding, outside any lane.
-    fn barrier(&mut self, episode: &Episode) -> Chunk {
-        let fact = match episode {
-            Episode::Initialize {
-                connection,
-                client,
-                runtime,
-            } => Fact::Initialize {
-                connection_id: *connection,
-                app_server_client: client.clone(),
-                runtime: runtime.clone(),
-            },
-            Episode::Bind(bind) => self.bind(bind),
-            // Turns are lanes, never barriers; an empty binding keeps this total.
-            Episode::Turn(_) => return chunk(None, Vec::new()),
-        };
-        chunk(None, vec![fact])
-    }
-
+    /// A binding, outside any lane: the connection joins the thread and becomes its owner.
     fn bind(&mut self, bind: &BindPlan) -> Fact {
         let attached = self.attached.entry(bind.thread).or_default();
         attached.retain(|connection| *connection != bind.connection);
@@ -298,11 +293,13 @@ impl<'c> Renderer<'c> {
             next_request: 1,
         };
         self.next_lane += 1;
+        let thread_id = pools::thread_id(plan.thread);
+        let turn_id = pools::turn_id(u8::try_from(turn_index).unwrap_or(u8::MAX));
         let mut unanswered = Vec::new();
         for (index, item) in plan.items.iter().enumerate() {
             let item_ref = ItemRef {
-                thread_id: pools::thread_id(plan.thread),
-                turn_id: pools::turn_id(u8::try_from(turn_index).unwrap_or(u8::MAX)),
+                thread_id: thread_id.clone(),
+                turn_id: turn_id.clone(),
                 item_id: pools::item_id(index),
                 kind: item.kind,
             };
@@ -315,8 +312,6 @@ impl<'c> Renderer<'c> {
                 &mut unanswered,
             );
         }
-        let thread_id = pools::thread_id(plan.thread);
-        let turn_id = pools::turn_id(u8::try_from(turn_index).unwrap_or(u8::MAX));
         let turn_completed = Fact::TurnCompleted {
             thread_id,
             turn_id,

@@ -153,10 +153,12 @@ impl FactKinds {
     /// No fact kind (not a valid swarm configuration on its own).
     pub const NONE: FactKinds = FactKinds(0);
 
-    /// The kinds whose entry in `disabled` (indexed as [`Fact::TYPE_NAMES`]) is false.
+    /// The kinds whose entry in `disabled` (indexed as [`Fact::TYPE_NAMES`]) is false; entries
+    /// past the last kind are ignored.
     pub fn from_disabled(disabled: &[bool]) -> FactKinds {
         let mut kinds = FactKinds::ALL;
-        for (index, _) in disabled.iter().enumerate().filter(|(_, off)| **off) {
+        let flags = disabled.iter().take(Fact::TYPE_NAMES.len()).enumerate();
+        for (index, _) in flags.filter(|(_, off)| **off) {
             kinds.0 &= !(1 << index);
         }
         kinds
@@ -227,10 +229,12 @@ impl ChaosKinds {
     /// Every chaos operation.
     pub const ALL: ChaosKinds = ChaosKinds((1 << ChaosKind::ALL.len()) - 1);
 
-    /// The operations whose entry in `enabled` (indexed as [`ChaosKind::ALL`]) is true.
+    /// The operations whose entry in `enabled` (indexed as [`ChaosKind::ALL`]) is true; entries
+    /// past the last kind are ignored.
     pub fn from_enabled(enabled: &[bool]) -> ChaosKinds {
         let mut kinds = ChaosKinds::NONE;
-        for (index, _) in enabled.iter().enumerate().filter(|(_, on)| **on) {
+        let flags = enabled.iter().take(ChaosKind::ALL.len()).enumerate();
+        for (index, _) in flags.filter(|(_, on)| **on) {
             kinds.0 |= 1 << index;
         }
         kinds
