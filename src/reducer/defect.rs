@@ -58,11 +58,14 @@ pub enum Defect {
     /// CAP-1: the state tables are built without the configured bound, so a hostile stream
     /// grows memory without limit.
     BoundIgnored,
+    /// LIFE-4: a closing fact for a request that is not pending is dropped silently, as upstream
+    /// does, instead of yielding `orphan_response`.
+    SilentOrphan,
 }
 
 impl Defect {
     /// Every seeded defect, in declaration order.
-    pub const ALL: [Defect; 19] = [
+    pub const ALL: [Defect; 20] = [
         Defect::EmptyGrantApproved,
         Defect::DuplicateGuardianCounted,
         Defect::NetworkAsCommand,
@@ -82,6 +85,7 @@ impl Defect {
         Defect::DuplicateStartOverwrites,
         Defect::NetworkTriggerBeforeExecve,
         Defect::BoundIgnored,
+        Defect::SilentOrphan,
     ];
 
     /// The defect's name in snake case, for reports and replay commands.
@@ -106,6 +110,7 @@ impl Defect {
             Defect::DuplicateStartOverwrites => "duplicate_start_overwrites",
             Defect::NetworkTriggerBeforeExecve => "network_trigger_before_execve",
             Defect::BoundIgnored => "bound_ignored",
+            Defect::SilentOrphan => "silent_orphan",
         }
     }
 
@@ -117,7 +122,9 @@ impl Defect {
             Defect::NetworkAsCommand => "SUBJ-1",
             Defect::SummaryKeyWithoutThread | Defect::SummaryKeyWithoutTurn => "ISO-1",
             Defect::ScopeIgnored => "GRANT-2",
-            Defect::LastTerminalWins | Defect::ResponseAfterAbortCounted => "LIFE-4",
+            Defect::LastTerminalWins | Defect::ResponseAfterAbortCounted | Defect::SilentOrphan => {
+                "LIFE-4"
+            }
             Defect::FinalOutcomeFromFirst => "SUM-3",
             Defect::DurationUnderflow => "TIME-1",
             Defect::PermissionsDenormalized => "SUM-1",
@@ -210,6 +217,9 @@ mod tests {
 {"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}
 {"type": "command_execution_response", "connection_id": 1, "request_id": 1, "decision": {"decision": "accept"}, "completed_at_ms": 2}
 {"type": "command_execution_response", "connection_id": 2, "request_id": 1, "decision": {"decision": "decline"}, "completed_at_ms": 3}"#
+                .to_owned(),
+            Defect::SilentOrphan => r#"
+{"type": "request_aborted", "connection_id": 1, "request_id": 9, "completed_at_ms": 2}"#
                 .to_owned(),
             Defect::ResponseAfterAbortCounted => r#"
 {"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}

@@ -495,6 +495,10 @@ impl Reducer {
         outputs: &mut Vec<Output>,
     ) {
         let Some(pending) = self.state.pending(request_id) else {
+            #[cfg(feature = "seeded-defects")]
+            if self.has_defect(Defect::SilentOrphan) {
+                return;
+            }
             push_fact_diagnostic(DiagnosticReason::OrphanResponse, fact, outputs);
             return;
         };

@@ -156,3 +156,50 @@ fn every_seeded_defect_is_caught_and_shrinks_small() {
     );
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// Each property of `properties.rs`, with a seeded defect that breaks the rule it guards.
+const PROPERTY_DEFECTS: [(&str, Defect); 7] = [
+    ("dedup", Defect::DuplicateGuardianCounted),
+    ("empty_grant_denial", Defect::EmptyGrantApproved),
+    ("network_classification", Defect::NetworkAsCommand),
+    ("thread_isolation", Defect::SummaryKeyWithoutThread),
+    ("conservation", Defect::ResponseAfterAbortCounted),
+    ("closing_facts_answer", Defect::SilentOrphan),
+    ("bounded_state", Defect::BoundIgnored),
+];
+
+#[test]
+fn every_property_fails_on_the_defect_it_guards_against() {
+    let mut problems = Vec::new();
+    for (name, property) in crate::properties::PROPERTIES {
+        let Some((_, defect)) = PROPERTY_DEFECTS.iter().find(|(n, _)| *n == name) else {
+            problems.push(format!(
+                "property {name} has no defect that shows it can fail"
+            ));
+            continue;
+        };
+        let mut config = proptest_config(CASES_TO_DETECT_MAX);
+        config.cases = CASES_TO_DETECT_MAX;
+        let mut runner =
+            TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
+        let make = |limits| Reducer::with_defect(limits, *defect);
+        let real = |limits| Reducer::new(limits);
+        match runner.run(&generators::case(), |case| property(&make, &case)) {
+            Err(TestError::Fail(reason, case)) => {
+                println!(
+                    "{name} catches {} ({}): {reason}\n{case:?}",
+                    defect.name(),
+                    defect.rule()
+                );
+                if let Err(error) = property(&real, &case) {
+                    problems.push(format!("{name} fails on the real reducer too: {error}"));
+                }
+            }
+            other => problems.push(format!(
+                "{name} did not catch {} within {CASES_TO_DETECT_MAX} cases: {other:?}",
+                defect.name()
+            )),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

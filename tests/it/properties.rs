@@ -1,15 +1,17 @@
-//! Properties of the production reducer on its own, on generated sequences. Each can fail: the
-//! defect catalogue (`defects.rs`) shows which seeded defect each one catches.
+//! Properties of the production reducer on its own, on generated sequences. Each property is a
+//! function of a reducer constructor, so that the defect catalogue (`defects.rs`) can show that
+//! each one fails on a deliberately broken reducer.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use review_spec::event::{
-    DiagnosticReason, Emitted, Limits, Output, ReviewStatus, SubjectKind, Table,
+    DiagnosticReason, Emitted, Limits, Output, Resolution, ReviewStatus, SubjectKind, Table,
 };
 use review_spec::fact::{Fact, PermissionProfile, RequestId};
-use review_spec::generators;
-use review_spec::reducer::{Reducer, reduce_all};
+use review_spec::generators::{self, GeneratedCase};
+use review_spec::reducer::Reducer;
 
 use crate::support::{events, proptest_config, thread_of};
 
@@ -73,154 +75,298 @@ fn is_empty_grant(permissions: &PermissionProfile) -> bool {
     permissions.network.is_none() && permissions.file_system.is_none()
 }
 
+/// Builds the reducer under test for some limits.
+pub type MakeReducer<'a> = &'a dyn Fn(Limits) -> Reducer;
+
+/// A property of a reducer on one generated case.
+pub type Property = fn(MakeReducer, &GeneratedCase) -> Result<(), TestCaseError>;
+
+fn reduce_with(make: MakeReducer, facts: &[Fact], limits: Limits) -> Vec<Emitted> {
+    make(limits).ingest_all(facts)
+}
+
+/// DEDUP-1: delivering every guardian completion on 3 connections changes no event.
+pub fn dedup(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+    let once = reduce_with(make, &case.facts, case.limits);
+    let mut repeated = Vec::new();
+    for fact in &case.facts {
+        repeated.push(fact.clone());
+        if let Fact::GuardianReviewCompleted { .. } = fact {
+            for copy in 1..3u64 {
+                let mut fact = fact.clone();
+                if let Fact::GuardianReviewCompleted { connection_id, .. } = &mut fact {
+                    *connection_id = connection_id.wrapping_add(copy * 1000);
+                }
+                repeated.push(fact);
+            }
+        }
+    }
+    let three_times = reduce_with(make, &repeated, case.limits);
+    prop_assert_eq!(events(&once), events(&three_times));
+    Ok(())
+}
+
+/// GRANT-1, GRANT-2: an empty effective grant closes its review as denied/none, with either
+/// scope; a non-empty one as approved.
+pub fn empty_grant_denial(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+    for emitted in reduce_with(make, &case.facts, case.limits) {
+        let Output::Review(review) = &emitted.output else {
+            continue;
+        };
+        if let Some(Fact::EffectivePermissionsResponse { permissions, .. }) =
+            case.facts.get(emitted.at)
+        {
+            if is_empty_grant(permissions) {
+                prop_assert_eq!(
+                    review.status,
+                    ReviewStatus::Denied,
+                    "fact {}: {:?}",
+                    emitted.at,
+                    review
+                );
+                prop_assert_eq!(
+                    review.resolution,
+                    Resolution::None,
+                    "fact {}: {:?}",
+                    emitted.at,
+                    review
+                );
+            } else {
+                prop_assert_eq!(
+                    review.status,
+                    ReviewStatus::Approved,
+                    "fact {}: {:?}",
+                    emitted.at,
+                    review
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// SUBJ-1, SUM-1: a request with a network approval context is reviewed as network access, and
+/// removing every such request changes no tool-item event.
+pub fn network_classification(
+    make: MakeReducer,
+    case: &GeneratedCase,
+) -> Result<(), TestCaseError> {
+    let limits = Limits::default();
+    let network_ids: BTreeSet<RequestId> = case
+        .facts
+        .iter()
+        .filter_map(|fact| match fact {
+            Fact::CommandExecutionRequest {
+                request_id,
+                network_approval_context: Some(_),
+                ..
+            } => Some(*request_id),
+            _ => None,
+        })
+        .collect();
+    let shared_id = case.facts.iter().any(|fact| {
+        matches!(fact,
+        Fact::CommandExecutionRequest { request_id, network_approval_context: None, .. }
+        | Fact::FileChangeRequest { request_id, .. }
+        | Fact::PermissionsRequest { request_id, .. } if network_ids.contains(request_id))
+    });
+    if shared_id {
+        return Ok(());
+    }
+    let outputs = reduce_with(make, &case.facts, limits);
+    for emitted in &outputs {
+        let Output::Review(review) = &emitted.output else {
+            continue;
+        };
+        let id: Option<RequestId> = review
+            .review_id
+            .strip_prefix("user:")
+            .and_then(|id| id.parse().ok());
+        if id.is_some_and(|id| network_ids.contains(&id)) {
+            prop_assert_eq!(
+                review.subject_kind,
+                SubjectKind::NetworkAccess,
+                "{:?}",
+                review
+            );
+            prop_assert_eq!(&review.subject_name, "network_access");
+        }
+    }
+    let without: Vec<Fact> = case
+        .facts
+        .iter()
+        .filter(|fact| {
+            !matches!(fact,
+        Fact::CommandExecutionRequest { request_id, .. } if network_ids.contains(request_id))
+        })
+        .cloned()
+        .collect();
+    let tool_items = |outputs: &[Emitted]| {
+        outputs
+            .iter()
+            .filter_map(|e| e.output.as_tool_item().cloned())
+            .collect::<Vec<_>>()
+    };
+    prop_assert_eq!(
+        tool_items(&outputs),
+        tool_items(&reduce_with(make, &without, limits))
+    );
+    Ok(())
+}
+
+/// ISO-1: a thread's events do not change when every other thread's facts are removed (request
+/// ids shared across threads excepted: they are global by ISO-2).
+pub fn thread_isolation(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+    let limits = Limits::default();
+    let requests = request_threads(&case.facts);
+    if requests.values().any(|threads| threads.len() > 1) {
+        return Ok(());
+    }
+    let threads: BTreeSet<String> = case
+        .facts
+        .iter()
+        .filter_map(|f| fact_thread(f, &requests))
+        .collect();
+    let all = reduce_with(make, &case.facts, limits);
+    for thread in &threads {
+        let alone: Vec<Fact> = case
+            .facts
+            .iter()
+            .filter(|fact| fact_thread(fact, &requests).is_none_or(|t| &t == thread))
+            .cloned()
+            .collect();
+        let of_thread = |outputs: &[Emitted]| {
+            events(outputs)
+                .into_iter()
+                .filter(|output| thread_of(output) == Some(thread.as_str()))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        prop_assert_eq!(
+            of_thread(&all),
+            of_thread(&reduce_with(make, &alone, limits)),
+            "thread {}",
+            thread
+        );
+    }
+    Ok(())
+}
+
+/// LIFE-1..6, TURN-1, CAP-1, CTX-3: every opened user review ends in exactly one review event or
+/// one closing diagnostic, or is still pending at the end of the stream.
+pub fn conservation(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+    let mut reducer = make(case.limits);
+    let mut opened = 0usize;
+    let mut ended = 0usize;
+    for fact in &case.facts {
+        let mut outputs = Vec::new();
+        reducer.ingest(fact, &mut outputs);
+        let is_request = matches!(
+            fact,
+            Fact::FileChangeRequest { .. }
+                | Fact::PermissionsRequest { .. }
+                | Fact::CommandExecutionRequest { .. }
+        );
+        let refused = outputs.iter().any(|output| matches!(output, Output::Diagnostic(d)
+            if matches!(d.reason, DiagnosticReason::DuplicateRequest | DiagnosticReason::ConflictingRequest | DiagnosticReason::NegativeTimestamp)));
+        opened += usize::from(is_request && !refused);
+        ended += outputs
+            .iter()
+            .filter(|output| ends_a_user_review(output))
+            .count();
+    }
+    let pending = reducer.table_len(Table::PendingRequests);
+    prop_assert_eq!(
+        opened,
+        ended + pending,
+        "opened {} ended {} pending {}",
+        opened,
+        ended,
+        pending
+    );
+    Ok(())
+}
+
+fn ends_a_user_review(output: &Output) -> bool {
+    match output {
+        Output::Review(review) => review.review_id.starts_with("user:"),
+        Output::Diagnostic(d) => match d.reason {
+            DiagnosticReason::UnansweredRequest => true,
+            DiagnosticReason::Evicted => d.table == Some(Table::PendingRequests),
+            DiagnosticReason::MissingThread | DiagnosticReason::MissingConnection => {
+                d.dropped_event.as_deref() == Some("codex_review_event")
+                    && d.review_id
+                        .as_deref()
+                        .is_some_and(|id| id.starts_with("user:"))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// FATE-1: every closing fact, guardian completion and item completion yields an output.
+pub fn closing_facts_answer(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+    let mut reducer = make(case.limits);
+    for (index, fact) in case.facts.iter().enumerate() {
+        let mut outputs = Vec::new();
+        reducer.ingest(fact, &mut outputs);
+        let must_answer = matches!(
+            fact,
+            Fact::RequestAborted { .. }
+                | Fact::MalformedResponse { .. }
+                | Fact::FileChangeResponse { .. }
+                | Fact::CommandExecutionResponse { .. }
+                | Fact::EffectivePermissionsResponse { .. }
+                | Fact::GuardianReviewCompleted { .. }
+                | Fact::ItemCompleted { .. }
+        );
+        prop_assert!(
+            !must_answer || !outputs.is_empty(),
+            "fact {} ({}) produced nothing",
+            index,
+            fact.type_name()
+        );
+    }
+    Ok(())
+}
+
+/// CAP-1: the reducer never holds more than its six tables' bound, whatever the stream.
+pub fn bounded_state(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+    let mut reducer = make(case.limits);
+    let mut outputs = Vec::new();
+    for (index, fact) in case.facts.iter().enumerate() {
+        reducer.ingest(fact, &mut outputs);
+        let live = reducer.live_entries();
+        prop_assert!(
+            live <= 6 * case.limits.table_entries_max,
+            "fact {}: {} live entries",
+            index,
+            live
+        );
+    }
+    Ok(())
+}
+
+/// Every property, by name.
+pub const PROPERTIES: [(&str, Property); 7] = [
+    ("dedup", dedup),
+    ("empty_grant_denial", empty_grant_denial),
+    ("network_classification", network_classification),
+    ("thread_isolation", thread_isolation),
+    ("conservation", conservation),
+    ("closing_facts_answer", closing_facts_answer),
+    ("bounded_state", bounded_state),
+];
+
 proptest! {
     #![proptest_config(proptest_config(256))]
 
-    /// DEDUP-1: delivering every guardian completion on k connections changes no event.
+    /// Every property holds of the production reducer.
     #[test]
-    fn guardian_completions_delivered_on_k_connections_count_once(case in generators::case(), k in 2u64..=4) {
-        let once = reduce_all(&case.facts, &case.limits);
-        let mut repeated = Vec::new();
-        for fact in &case.facts {
-            repeated.push(fact.clone());
-            if let Fact::GuardianReviewCompleted { .. } = fact {
-                for copy in 1..k {
-                    let mut fact = fact.clone();
-                    if let Fact::GuardianReviewCompleted { connection_id, .. } = &mut fact {
-                        *connection_id = connection_id.wrapping_add(copy * 1000);
-                    }
-                    repeated.push(fact);
-                }
-            }
-        }
-        let k_times = reduce_all(&repeated, &case.limits);
-        prop_assert_eq!(events(&once), events(&k_times));
-    }
-
-    /// GRANT-1: any empty effective grant, with either scope, closes its review as denied.
-    #[test]
-    fn empty_effective_grants_are_denied(case in generators::case()) {
-        let outputs = reduce_all(&case.facts, &case.limits);
-        for emitted in &outputs {
-            let Output::Review(review) = &emitted.output else { continue };
-            if let Some(Fact::EffectivePermissionsResponse { permissions, .. }) = case.facts.get(emitted.at) {
-                if is_empty_grant(permissions) {
-                    prop_assert_eq!(review.status, ReviewStatus::Denied, "fact {}: {:?}", emitted.at, review);
-                    prop_assert_eq!(review.resolution, review_spec::event::Resolution::None);
-                } else {
-                    prop_assert_eq!(review.status, ReviewStatus::Approved, "fact {}: {:?}", emitted.at, review);
-                }
-            }
-        }
-    }
-
-    /// SUBJ-1, SUM-1: a request with a network approval context is reviewed as network access,
-    /// and removing all such requests changes no tool-item event.
-    #[test]
-    fn network_requests_are_network_access_and_never_touch_items(case in generators::case()) {
-        let limits = Limits::default();
-        let outputs = reduce_all(&case.facts, &limits);
-        let network_ids: BTreeSet<RequestId> = case.facts.iter().filter_map(|fact| match fact {
-            Fact::CommandExecutionRequest { request_id, network_approval_context: Some(_), .. } => Some(*request_id),
-            _ => None,
-        }).collect();
-        let ambiguous = case.facts.iter().any(|fact| matches!(fact,
-            Fact::CommandExecutionRequest { request_id, network_approval_context: None, .. }
-            | Fact::FileChangeRequest { request_id, .. }
-            | Fact::PermissionsRequest { request_id, .. } if network_ids.contains(request_id)));
-        prop_assume!(!ambiguous);
-        for emitted in &outputs {
-            if let Output::Review(review) = &emitted.output {
-                let id: Option<RequestId> = review.review_id.strip_prefix("user:").and_then(|id| id.parse().ok());
-                if id.is_some_and(|id| network_ids.contains(&id)) {
-                    prop_assert_eq!(review.subject_kind, SubjectKind::NetworkAccess);
-                    prop_assert_eq!(&review.subject_name, "network_access");
-                }
-            }
-        }
-        let without: Vec<Fact> = case.facts.iter().filter(|fact| !matches!(fact,
-            Fact::CommandExecutionRequest { request_id, .. } if network_ids.contains(request_id))).cloned().collect();
-        let tool_items = |outputs: &[Emitted]| outputs.iter().filter_map(|e| e.output.as_tool_item().cloned()).collect::<Vec<_>>();
-        prop_assert_eq!(tool_items(&outputs), tool_items(&reduce_all(&without, &limits)));
-    }
-
-    /// ISO-1: a thread's events do not change when every other thread's facts are removed.
-    #[test]
-    fn other_threads_do_not_change_a_threads_events(case in generators::case()) {
-        let limits = Limits::default();
-        let requests = request_threads(&case.facts);
-        prop_assume!(requests.values().all(|threads| threads.len() == 1));
-        let threads: BTreeSet<String> = case.facts.iter().filter_map(|f| fact_thread(f, &requests)).collect();
-        let all = reduce_all(&case.facts, &limits);
-        for thread in &threads {
-            let alone: Vec<Fact> = case.facts.iter()
-                .filter(|fact| fact_thread(fact, &requests).is_none_or(|t| &t == thread))
-                .cloned().collect();
-            let of_thread = |outputs: &[Emitted]| events(outputs).into_iter()
-                .filter(|output| thread_of(output) == Some(thread.as_str())).cloned().collect::<Vec<_>>();
-            prop_assert_eq!(of_thread(&all), of_thread(&reduce_all(&alone, &limits)), "thread {}", thread);
-        }
-    }
-
-    /// LIFE-1..6, TURN-1, CAP-1, CTX-3: every opened user review ends in exactly one review event,
-    /// one closing diagnostic, or is still pending at the end of the stream.
-    #[test]
-    fn every_opened_review_ends_exactly_once(case in generators::case()) {
-        let mut reducer = Reducer::new(case.limits);
-        let mut opened = 0usize;
-        let mut ended = 0usize;
-        for fact in &case.facts {
-            let mut outputs = Vec::new();
-            reducer.ingest(fact, &mut outputs);
-            let is_request = matches!(fact, Fact::FileChangeRequest { .. } | Fact::PermissionsRequest { .. } | Fact::CommandExecutionRequest { .. });
-            let refused = outputs.iter().any(|output| matches!(output, Output::Diagnostic(d)
-                if matches!(d.reason, DiagnosticReason::DuplicateRequest | DiagnosticReason::ConflictingRequest | DiagnosticReason::NegativeTimestamp)));
-            if is_request && !refused {
-                opened += 1;
-            }
-            for output in &outputs {
-                ended += usize::from(match output {
-                    Output::Review(review) => review.review_id.starts_with("user:"),
-                    Output::Diagnostic(d) => match d.reason {
-                        DiagnosticReason::UnansweredRequest => true,
-                        DiagnosticReason::Evicted => d.table == Some(Table::PendingRequests),
-                        DiagnosticReason::MissingThread | DiagnosticReason::MissingConnection => {
-                            d.dropped_event.as_deref() == Some("codex_review_event")
-                                && d.review_id.as_deref().is_some_and(|id| id.starts_with("user:"))
-                        }
-                        _ => false,
-                    },
-                    _ => false,
-                });
-            }
-        }
-        let pending = reducer.table_len(Table::PendingRequests);
-        prop_assert_eq!(opened, ended + pending, "opened {} ended {} pending {}", opened, ended, pending);
-    }
-
-    /// FATE-1: every closing fact, guardian completion and item completion yields an output.
-    #[test]
-    fn every_closing_fact_yields_an_output(case in generators::case()) {
-        let mut reducer = Reducer::new(case.limits);
-        for (index, fact) in case.facts.iter().enumerate() {
-            let mut outputs = Vec::new();
-            reducer.ingest(fact, &mut outputs);
-            let must_answer = matches!(fact, Fact::RequestAborted { .. } | Fact::MalformedResponse { .. }
-                | Fact::FileChangeResponse { .. } | Fact::CommandExecutionResponse { .. }
-                | Fact::EffectivePermissionsResponse { .. } | Fact::GuardianReviewCompleted { .. }
-                | Fact::ItemCompleted { .. });
-            prop_assert!(!must_answer || !outputs.is_empty(), "fact {} ({}) produced nothing", index, fact.type_name());
-        }
-    }
-
-    /// CAP-1: the reducer never holds more than six full tables, whatever the stream.
-    #[test]
-    fn live_state_stays_within_the_bound(case in generators::case()) {
-        let mut reducer = Reducer::new(case.limits);
-        let mut outputs = Vec::new();
-        for fact in &case.facts {
-            reducer.ingest(fact, &mut outputs);
-            prop_assert!(reducer.live_entries() <= 6 * case.limits.table_entries_max);
+    fn the_reducer_has_every_property(case in generators::case()) {
+        for (name, property) in PROPERTIES {
+            property(&Reducer::new, &case).map_err(|error| TestCaseError::fail(format!("{name}: {error}")))?;
         }
     }
 }
