@@ -86,29 +86,106 @@ fn involved_rules(
 ) -> Vec<&'static str> {
     let mut rules = Vec::new();
     let mut add = |rule: &'static str| {
-        if !rules.contains(&rule) {
+        if !matches!(rule, "FATE-2" | "ORDER-1") && !rules.contains(&rule) {
             rules.push(rule);
         }
     };
-    let expected_output = expected.get(output_index).map(|(output, _)| output);
-    for output in [expected_output, actual.get(output_index)]
-        .into_iter()
-        .flatten()
+    let expected_output = expected.get(output_index);
+    // Without an expected output at that position, the fact's last expected output (or none:
+    // the model expected nothing) is the closest explanation.
+    let explained = expected_output.or_else(|| expected.last());
+    let applied: &[&'static str] = explained.map_or(&[], |(_, rules)| rules.as_slice());
+    // First the rules that govern the fields that differ and that the model applied...
+    if let (Some((expected, _)), Some(actual)) = (expected_output, actual.get(output_index)) {
+        for rule in rules_of_differing_fields(expected, actual) {
+            if applied.contains(&rule) {
+                add(rule);
+            }
+        }
+    }
+    // ...then the rules of the diagnostics involved...
+    for output in [
+        expected_output.map(|(output, _)| output),
+        actual.get(output_index),
+    ]
+    .into_iter()
+    .flatten()
     {
         if let Output::Diagnostic(diagnostic) = output {
             add(diagnostic.reason.rule());
         }
     }
-    // Without an expected output at that position, the rules of the fact's last expected output
-    // (or none: the model expected nothing) are the closest explanation.
-    let trail = expected
-        .get(output_index)
-        .or_else(|| expected.last())
-        .map(|(_, rules)| rules.as_slice())
-        .unwrap_or_default();
-    for rule in trail.iter().rev() {
-        if !matches!(*rule, "FATE-2" | "ORDER-1") {
-            add(rule);
+    // ...then everything the model applied, latest first.
+    for rule in applied.iter().rev() {
+        add(rule);
+    }
+    rules
+}
+
+/// The rules that decide each output field, for attributing a field-level difference.
+const FIELD_RULES: &[(&str, &[&str])] = &[
+    ("subject_kind", &["SUBJ-1", "SUBJ-4", "SUBJ-5", "GUARD-1"]),
+    ("subject_name", &["SUBJ-1", "SUBJ-4", "SUBJ-5", "GUARD-1"]),
+    ("trigger", &["SUBJ-2", "SUBJ-4", "SUBJ-5", "GUARD-1"]),
+    (
+        "status",
+        &[
+            "DEC-1", "DEC-2", "DEC-3", "DEC-4", "GRANT-1", "GRANT-2", "GRANT-3", "GUARD-3",
+            "GUARD-4",
+        ],
+    ),
+    (
+        "resolution",
+        &[
+            "DEC-1", "DEC-2", "DEC-3", "DEC-4", "GRANT-1", "GRANT-2", "GUARD-3",
+        ],
+    ),
+    ("review_id", &["ID-1", "ID-2"]),
+    ("item_id", &["ISO-1", "GUARD-1"]),
+    ("started_at_ms", &["TIME-3", "GUARD-5", "ITEM-1", "ITEM-6"]),
+    ("completed_at_ms", &["TIME-3", "GUARD-5", "ITEM-2"]),
+    ("duration_ms", &["TIME-1"]),
+    (
+        "review_count",
+        &["SUM-1", "SUM-2", "ISO-1", "DEDUP-1", "ITEM-5"],
+    ),
+    (
+        "guardian_review_count",
+        &["SUM-1", "SUM-2", "ISO-1", "DEDUP-1", "ITEM-5"],
+    ),
+    ("user_review_count", &["SUM-1", "SUM-2", "ISO-1", "ITEM-5"]),
+    ("final_approval_outcome", &["SUM-3", "SUM-4", "ISO-1"]),
+    (
+        "requested_additional_permissions",
+        &["SUM-5", "SUBJ-3", "SUBJ-4", "SUBJ-5", "GUARD-2"],
+    ),
+    (
+        "requested_network_access",
+        &["SUM-5", "SUBJ-3", "SUBJ-5", "GUARD-2"],
+    ),
+    ("terminal_status", &["ITEM-4"]),
+    ("failure_kind", &["ITEM-4"]),
+    ("app_server_client", &["CTX-1", "CTX-2"]),
+    ("runtime", &["CTX-1", "CTX-2"]),
+    ("thread_source", &["CTX-2"]),
+    ("subagent_source", &["CTX-2"]),
+    ("parent_thread_id", &["CTX-2"]),
+    ("table", &["CAP-1"]),
+];
+
+/// The rules deciding the `event_params` fields in which two outputs of one type differ.
+fn rules_of_differing_fields(expected: &Output, actual: &Output) -> Vec<&'static str> {
+    let (Ok(expected), Ok(actual)) = (serde_json::to_value(expected), serde_json::to_value(actual))
+    else {
+        return Vec::new();
+    };
+    if expected.get("event_type") != actual.get("event_type") {
+        return Vec::new();
+    }
+    let mut rules = Vec::new();
+    for (field, field_rules) in FIELD_RULES {
+        if expected["event_params"].get(field) != actual["event_params"].get(field) {
+            rules.extend(field_rules.iter().copied());
         }
     }
     rules

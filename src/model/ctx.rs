@@ -1,6 +1,7 @@
 //! CTX: connection and thread context, and emission that needs it.
 
 use super::state::{CompletedReview, ConnectionMeta, State, ThreadContext};
+use super::trail::Provenance;
 use super::{cap, sum};
 use crate::event::{Diagnostic, DiagnosticReason, Output, ReviewEvent};
 use crate::fact::{AppServerClient, ConnectionId, Fact, Runtime};
@@ -74,21 +75,24 @@ pub(crate) fn resolve_context(
     state: &mut State,
     thread_id: &str,
     dropped: Diagnostic,
+    carried: &Provenance,
 ) -> Option<EventContext> {
     state.trail.mark("CTX-3");
     let Some(thread) = state.threads.get(&thread_id.to_owned()).cloned() else {
-        state.emit(Output::Diagnostic(Diagnostic {
+        let diagnostic = Diagnostic {
             reason: DiagnosticReason::MissingThread,
             ..dropped
-        }));
+        };
+        state.emit_carrying(Output::Diagnostic(diagnostic), carried);
         return None;
     };
     let Some(connection) = state.connections.get(&thread.connection_id).cloned() else {
-        state.emit(Output::Diagnostic(Diagnostic {
+        let diagnostic = Diagnostic {
             reason: DiagnosticReason::MissingConnection,
             connection_id: Some(thread.connection_id),
             ..dropped
-        }));
+        };
+        state.emit_carrying(Output::Diagnostic(diagnostic), carried);
         return None;
     };
     Some(EventContext { thread, connection })
@@ -106,7 +110,8 @@ pub(crate) fn emit_review(state: &mut State, review: CompletedReview) {
         dropped_event: Some("codex_review_event".to_owned()),
         ..Diagnostic::new(DiagnosticReason::MissingThread)
     };
-    let Some(context) = resolve_context(state, &review.thread_id, dropped) else {
+    let Some(context) = resolve_context(state, &review.thread_id, dropped, &review.provenance)
+    else {
         return;
     };
     state.trail.mark("TIME-1");
@@ -130,5 +135,5 @@ pub(crate) fn emit_review(state: &mut State, review: CompletedReview) {
         started_at_ms: review.started_at_ms,
         completed_at_ms: review.completed_at_ms,
     };
-    state.emit(Output::Review(event));
+    state.emit_carrying(Output::Review(event), &review.provenance);
 }

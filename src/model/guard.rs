@@ -48,6 +48,7 @@ pub(crate) fn complete_guardian_review(state: &mut State, fact: &Fact) {
         resolution: Resolution::None,
         started_at_ms,
         completed_at_ms,
+        provenance: Default::default(),
     };
     ctx::emit_review(state, review);
 }

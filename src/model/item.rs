@@ -32,13 +32,13 @@ pub(crate) fn start_item(state: &mut State, fact: &Fact) {
         return;
     }
     state.trail.mark("ITEM-1");
-    if let Some((evicted_key, _)) =
-        state
-            .item_starts
-            .insert_new(key, time::event_ms(*started_at_ms), &mut state.trail)
-    {
+    if let Some((evicted_key, (_, evicted_provenance))) = state.item_starts.insert_new(
+        key,
+        (time::event_ms(*started_at_ms), state.trail.provenance()),
+        &mut state.trail,
+    ) {
         let diagnostic = item_diagnostic(evicted_key, cap::evicted(state.item_starts.table));
-        state.emit(Output::Diagnostic(diagnostic));
+        state.emit_carrying(Output::Diagnostic(diagnostic), &evicted_provenance);
     }
 }
 
@@ -65,7 +65,7 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
     };
     state.trail.mark("ISO-1");
     let key = iso::item_key(thread_id, turn_id, item_id);
-    let Some(started_at_ms) = state.item_starts.remove(&key) else {
+    let Some((started_at_ms, start_provenance)) = state.item_starts.remove(&key) else {
         state.trail.mark("ITEM-3");
         let diagnostic = fate::about_fact(fact, DiagnosticReason::ItemNotStarted);
         state.emit(Output::Diagnostic(diagnostic));
@@ -77,7 +77,9 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
         dropped_event: Some(tool_item_event_type(*kind).to_owned()),
         ..item_diagnostic(key, Diagnostic::new(DiagnosticReason::MissingThread))
     };
-    let Some(context) = ctx::resolve_context(state, thread_id, dropped) else {
+    let mut carried = start_provenance;
+    carried.merge(&summary.provenance);
+    let Some(context) = ctx::resolve_context(state, thread_id, dropped, &carried) else {
         return;
     };
     state.trail.mark("TIME-1");
@@ -103,7 +105,7 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
         requested_additional_permissions: summary.requested_additional_permissions,
         requested_network_access: summary.requested_network_access,
     };
-    state.emit(Output::tool_item(*kind, event));
+    state.emit_carrying(Output::tool_item(*kind, event), &carried);
 }
 
 /// ITEM-4: a terminal item status and its failure kind; in_progress is not terminal (ITEM-5).

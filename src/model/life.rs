@@ -13,7 +13,7 @@ pub(crate) fn open_request(state: &mut State, fact: &Fact) {
         return;
     };
     match state.pending_requests.get(&request_id) {
-        Some(pending) if *pending == review => {
+        Some(pending) if same_review(pending, &review) => {
             state.trail.mark("LIFE-2");
             let diagnostic = fate::about_fact(fact, DiagnosticReason::DuplicateRequest);
             state.emit(Output::Diagnostic(diagnostic));
@@ -38,7 +38,7 @@ pub(crate) fn open_request(state: &mut State, fact: &Fact) {
                     item_id: Some(evicted.item_id),
                     ..cap::evicted(state.pending_requests.table)
                 };
-                state.emit(Output::Diagnostic(diagnostic));
+                state.emit_carrying(Output::Diagnostic(diagnostic), &evicted.provenance);
             }
         }
     }
@@ -127,6 +127,7 @@ fn pending_review_of(
         _ => return None,
     };
     trail.mark("ID-1");
+    let provenance = trail.provenance();
     let review = PendingReview {
         request_kind,
         thread_id: thread_id.clone(),
@@ -135,6 +136,7 @@ fn pending_review_of(
         review_id: id::user_review_id(*request_id),
         subject,
         started_at_ms: time::event_ms(*started_at_ms),
+        provenance,
     };
     Some((*request_id, review))
 }
@@ -185,12 +187,25 @@ pub(crate) fn close_request(state: &mut State, fact: &Fact) {
         resolution,
         started_at_ms: pending.started_at_ms,
         completed_at_ms: time::event_ms(completed_at_ms),
+        provenance: pending.provenance,
     };
     ctx::emit_review(state, review);
     if matches!(fact, Fact::MalformedResponse { .. }) {
         let diagnostic = fate::about_fact(fact, DiagnosticReason::MalformedResponse);
         state.emit(Output::Diagnostic(diagnostic));
     }
+}
+
+/// LIFE-2: two pending reviews are the same review when they agree on the request kind, thread,
+/// turn, item, subject, trigger, flags and start time.
+fn same_review(a: &PendingReview, b: &PendingReview) -> bool {
+    a.request_kind == b.request_kind
+        && a.thread_id == b.thread_id
+        && a.turn_id == b.turn_id
+        && a.item_id == b.item_id
+        && a.review_id == b.review_id
+        && a.subject == b.subject
+        && a.started_at_ms == b.started_at_ms
 }
 
 fn closing_request_id(fact: &Fact) -> Option<(crate::fact::RequestId, i64)> {

@@ -31,11 +31,15 @@ use std::collections::BTreeMap;
 use crate::event::{Emitted, Limits};
 use crate::fact::Fact;
 
-/// One output of the model with the rule IDs applied to its fact before it was emitted.
+/// One output of the model with where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExplainedOutput {
     pub emitted: Emitted,
+    /// The rule IDs applied to produce it, earliest first: those applied to the facts it carries
+    /// state from (its request, the reviews on its item), then those of its own fact.
     pub rules: Vec<&'static str>,
+    /// The indexes of the facts it came from, its own last.
+    pub facts: Vec<usize>,
 }
 
 /// The model's outputs, explained, and how often each rule applied over the whole reduction.
@@ -60,11 +64,13 @@ pub fn reduce_explained(facts: &[Fact], limits: &Limits) -> Explained {
     let mut outputs = Vec::new();
     for (at, fact) in facts.iter().enumerate() {
         state.trail.current_fact.clear();
+        state.trail.current_index = at;
         state.apply(fact);
-        for (output, rules) in state.outputs.drain(..) {
+        for (output, provenance) in state.outputs.drain(..) {
             outputs.push(ExplainedOutput {
                 emitted: Emitted { at, output },
-                rules,
+                rules: provenance.rules,
+                facts: provenance.facts,
             });
         }
     }

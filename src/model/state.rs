@@ -3,7 +3,7 @@
 use super::cap::BoundedTable;
 use super::iso::{ItemKey, PendingKey};
 use super::subj::Subject;
-use super::trail::Trail;
+use super::trail::{Provenance, Trail};
 use super::{ctx, fate, guard, item, life, time, turn};
 use crate::event::{
     DiagnosticReason, FinalApprovalOutcome, Limits, Output, Resolution, ReviewStatus, Reviewer,
@@ -36,7 +36,7 @@ pub(crate) enum RequestKind {
 }
 
 /// An open user review (LIFE-1).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) struct PendingReview {
     pub(crate) request_kind: RequestKind,
     pub(crate) thread_id: String,
@@ -45,6 +45,8 @@ pub(crate) struct PendingReview {
     pub(crate) review_id: String,
     pub(crate) subject: Subject,
     pub(crate) started_at_ms: u64,
+    /// The request fact and the rules that derived this review (not part of its identity).
+    pub(crate) provenance: Provenance,
 }
 
 /// A review that has completed, user or guardian, ready to be emitted.
@@ -60,6 +62,8 @@ pub(crate) struct CompletedReview {
     pub(crate) resolution: Resolution,
     pub(crate) started_at_ms: u64,
     pub(crate) completed_at_ms: u64,
+    /// The facts and rules behind the review: its request and its closing fact.
+    pub(crate) provenance: Provenance,
 }
 
 /// The review fields denormalized onto one tool item (SUM-2..5).
@@ -71,6 +75,8 @@ pub(crate) struct Summary {
     pub(crate) final_approval_outcome: FinalApprovalOutcome,
     pub(crate) requested_additional_permissions: bool,
     pub(crate) requested_network_access: bool,
+    /// The reviews that made this summary.
+    pub(crate) provenance: Provenance,
 }
 
 /// A guardian completion already counted (DEDUP-1), keyed by thread and review id.
@@ -87,11 +93,11 @@ pub(crate) struct State {
     pub(crate) pending_requests: BoundedTable<PendingKey, PendingReview>,
     /// The value is the turn of the completion, for TURN-1 / DEDUP-2.
     pub(crate) guardian_completions: BoundedTable<GuardianKey, String>,
-    /// The value is the item's `started_at_ms`.
-    pub(crate) item_starts: BoundedTable<ItemKey, u64>,
+    /// The value is the item's `started_at_ms` and the start's provenance.
+    pub(crate) item_starts: BoundedTable<ItemKey, (u64, Provenance)>,
     pub(crate) item_summaries: BoundedTable<ItemKey, Summary>,
-    /// Outputs of the current fact, each with the rules applied before it.
-    pub(crate) outputs: Vec<(Output, Vec<&'static str>)>,
+    /// Outputs of the current fact, each with the facts and rules behind it.
+    pub(crate) outputs: Vec<(Output, Provenance)>,
     pub(crate) trail: Trail,
 }
 
@@ -117,7 +123,18 @@ impl State {
         if matches!(output, Output::Diagnostic(_)) {
             self.trail.mark("FATE-1");
         }
-        self.outputs.push((output, self.trail.current_fact.clone()));
+        self.outputs.push((output, self.trail.provenance()));
+    }
+
+    /// As [`State::emit`], for an output that also comes from earlier facts (a request, reviews,
+    /// an item start) whose provenance it carries.
+    pub(crate) fn emit_carrying(&mut self, output: Output, carried: &Provenance) {
+        self.emit(output);
+        if let Some((_, provenance)) = self.outputs.last_mut() {
+            let mut merged = carried.clone();
+            merged.merge(provenance);
+            *provenance = merged;
+        }
     }
 
     /// FATE-2: the vocabulary is closed, so this dispatch is exhaustive: every fact type has rules.

@@ -37,9 +37,13 @@ pub(crate) fn denormalize(state: &mut State, review: &CompletedReview) {
     count_review(&mut summary, review.reviewer, &mut state.trail);
     summary.final_approval_outcome = latest_outcome(review, &mut state.trail);
     or_requested_flags(&mut summary, review, &mut state.trail);
-    if let Some((evicted_key, _)) = state.item_summaries.upsert(key, summary, &mut state.trail) {
+    summary.provenance.merge(&review.provenance);
+    summary.provenance.merge(&state.trail.provenance());
+    if let Some((evicted_key, evicted)) =
+        state.item_summaries.upsert(key, summary, &mut state.trail)
+    {
         let diagnostic = item_diagnostic(evicted_key, cap::evicted(state.item_summaries.table));
-        state.emit(Output::Diagnostic(diagnostic));
+        state.emit_carrying(Output::Diagnostic(diagnostic), &evicted.provenance);
     }
 }
 
@@ -52,6 +56,7 @@ pub(crate) fn empty_summary() -> Summary {
         final_approval_outcome: FinalApprovalOutcome::Unknown,
         requested_additional_permissions: false,
         requested_network_access: false,
+        provenance: Default::default(),
     }
 }
 

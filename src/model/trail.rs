@@ -9,8 +9,34 @@ use std::collections::BTreeMap;
 /// The rule IDs applied so far.
 #[derive(Default)]
 pub(crate) struct Trail {
+    /// Index of the fact being applied.
+    pub(crate) current_index: usize,
+    /// Rules applied to the fact being applied, in order.
     pub(crate) current_fact: Vec<&'static str>,
     pub(crate) hits: BTreeMap<&'static str, usize>,
+}
+
+/// Where a piece of state or an output came from: the facts and the rules applied to them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Provenance {
+    pub(crate) facts: Vec<usize>,
+    pub(crate) rules: Vec<&'static str>,
+}
+
+impl Provenance {
+    /// Adds `other`'s facts and rules that are not here yet.
+    pub(crate) fn merge(&mut self, other: &Provenance) {
+        for fact in &other.facts {
+            if !self.facts.contains(fact) {
+                self.facts.push(*fact);
+            }
+        }
+        for rule in &other.rules {
+            if !self.rules.contains(rule) {
+                self.rules.push(rule);
+            }
+        }
+    }
 }
 
 impl Trail {
@@ -20,5 +46,13 @@ impl Trail {
             self.current_fact.push(id);
         }
         *self.hits.entry(id).or_insert(0) += 1;
+    }
+
+    /// The provenance of the fact being applied, so far.
+    pub(crate) fn provenance(&self) -> Provenance {
+        Provenance {
+            facts: vec![self.current_index],
+            rules: self.current_fact.clone(),
+        }
     }
 }

@@ -13,24 +13,28 @@ pub(crate) fn release_turn(state: &mut State, thread_id: &str, turn_id: &str) {
         .pending_requests
         .remove_where(|_, pending| pending.thread_id == thread_id && pending.turn_id == turn_id);
     for (request_id, pending) in unanswered {
-        state.emit(Output::Diagnostic(Diagnostic {
+        let diagnostic = Diagnostic {
             request_id: Some(request_id),
             thread_id: Some(pending.thread_id),
             turn_id: Some(pending.turn_id),
             item_id: Some(pending.item_id),
             ..Diagnostic::new(DiagnosticReason::UnansweredRequest)
-        }));
+        };
+        state.emit_carrying(Output::Diagnostic(diagnostic), &pending.provenance);
     }
     let in_turn = |key: &super::iso::ItemKey| key.thread_id == thread_id && key.turn_id == turn_id;
     let never_completed = state.item_starts.remove_where(|key, _| in_turn(key));
-    for (key, _) in never_completed {
+    for (key, (_, provenance)) in never_completed {
         let base = Diagnostic::new(DiagnosticReason::ItemNeverCompleted);
-        state.emit(Output::Diagnostic(item_diagnostic(key, base)));
+        state.emit_carrying(Output::Diagnostic(item_diagnostic(key, base)), &provenance);
     }
     let unconsumed = state.item_summaries.remove_where(|key, _| in_turn(key));
-    for (key, _) in unconsumed {
+    for (key, summary) in unconsumed {
         let base = Diagnostic::new(DiagnosticReason::UnconsumedSummary);
-        state.emit(Output::Diagnostic(item_diagnostic(key, base)));
+        state.emit_carrying(
+            Output::Diagnostic(item_diagnostic(key, base)),
+            &summary.provenance,
+        );
     }
     state
         .guardian_completions
