@@ -64,7 +64,18 @@ pub fn first_divergence(
             .zip(expected)
             .position(|(a, (e, _))| a != e)
             .unwrap_or_else(|| actual.len().min(expected.len()));
-        let rules = involved_rules(expected, &actual, output_index);
+        let mut rules = involved_rules(expected, &actual, output_index);
+        for rule in related_rules(
+            facts,
+            &explained.fact_rules,
+            expected,
+            &actual,
+            output_index,
+        ) {
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
         return Ok(Some(Divergence {
             subject: subject.name(),
             limits: *limits,
@@ -115,11 +126,172 @@ fn involved_rules(
             add(diagnostic.reason.rule());
         }
     }
-    // ...then everything the model applied, latest first.
+    // ...then everything the model applied, latest first...
     for rule in applied.iter().rev() {
         add(rule);
     }
+    // ...then the rules that decide the differing fields but that the model did not apply.
+    if let (Some((expected, _)), Some(actual)) = (expected_output, actual.get(output_index)) {
+        for rule in rules_of_differing_fields(expected, actual) {
+            add(rule);
+        }
+    }
     rules
+}
+
+/// The rules the model applied to earlier facts about the same request or item as the differing
+/// outputs: the explanation of an output that one side has and the other lacks (a review left
+/// pending, a summary that should not exist) lies in the facts that made that state.
+fn related_rules(
+    facts: &[Fact],
+    fact_rules: &[Vec<&'static str>],
+    expected: &[(Output, Vec<&'static str>)],
+    actual: &[Output],
+    output_index: usize,
+) -> Vec<&'static str> {
+    let outputs = [
+        expected.get(output_index).map(|(output, _)| output),
+        actual.get(output_index),
+    ];
+    let mut keys: Vec<OutputKey> = outputs
+        .into_iter()
+        .flatten()
+        .filter_map(output_key)
+        .collect();
+    // A request on a related item relates its closing facts too.
+    let requests_on_items: Vec<OutputKey> = facts
+        .iter()
+        .filter(|fact| keys.iter().any(|key| key.relates_to(fact)))
+        .filter_map(|fact| fact_key(fact).0)
+        .map(|request_id| OutputKey {
+            request_id: Some(request_id),
+            item: None,
+        })
+        .collect();
+    keys.extend(requests_on_items);
+    let mut rules = Vec::new();
+    for (fact, applied) in facts.iter().zip(fact_rules) {
+        if !keys.iter().any(|key| key.relates_to(fact)) {
+            continue;
+        }
+        for rule in applied {
+            if !matches!(*rule, "FATE-2" | "ORDER-1") && !rules.contains(rule) {
+                rules.push(*rule);
+            }
+        }
+    }
+    rules
+}
+
+/// What an output is about: a request, or an item.
+struct OutputKey {
+    request_id: Option<u64>,
+    item: Option<(String, String, String)>,
+}
+
+fn output_key(output: &Output) -> Option<OutputKey> {
+    let (request_id, thread, turn, item) = match output {
+        Output::Diagnostic(d) => (
+            d.request_id,
+            d.thread_id.clone(),
+            d.turn_id.clone(),
+            d.item_id.clone(),
+        ),
+        Output::Review(review) => (
+            review
+                .review_id
+                .strip_prefix("user:")
+                .and_then(|id| id.parse().ok()),
+            Some(review.thread_id.clone()),
+            Some(review.turn_id.clone()),
+            review.item_id.clone(),
+        ),
+        other => {
+            let event = other.as_tool_item()?;
+            (
+                None,
+                Some(event.thread_id.clone()),
+                Some(event.turn_id.clone()),
+                Some(event.item_id.clone()),
+            )
+        }
+    };
+    let item = match (thread, turn, item) {
+        (Some(thread), Some(turn), Some(item)) => Some((thread, turn, item)),
+        _ => None,
+    };
+    Some(OutputKey { request_id, item })
+}
+
+impl OutputKey {
+    fn relates_to(&self, fact: &Fact) -> bool {
+        let (request_id, item) = fact_key(fact);
+        (self.request_id.is_some() && self.request_id == request_id)
+            || (self.item.is_some()
+                && item.is_some()
+                && self
+                    .item
+                    .as_ref()
+                    .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+                    == item)
+    }
+}
+
+fn fact_key(fact: &Fact) -> (Option<u64>, Option<(&str, &str, &str)>) {
+    match fact {
+        Fact::RequestAborted { request_id, .. }
+        | Fact::MalformedResponse { request_id, .. }
+        | Fact::FileChangeResponse { request_id, .. }
+        | Fact::CommandExecutionResponse { request_id, .. }
+        | Fact::EffectivePermissionsResponse { request_id, .. } => (Some(*request_id), None),
+        Fact::FileChangeRequest {
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        }
+        | Fact::PermissionsRequest {
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        }
+        | Fact::CommandExecutionRequest {
+            request_id,
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        } => (Some(*request_id), Some((thread_id, turn_id, item_id))),
+        Fact::ItemStarted {
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        }
+        | Fact::ItemCompleted {
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        } => (None, Some((thread_id, turn_id, item_id))),
+        Fact::GuardianReviewCompleted {
+            thread_id,
+            turn_id,
+            target_item_id,
+            ..
+        } => (
+            None,
+            target_item_id
+                .as_deref()
+                .map(|item| (thread_id.as_str(), turn_id.as_str(), item)),
+        ),
+        Fact::TurnCompleted { .. } | Fact::Initialize { .. } | Fact::ThreadBound { .. } => {
+            (None, None)
+        }
+    }
 }
 
 /// The rules that decide each output field, for attributing a field-level difference.
@@ -233,6 +405,7 @@ impl Divergence {
     /// The divergence as a conformance vector case: the facts, the model's outputs as expected,
     /// and the rules involved.
     pub fn to_vector_case(&self, name: &str, see: &str) -> VectorCase {
+        let applied = model::reduce_explained(&self.facts, &self.limits).rule_hits;
         VectorCase {
             name: name.to_owned(),
             description: format!(
@@ -241,7 +414,12 @@ impl Divergence {
                 self.fact_index,
                 self.rules.first().copied().unwrap_or("no rule")
             ),
-            rules: self.rules.iter().map(|rule| (*rule).to_owned()).collect(),
+            rules: self
+                .rules
+                .iter()
+                .filter(|rule| applied.contains_key(*rule))
+                .map(|rule| (*rule).to_owned())
+                .collect(),
             limits: self.limits,
             facts: self.facts.clone(),
             expected: model::reduce(&self.facts, &self.limits),

@@ -46,6 +46,8 @@ pub struct ExplainedOutput {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Explained {
     pub outputs: Vec<ExplainedOutput>,
+    /// The rules applied to each fact, by fact index.
+    pub fact_rules: Vec<Vec<&'static str>>,
     pub rule_hits: BTreeMap<&'static str, usize>,
 }
 
@@ -62,6 +64,7 @@ pub fn reduce(facts: &[Fact], limits: &Limits) -> Vec<Emitted> {
 pub fn reduce_explained(facts: &[Fact], limits: &Limits) -> Explained {
     let mut state = state::State::new(limits);
     let mut outputs = Vec::new();
+    let mut fact_rules = Vec::with_capacity(facts.len());
     for (at, fact) in facts.iter().enumerate() {
         state.trail.current_fact.clear();
         state.trail.current_index = at;
@@ -73,9 +76,11 @@ pub fn reduce_explained(facts: &[Fact], limits: &Limits) -> Explained {
                 facts: provenance.facts,
             });
         }
+        fact_rules.push(state.trail.current_fact.clone());
     }
     Explained {
         outputs,
+        fact_rules,
         rule_hits: state.trail.hits,
     }
 }

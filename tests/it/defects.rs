@@ -78,6 +78,62 @@ fn median<T: Copy + Ord>(values: &mut [T]) -> T {
     values[values.len() / 2]
 }
 
+fn defect_vector_path(defect: Defect) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("spec/vectors/regressions")
+        .join(format!("defect-{}.json", defect.name().replace('_', "-")))
+}
+
+fn save_defect_vector(defect: Defect, case: &review_spec::trace::VectorCase) {
+    let mut case = case.clone();
+    case.name = defect.name().replace('_', "-");
+    case.description = format!(
+        "The shrunk counterexample that catches the seeded defect {} ({}).",
+        defect.name(),
+        defect.rule()
+    );
+    let file = review_spec::trace::VectorFile { cases: vec![case] };
+    let path = defect_vector_path(defect);
+    std::fs::write(&path, review_spec::trace::write_vector_file(&file))
+        .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+}
+
+/// Saved counterexamples are values, not seeds: each defect's vector under
+/// `spec/vectors/regressions/` still catches it (and the vector suite runs it against the model
+/// and the real reducer). `REVIEW_SPEC_SAVE_DEFECT_VECTORS=1` on the hunt below rewrites them.
+#[test]
+fn every_seeded_defect_is_caught_by_its_saved_vector() {
+    let mut problems = Vec::new();
+    for defect in Defect::ALL {
+        let path = defect_vector_path(defect);
+        let file = match review_spec::trace::read_vector_file(&path) {
+            Ok(file) => file,
+            Err(error) => {
+                problems.push(format!("{}: {error}", defect.name()));
+                continue;
+            }
+        };
+        for case in &file.cases {
+            let mut reducer = Reducer::with_defect(case.limits, defect);
+            match first_divergence(&mut reducer, &case.facts, &case.limits) {
+                Ok(Some(divergence)) if divergence.rules.contains(&defect.rule()) => {}
+                Ok(Some(divergence)) => problems.push(format!(
+                    "{}: {} diverges but the explanation misses {}:\n{divergence}",
+                    defect.name(),
+                    path.display(),
+                    defect.rule()
+                )),
+                other => problems.push(format!(
+                    "{}: {} no longer catches it: {other:?}",
+                    defect.name(),
+                    path.display()
+                )),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn every_seeded_defect_is_caught_and_shrinks_small() {
     let seeds = seeds();
@@ -132,6 +188,9 @@ fn every_seeded_defect_is_caught_and_shrinks_small() {
             }
             if seed == 0 && seeds == 1 {
                 println!("{} ({}):\n{shrunk}", defect.name(), defect.rule());
+            }
+            if seed == 0 && std::env::var_os("REVIEW_SPEC_SAVE_DEFECT_VECTORS").is_some() {
+                save_defect_vector(defect, &vector);
             }
             cases.push(detection.cases);
             millis.push(detection.elapsed.as_millis());
