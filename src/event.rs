@@ -6,6 +6,8 @@
 //! that no fact is silently lost (FATE-1). This module holds data only; which output a fact
 //! yields is decided by `model` and `reducer`.
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -52,8 +54,10 @@ pub struct ReviewEvent {
     pub turn_id: String,
     pub item_id: Option<String>,
     pub review_id: String,
-    pub app_server_client: AppServerClient,
-    pub runtime: Runtime,
+    /// Shared by every event of the connection's threads (serialized as the plain object).
+    pub app_server_client: Arc<AppServerClient>,
+    /// Shared by every event of the connection's threads (serialized as the plain object).
+    pub runtime: Arc<Runtime>,
     pub thread_source: Option<String>,
     pub subagent_source: Option<String>,
     pub parent_thread_id: Option<String>,
@@ -75,8 +79,10 @@ pub struct ToolItemEvent {
     pub thread_id: String,
     pub turn_id: String,
     pub item_id: String,
-    pub app_server_client: AppServerClient,
-    pub runtime: Runtime,
+    /// Shared by every event of the connection's threads (serialized as the plain object).
+    pub app_server_client: Arc<AppServerClient>,
+    /// Shared by every event of the connection's threads (serialized as the plain object).
+    pub runtime: Arc<Runtime>,
     pub thread_source: Option<String>,
     pub subagent_source: Option<String>,
     pub parent_thread_id: Option<String>,

@@ -14,6 +14,7 @@ pub mod episode;
 pub mod pools;
 pub mod render;
 pub mod scenario;
+pub mod stream;
 pub mod swarm;
 pub mod unstructured;
 

@@ -15,8 +15,8 @@ pub(crate) fn record_connection(
 ) {
     state.trail.mark("CTX-1");
     let meta = ConnectionMeta {
-        app_server_client: app_server_client.clone(),
-        runtime: runtime.clone(),
+        app_server_client: std::sync::Arc::new(app_server_client.clone()),
+        runtime: std::sync::Arc::new(runtime.clone()),
     };
     if let Some((evicted_id, _)) = state
         .connections

@@ -14,8 +14,8 @@ use crate::fact::{AppServerClient, ConnectionId, Fact, Runtime};
 /// What `initialize` recorded for a connection (CTX-1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ConnectionMeta {
-    pub(crate) app_server_client: AppServerClient,
-    pub(crate) runtime: Runtime,
+    pub(crate) app_server_client: std::sync::Arc<AppServerClient>,
+    pub(crate) runtime: std::sync::Arc<Runtime>,
 }
 
 /// What `thread_bound` recorded for a thread (CTX-2).

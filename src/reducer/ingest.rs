@@ -264,8 +264,8 @@ impl Reducer {
         outputs: &mut Vec<Output>,
     ) {
         let connection = Connection {
-            app_server_client: app_server_client.clone(),
-            runtime: runtime.clone(),
+            app_server_client: std::sync::Arc::new(app_server_client.clone()),
+            runtime: std::sync::Arc::new(runtime.clone()),
         };
         let evicted = self.state.upsert_connection(connection_id, connection);
         self.report_eviction(evicted, outputs);

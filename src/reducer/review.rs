@@ -4,6 +4,8 @@
 //!
 //! Not here: which fact completes which review (`ingest`), and what the review says (`derive`).
 
+use std::sync::Arc;
+
 use crate::event::{Output, Resolution, ReviewEvent, ReviewStatus, Reviewer, SubjectKind, Trigger};
 use crate::fact::{AppServerClient, Runtime};
 
@@ -35,8 +37,8 @@ pub(crate) struct CompletedReview {
 
 /// CTX-1, CTX-2: the metadata an event copies from its thread and the thread's connection.
 pub(crate) struct EventContext {
-    pub(crate) app_server_client: AppServerClient,
-    pub(crate) runtime: Runtime,
+    pub(crate) app_server_client: Arc<AppServerClient>,
+    pub(crate) runtime: Arc<Runtime>,
     pub(crate) thread_source: Option<String>,
     pub(crate) subagent_source: Option<String>,
     pub(crate) parent_thread_id: Option<String>,

@@ -7,6 +7,8 @@
 //! removes it. It decides no rule: it never builds an output, and it hands evicted and released
 //! entries back to `ingest`, which reports them.
 
+use std::sync::Arc;
+
 use crate::event::{FinalApprovalOutcome, Limits, SubjectKind, Table, Trigger};
 use crate::fact::{AppServerClient, ConnectionId, RequestId, Runtime};
 
@@ -114,8 +116,8 @@ impl TableKey for TurnKey {
 /// CTX-1: a connection's metadata, copied onto the events of the threads bound to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Connection {
-    pub(crate) app_server_client: AppServerClient,
-    pub(crate) runtime: Runtime,
+    pub(crate) app_server_client: Arc<AppServerClient>,
+    pub(crate) runtime: Arc<Runtime>,
 }
 
 /// CTX-2: the connection a thread was last bound to, and the thread's metadata.

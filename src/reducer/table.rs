@@ -11,7 +11,9 @@
 //! what it evicted so the caller can report it.
 
 use std::collections::VecDeque;
-use std::hash::{BuildHasher, Hash, RandomState};
+use std::hash::{BuildHasher, Hash};
+
+use foldhash::fast::RandomState;
 
 use hashbrown::HashTable;
 
@@ -89,7 +91,7 @@ impl<K: TableKey, V> Slab<K, V> {
             index: HashTable::new(),
             slots: Vec::new(),
             free_slots: Vec::new(),
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
             next_seq: 0,
         }
     }

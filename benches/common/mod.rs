@@ -1,0 +1,55 @@
+//! Inputs shared by the benchmarks: long streams and 64-fact harness cases.
+
+#![allow(dead_code)]
+
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use review_spec::fact::Fact;
+use review_spec::generators::{self, GeneratedCase, stream};
+
+/// Facts of the throughput stream.
+pub const STREAM_FACTS: usize = 1_000_000;
+/// Facts of one harness case.
+pub const CASE_FACTS: usize = 64;
+
+/// The first `facts` facts of the realistic stream with `seed`.
+pub fn realistic_stream(seed: u64, facts: usize) -> Vec<Fact> {
+    stream::realistic(seed).take(facts).collect()
+}
+
+/// A proptest runner with a fixed seed, for reproducible cases.
+pub fn runner(seed: u8) -> TestRunner {
+    TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    )
+}
+
+/// Draws one harness case of exactly [`CASE_FACTS`] facts: generated cases (the same strategy
+/// the differential test uses) concatenated until long enough, then cut.
+pub fn case_64(runner: &mut TestRunner) -> GeneratedCase {
+    let strategy = generators::case();
+    let mut case: Option<GeneratedCase> = None;
+    loop {
+        let Ok(tree) = strategy.new_tree(runner) else {
+            continue;
+        };
+        let next = tree.current();
+        match &mut case {
+            None => case = Some(next),
+            Some(case) => case.facts.extend(next.facts),
+        }
+        if let Some(case) = &mut case {
+            if case.facts.len() >= CASE_FACTS {
+                case.facts.truncate(CASE_FACTS);
+                return case.clone();
+            }
+        }
+    }
+}
+
+/// The median of some measurements.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}

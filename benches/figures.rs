@@ -1,0 +1,203 @@
+//! The performance figures of `docs/performance.md`, measured in one run and printed as tables:
+//! medians within the run and ratios, never absolute thresholds (the machines are shared and
+//! noisy). `cargo bench --bench figures` (about three minutes).
+//!
+//! 1. Reducer and model throughput on the same realistic 1 M-fact stream, and their ratio.
+//! 2. Harness throughput on 64-fact cases, split into generation, model, reducer and diff.
+//! 3. Live state after 1 M and 10 M facts of a realistic and of a hostile stream.
+
+mod common;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use review_spec::diff::first_divergence;
+use review_spec::event::Limits;
+use review_spec::fact::Fact;
+use review_spec::generators::stream;
+use review_spec::model;
+use review_spec::reducer::Reducer;
+
+const REDUCER_RUNS: usize = 7;
+const MODEL_RUNS: usize = 3;
+const HARNESS_BATCHES: usize = 5;
+const HARNESS_BATCH_CASES: usize = 2_000;
+
+fn main() {
+    // `cargo bench` passes `--bench`; any other argument is a filter we do not support.
+    println!("# review-spec performance figures\n");
+    println!("machine: {} cores, {}", cores(), cpu_model());
+    throughput();
+    harness();
+    live_state();
+}
+
+fn throughput() {
+    let started = Instant::now();
+    let facts = common::realistic_stream(1, common::STREAM_FACTS);
+    let generation_s = started.elapsed().as_secs_f64();
+    let limits = Limits::default();
+    let reducer_rates: Vec<f64> = (0..REDUCER_RUNS)
+        .map(|_| {
+            let started = Instant::now();
+            let mut reducer = Reducer::new(limits);
+            let mut outputs = Vec::new();
+            for fact in &facts {
+                outputs.clear();
+                reducer.ingest(fact, &mut outputs);
+            }
+            black_box(reducer.live_entries());
+            facts.len() as f64 / started.elapsed().as_secs_f64()
+        })
+        .collect();
+    let model_rates: Vec<f64> = (0..MODEL_RUNS)
+        .map(|_| {
+            let started = Instant::now();
+            black_box(model::reduce(&facts, &limits).len());
+            facts.len() as f64 / started.elapsed().as_secs_f64()
+        })
+        .collect();
+    let reducer = common::median(reducer_rates.clone());
+    let model = common::median(model_rates.clone());
+    println!(
+        "\n## Throughput on the realistic stream ({} facts, generated in {generation_s:.2} s)\n",
+        facts.len()
+    );
+    println!("| subject | runs | median facts/s | min | max |");
+    println!("|---|---|---|---|---|");
+    for (name, rates) in [("reducer", &reducer_rates), ("model", &model_rates)] {
+        let min = rates.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = rates.iter().copied().fold(0.0, f64::max);
+        println!(
+            "| {name} | {} | {} | {} | {} |",
+            rates.len(),
+            si(common::median(rates.clone())),
+            si(min),
+            si(max)
+        );
+    }
+    println!(
+        "\nreducer / model ratio (medians, same stream, same run): {:.1}x",
+        reducer / model
+    );
+}
+
+fn harness() {
+    let mut runner = common::runner(7);
+    let mut stages: [Vec<f64>; 5] = Default::default();
+    for _ in 0..HARNESS_BATCHES {
+        let started = Instant::now();
+        let cases: Vec<_> = (0..HARNESS_BATCH_CASES)
+            .map(|_| common::case_64(&mut runner))
+            .collect();
+        let generate = started.elapsed().as_secs_f64();
+        let timed = |work: &dyn Fn()| {
+            let started = Instant::now();
+            work();
+            started.elapsed().as_secs_f64()
+        };
+        let model = timed(&|| {
+            for case in &cases {
+                black_box(model::reduce_explained(&case.facts, &case.limits));
+            }
+        });
+        let reducer = timed(&|| {
+            for case in &cases {
+                black_box(Reducer::new(case.limits).ingest_all(&case.facts));
+            }
+        });
+        let diff = timed(&|| {
+            for case in &cases {
+                let divergence =
+                    first_divergence(&mut Reducer::new(case.limits), &case.facts, &case.limits);
+                assert!(
+                    matches!(divergence, Ok(None)),
+                    "the reducer diverges from the model"
+                );
+            }
+        });
+        let n = HARNESS_BATCH_CASES as f64;
+        for (stage, seconds) in
+            stages
+                .iter_mut()
+                .zip([generate, model, reducer, diff, generate + diff])
+        {
+            stage.push(n / seconds);
+        }
+    }
+    println!(
+        "\n## Harness throughput on {}-fact cases ({HARNESS_BATCHES} batches of {HARNESS_BATCH_CASES}; medians)\n",
+        common::CASE_FACTS
+    );
+    println!("| stage | cases/s |");
+    println!("|---|---|");
+    let names = [
+        "generation (proptest strategy)",
+        "model (reduce_explained)",
+        "reducer",
+        "diff (model + reducer + compare)",
+        "end to end (generation + diff)",
+    ];
+    for (name, rates) in names.iter().zip(stages) {
+        println!("| {name} | {} |", si(common::median(rates)));
+    }
+}
+
+fn live_state() {
+    println!(
+        "\n## Live state (entries held by the reducer; table_entries_max = {})\n",
+        Limits::default().table_entries_max
+    );
+    println!("| stream | after 1 M facts | after 10 M facts | max over the run | outputs |");
+    println!("|---|---|---|---|---|");
+    for (name, facts) in [
+        (
+            "realistic (every turn ends)",
+            Box::new(stream::realistic(2)) as Box<dyn Iterator<Item = Fact>>,
+        ),
+        ("lossy (some turns never end)", Box::new(stream::lossy(2))),
+        ("hostile (nothing ever ends)", Box::new(stream::hostile(2))),
+    ] {
+        let mut reducer = Reducer::new(Limits::default());
+        let mut outputs = Vec::new();
+        let (mut at_1m, mut max, mut emitted) = (0, 0, 0usize);
+        for (index, fact) in facts.take(10_000_000).enumerate() {
+            outputs.clear();
+            reducer.ingest(&fact, &mut outputs);
+            emitted += outputs.len();
+            max = max.max(reducer.live_entries());
+            if index + 1 == 1_000_000 {
+                at_1m = reducer.live_entries();
+            }
+        }
+        println!(
+            "| {name} | {at_1m} | {} | {max} | {emitted} |",
+            reducer.live_entries()
+        );
+    }
+}
+
+fn si(rate: f64) -> String {
+    if rate >= 1e6 {
+        format!("{:.2} M", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.1} k", rate / 1e3)
+    } else {
+        format!("{rate:.0}")
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}
