@@ -84,45 +84,57 @@ fn throughput() {
 
 fn harness() {
     let mut runner = common::runner(7);
-    let mut stages: [Vec<f64>; 5] = Default::default();
+    let mut byte_seed = 0x5eed_u64;
+    let mut stages: [Vec<f64>; 7] = Default::default();
     for _ in 0..HARNESS_BATCHES {
-        let started = Instant::now();
-        let cases: Vec<_> = (0..HARNESS_BATCH_CASES)
-            .map(|_| common::case_64(&mut runner))
-            .collect();
-        let generate = started.elapsed().as_secs_f64();
-        let timed = |work: &dyn Fn()| {
+        let timed = |work: &mut dyn FnMut()| {
             let started = Instant::now();
             work();
             started.elapsed().as_secs_f64()
         };
-        let model = timed(&|| {
+        let mut cases = Vec::new();
+        let generate = timed(&mut || {
+            cases = (0..HARNESS_BATCH_CASES)
+                .map(|_| common::case_64(&mut runner))
+                .collect();
+        });
+        let generate_bytes = timed(&mut || {
+            let byte_cases: Vec<_> = (0..HARNESS_BATCH_CASES)
+                .map(|_| common::case_64_from_bytes(&mut byte_seed))
+                .collect();
+            black_box(byte_cases);
+        });
+        let model = timed(&mut || {
             for case in &cases {
                 black_box(model::reduce_explained(&case.facts, &case.limits));
             }
         });
-        let reducer = timed(&|| {
+        let reducer = timed(&mut || {
             for case in &cases {
                 black_box(Reducer::new(case.limits).ingest_all(&case.facts));
             }
         });
-        let diff = timed(&|| {
+        let diff = timed(&mut || {
             for case in &cases {
-                let divergence =
-                    first_divergence(&mut Reducer::new(case.limits), &case.facts, &case.limits);
+                let mut reducer = Reducer::new(case.limits);
+                let divergence = first_divergence(&mut reducer, &case.facts, &case.limits);
                 assert!(
                     matches!(divergence, Ok(None)),
                     "the reducer diverges from the model"
                 );
             }
         });
-        let n = HARNESS_BATCH_CASES as f64;
-        for (stage, seconds) in
-            stages
-                .iter_mut()
-                .zip([generate, model, reducer, diff, generate + diff])
-        {
-            stage.push(n / seconds);
+        let seconds = [
+            generate,
+            generate_bytes,
+            model,
+            reducer,
+            diff,
+            generate + diff,
+            generate_bytes + diff,
+        ];
+        for (stage, seconds) in stages.iter_mut().zip(seconds) {
+            stage.push(HARNESS_BATCH_CASES as f64 / seconds);
         }
     }
     println!(
@@ -132,11 +144,13 @@ fn harness() {
     println!("| stage | cases/s |");
     println!("|---|---|");
     let names = [
-        "generation (proptest strategy)",
+        "generation, proptest strategy (shrinkable)",
+        "generation, pseudo-random bytes (same scenarios)",
         "model (reduce_explained)",
         "reducer",
         "diff (model + reducer + compare)",
-        "end to end (generation + diff)",
+        "end to end, proptest generation + diff",
+        "end to end, byte generation + diff",
     ];
     for (name, rates) in names.iter().zip(stages) {
         println!("| {name} | {} |", si(common::median(rates)));

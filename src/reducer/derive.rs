@@ -36,7 +36,22 @@ pub(crate) struct GuardianSubject<'a> {
 
 /// ID-1: a user review's id is `"user:"` and the request id in decimal.
 pub(crate) fn user_review_id(request_id: RequestId) -> String {
-    format!("user:{request_id}")
+    // Written digit by digit: `format!` costs more than the rest of a closing fact's work.
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = request_id;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut id = String::with_capacity(5 + digits.len() - at);
+    id.push_str("user:");
+    id.extend(digits[at..].iter().map(|&digit| char::from(digit)));
+    id
 }
 
 impl Reducer {
@@ -342,6 +357,8 @@ mod tests {
     #[test]
     fn user_review_id_is_prefixed_decimal() {
         assert_eq!(user_review_id(41), "user:41");
+        assert_eq!(user_review_id(0), "user:0");
+        assert_eq!(user_review_id(u64::MAX), "user:18446744073709551615");
     }
 
     #[test]

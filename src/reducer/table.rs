@@ -72,6 +72,8 @@ struct Slot<K, V> {
     key: K,
     value: V,
     seq: u64,
+    /// The hash of the key's view, kept so that removal and rehashing never hash the key again.
+    hash: u64,
 }
 
 /// An unbounded keyed store with O(1) lookup by borrowed key and removal by handle. Slots are
@@ -105,7 +107,7 @@ impl<K: TableKey, V> Slab<K, V> {
         let hash = self.hasher.hash_one(key);
         let slots = &self.slots;
         let slot = *self.index.find(hash, |&slot| {
-            occupied(slots, slot).is_some_and(|entry| entry.key.matches(key))
+            occupied(slots, slot).is_some_and(|entry| entry.hash == hash && entry.key.matches(key))
         })?;
         let entry = occupied(slots, slot)?;
         Some(Handle {
@@ -151,7 +153,12 @@ impl<K: TableKey, V> Slab<K, V> {
         let hash = self.hasher.hash_one(key.view());
         let seq = self.next_seq;
         self.next_seq = seq.wrapping_add(1);
-        let entry = Slot { key, value, seq };
+        let entry = Slot {
+            key,
+            value,
+            seq,
+            hash,
+        };
         let slot = match self.free_slots.pop() {
             Some(slot) => {
                 if let Some(cell) = self.slots.get_mut(slot) {
@@ -165,9 +172,9 @@ impl<K: TableKey, V> Slab<K, V> {
                 self.slots.len().saturating_sub(1)
             }
         };
-        let (slots, hasher) = (&self.slots, &self.hasher);
+        let slots = &self.slots;
         self.index.insert_unique(hash, slot, |&slot| {
-            occupied(slots, slot).map_or(0, |entry| hasher.hash_one(entry.key.view()))
+            occupied(slots, slot).map_or(0, |entry| entry.hash)
         });
         debug_assert!(self.len() == len_before + 1);
         debug_assert!(self.free_slots.len() + self.len() == self.slots.len());
@@ -177,8 +184,9 @@ impl<K: TableKey, V> Slab<K, V> {
     /// Removes the entry `handle` names and returns it; `None` if it is no longer live.
     pub(crate) fn remove(&mut self, handle: Handle) -> Option<(K, V)> {
         let entry = occupied(&self.slots, handle.slot).filter(|entry| entry.seq == handle.seq)?;
-        let hash = self.hasher.hash_one(entry.key.view());
-        let found = self.index.find_entry(hash, |&slot| slot == handle.slot);
+        let found = self
+            .index
+            .find_entry(entry.hash, |&slot| slot == handle.slot);
         debug_assert!(found.is_ok());
         if let Ok(found) = found {
             found.remove();
