@@ -9,7 +9,8 @@
 //! - [`fact`] and [`event`]: the vocabulary (inputs and outputs), serde types in the wire shape;
 //! - [`model`]: the executable reference model, the spec as code, `reduce(&[Fact]) -> outputs`;
 //! - [`reducer`]: the production reducer, incremental and bounded;
-//! - [`subject`]: the trait every reducer under test implements;
+//! - [`subject`]: the trait every reducer under test implements, and the process adapter that
+//!   runs a subject in any language over the protocol of `spec/protocol.md`;
 //! - [`diff`]: runs the model and a subject side by side, explains and minimizes divergences;
 //! - [`schema`]: JSON Schemas of the formats, generated from the types;
 //! - [`trace`]: JSON Lines traces and conformance vector files, with positioned errors.
