@@ -13,7 +13,9 @@
 //!   runs a subject in any language over the protocol of `spec/protocol.md`;
 //! - [`diff`]: runs the model and a subject side by side, explains and minimizes divergences;
 //! - [`schema`]: JSON Schemas of the formats, generated from the types;
-//! - [`trace`]: JSON Lines traces and conformance vector files, with positioned errors.
+//! - [`trace`]: JSON Lines traces and conformance vector files, with positioned errors;
+//! - [`cli`]: the `review-spec` command-line tool (`check`, `vectors`, `replay`, `explain`,
+//!   `schema`, `generate`).
 //!
 //! ```
 //! use review_spec::{event::Limits, fact::Fact, model};
@@ -27,6 +29,7 @@
 //! assert_eq!(outputs.len(), 1); // an orphan_response diagnostic (LIFE-4)
 //! ```
 
+pub mod cli;
 pub mod diff;
 pub mod event;
 pub mod fact;
