@@ -3,7 +3,9 @@
 //! Prints the seed first (the run replays from it), draws `--cases` cases with proptest's runner,
 //! and runs each through the model and the subject. The first failing case (a divergence, or a
 //! subject that crashes, hangs or prints garbage) is shrunk by proptest with the same seed, then
-//! by [`diff::minimize`], printed with its diff and rule IDs, and saved as a vector file.
+//! by [`diff::minimize`], printed with its diff and rule IDs, and saved as a vector file. A
+//! subject failure is shrunk the same way (deleting facts while it fails alike), except a hang:
+//! each step would cost a timeout, so it is reported on the case as drawn.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -55,6 +57,8 @@ struct Run {
     shrink_steps: u64,
     /// A subject error that ends the run (the subject cannot be restarted).
     fatal: Option<SubjectError>,
+    /// Whether the failure is a hang (a timeout), which is not shrunk.
+    hung: bool,
 }
 
 pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
@@ -85,11 +89,16 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
         failed: false,
         shrink_steps: 0,
         fatal: None,
+        hung: false,
     });
     let result = runner.run(&generators::case(), |case| {
         let mut run = state.borrow_mut();
         if run.fatal.is_some() {
             return Err(TestCaseError::fail("the subject cannot be restarted"));
+        }
+        if run.hung {
+            // Every shrinking step of a hang would cost a timeout: keep the case as drawn.
+            return Ok(());
         }
         if run.failed {
             run.shrink_steps += 1;
@@ -112,8 +121,10 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
             }
             Err(error) => {
                 run.failed = true;
-                if matches!(error, SubjectError::Spawn { .. }) {
-                    run.fatal = Some(error.clone());
+                match error {
+                    SubjectError::Spawn { .. } => run.fatal = Some(error.clone()),
+                    SubjectError::TimedOut { .. } => run.hung = true,
+                    _ => {}
                 }
                 Err(TestCaseError::fail(error.to_string()))
             }
@@ -184,6 +195,12 @@ fn report_failure(
             let divergence = diff::minimize(subject, divergence.clone()).unwrap_or(divergence);
             printer.line(&divergence);
             divergence_failure(&divergence, &found_by)
+        }
+        Err(error @ SubjectError::TimedOut { .. }) => {
+            printer.line(format_args!(
+                "{error}\n(a hang is not shrunk: every step would cost a timeout)\n"
+            ));
+            error_failure(&error, &case.facts, &case.limits, &found_by)
         }
         Err(error) => {
             let error = minimize_error(subject, &case.facts, &case.limits, error);

@@ -32,6 +32,10 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// The default per-fact timeout.
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 
+/// The least time a starting subject has to acknowledge the header, whatever the per-fact
+/// timeout: starting a runtime (a JVM, a Python under load) can take longer than answering a fact.
+pub const STARTUP_TIMEOUT_MIN_MS: u64 = 10_000;
+
 /// The longest line read from a subject; a longer one is garbage.
 const LINE_BYTES_MAX: u64 = 64 << 20;
 /// How much of the subject's stderr an error quotes.
@@ -275,7 +279,10 @@ impl ProcessSubject {
             limits,
         };
         self.send(&header);
-        let line = self.next_line(Stage::Header)?;
+        let startup_timeout = self
+            .timeout
+            .max(Duration::from_millis(STARTUP_TIMEOUT_MIN_MS));
+        let line = self.next_line(Stage::Header, startup_timeout)?;
         let acknowledged = serde_json::from_str::<HeaderAck>(line.trim()).map_err(|error| {
             self.fail(SubjectError::Garbage {
                 subject: self.command.clone(),
@@ -308,9 +315,9 @@ impl ProcessSubject {
         let _ = sender.send(line);
     }
 
-    /// The next non-blank line of the subject's stdout, within the timeout of `stage`.
-    fn next_line(&mut self, stage: Stage) -> Result<String, SubjectError> {
-        let deadline = Instant::now() + self.timeout;
+    /// The next non-blank line of the subject's stdout, within `timeout`.
+    fn next_line(&mut self, stage: Stage, timeout: Duration) -> Result<String, SubjectError> {
+        let deadline = Instant::now() + timeout;
         loop {
             let line = self.line_before(stage, deadline)?;
             if !line.trim().is_empty() {
@@ -342,10 +349,16 @@ impl ProcessSubject {
             Ok(StdoutEvent::End) | Err(RecvTimeoutError::Disconnected) => Err(self.died(stage)),
             Err(RecvTimeoutError::Timeout) => {
                 let stderr_tail = self.stop();
+                let timeout = match stage {
+                    Stage::Header => self
+                        .timeout
+                        .max(Duration::from_millis(STARTUP_TIMEOUT_MIN_MS)),
+                    Stage::Fact(_) => self.timeout,
+                };
                 Err(SubjectError::TimedOut {
                     subject: self.command.clone(),
                     at: stage,
-                    timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
+                    timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
                     stderr_tail,
                 })
             }
