@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use proptest::test_runner::{Config, TestCaseError, TestError};
@@ -24,9 +25,11 @@ use crate::model;
 use crate::subject::{Subject, SubjectError};
 use crate::trace::{VectorCase, VectorFile, write_vector_file};
 
-/// Proptest's shrinking of a failing case stops after this long (a hanging subject costs a
-/// timeout per shrinking step); `diff::minimize` then finishes the job.
-const SHRINK_TIME_MAX_MS: u32 = 60_000;
+/// Proptest's shrinking of a failing case stops after this many steps or this long;
+/// `diff::minimize` then finishes the job. The budget is kept here rather than in proptest's
+/// config, whose limits print a message about its environment variables when reached.
+const SHRINK_STEPS_MAX: u64 = 2_000;
+const SHRINK_TIME_MAX: Duration = Duration::from_secs(60);
 
 #[derive(Clone, Debug, Args)]
 pub struct CheckArgs {
@@ -59,6 +62,8 @@ struct Run {
     fatal: Option<SubjectError>,
     /// Whether the failure is a hang (a timeout), which is not shrunk.
     hung: bool,
+    /// When the first failure was found.
+    shrink_started: Option<Instant>,
 }
 
 pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
@@ -78,7 +83,9 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
     let config = Config {
         cases: args.cases,
         failure_persistence: None,
-        max_shrink_time: SHRINK_TIME_MAX_MS,
+        // u32::MAX means "4 × cases" to proptest; the real budget is SHRINK_STEPS_MAX.
+        max_shrink_iters: u32::MAX - 1,
+        max_shrink_time: 0,
         ..Config::default()
     };
     let mut runner = seed.runner(config);
@@ -90,6 +97,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
         shrink_steps: 0,
         fatal: None,
         hung: false,
+        shrink_started: None,
     });
     let result = runner.run(&generators::case(), |case| {
         let mut run = state.borrow_mut();
@@ -99,6 +107,13 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
         if run.hung {
             // Every shrinking step of a hang would cost a timeout: keep the case as drawn.
             return Ok(());
+        }
+        if let Some(started) = run.shrink_started {
+            // Out of budget: every further candidate "passes", so proptest stops shrinking and
+            // keeps its smallest failing case.
+            if run.shrink_steps >= SHRINK_STEPS_MAX || started.elapsed() > SHRINK_TIME_MAX {
+                return Ok(());
+            }
         }
         if run.failed {
             run.shrink_steps += 1;
@@ -114,6 +129,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
             Ok(None) => Ok(()),
             Ok(Some(divergence)) => {
                 run.failed = true;
+                run.shrink_started.get_or_insert_with(Instant::now);
                 Err(TestCaseError::fail(format!(
                     "diverges at fact {}",
                     divergence.fact_index
@@ -121,6 +137,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
             }
             Err(error) => {
                 run.failed = true;
+                run.shrink_started.get_or_insert_with(Instant::now);
                 match error {
                     SubjectError::Spawn { .. } => run.fatal = Some(error.clone()),
                     SubjectError::TimedOut { .. } => run.hung = true,
