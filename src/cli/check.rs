@@ -271,8 +271,8 @@ fn minimize_error(
     };
     let kind = error.kind();
     let mut best = (error, facts.to_vec());
-    if let Some(index) = best.0.fact_index() {
-        let truncated = best.1[..=index.min(best.1.len().saturating_sub(1))].to_vec();
+    if let Some(index) = best.0.fact_index().filter(|index| *index < best.1.len()) {
+        let truncated = best.1[..=index].to_vec();
         if let Some(error) = fails(subject, &truncated, kind) {
             best = (error, truncated);
         }

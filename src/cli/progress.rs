@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal as _;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// A progress bar over `cases` cases, hidden when `json` or when stderr is not a terminal.
 pub(super) fn bar(cases: u64, json: bool) -> ProgressBar {
@@ -14,9 +14,15 @@ pub(super) fn bar(cases: u64, json: bool) -> ProgressBar {
     };
     let bar = ProgressBar::with_draw_target(Some(cases), target);
     let style = ProgressStyle::with_template(
-        "[{elapsed_precise}] {wide_bar} {pos}/{len} cases ({per_sec}) {msg}",
+        "[{elapsed_precise}] {wide_bar} {pos}/{len} cases ({rate} cases/s) {msg}",
     )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .with_key(
+        "rate",
+        |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}", state.per_sec());
+        },
+    );
     bar.set_style(style);
     bar
 }
