@@ -9,10 +9,13 @@
 //! - [`fact`] and [`event`]: the vocabulary (inputs and outputs), serde types in the wire shape;
 //! - [`model`]: the executable reference model, the spec as code, `reduce(&[Fact]) -> outputs`;
 //! - [`reducer`]: the production reducer, incremental and bounded;
-//! - [`subject`]: the trait every reducer under test implements;
+//! - [`subject`]: the trait every reducer under test implements, and the process adapter that
+//!   runs a subject in any language over the protocol of `spec/protocol.md`;
 //! - [`diff`]: runs the model and a subject side by side, explains and minimizes divergences;
 //! - [`schema`]: JSON Schemas of the formats, generated from the types;
-//! - [`trace`]: JSON Lines traces and conformance vector files, with positioned errors.
+//! - [`trace`]: JSON Lines traces and conformance vector files, with positioned errors;
+//! - [`cli`]: the `review-spec` command-line tool (`check`, `vectors`, `replay`, `explain`,
+//!   `schema`, `generate`).
 //!
 //! ```
 //! use review_spec::{event::Limits, fact::Fact, model};
@@ -26,6 +29,7 @@
 //! assert_eq!(outputs.len(), 1); // an orphan_response diagnostic (LIFE-4)
 //! ```
 
+pub mod cli;
 pub mod diff;
 pub mod event;
 pub mod fact;

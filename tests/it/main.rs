@@ -24,3 +24,9 @@ mod properties;
 // The seeded-defect catalogue: the harness catches every defect (needs --features seeded-defects).
 #[cfg(feature = "seeded-defects")]
 mod defects;
+
+// The process protocol's failure modes: crash, hang, garbage, early exit, wrong delimiter.
+mod protocol;
+
+// The review-spec binary: exit codes, --json, explain pinned, schema, the Python subjects.
+mod cli;

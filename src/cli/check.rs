@@ -1,0 +1,407 @@
+//! `check`: the model against a subject on random generated scenarios.
+//!
+//! Prints the seed first (the run replays from it), draws `--cases` cases with proptest's runner,
+//! and runs each through the model and the subject. The first failing case (a divergence, or a
+//! subject that crashes, hangs or prints garbage) is shrunk by proptest with the same seed, then
+//! by [`diff::minimize`], printed with its diff and rule IDs, and saved as a vector file. A
+//! subject failure is shrunk the same way (deleting facts while it fails alike), except a hang:
+//! each step would cost a timeout, so it is reported on the case as drawn.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use proptest::test_runner::{Config, TestCaseError, TestError};
+
+use super::seed::Seed;
+use super::summary::{Failure, Summary};
+use super::{CliError, Outcome, Printer, SubjectArgs, make_subject, progress, shell_quote};
+use crate::diff::{self, Divergence};
+use crate::event::Limits;
+use crate::fact::Fact;
+use crate::generators::{self, GeneratedCase};
+use crate::model;
+use crate::subject::{Subject, SubjectError};
+use crate::trace::{VectorCase, VectorFile, write_vector_file};
+
+/// Proptest's shrinking of a failing case stops after this many steps or this long;
+/// `diff::minimize` then finishes the job. The budget is kept here rather than in proptest's
+/// config, whose limits print a message about its environment variables when reached.
+const SHRINK_STEPS_MAX: u64 = 2_000;
+const SHRINK_TIME_MAX: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Debug, Args)]
+pub struct CheckArgs {
+    /// How many random cases to run.
+    #[arg(long, default_value_t = 1000)]
+    pub cases: u32,
+
+    /// The seed (a decimal u64, or up to 64 hex digits such as a git commit hash); printed first.
+    /// Default: a random seed.
+    #[arg(long)]
+    pub seed: Option<String>,
+
+    /// Where to write the counterexample as a vector file. Default: spec/vectors/regressions/ if
+    /// it exists, else the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+}
+
+/// What the test closure keeps between cases.
+struct Run {
+    subject: Box<dyn Subject>,
+    summary: Summary,
+    /// Whether a case has failed: later calls are proptest's shrinking steps.
+    failed: bool,
+    shrink_steps: u64,
+    /// A subject error that ends the run (the subject cannot be restarted).
+    fatal: Option<SubjectError>,
+    /// Whether the failure is a hang (a timeout), which is not shrunk.
+    hung: bool,
+    /// When the first failure was found.
+    shrink_started: Option<Instant>,
+}
+
+pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
+    let printer = Printer { json };
+    let seed = Seed::from_arg(args.seed.as_deref())?;
+    let subject_flag = super::subject_flag(&args.subject);
+    printer.line(format_args!(
+        "seed: {} (replay: review-spec check --seed {} --cases {}{subject_flag})",
+        seed.text,
+        shell_quote(&seed.text),
+        args.cases
+    ));
+    let subject = make_subject(&args.subject)?;
+    let mut summary = Summary::new("check");
+    summary.subject = Some(subject.name());
+    summary.seed = Some(seed.text.clone());
+    let config = Config {
+        cases: args.cases,
+        failure_persistence: None,
+        // u32::MAX means "4 × cases" to proptest; the real budget is SHRINK_STEPS_MAX.
+        max_shrink_iters: u32::MAX - 1,
+        max_shrink_time: 0,
+        ..Config::default()
+    };
+    let mut runner = seed.runner(config);
+    let bar = progress::bar(u64::from(args.cases), json);
+    let state = RefCell::new(Run {
+        subject,
+        summary,
+        failed: false,
+        shrink_steps: 0,
+        fatal: None,
+        hung: false,
+        shrink_started: None,
+    });
+    let result = runner.run(&generators::case(), |case| {
+        let mut run = state.borrow_mut();
+        if run.fatal.is_some() {
+            return Err(TestCaseError::fail("the subject cannot be restarted"));
+        }
+        if run.hung {
+            // Every shrinking step of a hang would cost a timeout: keep the case as drawn.
+            return Ok(());
+        }
+        if let Some(started) = run.shrink_started {
+            // Out of budget: every further candidate "passes", so proptest stops shrinking and
+            // keeps its smallest failing case.
+            if run.shrink_steps >= SHRINK_STEPS_MAX || started.elapsed() > SHRINK_TIME_MAX {
+                return Ok(());
+            }
+        }
+        if run.failed {
+            run.shrink_steps += 1;
+            bar.set_message(format!("shrinking, step {}", run.shrink_steps));
+        } else {
+            run.summary.cases += 1;
+            run.summary.facts += case.facts.len();
+            let hits = model::reduce_explained(&case.facts, &case.limits).rule_hits;
+            run.summary.add_hits(&hits);
+            bar.inc(1);
+        }
+        match diff::first_divergence(run.subject.as_mut(), &case.facts, &case.limits) {
+            Ok(None) => Ok(()),
+            Ok(Some(divergence)) => {
+                run.failed = true;
+                run.shrink_started.get_or_insert_with(Instant::now);
+                Err(TestCaseError::fail(format!(
+                    "diverges at fact {}",
+                    divergence.fact_index
+                )))
+            }
+            Err(error) => {
+                run.failed = true;
+                run.shrink_started.get_or_insert_with(Instant::now);
+                match error {
+                    SubjectError::Spawn { .. } => run.fatal = Some(error.clone()),
+                    SubjectError::TimedOut { .. } => run.hung = true,
+                    _ => {}
+                }
+                Err(TestCaseError::fail(error.to_string()))
+            }
+        }
+    });
+    bar.finish_and_clear();
+    let Run {
+        mut subject,
+        mut summary,
+        shrink_steps,
+        fatal,
+        ..
+    } = state.into_inner();
+    if let Some(error) = fatal {
+        return Err(CliError::Subject(error));
+    }
+    match result {
+        Ok(()) => {}
+        Err(TestError::Abort(reason)) => {
+            return Err(CliError::Usage(format!("the run was aborted: {reason}")));
+        }
+        Err(TestError::Fail(_, case)) => {
+            let failure = report_failure(
+                &args,
+                &seed,
+                subject.as_mut(),
+                &case,
+                summary.cases,
+                shrink_steps,
+                &printer,
+            )?;
+            summary.failures.push(failure);
+        }
+    }
+    let outcome = Outcome::of(summary.failures.len());
+    if json {
+        println!("{}", summary.to_json(outcome.exit_code()));
+    } else {
+        printer.line(summary.to_text());
+    }
+    Ok(outcome)
+}
+
+/// Minimizes the shrunk case, prints it, saves it as a vector, and describes it.
+fn report_failure(
+    args: &CheckArgs,
+    seed: &Seed,
+    subject: &mut dyn Subject,
+    case: &GeneratedCase,
+    cases_run: usize,
+    shrink_steps: u64,
+    printer: &Printer,
+) -> Result<Failure, CliError> {
+    let found_by = format!(
+        "review-spec check --seed {} --cases {}{}",
+        shell_quote(&seed.text),
+        args.cases,
+        super::subject_flag(&args.subject)
+    );
+    printer.line(format_args!(
+        "FAIL after {cases_run} case{}; shrunk by proptest in {shrink_steps} steps, then by deleting facts\n{}",
+        if cases_run == 1 { "" } else { "s" },
+        case.swarm
+    ));
+    let outcome = diff::first_divergence(subject, &case.facts, &case.limits);
+    let (failure, vector) = match outcome {
+        Ok(Some(divergence)) => {
+            let divergence = diff::minimize(subject, divergence.clone()).unwrap_or(divergence);
+            printer.line(&divergence);
+            divergence_failure(&divergence, &found_by)
+        }
+        Err(error @ SubjectError::TimedOut { .. }) => {
+            printer.line(format_args!(
+                "{error}\n(a hang is not shrunk: every step would cost a timeout)\n"
+            ));
+            error_failure(&error, &case.facts, &case.limits, &found_by)
+        }
+        Err(error) => {
+            let error = minimize_error(subject, &case.facts, &case.limits, error);
+            printer.line(format_args!("{}\n", error.0));
+            error_failure(&error.0, &error.1, &case.limits, &found_by)
+        }
+        Ok(None) => {
+            let failure = Failure {
+                name: "generated case".to_owned(),
+                kind: "flaky".to_owned(),
+                fact_index: None,
+                rules: Vec::new(),
+                message: "the subject failed on this case once, then agreed on it: it is not deterministic".to_owned(),
+                saved: None,
+                replay: None,
+            };
+            printer.line(&failure.message);
+            return Ok(failure);
+        }
+    };
+    let path = save(&vector, args.out.as_deref())?;
+    let replay = format!(
+        "review-spec replay {}{}",
+        shell_quote(&path.display().to_string()),
+        super::subject_flag(&args.subject)
+    );
+    printer.line(format_args!(
+        "saved the counterexample as {}\nreplay: {replay}\n",
+        path.display()
+    ));
+    Ok(Failure {
+        saved: Some(path.display().to_string()),
+        replay: Some(replay),
+        ..failure
+    })
+}
+
+/// Shrinks a sequence on which the subject fails (rather than diverges) by deleting facts for as
+/// long as it still fails the same way.
+fn minimize_error(
+    subject: &mut dyn Subject,
+    facts: &[Fact],
+    limits: &Limits,
+    error: SubjectError,
+) -> (SubjectError, Vec<Fact>) {
+    let fails = |subject: &mut dyn Subject, facts: &[Fact], kind: &str| match diff::first_divergence(
+        subject, facts, limits,
+    ) {
+        Err(error) if error.kind() == kind => Some(error),
+        _ => None,
+    };
+    let kind = error.kind();
+    let mut best = (error, facts.to_vec());
+    if let Some(index) = best.0.fact_index().filter(|index| *index < best.1.len()) {
+        let truncated = best.1[..=index].to_vec();
+        if let Some(error) = fails(subject, &truncated, kind) {
+            best = (error, truncated);
+        }
+    }
+    let mut chunk = (best.1.len() / 2).max(1);
+    loop {
+        let mut improved = false;
+        let mut start = 0;
+        while start < best.1.len() {
+            let end = (start + chunk).min(best.1.len());
+            let mut candidate = best.1.clone();
+            candidate.drain(start..end);
+            match fails(subject, &candidate, kind) {
+                Some(error) => {
+                    best = (error, candidate);
+                    improved = true;
+                }
+                None => start = end,
+            }
+        }
+        if chunk == 1 && !improved {
+            return best;
+        }
+        if !improved {
+            chunk = (chunk / 2).max(1);
+        }
+    }
+}
+
+fn divergence_failure(divergence: &Divergence, found_by: &str) -> (Failure, VectorCase) {
+    let rule = divergence.rules.first().copied().unwrap_or("none");
+    let name = format!(
+        "{}-{:016x}",
+        rule.to_lowercase(),
+        facts_hash(&divergence.facts)
+    );
+    let vector = divergence.to_vector_case(&name, found_by);
+    let failure = Failure {
+        name,
+        kind: "divergence".to_owned(),
+        fact_index: Some(divergence.fact_index),
+        rules: divergence.rules.iter().map(|r| (*r).to_owned()).collect(),
+        message: divergence.to_string(),
+        saved: None,
+        replay: None,
+    };
+    (failure, vector)
+}
+
+fn error_failure(
+    error: &SubjectError,
+    facts: &[Fact],
+    limits: &Limits,
+    found_by: &str,
+) -> (Failure, VectorCase) {
+    let explained = model::reduce_explained(facts, limits);
+    let rules: Vec<String> = error
+        .fact_index()
+        .and_then(|index| explained.fact_rules.get(index))
+        .map(|rules| {
+            rules
+                .iter()
+                .filter(|rule| !matches!(**rule, "FATE-2" | "ORDER-1"))
+                .map(|rule| (*rule).to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let name = format!(
+        "{}-{:016x}",
+        error.kind().replace('_', "-"),
+        facts_hash(facts)
+    );
+    let vector = VectorCase {
+        name: name.clone(),
+        description: format!(
+            "Regression: the subject failed ({}) {}.",
+            error.kind(),
+            error
+                .fact_index()
+                .map_or("at start".to_owned(), |index| format!("at fact {index}"))
+        ),
+        rules: if rules.is_empty() {
+            vec!["FATE-2".to_owned()]
+        } else {
+            rules.clone()
+        },
+        limits: *limits,
+        facts: facts.to_vec(),
+        expected: model::reduce(facts, limits),
+        see: Some(found_by.to_owned()),
+    };
+    let failure = Failure {
+        name,
+        kind: error.kind().to_owned(),
+        fact_index: error.fact_index(),
+        rules,
+        message: error.to_string(),
+        saved: None,
+        replay: None,
+    };
+    (failure, vector)
+}
+
+/// A stable name part for a fact sequence (FNV-1a of its JSON).
+fn facts_hash(facts: &[Fact]) -> u64 {
+    let text = serde_json::to_string(facts).unwrap_or_default();
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Writes a one-case vector file under `out` (or the default folder) and returns its path.
+fn save(case: &VectorCase, out: Option<&Path>) -> Result<PathBuf, CliError> {
+    let dir = match out {
+        Some(dir) => dir.to_path_buf(),
+        None => {
+            let regressions = super::default_vector_dir().join("regressions");
+            if regressions.is_dir() {
+                regressions
+            } else {
+                PathBuf::from(".")
+            }
+        }
+    };
+    std::fs::create_dir_all(&dir).map_err(|error| CliError::io(&dir, error))?;
+    let path = dir.join(format!("{}.json", case.name));
+    let file = VectorFile {
+        cases: vec![case.clone()],
+    };
+    std::fs::write(&path, write_vector_file(&file)).map_err(|error| CliError::io(&path, error))?;
+    Ok(path)
+}

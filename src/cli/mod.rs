@@ -1,0 +1,261 @@
+//! The `review-spec` command-line tool: the harness as a program that implementers in any
+//! language run against their reducer (a subject process speaking `spec/protocol.md`) or against
+//! the built-in production reducer.
+//!
+//! One file per subcommand (`check`, `vectors`, `replay`, `explain`, `schema`, `generate`); the
+//! run summary with its rule-coverage table is in `summary`, the progress bar in `progress`.
+//! This is the I/O boundary of the crate with its users: it reads files, writes files, prints and
+//! starts processes; the rules, the generators and the differ stay below it and stay pure.
+//!
+//! Exit codes (see [`Outcome`] and [`CliError`]): 0 when every case agrees, 1 when a divergence
+//! (or a subject failure: crash, hang, garbage) was found, 2 for a usage or input error.
+
+mod check;
+mod explain;
+mod generate;
+mod progress;
+mod replay;
+mod schema;
+mod seed;
+mod summary;
+mod vectors;
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::event::Limits;
+use crate::reducer::Reducer;
+use crate::subject::process::DEFAULT_TIMEOUT_MS;
+use crate::subject::{ProcessSubject, Subject, SubjectError};
+use crate::trace::{Trace, TraceError, VectorFile, read_trace, read_vector_file};
+
+/// The property-tested specification harness for Codex review analytics.
+///
+/// Diffs the reference model of spec/rules.md against a subject: the built-in production
+/// reducer, or any program speaking the process protocol of spec/protocol.md
+/// (`--subject-cmd "python3 examples/python/subject.py"`). Exit codes: 0 all agree, 1 a
+/// divergence was found, 2 usage or input error.
+#[derive(Debug, Parser)]
+#[command(name = "review-spec", version)]
+pub struct Cli {
+    /// Print the summary as one JSON object on stdout (for CI), and nothing else there.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Diff the model against a subject on random generated scenarios; shrink and save a failure.
+    Check(check::CheckArgs),
+    /// Run the conformance vectors (spec/vectors/ or DIR) against a subject.
+    Vectors(vectors::VectorsArgs),
+    /// Run one trace (.jsonl) or vector file (.json) through the model and a subject.
+    Replay(replay::ReplayArgs),
+    /// For each output of the model on a trace or vector file: its rules and source facts.
+    Explain(explain::ExplainArgs),
+    /// Print (or write) the JSON Schemas of traces, facts, outputs and vectors.
+    Schema(schema::SchemaArgs),
+    /// Write random coherent traces as JSON Lines.
+    Generate(generate::GenerateArgs),
+}
+
+/// Which subject to run: the built-in reducer, or a process.
+#[derive(Clone, Debug, Args)]
+pub struct SubjectArgs {
+    /// Run this command as the subject (split like a shell's simple command; for pipes or
+    /// variables use `sh -c '...'`). Default: the built-in production reducer.
+    #[arg(long, value_name = "CMD ARGS")]
+    pub subject_cmd: Option<String>,
+
+    /// Per-fact timeout of a subject process, in milliseconds; a subject that takes longer is
+    /// killed and reported.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
+    pub timeout_ms: u64,
+}
+
+/// How a run ended, when it ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every case agreed (exit code 0).
+    Agree,
+    /// A divergence or a subject failure was found (exit code 1).
+    Diverged,
+}
+
+impl Outcome {
+    /// The process exit code.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Agree => 0,
+            Outcome::Diverged => 1,
+        }
+    }
+
+    fn of(failures: usize) -> Outcome {
+        if failures == 0 {
+            Outcome::Agree
+        } else {
+            Outcome::Diverged
+        }
+    }
+}
+
+/// A usage or input error: the run could not be done (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A trace or vector file is malformed; the error names file, line, column and fact index.
+    #[error(transparent)]
+    Input(#[from] TraceError),
+    /// A file or folder could not be read or written.
+    #[error("{path}: {what}")]
+    Io { path: String, what: String },
+    /// The arguments do not make sense together.
+    #[error("{0}")]
+    Usage(String),
+    /// The subject could not be started, or does not speak the protocol.
+    #[error(transparent)]
+    Subject(#[from] SubjectError),
+}
+
+impl CliError {
+    /// The process exit code of any error.
+    pub const EXIT_CODE: u8 = 2;
+
+    fn io(path: &Path, error: impl std::fmt::Display) -> CliError {
+        CliError::Io {
+            path: path.display().to_string(),
+            what: error.to_string(),
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<Outcome, CliError> {
+    let json = cli.json;
+    match cli.command {
+        Command::Check(args) => check::run(args, json),
+        Command::Vectors(args) => vectors::run(args, json),
+        Command::Replay(args) => replay::run(args, json),
+        Command::Explain(args) => explain::run(args, json),
+        Command::Schema(args) => schema::run(args, json),
+        Command::Generate(args) => generate::run(args, json),
+    }
+}
+
+/// The subject of `args`. A process is started at once, so that a command that does not exist or
+/// does not speak the protocol is a usage error (exit 2), not a failing case.
+fn make_subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, CliError> {
+    let Some(command) = &args.subject_cmd else {
+        return Ok(Box::new(Reducer::new(Limits::default())));
+    };
+    let mut subject = ProcessSubject::new(command, Duration::from_millis(args.timeout_ms))?;
+    subject.reset(Limits::default())?;
+    Ok(Box::new(subject))
+}
+
+/// The `--subject-cmd` part of a command that replays with the same subject.
+fn subject_flag(args: &SubjectArgs) -> String {
+    match &args.subject_cmd {
+        Some(command) => format!(" --subject-cmd {}", shell_quote(command)),
+        None => String::new(),
+    }
+}
+
+/// `text` quoted for a POSIX shell when it needs quoting.
+fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// Text for stdout, unless the run prints JSON (then stdout holds the JSON summary only). Write
+/// errors (a closed pipe) are ignored: the exit code still tells the outcome.
+struct Printer {
+    json: bool,
+}
+
+impl Printer {
+    /// Prints `text` and a line break; colors (of diffs) only when stdout is a terminal.
+    fn line(&self, text: impl std::fmt::Display) {
+        if self.json {
+            return;
+        }
+        let mut text = text.to_string();
+        if !std::io::stdout().is_terminal() {
+            text = strip_colors(&text);
+        }
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+}
+
+/// `text` without ANSI color sequences (`ESC [ ... m`), as in the diffs of pretty_assertions.
+fn strip_colors(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+}
+
+/// A loaded input file: one trace, or the cases of a vector file.
+enum Input {
+    Trace(Trace),
+    Vectors(VectorFile),
+}
+
+/// Loads a trace (`.jsonl`) or a vector file (anything else, normally `.json`).
+fn read_input(path: &Path) -> Result<Input, CliError> {
+    if path
+        .extension()
+        .is_some_and(|extension| extension == "jsonl")
+    {
+        Ok(Input::Trace(read_trace(path)?))
+    } else {
+        Ok(Input::Vectors(read_vector_file(path)?))
+    }
+}
+
+/// The default folder of the conformance vectors, relative to the current directory.
+fn default_vector_dir() -> PathBuf {
+    PathBuf::from("spec/vectors")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colors_are_stripped_and_text_kept() {
+        assert_eq!(
+            strip_colors("\u{1b}[31m<    \"status\"\u{1b}[0m: x"),
+            "<    \"status\": x"
+        );
+        assert_eq!(shell_quote("python3 a.py"), "'python3 a.py'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("spec/x-1.json"), "spec/x-1.json");
+    }
+}

@@ -1,0 +1,87 @@
+//! `replay`: one trace (`.jsonl`) or vector file (`.json`, every case) through the model and a
+//! subject; prints the first divergence with its diff and rule IDs, or that they agree.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::summary::{Failure, Summary};
+use super::{CliError, Input, Outcome, Printer, SubjectArgs, make_subject, read_input};
+use crate::diff;
+use crate::event::Limits;
+use crate::fact::Fact;
+use crate::model;
+
+#[derive(Clone, Debug, Args)]
+pub struct ReplayArgs {
+    /// A trace (`.jsonl`) or a vector file (`.json`).
+    pub file: PathBuf,
+
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+}
+
+pub(super) fn run(args: ReplayArgs, json: bool) -> Result<Outcome, CliError> {
+    let printer = Printer { json };
+    let file_name = args.file.display().to_string();
+    let cases: Vec<(String, Limits, Vec<Fact>)> = match read_input(&args.file)? {
+        Input::Trace(trace) => vec![(file_name, trace.limits, trace.facts)],
+        Input::Vectors(file) => file
+            .cases
+            .into_iter()
+            .map(|case| {
+                (
+                    format!("{file_name}: {}", case.name),
+                    case.limits,
+                    case.facts,
+                )
+            })
+            .collect(),
+    };
+    let mut subject = make_subject(&args.subject)?;
+    let mut summary = Summary::new("replay");
+    summary.subject = Some(subject.name());
+    for (name, limits, facts) in cases {
+        summary.cases += 1;
+        summary.facts += facts.len();
+        summary.add_hits(&model::reduce_explained(&facts, &limits).rule_hits);
+        match diff::first_divergence(subject.as_mut(), &facts, &limits) {
+            Ok(None) => printer.line(format_args!(
+                "{name}: agrees ({} fact{})",
+                facts.len(),
+                if facts.len() == 1 { "" } else { "s" }
+            )),
+            Ok(Some(divergence)) => {
+                printer.line(format_args!("{name}:\n{divergence}"));
+                summary.failures.push(Failure {
+                    name,
+                    kind: "divergence".to_owned(),
+                    fact_index: Some(divergence.fact_index),
+                    rules: divergence.rules.iter().map(|r| (*r).to_owned()).collect(),
+                    message: divergence.to_string(),
+                    saved: None,
+                    replay: None,
+                });
+            }
+            Err(error) => {
+                printer.line(format_args!("{name}: {error}"));
+                summary.failures.push(Failure {
+                    name,
+                    kind: error.kind().to_owned(),
+                    fact_index: error.fact_index(),
+                    rules: Vec::new(),
+                    message: error.to_string(),
+                    saved: None,
+                    replay: None,
+                });
+            }
+        }
+    }
+    let outcome = Outcome::of(summary.failures.len());
+    if json {
+        println!("{}", summary.to_json(outcome.exit_code()));
+    } else {
+        printer.line(summary.to_text());
+    }
+    Ok(outcome)
+}

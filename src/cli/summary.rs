@@ -1,0 +1,296 @@
+//! The summary every run ends with: cases, facts, failures, and the rule-coverage table (how often
+//! each rule ID of `spec/rules.md` applied in the model, with the rules no case reached named
+//! explicitly). As text for people, or as one JSON object for CI (`--json`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+/// `spec/rules.md` as this binary was built with it: the list of every rule ID.
+const RULES_MD: &str = include_str!("../../spec/rules.md");
+
+/// Columns of the coverage table.
+const COVERAGE_COLUMNS: usize = 4;
+/// Rules named per failing case in the text summary (the failure's report names them all).
+const RULES_SHOWN_MAX: usize = 4;
+
+/// Every rule ID of `spec/rules.md` (its `### ID Title` headings), in the order of the spec.
+pub(super) fn rule_ids() -> Vec<&'static str> {
+    RULES_MD
+        .lines()
+        .filter_map(|line| line.strip_prefix("### "))
+        .filter_map(|heading| heading.split_whitespace().next())
+        .collect()
+}
+
+/// One failing case.
+#[derive(Clone, Debug, Serialize)]
+pub(super) struct Failure {
+    /// The case: a vector's full name, a file, or `case N` of a generated run.
+    pub(super) name: String,
+    /// `divergence`, or the kind of subject error (`crashed`, `timed_out`, `garbage`, ...).
+    pub(super) kind: String,
+    /// The fact the failure is pinned to.
+    pub(super) fact_index: Option<usize>,
+    /// The rules involved, most specific first.
+    pub(super) rules: Vec<String>,
+    /// The full report: the divergence with its diff, or the subject's error.
+    pub(super) message: String,
+    /// Where the counterexample was saved, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) saved: Option<String>,
+    /// A command that replays it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) replay: Option<String>,
+}
+
+/// Pass and fail counts of the vector cases naming one rule.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub(super) struct RuleTally {
+    pub(super) passed: usize,
+    pub(super) failed: usize,
+}
+
+/// One row of the coverage table.
+#[derive(Clone, Debug, Serialize)]
+struct Coverage {
+    rule: String,
+    hits: usize,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Serialize)]
+pub(super) struct Summary {
+    pub(super) command: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) seed: Option<String>,
+    pub(super) cases: usize,
+    pub(super) facts: usize,
+    pub(super) failures: Vec<Failure>,
+    /// For `vectors`: pass/fail of the cases naming each rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) by_rule: Option<BTreeMap<String, RuleTally>>,
+    /// How often each rule applied in the model over the run.
+    #[serde(skip)]
+    pub(super) rule_hits: BTreeMap<&'static str, usize>,
+}
+
+/// The JSON shape of a summary: the summary, the coverage table and the exit code.
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    failure_count: usize,
+    rule_coverage: Vec<Coverage>,
+    rules_not_reached: Vec<String>,
+    exit_code: u8,
+}
+
+impl Summary {
+    pub(super) fn new(command: &'static str) -> Summary {
+        Summary {
+            command,
+            subject: None,
+            seed: None,
+            cases: 0,
+            facts: 0,
+            failures: Vec::new(),
+            by_rule: None,
+            rule_hits: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one case's rule hits to the run's.
+    pub(super) fn add_hits(&mut self, hits: &BTreeMap<&'static str, usize>) {
+        for (rule, count) in hits {
+            *self.rule_hits.entry(rule).or_insert(0) += count;
+        }
+    }
+
+    /// The coverage rows, in the order of the spec, then any rule the model hit that the spec
+    /// does not list (which the traceability test forbids, so normally none).
+    fn coverage(&self) -> Vec<Coverage> {
+        let ids = rule_ids();
+        let mut rows: Vec<Coverage> = ids
+            .iter()
+            .map(|rule| Coverage {
+                rule: (*rule).to_owned(),
+                hits: self.rule_hits.get(rule).copied().unwrap_or(0),
+            })
+            .collect();
+        for (rule, hits) in &self.rule_hits {
+            if !ids.contains(rule) {
+                rows.push(Coverage {
+                    rule: (*rule).to_owned(),
+                    hits: *hits,
+                });
+            }
+        }
+        rows
+    }
+
+    fn not_reached(&self) -> Vec<String> {
+        self.coverage()
+            .into_iter()
+            .filter(|row| row.hits == 0)
+            .map(|row| row.rule)
+            .collect()
+    }
+
+    /// The summary as one JSON object.
+    pub(super) fn to_json(&self, exit_code: u8) -> String {
+        serde_json::to_string_pretty(&self.to_json_value(exit_code)).unwrap_or_default()
+    }
+
+    /// The summary as a JSON value, for commands that add to it.
+    pub(super) fn to_json_value(&self, exit_code: u8) -> serde_json::Value {
+        let mut plain = self.clone();
+        for failure in &mut plain.failures {
+            failure.message = super::strip_colors(&failure.message);
+        }
+        let json = JsonSummary {
+            summary: &plain,
+            failure_count: self.failures.len(),
+            rule_coverage: self.coverage(),
+            rules_not_reached: self.not_reached(),
+            exit_code,
+        };
+        serde_json::to_value(&json).unwrap_or_default()
+    }
+
+    /// The summary as text: counts, the failing cases, per-rule vector results, coverage.
+    pub(super) fn to_text(&self) -> String {
+        let mut text = String::new();
+        let failures = self.failures.len();
+        let _ = write!(
+            text,
+            "summary: {} case{}, {} fact{}, {failures} failure{}",
+            self.cases,
+            plural(self.cases),
+            self.facts,
+            plural(self.facts),
+            plural(failures)
+        );
+        if let Some(subject) = &self.subject {
+            let _ = write!(text, ", subject `{subject}`");
+        }
+        if let Some(seed) = &self.seed {
+            let _ = write!(text, ", seed {seed}");
+        }
+        text.push('\n');
+        for failure in &self.failures {
+            let _ = write!(text, "  FAIL {}: {}", failure.name, failure.kind);
+            if let Some(index) = failure.fact_index {
+                let _ = write!(text, " at fact {index}");
+            }
+            if !failure.rules.is_empty() {
+                let shown = failure.rules.len().min(RULES_SHOWN_MAX);
+                let _ = write!(text, " ({}", failure.rules[..shown].join(", "));
+                if failure.rules.len() > shown {
+                    let _ = write!(text, ", +{} more", failure.rules.len() - shown);
+                }
+                text.push(')');
+            }
+            text.push('\n');
+            if let Some(saved) = &failure.saved {
+                let _ = writeln!(text, "    saved: {saved}");
+            }
+            if let Some(replay) = &failure.replay {
+                let _ = writeln!(text, "    replay: {replay}");
+            }
+        }
+        if let Some(by_rule) = &self.by_rule {
+            text.push_str(&by_rule_table(by_rule));
+        }
+        text.push_str(&self.coverage_table());
+        text
+    }
+
+    fn coverage_table(&self) -> String {
+        let rows = self.coverage();
+        let mut text = String::from("rule coverage (times each rule applied in the model):\n");
+        let width = rows.iter().map(|row| row.rule.len()).max().unwrap_or(0);
+        let hits_width = rows
+            .iter()
+            .map(|row| row.hits.to_string().len())
+            .max()
+            .unwrap_or(1);
+        for line in rows.chunks(COVERAGE_COLUMNS) {
+            let cells: Vec<String> = line
+                .iter()
+                .map(|row| format!("{:<width$} {:>hits_width$}", row.rule, row.hits))
+                .collect();
+            let _ = writeln!(text, "  {}", cells.join("    "));
+        }
+        let missing = self.not_reached();
+        if missing.is_empty() {
+            let _ = writeln!(text, "every rule of spec/rules.md was reached");
+        } else {
+            let _ = writeln!(
+                text,
+                "not reached by any case ({} of {}): {}",
+                missing.len(),
+                rows.len(),
+                missing.join(", ")
+            );
+        }
+        text
+    }
+}
+
+fn by_rule_table(by_rule: &BTreeMap<String, RuleTally>) -> String {
+    let mut text = String::from("vectors by rule (cases naming the rule: passed/failed):\n");
+    let ids = rule_ids();
+    let mut rows: Vec<(&str, RuleTally)> = ids
+        .iter()
+        .filter_map(|id| by_rule.get(*id).map(|tally| (*id, *tally)))
+        .collect();
+    rows.extend(
+        by_rule
+            .iter()
+            .filter(|(id, _)| !ids.contains(&id.as_str()))
+            .map(|(id, tally)| (id.as_str(), *tally)),
+    );
+    let cells: Vec<String> = rows
+        .iter()
+        .map(|(id, tally)| {
+            let mark = if tally.failed > 0 { "FAIL" } else { "ok" };
+            format!("{id:<8} {:>3}/{:<3} {mark:<4}", tally.passed, tally.failed)
+        })
+        .collect();
+    for line in cells.chunks(COVERAGE_COLUMNS) {
+        let _ = writeln!(text, "  {}", line.join("    ").trim_end());
+    }
+    text
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_read_from_the_spec_in_order() {
+        let ids = rule_ids();
+        assert_eq!(ids.first(), Some(&"FATE-1"));
+        assert_eq!(ids.last(), Some(&"CAP-1"));
+        assert!(ids.contains(&"GRANT-1"));
+    }
+
+    #[test]
+    fn unreached_rules_are_named() {
+        let mut summary = Summary::new("check");
+        summary.add_hits(&BTreeMap::from([("FATE-1", 3)]));
+        let text = summary.to_text();
+        assert!(text.contains("FATE-1"), "{text}");
+        assert!(text.contains("not reached by any case"), "{text}");
+        assert!(summary.not_reached().contains(&"GRANT-1".to_owned()));
+        assert!(!summary.not_reached().contains(&"FATE-1".to_owned()));
+    }
+}

@@ -1,0 +1,254 @@
+//! `vectors`: the conformance vectors against a subject, compared with their `expected` outputs
+//! exactly as `spec/vectors/README.md` says (the whole ordered list, each output with its `at`).
+//! Reports pass/fail per rule ID, and each failing case by full name (with its diff when
+//! `--verbose`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use pretty_assertions::StrComparison;
+
+use super::summary::{Failure, RuleTally, Summary};
+use super::{CliError, Outcome, Printer, SubjectArgs, make_subject, progress};
+use crate::event::{Emitted, Output};
+use crate::model;
+use crate::subject::{Subject, SubjectError};
+use crate::trace::{VectorCase, read_vector_file};
+
+#[derive(Clone, Debug, Args)]
+pub struct VectorsArgs {
+    /// The folder of vector files (searched recursively for `*.json`). Default: spec/vectors.
+    pub dir: Option<PathBuf>,
+
+    /// Comma-separated terms matched against full names `family/file/case`: a case runs when it
+    /// contains a positive term (or there is none) and no term prefixed with `-`.
+    #[arg(long)]
+    pub filter: Option<String>,
+
+    /// Show the diff of each failing case.
+    #[arg(long, short)]
+    pub verbose: bool,
+
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+}
+
+pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
+    let printer = Printer { json };
+    let dir = args.dir.clone().unwrap_or_else(super::default_vector_dir);
+    let files = vector_files(&dir)?;
+    if files.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{}: no vector files (*.json) found",
+            dir.display()
+        )));
+    }
+    let mut loaded = Vec::new();
+    for (name, path) in files {
+        loaded.push((name, read_vector_file(&path)?));
+    }
+    let mut subject = make_subject(&args.subject)?;
+    let mut summary = Summary::new("vectors");
+    summary.subject = Some(subject.name());
+    let mut by_rule: BTreeMap<String, RuleTally> = BTreeMap::new();
+    let total: usize = loaded.iter().map(|(_, file)| file.cases.len()).sum();
+    let bar = progress::bar(total as u64, json);
+    for (file_name, file) in &loaded {
+        for case in &file.cases {
+            let full_name = format!("{file_name}/{}", case.name);
+            if !filter_matches(args.filter.as_deref(), &full_name) {
+                continue;
+            }
+            bar.inc(1);
+            summary.cases += 1;
+            summary.facts += case.facts.len();
+            summary.add_hits(&model::reduce_explained(&case.facts, &case.limits).rule_hits);
+            let failure = match run_case(subject.as_mut(), case) {
+                Ok(actual) if actual == case.expected => None,
+                Ok(actual) => Some(mismatch(&full_name, case, &actual)),
+                Err(error) => Some(subject_failure(&full_name, case, &error)),
+            };
+            for rule in &case.rules {
+                let tally = by_rule.entry(rule.clone()).or_default();
+                if failure.is_some() {
+                    tally.failed += 1;
+                } else {
+                    tally.passed += 1;
+                }
+            }
+            if let Some(failure) = failure {
+                if args.verbose {
+                    bar.suspend(|| printer.line(format_args!("{}\n", failure.message)));
+                }
+                summary.failures.push(failure);
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if summary.cases == 0 {
+        return Err(CliError::Usage(format!(
+            "no vector case under {} matches the filter {:?}",
+            dir.display(),
+            args.filter.unwrap_or_default()
+        )));
+    }
+    summary.by_rule = Some(by_rule);
+    let outcome = Outcome::of(summary.failures.len());
+    if json {
+        println!("{}", summary.to_json(outcome.exit_code()));
+    } else {
+        printer.line(summary.to_text());
+        if !summary.failures.is_empty() && !args.verbose {
+            printer.line("(--verbose shows the diff of each failing case)");
+        }
+    }
+    Ok(outcome)
+}
+
+/// Runs one case through the subject, tagging each output with its fact index.
+fn run_case(subject: &mut dyn Subject, case: &VectorCase) -> Result<Vec<Emitted>, SubjectError> {
+    subject.reset(case.limits)?;
+    let mut actual = Vec::new();
+    let mut outputs: Vec<Output> = Vec::new();
+    for (at, fact) in case.facts.iter().enumerate() {
+        outputs.clear();
+        subject.ingest(at, fact, &mut outputs)?;
+        actual.extend(outputs.drain(..).map(|output| Emitted { at, output }));
+    }
+    Ok(actual)
+}
+
+fn mismatch(full_name: &str, case: &VectorCase, actual: &[Emitted]) -> Failure {
+    let fact_index = first_differing_fact(&case.expected, actual);
+    let mut message = format!(
+        "FAIL {full_name}: {}\n{}\n",
+        case.rules.join(", "),
+        case.description
+    );
+    if let Some(index) = fact_index {
+        let fact = case.facts.get(index).map_or("?", |fact| fact.type_name());
+        let _ = writeln!(message, "first difference at fact {index} ({fact})");
+    }
+    let _ = write!(
+        message,
+        "expected (vector) vs actual (subject):\n{}",
+        StrComparison::new(&pretty(&case.expected), &pretty(actual))
+    );
+    Failure {
+        name: full_name.to_owned(),
+        kind: "mismatch".to_owned(),
+        fact_index,
+        rules: case.rules.clone(),
+        message,
+        saved: None,
+        replay: None,
+    }
+}
+
+fn subject_failure(full_name: &str, case: &VectorCase, error: &SubjectError) -> Failure {
+    Failure {
+        name: full_name.to_owned(),
+        kind: error.kind().to_owned(),
+        fact_index: error.fact_index(),
+        rules: case.rules.clone(),
+        message: format!("FAIL {full_name}: {}\n{error}", case.rules.join(", ")),
+        saved: None,
+        replay: None,
+    }
+}
+
+/// The index of the first fact whose outputs differ.
+fn first_differing_fact(expected: &[Emitted], actual: &[Emitted]) -> Option<usize> {
+    let position = expected.iter().zip(actual).position(|(e, a)| e != a);
+    match position {
+        Some(index) => {
+            let at = |outputs: &[Emitted]| outputs.get(index).map(|emitted| emitted.at);
+            [at(expected), at(actual)].into_iter().flatten().min()
+        }
+        None => expected
+            .get(actual.len())
+            .or_else(|| actual.get(expected.len()))
+            .map(|emitted| emitted.at),
+    }
+}
+
+fn pretty(outputs: &[Emitted]) -> String {
+    let mut text = String::new();
+    for emitted in outputs {
+        text.push_str(&serde_json::to_string_pretty(emitted).unwrap_or_default());
+        text.push('\n');
+    }
+    if text.is_empty() {
+        text.push_str("(no outputs)\n");
+    }
+    text
+}
+
+/// Every `*.json` file under `dir`, sorted, with its name relative to `dir` without `.json`.
+fn vector_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
+        let entries = std::fs::read_dir(dir).map_err(|error| CliError::io(dir, error))?;
+        for entry in entries {
+            let path = entry.map_err(|error| CliError::io(dir, error))?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if path
+                .extension()
+                .is_some_and(|extension| extension == "json")
+            {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut paths = Vec::new();
+    walk(dir, &mut paths)?;
+    paths.sort();
+    Ok(paths
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .with_extension("")
+                .display()
+                .to_string();
+            (name, path)
+        })
+        .collect())
+}
+
+/// The filter of `--filter` (the same syntax as `REVIEW_SPEC_FILTER` in the test suite).
+fn filter_matches(filter: Option<&str>, full_name: &str) -> bool {
+    let Some(filter) = filter else {
+        return true;
+    };
+    let terms: Vec<&str> = filter
+        .split(',')
+        .map(str::trim)
+        .filter(|term| !term.is_empty())
+        .collect();
+    let (negative, positive): (Vec<&str>, Vec<&str>) =
+        terms.iter().partition(|term| term.starts_with('-'));
+    let included = positive.is_empty() || positive.iter().any(|term| full_name.contains(term));
+    included
+        && !negative
+            .iter()
+            .any(|term| full_name.contains(term.trim_start_matches('-')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_take_positive_and_negative_terms() {
+        let name = "grant/grant-2-non-empty/x";
+        assert!(filter_matches(None, name));
+        assert!(filter_matches(Some("grant"), name));
+        assert!(!filter_matches(Some("grant,-grant-2"), name));
+        assert!(!filter_matches(Some("dedup"), name));
+    }
+}

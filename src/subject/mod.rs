@@ -1,0 +1,162 @@
+//! The interface every reducer under test implements, so the differ can compare the model with
+//! the production reducer, another Rust reducer, or a process in another language
+//! ([`process::ProcessSubject`], speaking the protocol of `spec/protocol.md`).
+//!
+//! A subject is incremental: it is reset with the trace's limits, then fed one fact at a time,
+//! and returns the outputs each fact produced. In-process subjects never fail; process subjects
+//! can (crash, hang, garbage, early exit), which is what [`SubjectError`] reports, always naming
+//! the fact being ingested.
+
+pub mod process;
+
+use std::fmt;
+
+use crate::event::{Limits, Output};
+use crate::fact::Fact;
+
+pub use process::ProcessSubject;
+
+/// Where in the conversation with a subject something went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Starting the process: the protocol header and its acknowledgement.
+    Header,
+    /// Ingesting the fact with this zero-based index of the current trace.
+    Fact(usize),
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stage::Header => f.write_str("at the protocol header"),
+            Stage::Fact(index) => write!(f, "at fact {index}"),
+        }
+    }
+}
+
+/// Why a subject could not answer for a fact.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SubjectError {
+    /// The subject failed for a reason it describes.
+    #[error("subject {subject} failed at fact {fact_index}: {message}")]
+    Failed {
+        subject: String,
+        fact_index: usize,
+        message: String,
+    },
+    /// The subject's command could not be parsed or started.
+    #[error("subject `{subject}` could not be started: {what}")]
+    Spawn { subject: String, what: String },
+    /// The process exited with a failure status (or a signal) before finishing its answer.
+    #[error("subject `{subject}` crashed {at}: {status}{}", stderr_suffix(.stderr_tail))]
+    Crashed {
+        subject: String,
+        at: Stage,
+        status: String,
+        stderr_tail: String,
+    },
+    /// The process closed its output with a success status (or while still running) before
+    /// writing the delimiter of the fact.
+    #[error(
+        "subject `{subject}` stopped early {at}: its output ended ({status}) before the delimiter{}",
+        stderr_suffix(.stderr_tail)
+    )]
+    EarlyExit {
+        subject: String,
+        at: Stage,
+        status: String,
+        stderr_tail: String,
+    },
+    /// No delimiter within the per-fact timeout; the process was killed.
+    #[error(
+        "subject `{subject}` timed out {at}: no delimiter within {timeout_ms} ms, killed it (does it flush stdout after each delimiter?){}",
+        stderr_suffix(.stderr_tail)
+    )]
+    TimedOut {
+        subject: String,
+        at: Stage,
+        timeout_ms: u64,
+        stderr_tail: String,
+    },
+    /// A line that is neither an output nor the expected delimiter.
+    #[error("subject `{subject}` wrote garbage {at}: {what}; the line was: {line}")]
+    Garbage {
+        subject: String,
+        at: Stage,
+        what: String,
+        line: String,
+    },
+    /// The delimiter names another fact than the one just sent.
+    #[error(
+        "subject `{subject}` wrote the delimiter {{\"done\": {got}}} at fact {fact_index}: expected {{\"done\": {fact_index}}}"
+    )]
+    WrongDelimiter {
+        subject: String,
+        fact_index: usize,
+        got: String,
+    },
+    /// The subject acknowledged the header with another protocol version.
+    #[error("subject `{subject}` speaks protocol version {got}: expected {expected}")]
+    Version {
+        subject: String,
+        got: String,
+        expected: u32,
+    },
+}
+
+fn stderr_suffix(stderr_tail: &str) -> String {
+    if stderr_tail.trim().is_empty() {
+        String::new()
+    } else {
+        format!("; its stderr ended with:\n{}", stderr_tail.trim_end())
+    }
+}
+
+impl SubjectError {
+    /// The zero-based index of the fact being ingested when the error happened, if any.
+    pub fn fact_index(&self) -> Option<usize> {
+        match self {
+            SubjectError::Failed { fact_index, .. }
+            | SubjectError::WrongDelimiter { fact_index, .. } => Some(*fact_index),
+            SubjectError::Crashed { at, .. }
+            | SubjectError::EarlyExit { at, .. }
+            | SubjectError::TimedOut { at, .. }
+            | SubjectError::Garbage { at, .. } => match at {
+                Stage::Fact(index) => Some(*index),
+                Stage::Header => None,
+            },
+            SubjectError::Spawn { .. } | SubjectError::Version { .. } => None,
+        }
+    }
+
+    /// A one-word category, stable for machine-readable reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SubjectError::Failed { .. } => "failed",
+            SubjectError::Spawn { .. } => "spawn",
+            SubjectError::Crashed { .. } => "crashed",
+            SubjectError::EarlyExit { .. } => "early_exit",
+            SubjectError::TimedOut { .. } => "timed_out",
+            SubjectError::Garbage { .. } => "garbage",
+            SubjectError::WrongDelimiter { .. } => "wrong_delimiter",
+            SubjectError::Version { .. } => "version",
+        }
+    }
+}
+
+/// A reducer under test.
+pub trait Subject {
+    /// A short name for reports (`reducer`, `python examples/subject.py`).
+    fn name(&self) -> String;
+
+    /// Forgets all state and starts a new trace with these limits.
+    fn reset(&mut self, limits: Limits) -> Result<(), SubjectError>;
+
+    /// Ingests fact number `fact_index` of the current trace and appends the outputs it produced.
+    fn ingest(
+        &mut self,
+        fact_index: usize,
+        fact: &Fact,
+        outputs: &mut Vec<Output>,
+    ) -> Result<(), SubjectError>;
+}

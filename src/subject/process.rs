@@ -1,0 +1,656 @@
+//! A subject that is another process, in any language, speaking the process protocol of
+//! `spec/protocol.md` (version [`PROTOCOL_VERSION`]) over its stdin and stdout.
+//!
+//! The tool writes a header line, then one fact per line, with a reset line between traces; after
+//! each fact the subject writes the fact's outputs, one per line, then the delimiter
+//! `{"done": <fact index>}`. One process serves a whole run and is restarted when it died.
+//!
+//! The tool never hangs on a subject: the subject's stdout is read on a thread that forwards each
+//! line over a channel, waited on with a per-fact timeout; its stdin is written on another thread,
+//! so a subject that stops reading cannot block the tool either; its stderr is drained on a third
+//! thread into a bounded tail that errors quote. A subject that crashes, hangs, prints garbage,
+//! stops early or answers for the wrong fact is killed and reported as a [`SubjectError`] naming
+//! the fact index. This is the crate's I/O boundary with subjects; nothing here knows the rules.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Stage, Subject, SubjectError};
+use crate::event::{Limits, Output};
+use crate::fact::Fact;
+
+/// The protocol version this crate speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The default per-fact timeout.
+pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
+
+/// The least time a starting subject has to acknowledge the header, whatever the per-fact
+/// timeout: starting a runtime (a JVM, a Python under load) can take longer than answering a fact.
+pub const STARTUP_TIMEOUT_MIN_MS: u64 = 10_000;
+
+/// The longest line read from a subject; a longer one is garbage.
+const LINE_BYTES_MAX: u64 = 64 << 20;
+/// How much of the subject's stderr an error quotes.
+const STDERR_TAIL_BYTES_MAX: usize = 2_048;
+/// How long a subject whose output ended may take to exit before it is killed.
+const EXIT_GRACE: Duration = Duration::from_millis(500);
+/// How long to wait for the last of a dead subject's stderr.
+const STDERR_GRACE: Duration = Duration::from_millis(200);
+/// The longest garbage line quoted in an error.
+const QUOTED_LINE_CHARS_MAX: usize = 200;
+
+/// The first line the tool writes: the protocol version and the limits of the first trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub review_spec_protocol: u32,
+    pub limits: Limits,
+}
+
+/// The subject's acknowledgement of the header: the protocol version it speaks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderAck {
+    pub review_spec_protocol: u64,
+}
+
+/// The line the tool writes between traces: forget everything, these limits from now on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reset {
+    pub reset: ResetBody,
+}
+
+/// The body of a [`Reset`] line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetBody {
+    pub limits: Limits,
+}
+
+/// One line the subject writes while answering for a fact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubjectLine {
+    /// An output of the fact (boxed: outputs are large, delimiters small).
+    Output(Box<Output>),
+    /// The delimiter `{"done": N}`: the fact's outputs are complete.
+    Done(u64),
+    /// A blank line, ignored.
+    Blank,
+}
+
+/// Reads one line the subject wrote while answering for a fact: an output, the delimiter, or a
+/// blank line; anything else is garbage, described by the error.
+pub fn parse_subject_line(line: &str) -> Result<SubjectLine, String> {
+    let text = line.trim();
+    if text.is_empty() {
+        return Ok(SubjectLine::Blank);
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| format!("not a JSON value ({error})"))?;
+    let Some(object) = value.as_object() else {
+        return Err(
+            "not a JSON object: expected an output {\"event_type\", \"event_params\"} or the delimiter {\"done\": N}"
+                .to_owned(),
+        );
+    };
+    if let Some(done) = object.get("done") {
+        return match (object.len(), done.as_u64()) {
+            (1, Some(index)) => Ok(SubjectLine::Done(index)),
+            _ => Err(
+                "invalid delimiter: expected exactly {\"done\": N}, N the index of the fact"
+                    .to_owned(),
+            ),
+        };
+    }
+    if object.contains_key("event_type") {
+        if let Some(extra) = object
+            .keys()
+            .find(|key| *key != "event_type" && *key != "event_params")
+        {
+            return Err(format!(
+                "invalid output: unexpected key `{extra}`: an output line has exactly the keys event_type and event_params"
+            ));
+        }
+        return serde_json::from_value(value)
+            .map(|output| SubjectLine::Output(Box::new(output)))
+            .map_err(|error| format!("invalid output: {error}"));
+    }
+    Err(
+        "expected an output {\"event_type\", \"event_params\"} or the delimiter {\"done\": N}"
+            .to_owned(),
+    )
+}
+
+/// Splits a command line into program and arguments, as a POSIX shell would for a simple
+/// command: blanks separate words, single quotes keep everything, double quotes keep everything
+/// but `\"` and `\\`, and a backslash outside quotes escapes the next character. No variables,
+/// globs or pipes: for those, run `sh -c '...'` as the command.
+pub fn split_command(command: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => word.push(c),
+                        None => return Err("unterminated single quote".to_owned()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\')) => word.push(c),
+                            Some(c) => {
+                                word.push('\\');
+                                word.push(c);
+                            }
+                            None => return Err("unterminated double quote".to_owned()),
+                        },
+                        Some(c) => word.push(c),
+                        None => return Err("unterminated double quote".to_owned()),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                match chars.next() {
+                    Some(c) => word.push(c),
+                    None => return Err("trailing backslash".to_owned()),
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    if words.is_empty() {
+        return Err("empty command".to_owned());
+    }
+    Ok(words)
+}
+
+/// A subject process speaking `spec/protocol.md`.
+pub struct ProcessSubject {
+    command: String,
+    argv: Vec<String>,
+    timeout: Duration,
+    running: Option<Running>,
+}
+
+/// What the subject's stdout reader forwards.
+enum StdoutEvent {
+    Line(String),
+    TooLong,
+    End,
+}
+
+/// A started subject process and the threads that talk to it.
+struct Running {
+    child: Child,
+    /// Lines for the stdin writer thread; dropping it closes the subject's stdin.
+    stdin: Option<Sender<String>>,
+    stdout: Receiver<StdoutEvent>,
+    stderr_tail: Arc<Mutex<VecDeque<u8>>>,
+    stderr_closed: Receiver<()>,
+}
+
+impl ProcessSubject {
+    /// A subject that runs `command` (split by [`split_command`]), with a per-fact `timeout`.
+    /// Nothing is started until the first [`Subject::reset`].
+    pub fn new(command: &str, timeout: Duration) -> Result<ProcessSubject, SubjectError> {
+        let argv = split_command(command).map_err(|what| SubjectError::Spawn {
+            subject: command.to_owned(),
+            what: format!("cannot parse the command line: {what}"),
+        })?;
+        Ok(ProcessSubject {
+            command: command.to_owned(),
+            argv,
+            timeout,
+            running: None,
+        })
+    }
+
+    /// Starts the process, writes the header and waits for its acknowledgement.
+    fn start(&mut self, limits: Limits) -> Result<(), SubjectError> {
+        let (program, args) = self.argv.split_first().ok_or_else(|| SubjectError::Spawn {
+            subject: self.command.clone(),
+            what: "empty command".to_owned(),
+        })?;
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|error| SubjectError::Spawn {
+                subject: self.command.clone(),
+                what: format!("{program}: {error}"),
+            })?;
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(SubjectError::Spawn {
+                subject: self.command.clone(),
+                what: "no pipes to the process".to_owned(),
+            });
+        };
+        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        let (stderr_closed_tx, stderr_closed) = mpsc::channel();
+        self.running = Some(Running {
+            child,
+            stdin: Some(spawn_writer(stdin)),
+            stdout: spawn_reader(stdout),
+            stderr_tail: Arc::clone(&stderr_tail),
+            stderr_closed,
+        });
+        spawn_stderr_drain(stderr, stderr_tail, stderr_closed_tx);
+        let header = Header {
+            review_spec_protocol: PROTOCOL_VERSION,
+            limits,
+        };
+        self.send(&header);
+        let startup_timeout = self
+            .timeout
+            .max(Duration::from_millis(STARTUP_TIMEOUT_MIN_MS));
+        let line = self.next_line(Stage::Header, startup_timeout)?;
+        let acknowledged = serde_json::from_str::<HeaderAck>(line.trim()).map_err(|error| {
+            self.fail(SubjectError::Garbage {
+                subject: self.command.clone(),
+                at: Stage::Header,
+                what: format!(
+                    "expected the acknowledgement {{\"review_spec_protocol\": {PROTOCOL_VERSION}}} ({error})"
+                ),
+                line: quote(&line),
+            })
+        })?;
+        if acknowledged.review_spec_protocol != u64::from(PROTOCOL_VERSION) {
+            return Err(self.fail(SubjectError::Version {
+                subject: self.command.clone(),
+                got: acknowledged.review_spec_protocol.to_string(),
+                expected: PROTOCOL_VERSION,
+            }));
+        }
+        Ok(())
+    }
+
+    /// Hands a message to the stdin writer. A failure to deliver it shows up as the subject's
+    /// output ending, which is where it is reported, with the exit status.
+    fn send<T: Serialize>(&mut self, message: &T) {
+        let Some(sender) = self.running.as_ref().and_then(|r| r.stdin.as_ref()) else {
+            return;
+        };
+        // Serializing the crate's own wire types cannot fail (no maps with non-string keys).
+        let mut line = serde_json::to_string(message).unwrap_or_default();
+        line.push('\n');
+        let _ = sender.send(line);
+    }
+
+    /// The next non-blank line of the subject's stdout, within `timeout`.
+    fn next_line(&mut self, stage: Stage, timeout: Duration) -> Result<String, SubjectError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let line = self.line_before(stage, deadline)?;
+            if !line.trim().is_empty() {
+                return Ok(line);
+            }
+        }
+    }
+
+    /// The next line of the subject's stdout, if it comes before `deadline`; otherwise the
+    /// subject is killed and the error says why.
+    fn line_before(&mut self, stage: Stage, deadline: Instant) -> Result<String, SubjectError> {
+        let Some(running) = self.running.as_ref() else {
+            return Err(SubjectError::EarlyExit {
+                subject: self.command.clone(),
+                at: stage,
+                status: "not running".to_owned(),
+                stderr_tail: String::new(),
+            });
+        };
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match running.stdout.recv_timeout(remaining) {
+            Ok(StdoutEvent::Line(line)) => Ok(line),
+            Ok(StdoutEvent::TooLong) => Err(self.fail(SubjectError::Garbage {
+                subject: self.command.clone(),
+                at: stage,
+                what: format!("a line longer than {LINE_BYTES_MAX} bytes"),
+                line: String::new(),
+            })),
+            Ok(StdoutEvent::End) | Err(RecvTimeoutError::Disconnected) => Err(self.died(stage)),
+            Err(RecvTimeoutError::Timeout) => {
+                let stderr_tail = self.stop();
+                let timeout = match stage {
+                    Stage::Header => self
+                        .timeout
+                        .max(Duration::from_millis(STARTUP_TIMEOUT_MIN_MS)),
+                    Stage::Fact(_) => self.timeout,
+                };
+                Err(SubjectError::TimedOut {
+                    subject: self.command.clone(),
+                    at: stage,
+                    timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                    stderr_tail,
+                })
+            }
+        }
+    }
+
+    /// The error for a subject whose stdout ended: a crash if it exited with a failure, an early
+    /// exit otherwise.
+    fn died(&mut self, stage: Stage) -> SubjectError {
+        let status = self.running.as_mut().and_then(|running| {
+            running.stdin = None;
+            wait_for_exit(&mut running.child, EXIT_GRACE)
+        });
+        let stderr_tail = self.stop();
+        let subject = self.command.clone();
+        match status {
+            Some(status) if status.success() => SubjectError::EarlyExit {
+                subject,
+                at: stage,
+                status: status.to_string(),
+                stderr_tail,
+            },
+            Some(status) => SubjectError::Crashed {
+                subject,
+                at: stage,
+                status: status.to_string(),
+                stderr_tail,
+            },
+            None => SubjectError::EarlyExit {
+                subject,
+                at: stage,
+                status: "it closed its stdout but kept running; killed it".to_owned(),
+                stderr_tail,
+            },
+        }
+    }
+
+    /// Kills the process (a protocol error leaves it in an unknown state) and returns `error`.
+    fn fail(&mut self, error: SubjectError) -> SubjectError {
+        self.stop();
+        error
+    }
+
+    /// Kills and reaps the process, if any, and returns the tail of its stderr. The next reset
+    /// starts a new one.
+    fn stop(&mut self) -> String {
+        let Some(mut running) = self.running.take() else {
+            return String::new();
+        };
+        running.stdin = None;
+        let _ = running.child.kill();
+        let _ = running.child.wait();
+        // The drain thread ends when every holder of the pipe has exited; a grandchild may hold
+        // it open, so wait only briefly.
+        let _ = running.stderr_closed.recv_timeout(STDERR_GRACE);
+        let tail = match running.stderr_tail.lock() {
+            Ok(tail) => tail.iter().copied().collect::<Vec<u8>>(),
+            Err(poisoned) => poisoned.into_inner().iter().copied().collect(),
+        };
+        String::from_utf8_lossy(&tail).into_owned()
+    }
+
+    /// A non-blank line the subject wrote after its last delimiter, if one has arrived.
+    fn stray_line(&mut self) -> Option<String> {
+        let running = self.running.as_ref()?;
+        while let Ok(StdoutEvent::Line(line)) = running.stdout.try_recv() {
+            if !line.trim().is_empty() {
+                return Some(line);
+            }
+        }
+        None
+    }
+
+    /// Whether the process is running and has not exited.
+    fn is_alive(&mut self) -> bool {
+        self.running
+            .as_mut()
+            .is_some_and(|running| matches!(running.child.try_wait(), Ok(None)))
+    }
+}
+
+impl Subject for ProcessSubject {
+    fn name(&self) -> String {
+        self.command.clone()
+    }
+
+    fn reset(&mut self, limits: Limits) -> Result<(), SubjectError> {
+        if self.is_alive() {
+            self.send(&Reset {
+                reset: ResetBody { limits },
+            });
+            return Ok(());
+        }
+        self.stop();
+        self.start(limits)
+    }
+
+    fn ingest(
+        &mut self,
+        fact_index: usize,
+        fact: &Fact,
+        outputs: &mut Vec<Output>,
+    ) -> Result<(), SubjectError> {
+        let stage = Stage::Fact(fact_index);
+        if self.running.is_none() {
+            return Err(SubjectError::EarlyExit {
+                subject: self.command.clone(),
+                at: stage,
+                status: "not running since an earlier error; reset restarts it".to_owned(),
+                stderr_tail: String::new(),
+            });
+        }
+        if let Some(line) = self.stray_line() {
+            return Err(self.fail(SubjectError::Garbage {
+                subject: self.command.clone(),
+                at: stage,
+                what: "a line after the previous delimiter, before this fact was sent".to_owned(),
+                line: quote(&line),
+            }));
+        }
+        self.send(fact);
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            let line = self.line_before(stage, deadline)?;
+            match parse_subject_line(&line) {
+                Ok(SubjectLine::Blank) => {}
+                Ok(SubjectLine::Output(output)) => outputs.push(*output),
+                Ok(SubjectLine::Done(done)) if usize::try_from(done) == Ok(fact_index) => {
+                    return Ok(());
+                }
+                Ok(SubjectLine::Done(done)) => {
+                    return Err(self.fail(SubjectError::WrongDelimiter {
+                        subject: self.command.clone(),
+                        fact_index,
+                        got: done.to_string(),
+                    }));
+                }
+                Err(what) => {
+                    return Err(self.fail(SubjectError::Garbage {
+                        subject: self.command.clone(),
+                        at: stage,
+                        what,
+                        line: quote(&line),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ProcessSubject {
+    /// Closes the subject's stdin (the end of the run), gives it a moment to exit by itself, then
+    /// kills it: no process outlives the tool's subject.
+    fn drop(&mut self) {
+        if let Some(running) = self.running.as_mut() {
+            running.stdin = None;
+            let _ = wait_for_exit(&mut running.child, EXIT_GRACE);
+        }
+        self.stop();
+    }
+}
+
+/// Waits up to `grace` for the child to exit; None if it is still running (or cannot be asked).
+fn wait_for_exit(child: &mut Child, grace: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + grace;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+            Ok(None) | Err(_) => return None,
+        }
+    }
+}
+
+/// The stdin writer: writes each line it receives, until the channel closes (then the subject's
+/// stdin closes) or the pipe breaks (the subject is gone; the reader reports it).
+fn spawn_writer(mut stdin: ChildStdin) -> Sender<String> {
+    let (sender, receiver) = mpsc::channel::<String>();
+    thread::spawn(move || {
+        for line in receiver {
+            if stdin
+                .write_all(line.as_bytes())
+                .and_then(|()| stdin.flush())
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    sender
+}
+
+/// The stdout reader: forwards each line, then the end of the output.
+fn spawn_reader(stdout: ChildStdout) -> Receiver<StdoutEvent> {
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        loop {
+            let mut bytes = Vec::new();
+            let read = (&mut reader)
+                .take(LINE_BYTES_MAX + 1)
+                .read_until(b'\n', &mut bytes);
+            let event = match read {
+                Ok(0) | Err(_) => StdoutEvent::End,
+                Ok(_) if bytes.len() as u64 > LINE_BYTES_MAX => StdoutEvent::TooLong,
+                Ok(_) => StdoutEvent::Line(String::from_utf8_lossy(&bytes).into_owned()),
+            };
+            let last = !matches!(event, StdoutEvent::Line(_));
+            if sender.send(event).is_err() || last {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+/// The stderr drain: keeps the last bytes of the subject's stderr, so the pipe never fills up
+/// and errors can quote it.
+fn spawn_stderr_drain(mut stderr: ChildStderr, tail: Arc<Mutex<VecDeque<u8>>>, closed: Sender<()>) {
+    thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(read) = stderr.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            let Ok(mut tail) = tail.lock() else {
+                break;
+            };
+            tail.extend(buffer.iter().take(read));
+            let excess = tail.len().saturating_sub(STDERR_TAIL_BYTES_MAX);
+            tail.drain(..excess);
+        }
+        let _ = closed.send(());
+    });
+}
+
+/// A line as quoted in an error: without its line break, cut to a readable length.
+fn quote(line: &str) -> String {
+    let line = line.trim_end_matches(['\n', '\r']);
+    if line.chars().count() <= QUOTED_LINE_CHARS_MAX {
+        return line.to_owned();
+    }
+    let cut: String = line.chars().take(QUOTED_LINE_CHARS_MAX).collect();
+    format!("{cut}... ({} bytes)", line.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_lines_split_like_a_shell() {
+        assert_eq!(
+            split_command(r#"python3 "my dir/s.py" --x 'a b' c\ d "q\"uote""#),
+            Ok(vec![
+                "python3".to_owned(),
+                "my dir/s.py".to_owned(),
+                "--x".to_owned(),
+                "a b".to_owned(),
+                "c d".to_owned(),
+                "q\"uote".to_owned(),
+            ])
+        );
+        assert_eq!(split_command("  "), Err("empty command".to_owned()));
+        assert_eq!(
+            split_command("a 'b"),
+            Err("unterminated single quote".to_owned())
+        );
+        assert_eq!(split_command("''"), Ok(vec![String::new()]));
+    }
+
+    #[test]
+    fn subject_lines_are_outputs_delimiters_or_garbage() {
+        assert_eq!(parse_subject_line("  \n"), Ok(SubjectLine::Blank));
+        assert_eq!(
+            parse_subject_line("{\"done\": 3}\n"),
+            Ok(SubjectLine::Done(3))
+        );
+        let output = parse_subject_line(
+            r#"{"event_type": "review_spec_diagnostic", "event_params": {"reason": "orphan_response", "connection_id": 1, "request_id": 9}}"#,
+        );
+        assert!(matches!(output, Ok(SubjectLine::Output(_))), "{output:?}");
+        for garbage in [
+            "hello",
+            "[1]",
+            "{\"done\": -1}",
+            "{\"done\": 1, \"x\": 2}",
+            "{\"at\": 0, \"event_type\": \"review_spec_diagnostic\", \"event_params\": {\"reason\": \"evicted\"}}",
+            "{\"event_type\": \"nope\", \"event_params\": {}}",
+            "{\"reset\": {}}",
+        ] {
+            assert!(parse_subject_line(garbage).is_err(), "{garbage}");
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The `review-spec` binary, run as a user runs it: exit codes 0/1/2, the `--json` summary,
+//! `explain` output pinned in `tests/it/expect/` (`UPDATE_EXPECT=1` rewrites it), `schema` equal to
+//! `spec/schema/`, the vectors against the example Python subject, and `check` catching the
+//! broken one.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the binary in the crate's root with `args`.
+fn review_spec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_review-spec"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run review-spec")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[track_caller]
+fn check_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+/// A fresh folder for one test's files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch folder");
+    dir
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "stdout is not one JSON value ({error}):\n{}\nstderr:\n{}",
+            stdout(output),
+            stderr(output)
+        )
+    })
+}
+
+const PYTHON_SUBJECT: &str = "python3 examples/python/subject.py";
+const BROKEN_SUBJECT: &str = "python3 examples/python/broken_subject.py";
+
+#[test]
+fn check_against_the_reducer_prints_the_seed_first_and_exits_0() {
+    let output = review_spec(&["check", "--cases", "40", "--seed", "1"]);
+    check_exit(&output, 0);
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("seed: 1 (replay: review-spec check --seed 1"),
+        "{text}"
+    );
+    assert!(text.contains("summary: 40 cases,"), "{text}");
+    assert!(text.contains("rule coverage"), "{text}");
+}
+
+#[test]
+fn the_json_summary_parses_and_has_the_coverage_of_every_rule() {
+    let output = review_spec(&["check", "--cases", "20", "--seed", "2", "--json"]);
+    check_exit(&output, 0);
+    let summary = json(&output);
+    assert_eq!(summary["command"], "check");
+    assert_eq!(summary["cases"], 20);
+    assert_eq!(summary["failure_count"], 0);
+    assert_eq!(summary["exit_code"], 0);
+    assert_eq!(summary["seed"], "2");
+    let coverage = summary["rule_coverage"].as_array().expect("rule_coverage");
+    let spec = std::fs::read_to_string(root().join("spec/rules.md")).expect("read the spec");
+    let rules = spec.lines().filter(|line| line.starts_with("### ")).count();
+    assert_eq!(coverage.len(), rules, "{coverage:?}");
+    assert!(summary["rules_not_reached"].is_array(), "{summary}");
+}
+
+#[test]
+fn usage_and_input_errors_exit_2_and_say_where() {
+    check_exit(&review_spec(&["frobnicate"]), 2);
+    check_exit(&review_spec(&["check", "--cases", "many"]), 2);
+    check_exit(&review_spec(&["check", "--seed", "not a seed"]), 2);
+    let missing = review_spec(&["replay", "no/such/trace.jsonl"]);
+    check_exit(&missing, 2);
+    assert!(
+        stderr(&missing).contains("no/such/trace.jsonl"),
+        "{}",
+        stderr(&missing)
+    );
+
+    let dir = scratch("bad-trace");
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"review_spec_trace\": 1}\n{\"type\": \"request_aborted\", \"connection_id\": 1, \"request_id\": 7, \"completed_at_ms\": \"soon\"}\n",
+    )
+    .expect("write the trace");
+    let output = review_spec(&["replay", &bad.display().to_string(), "--json"]);
+    check_exit(&output, 2);
+    let message = stderr(&output);
+    assert!(
+        message.contains("bad.jsonl:2:") && message.contains("(fact 0)"),
+        "{message}"
+    );
+    assert_eq!(json(&output)["exit_code"], 2);
+
+    let not_a_subject = review_spec(&["check", "--subject-cmd", "python3 -c 'print(1)'"]);
+    check_exit(&not_a_subject, 2);
+    assert!(
+        stderr(&not_a_subject).contains("at the protocol header"),
+        "{}",
+        stderr(&not_a_subject)
+    );
+}
+
+#[test]
+fn explain_output_is_pinned() {
+    let output = review_spec(&[
+        "explain",
+        "spec/vectors/grant/grant-1-empty-grant-denied.json",
+    ]);
+    check_exit(&output, 0);
+    let expect_path = root().join("tests/it/expect/explain-grant-1.txt");
+    let actual = stdout(&output);
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&expect_path, &actual).expect("rewrite the expectation");
+        return;
+    }
+    let expected = std::fs::read_to_string(&expect_path).unwrap_or_default();
+    pretty_assertions::assert_eq!(
+        expected,
+        actual,
+        "explain output changed; if intended: UPDATE_EXPECT=1 cargo test --test it cli"
+    );
+}
+
+#[test]
+fn explain_json_gives_rules_and_facts_per_output() {
+    let output = review_spec(&[
+        "--json",
+        "explain",
+        "spec/vectors/grant/grant-1-empty-grant-denied.json",
+    ]);
+    check_exit(&output, 0);
+    let summary = json(&output);
+    let first = &summary["explained"][0]["outputs"][0];
+    assert_eq!(first["at"], 3, "{first}");
+    assert!(
+        first["rules"]
+            .as_array()
+            .is_some_and(|rules| rules.iter().any(|rule| rule == "GRANT-1")),
+        "{first}"
+    );
+    assert_eq!(first["facts"], serde_json::json!([2, 3]));
+}
+
+#[test]
+fn schema_output_equals_the_checked_in_schemas() {
+    let dir = scratch("schema");
+    let output = review_spec(&["schema", "--out", &dir.display().to_string()]);
+    check_exit(&output, 0);
+    let printed = json(&review_spec(&["schema", "--json"]));
+    for (name, text) in review_spec::schema::schemas() {
+        let checked_in = std::fs::read_to_string(root().join("spec/schema").join(name))
+            .expect("read a checked-in schema");
+        let written = std::fs::read_to_string(dir.join(name)).expect("read a written schema");
+        assert_eq!(written, checked_in, "{name}");
+        assert_eq!(text, checked_in, "{name}");
+        let value: serde_json::Value = serde_json::from_str(&checked_in).expect("JSON");
+        assert_eq!(printed[name], value, "{name}");
+    }
+}
+
+#[test]
+fn generated_traces_replay_and_agree() {
+    let dir = scratch("generate");
+    let output = review_spec(&[
+        "generate",
+        "--cases",
+        "3",
+        "--seed",
+        "9",
+        "--out",
+        &dir.display().to_string(),
+    ]);
+    check_exit(&output, 0);
+    let trace = dir.join("case-00002.jsonl");
+    review_spec::trace::read_trace(&trace).expect("a generated trace loads");
+    let replay = review_spec(&["replay", &trace.display().to_string()]);
+    check_exit(&replay, 0);
+    assert!(stdout(&replay).contains("agrees"), "{}", stdout(&replay));
+}
+
+#[test]
+fn every_vector_passes_against_the_python_subject() {
+    let output = review_spec(&["vectors", "--subject-cmd", PYTHON_SUBJECT, "--json"]);
+    check_exit(&output, 0);
+    let summary = json(&output);
+    assert_eq!(summary["failure_count"], 0, "{summary}");
+    assert!(
+        summary["cases"].as_u64().is_some_and(|cases| cases >= 60),
+        "{summary}"
+    );
+    assert_eq!(summary["by_rule"]["GRANT-1"]["failed"], 0, "{summary}");
+}
+
+#[test]
+fn check_agrees_with_the_python_subject() {
+    let output = review_spec(&[
+        "check",
+        "--cases",
+        "100",
+        "--seed",
+        "3",
+        "--subject-cmd",
+        PYTHON_SUBJECT,
+    ]);
+    check_exit(&output, 0);
+}
+
+#[test]
+fn check_catches_the_broken_subject_names_grant_1_and_saves_a_replayable_vector() {
+    let dir = scratch("broken");
+    let output = review_spec(&[
+        "check",
+        "--cases",
+        "300",
+        "--seed",
+        "1",
+        "--out",
+        &dir.display().to_string(),
+        "--subject-cmd",
+        BROKEN_SUBJECT,
+    ]);
+    check_exit(&output, 1);
+    let text = stdout(&output);
+    assert!(text.contains("rules: GRANT-1"), "{text}");
+    assert!(text.contains("1 failure"), "{text}");
+    let saved: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("read the output folder")
+        .flatten()
+        .map(|entry| entry.path())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let vector = saved[0].display().to_string();
+    assert!(vector.contains("grant-1-"), "{vector}");
+    let file = review_spec::trace::read_vector_file(&saved[0]).expect("the vector loads");
+    assert!(file.cases[0].facts.len() <= 8, "not shrunk: {file:?}");
+    check_exit(
+        &review_spec(&["replay", &vector, "--subject-cmd", BROKEN_SUBJECT]),
+        1,
+    );
+    check_exit(
+        &review_spec(&["replay", &vector, "--subject-cmd", PYTHON_SUBJECT]),
+        0,
+    );
+    check_exit(&review_spec(&["replay", &vector]), 0);
+}
+
+#[test]
+fn a_hanging_subject_is_killed_after_the_timeout_and_named_with_its_fact() {
+    let output = review_spec(&[
+        "replay",
+        "spec/vectors/grant/grant-1-empty-grant-denied.json",
+        "--timeout-ms",
+        "500",
+        "--subject-cmd",
+        "python3 tests/subjects/misbehaving.py hang 0",
+    ]);
+    check_exit(&output, 1);
+    let text = stdout(&output);
+    assert!(text.contains("timed out at fact 0"), "{text}");
+    assert!(text.contains("3 failures"), "{text}");
+}
+
+#[test]
+fn a_crashing_subject_fails_check_with_a_shrunk_case_and_the_fact_index() {
+    let dir = scratch("crash");
+    let output = review_spec(&[
+        "check",
+        "--cases",
+        "5",
+        "--seed",
+        "4",
+        "--json",
+        "--out",
+        &dir.display().to_string(),
+        "--subject-cmd",
+        "python3 tests/subjects/misbehaving.py crash 0",
+    ]);
+    check_exit(&output, 1);
+    let summary = json(&output);
+    let failure = &summary["failures"][0];
+    assert_eq!(failure["kind"], "crashed", "{summary}");
+    assert_eq!(failure["fact_index"], 0, "{summary}");
+    let saved = failure["saved"].as_str().expect("saved");
+    let file = review_spec::trace::read_vector_file(Path::new(saved)).expect("loads");
+    assert_eq!(
+        file.cases[0].facts.len(),
+        1,
+        "shrunk to the one fact: {file:?}"
+    );
+}

@@ -1,0 +1,218 @@
+//! The process protocol's failure modes (spec/protocol.md), through `ProcessSubject` and the
+//! small misbehaving subject `tests/subjects/misbehaving.py`: a crash, a hang, garbage, an early
+//! exit and a wrong delimiter each give a clear `SubjectError` naming the fact index, never a
+//! hang of the tool; a dead subject is restarted by the next reset.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use review_spec::event::{Limits, Output};
+use review_spec::fact::Fact;
+use review_spec::subject::{ProcessSubject, Stage, Subject, SubjectError};
+
+/// The per-fact timeout of the hang test: short, so a hang costs half a second.
+const HANG_TIMEOUT: Duration = Duration::from_millis(500);
+/// The per-fact timeout of the other tests: generous, so that a loaded machine never turns their
+/// failure into a timeout.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+fn misbehaving(mode: &str, at: usize) -> ProcessSubject {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/subjects/misbehaving.py");
+    let command = format!("python3 '{}' {mode} {at}", script.display());
+    let timeout = if mode == "hang" {
+        HANG_TIMEOUT
+    } else {
+        TIMEOUT
+    };
+    ProcessSubject::new(&command, timeout).expect("the command line parses")
+}
+
+fn orphan(request_id: u64) -> Fact {
+    Fact::RequestAborted {
+        connection_id: 1,
+        request_id,
+        completed_at_ms: 5,
+    }
+}
+
+/// Resets `subject` and feeds it `facts` facts; the first error, if any.
+fn feed(subject: &mut dyn Subject, facts: usize) -> Result<Vec<Output>, SubjectError> {
+    subject.reset(Limits::default())?;
+    let mut outputs = Vec::new();
+    for index in 0..facts {
+        subject.ingest(index, &orphan(index as u64), &mut outputs)?;
+    }
+    Ok(outputs)
+}
+
+#[track_caller]
+fn check_error(mode: &str, at: usize, expect: impl Fn(&SubjectError) -> bool, mention: &str) {
+    let mut subject = misbehaving(mode, at);
+    let error = feed(&mut subject, at + 2).expect_err("the subject misbehaves");
+    assert!(expect(&error), "{mode}: unexpected error: {error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("at fact {at}")) && message.contains(mention),
+        "{mode}: the message does not name fact {at} and {mention:?}: {message}"
+    );
+    assert_eq!(error.fact_index(), Some(at), "{mode}: {error:?}");
+}
+
+#[test]
+fn a_well_behaved_subject_answers_every_fact_across_resets() {
+    let mut subject = misbehaving("noisy", 0);
+    for _ in 0..3 {
+        // 256 KiB of stderr per fact: more than a pipe holds, so this passes only if stderr is
+        // drained while the tool waits for stdout.
+        assert_eq!(feed(&mut subject, 2), Ok(Vec::new()));
+    }
+}
+
+#[test]
+fn a_crash_names_the_fact_the_exit_status_and_the_stderr_tail() {
+    check_error(
+        "crash",
+        1,
+        |error| {
+            matches!(
+                error,
+                SubjectError::Crashed {
+                    at: Stage::Fact(1),
+                    ..
+                }
+            )
+        },
+        "boom: crashing on purpose at fact 1",
+    );
+    let mut subject = misbehaving("crash", 1);
+    let message = feed(&mut subject, 2).expect_err("crashes").to_string();
+    assert!(message.contains("exit status: 3"), "{message}");
+}
+
+#[test]
+fn a_hang_times_out_quickly_and_the_subject_is_killed() {
+    let start = Instant::now();
+    check_error(
+        "hang",
+        0,
+        |error| {
+            matches!(
+                error,
+                SubjectError::TimedOut {
+                    at: Stage::Fact(0),
+                    timeout_ms: 500,
+                    ..
+                }
+            )
+        },
+        "timed out",
+    );
+    // Not a timing assertion but a bound on the wait: the subject sleeps for an hour, and the
+    // startup allowance (STARTUP_TIMEOUT_MIN_MS) plus 500 ms is far below this.
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "a 500 ms timeout took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn garbage_is_quoted_with_the_fact_index() {
+    check_error(
+        "garbage",
+        2,
+        |error| {
+            matches!(
+                error,
+                SubjectError::Garbage {
+                    at: Stage::Fact(2),
+                    ..
+                }
+            )
+        },
+        "the line was: this is not json",
+    );
+}
+
+#[test]
+fn an_early_exit_before_the_delimiter_is_reported() {
+    check_error(
+        "early-exit",
+        0,
+        |error| {
+            matches!(
+                error,
+                SubjectError::EarlyExit {
+                    at: Stage::Fact(0),
+                    ..
+                }
+            )
+        },
+        "before the delimiter",
+    );
+}
+
+#[test]
+fn a_delimiter_for_another_fact_is_reported() {
+    check_error(
+        "wrong-delimiter",
+        1,
+        |error| matches!(error, SubjectError::WrongDelimiter { fact_index: 1, got, .. } if got == "7"),
+        "expected {\"done\": 1}",
+    );
+}
+
+#[test]
+fn another_protocol_version_is_refused_at_the_header() {
+    let mut subject = misbehaving("version", 0);
+    let error = subject
+        .reset(Limits::default())
+        .expect_err("version 2 is refused");
+    assert!(
+        matches!(&error, SubjectError::Version { got, expected: 1, .. } if got == "2"),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_command_that_does_not_exist_cannot_start() {
+    let mut subject = ProcessSubject::new("review-spec-no-such-subject --x", TIMEOUT)
+        .expect("the command line parses");
+    let error = subject.reset(Limits::default()).expect_err("cannot start");
+    assert!(matches!(error, SubjectError::Spawn { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("review-spec-no-such-subject"),
+        "{error}"
+    );
+    assert!(ProcessSubject::new("'unterminated", TIMEOUT).is_err());
+}
+
+#[test]
+fn a_dead_subject_is_restarted_by_the_next_reset() {
+    let mut subject = misbehaving("crash", 1);
+    for _ in 0..2 {
+        let error = feed(&mut subject, 3).expect_err("crashes at fact 1");
+        assert_eq!(error.fact_index(), Some(1), "{error}");
+        // The next trace gets a fresh process, which answers fact 0 again.
+        assert_eq!(feed(&mut subject, 1), Ok(Vec::new()));
+    }
+}
+
+#[test]
+fn the_example_python_subject_agrees_with_the_model_on_a_vector() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = review_spec::trace::read_vector_file(
+        &root.join("spec/vectors/grant/grant-1-empty-grant-denied.json"),
+    )
+    .expect("the vector loads");
+    let command = format!(
+        "python3 '{}'",
+        root.join("examples/python/subject.py").display()
+    );
+    let mut subject = ProcessSubject::new(&command, TIMEOUT).expect("parses");
+    for case in &file.cases {
+        let divergence =
+            review_spec::diff::first_divergence(&mut subject, &case.facts, &case.limits);
+        assert_eq!(divergence, Ok(None), "case {}", case.name);
+    }
+}

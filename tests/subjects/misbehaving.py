@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""A subject that speaks the protocol of spec/protocol.md correctly (answering every fact with no
+outputs) until fact AT (default 0) of a trace, where it misbehaves as MODE says:
+
+    crash            writes to stderr and exits with status 3
+    hang             never answers
+    garbage          writes a line that is not JSON
+    early-exit       writes one output, then exits with status 0 before the delimiter
+    wrong-delimiter  answers {"done": 7}
+    version          (at the header) acknowledges protocol version 2
+    noisy            writes 256 KiB to stderr, then answers correctly (never misbehaves)
+
+Usage: misbehaving.py MODE [AT]. Used by tests/it/protocol.rs and tests/it/cli.rs.
+"""
+
+import json
+import sys
+import time
+
+mode = sys.argv[1]
+at = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+out = sys.stdout
+
+
+def answer(line):
+    out.write(line + "\n")
+    out.flush()
+
+
+header = sys.stdin.readline()
+answer(json.dumps({"review_spec_protocol": 2 if mode == "version" else 1}))
+index = 0
+for raw in sys.stdin:
+    message = json.loads(raw)
+    if "reset" in message:
+        index = 0
+        continue
+    if mode == "noisy":
+        sys.stderr.write("x" * 262144)
+        sys.stderr.flush()
+    elif index == at:
+        if mode == "crash":
+            sys.stderr.write("boom: crashing on purpose at fact %d\n" % index)
+            sys.exit(3)
+        if mode == "hang":
+            time.sleep(3600)
+        if mode == "garbage":
+            answer("this is not json")
+        if mode == "early-exit":
+            answer('{"event_type": "review_spec_diagnostic", "event_params": {"reason": "orphan_response", "connection_id": 1, "request_id": 7}}')
+            sys.exit(0)
+        if mode == "wrong-delimiter":
+            answer('{"done": 7}')
+    answer(json.dumps({"done": index}))
+    index += 1
