@@ -106,7 +106,7 @@ fn harness() {
         });
         let model = timed(&mut || {
             for case in &cases {
-                black_box(model::reduce_explained(&case.facts, &case.limits));
+                black_box(model::reduce_with_hits(&case.facts, &case.limits));
             }
         });
         let reducer = timed(&mut || {
@@ -146,7 +146,7 @@ fn harness() {
     let names = [
         "generation, proptest strategy (shrinkable)",
         "generation, pseudo-random bytes (same scenarios)",
-        "model (reduce_explained)",
+        "model (reduce_with_hits, as check runs it)",
         "reducer",
         "diff (model + reducer + compare)",
         "end to end, proptest generation + diff",

@@ -52,7 +52,7 @@ fn harness_stages(c: &mut Criterion) {
     group.bench_function("model", |b| {
         b.iter_batched(
             || common::case_64(&mut runner),
-            |case| black_box(model::reduce_explained(&case.facts, &case.limits)),
+            |case| black_box(model::reduce_with_hits(&case.facts, &case.limits)),
             BatchSize::SmallInput,
         )
     });

@@ -9,7 +9,9 @@ use std::fmt;
 
 use pretty_assertions::StrComparison;
 
-use crate::event::{Limits, Output};
+use std::collections::BTreeMap;
+
+use crate::event::{Emitted, Limits, Output};
 use crate::fact::Fact;
 use crate::model;
 use crate::subject::{Subject, SubjectError};
@@ -36,17 +38,51 @@ pub struct Divergence {
     pub rules: Vec<&'static str>,
 }
 
+/// The outcome of running the model and a subject on one sequence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comparison {
+    /// The first divergence, if any.
+    pub divergence: Option<Divergence>,
+    /// How often each rule applied in the model (rule coverage).
+    pub rule_hits: BTreeMap<&'static str, usize>,
+}
+
 /// Runs the model and `subject` on `facts` and returns the first divergence, if any.
 pub fn first_divergence(
     subject: &mut dyn Subject,
     facts: &[Fact],
     limits: &Limits,
 ) -> Result<Option<Divergence>, SubjectError> {
-    let explained = model::reduce_explained(facts, limits);
-    let mut expected_by_fact: Vec<Vec<(Output, Vec<&'static str>)>> = vec![Vec::new(); facts.len()];
-    for output in explained.outputs {
-        if let Some(slot) = expected_by_fact.get_mut(output.emitted.at) {
-            slot.push((output.emitted.output, output.rules));
+    let expected = model::reduce(facts, limits);
+    find_divergence(subject, facts, limits, expected)
+}
+
+/// As [`first_divergence`], also returning the model's rule hits, from a single model run.
+pub fn compare(
+    subject: &mut dyn Subject,
+    facts: &[Fact],
+    limits: &Limits,
+) -> Result<Comparison, SubjectError> {
+    let (expected, rule_hits) = model::reduce_with_hits(facts, limits);
+    let divergence = find_divergence(subject, facts, limits, expected)?;
+    Ok(Comparison {
+        divergence,
+        rule_hits,
+    })
+}
+
+/// Feeds the subject fact by fact against the model's outputs; the model runs again with full
+/// explanations only when a divergence needs explaining.
+fn find_divergence(
+    subject: &mut dyn Subject,
+    facts: &[Fact],
+    limits: &Limits,
+    expected: Vec<Emitted>,
+) -> Result<Option<Divergence>, SubjectError> {
+    let mut expected_by_fact: Vec<Vec<Output>> = vec![Vec::new(); facts.len()];
+    for emitted in expected {
+        if let Some(slot) = expected_by_fact.get_mut(emitted.at) {
+            slot.push(emitted.output);
         }
     }
     subject.reset(*limits)?;
@@ -54,40 +90,57 @@ pub fn first_divergence(
     for (fact_index, (fact, expected)) in facts.iter().zip(&expected_by_fact).enumerate() {
         actual.clear();
         subject.ingest(fact_index, fact, &mut actual)?;
-        let same =
-            actual.len() == expected.len() && actual.iter().zip(expected).all(|(a, (e, _))| a == e);
-        if same {
+        if actual == *expected {
             continue;
         }
         let output_index = actual
             .iter()
             .zip(expected)
-            .position(|(a, (e, _))| a != e)
+            .position(|(a, e)| a != e)
             .unwrap_or_else(|| actual.len().min(expected.len()));
-        let mut rules = involved_rules(expected, &actual, output_index);
-        for rule in related_rules(
-            facts,
-            &explained.fact_rules,
-            expected,
-            &actual,
-            output_index,
-        ) {
-            if !rules.contains(&rule) {
-                rules.push(rule);
-            }
-        }
+        let rules = explain(facts, limits, fact_index, &actual, output_index);
         return Ok(Some(Divergence {
             subject: subject.name(),
             limits: *limits,
             facts: facts.to_vec(),
             fact_index,
             output_index,
-            expected: expected.iter().map(|(output, _)| output.clone()).collect(),
+            expected: expected.clone(),
             actual: actual.clone(),
             rules,
         }));
     }
     Ok(None)
+}
+
+/// The rules involved in a divergence at `fact_index`, from the model's full explanation.
+fn explain(
+    facts: &[Fact],
+    limits: &Limits,
+    fact_index: usize,
+    actual: &[Output],
+    output_index: usize,
+) -> Vec<&'static str> {
+    let explained = model::reduce_explained(facts, limits);
+    let expected: Vec<(Output, Vec<&'static str>)> = explained
+        .outputs
+        .iter()
+        .filter(|output| output.emitted.at == fact_index)
+        .map(|output| (output.emitted.output.clone(), output.rules.clone()))
+        .collect();
+    let mut rules = involved_rules(&expected, actual, output_index);
+    for rule in related_rules(
+        facts,
+        &explained.fact_rules,
+        &expected,
+        actual,
+        output_index,
+    ) {
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
+    rules
 }
 
 fn involved_rules(

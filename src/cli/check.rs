@@ -115,17 +115,23 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
                 return Ok(());
             }
         }
+        // One model run per case gives both the comparison and the rule coverage.
+        let compared = diff::compare(run.subject.as_mut(), &case.facts, &case.limits);
         if run.failed {
             run.shrink_steps += 1;
             bar.set_message(format!("shrinking, step {}", run.shrink_steps));
         } else {
             run.summary.cases += 1;
             run.summary.facts += case.facts.len();
-            let hits = model::reduce_explained(&case.facts, &case.limits).rule_hits;
-            run.summary.add_hits(&hits);
+            if let Ok(comparison) = &compared {
+                run.summary.add_hits(&comparison.rule_hits);
+            } else {
+                run.summary
+                    .add_hits(&model::reduce_with_hits(&case.facts, &case.limits).1);
+            }
             bar.inc(1);
         }
-        match diff::first_divergence(run.subject.as_mut(), &case.facts, &case.limits) {
+        match compared.map(|comparison| comparison.divergence) {
             Ok(None) => Ok(()),
             Ok(Some(divergence)) => {
                 run.failed = true;

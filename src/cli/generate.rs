@@ -59,7 +59,7 @@ pub(super) fn run(args: GenerateArgs, json: bool) -> Result<Outcome, CliError> {
             .map_err(|error| CliError::io(&path, error))?;
         summary.cases += 1;
         summary.facts += case.facts.len();
-        summary.add_hits(&model::reduce_explained(&case.facts, &case.limits).rule_hits);
+        summary.add_hits(&model::reduce_with_hits(&case.facts, &case.limits).1);
         bar.inc(1);
     }
     bar.finish_and_clear();

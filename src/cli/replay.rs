@@ -44,7 +44,7 @@ pub(super) fn run(args: ReplayArgs, json: bool) -> Result<Outcome, CliError> {
     for (name, limits, facts) in cases {
         summary.cases += 1;
         summary.facts += facts.len();
-        summary.add_hits(&model::reduce_explained(&facts, &limits).rule_hits);
+        summary.add_hits(&model::reduce_with_hits(&facts, &limits).1);
         match diff::first_divergence(subject.as_mut(), &facts, &limits) {
             Ok(None) => printer.line(format_args!(
                 "{name}: agrees ({} fact{})",

@@ -64,7 +64,7 @@ pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
             bar.inc(1);
             summary.cases += 1;
             summary.facts += case.facts.len();
-            summary.add_hits(&model::reduce_explained(&case.facts, &case.limits).rule_hits);
+            summary.add_hits(&model::reduce_with_hits(&case.facts, &case.limits).1);
             let failure = match run_case(subject.as_mut(), case) {
                 Ok(actual) if actual == case.expected => None,
                 Ok(actual) => Some(mismatch(&full_name, case, &actual)),

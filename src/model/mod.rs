@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 
 use crate::event::{Emitted, Limits};
 use crate::fact::Fact;
+use trail::Recording;
 
 /// One output of the model with where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,18 +54,33 @@ pub struct Explained {
 
 /// ORDER-1: reduces facts in order to their outputs, each tagged with the index of its fact.
 pub fn reduce(facts: &[Fact], limits: &Limits) -> Vec<Emitted> {
-    reduce_explained(facts, limits)
+    run(facts, limits, Recording::Nothing)
         .outputs
         .into_iter()
-        .map(|explained| explained.emitted)
+        .map(|o| o.emitted)
         .collect()
 }
 
-/// As [`reduce`], with the rules behind each output and the rule-hit totals.
+/// As [`reduce`], with how often each rule applied (rule coverage), but no explanations.
+pub fn reduce_with_hits(
+    facts: &[Fact],
+    limits: &Limits,
+) -> (Vec<Emitted>, BTreeMap<&'static str, usize>) {
+    let explained = run(facts, limits, Recording::Hits);
+    let outputs = explained.outputs.into_iter().map(|o| o.emitted).collect();
+    (outputs, explained.rule_hits)
+}
+
+/// As [`reduce`], with the rules and facts behind each output and the rule-hit totals. The
+/// slowest of the three: use it to explain, not to compare.
 pub fn reduce_explained(facts: &[Fact], limits: &Limits) -> Explained {
-    let mut state = state::State::new(limits);
-    let mut outputs = Vec::new();
-    let mut fact_rules = Vec::with_capacity(facts.len());
+    run(facts, limits, Recording::Explanations)
+}
+
+fn run(facts: &[Fact], limits: &Limits, recording: Recording) -> Explained {
+    let mut state = state::State::new(limits, recording);
+    let mut outputs = Vec::with_capacity(facts.len());
+    let mut fact_rules = Vec::new();
     for (at, fact) in facts.iter().enumerate() {
         state.trail.current_fact.clear();
         state.trail.current_index = at;
@@ -76,7 +92,9 @@ pub fn reduce_explained(facts: &[Fact], limits: &Limits) -> Explained {
                 facts: provenance.facts,
             });
         }
-        fact_rules.push(state.trail.current_fact.clone());
+        if recording == Recording::Explanations {
+            fact_rules.push(state.trail.current_fact.clone());
+        }
     }
     Explained {
         outputs,

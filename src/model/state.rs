@@ -102,7 +102,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(limits: &Limits) -> State {
+    pub(crate) fn new(limits: &Limits, recording: super::trail::Recording) -> State {
         let max = limits.table_entries_max;
         State {
             connections: BoundedTable::new(Table::Connections, max),
@@ -112,7 +112,10 @@ impl State {
             item_starts: BoundedTable::new(Table::ItemStarts, max),
             item_summaries: BoundedTable::new(Table::ItemSummaries, max),
             outputs: Vec::new(),
-            trail: Trail::default(),
+            trail: Trail {
+                recording,
+                ..Trail::default()
+            },
         }
     }
 
@@ -123,7 +126,8 @@ impl State {
         if matches!(output, Output::Diagnostic(_)) {
             self.trail.mark("FATE-1");
         }
-        self.outputs.push((output, self.trail.provenance()));
+        let provenance = self.trail.provenance();
+        self.outputs.push((output, provenance));
     }
 
     /// As [`State::emit`], for an output that also comes from earlier facts (a request, reviews,

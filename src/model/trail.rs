@@ -6,9 +6,20 @@
 
 use std::collections::BTreeMap;
 
+/// How much the trail records. Marks always run; what they record depends on who asks: plain
+/// outputs (the differ's comparison), rule-hit totals (coverage), or full explanations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Recording {
+    #[default]
+    Nothing,
+    Hits,
+    Explanations,
+}
+
 /// The rule IDs applied so far.
 #[derive(Default)]
 pub(crate) struct Trail {
+    pub(crate) recording: Recording,
     /// Index of the fact being applied.
     pub(crate) current_index: usize,
     /// Rules applied to the fact being applied, in order.
@@ -42,14 +53,23 @@ impl Provenance {
 impl Trail {
     /// Records that rule `id` applied to the current fact.
     pub(crate) fn mark(&mut self, id: &'static str) {
+        if self.recording == Recording::Nothing {
+            return;
+        }
+        *self.hits.entry(id).or_insert(0) += 1;
+        if self.recording == Recording::Hits {
+            return;
+        }
         if !self.current_fact.contains(&id) {
             self.current_fact.push(id);
         }
-        *self.hits.entry(id).or_insert(0) += 1;
     }
 
     /// The provenance of the fact being applied, so far.
     pub(crate) fn provenance(&self) -> Provenance {
+        if self.recording != Recording::Explanations {
+            return Provenance::default();
+        }
         Provenance {
             facts: vec![self.current_index],
             rules: self.current_fact.clone(),
