@@ -264,10 +264,11 @@ impl Reducer {
         outputs: &mut Vec<Output>,
     ) {
         // A reconnecting client usually announces the same metadata: keep the shared copy.
-        if let Some(existing) = self.state.connection(connection_id) {
-            if *existing.app_server_client == *app_server_client && *existing.runtime == *runtime {
-                return;
-            }
+        if let Some(existing) = self.state.connection(connection_id)
+            && *existing.app_server_client == *app_server_client
+            && *existing.runtime == *runtime
+        {
+            return;
         }
         let connection = Connection {
             app_server_client: std::sync::Arc::new(app_server_client.clone()),
