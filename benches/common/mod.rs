@@ -39,11 +39,11 @@ pub fn case_64(runner: &mut TestRunner) -> GeneratedCase {
             None => case = Some(next),
             Some(case) => case.facts.extend(next.facts),
         }
-        if let Some(case) = &mut case {
-            if case.facts.len() >= CASE_FACTS {
-                case.facts.truncate(CASE_FACTS);
-                return case.clone();
-            }
+        if let Some(case) = &mut case
+            && case.facts.len() >= CASE_FACTS
+        {
+            case.facts.truncate(CASE_FACTS);
+            return case.clone();
         }
     }
 }
@@ -68,11 +68,11 @@ pub fn case_64_from_bytes(seed: &mut u64) -> GeneratedCase {
             None => case = Some(next),
             Some(case) => case.facts.extend(next.facts),
         }
-        if let Some(case) = &mut case {
-            if case.facts.len() >= CASE_FACTS {
-                case.facts.truncate(CASE_FACTS);
-                return case.clone();
-            }
+        if let Some(case) = &mut case
+            && case.facts.len() >= CASE_FACTS
+        {
+            case.facts.truncate(CASE_FACTS);
+            return case.clone();
         }
     }
 }
