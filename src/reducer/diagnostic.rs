@@ -256,3 +256,55 @@ pub(crate) fn tool_item_event_type(kind: ItemKind) -> &'static str {
         ItemKind::ImageGeneration => "codex_image_generation_event",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+    use crate::trace::parse_trace;
+
+    /// FATE-1's identity table, row by row, including the facts no rule ever diagnoses today
+    /// (`initialize`, `thread_bound`): the table is the contract, reachability may change.
+    #[test]
+    fn every_fact_type_carries_its_identity_fields() {
+        let trace = parse_trace(
+            r#"{"review_spec_trace": 1}
+{"type": "turn_completed", "thread_id": "t", "turn_id": "u", "completed_at_ms": 1}
+{"type": "initialize", "connection_id": 3, "app_server_client": {}, "runtime": {}}
+{"type": "thread_bound", "connection_id": 3, "thread_id": "t", "binding": "resumed"}
+{"type": "item_started", "connection_id": 3, "thread_id": "t", "turn_id": "u", "item_id": "i", "kind": "web_search", "started_at_ms": 1}
+{"type": "malformed_response", "connection_id": 3, "request_id": 9, "completed_at_ms": 1}
+{"type": "file_change_request", "connection_id": 3, "request_id": 9, "thread_id": "t", "turn_id": "u", "item_id": "i", "started_at_ms": 1}
+{"type": "guardian_review_completed", "connection_id": 3, "thread_id": "t", "turn_id": "u", "review_id": "g", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}"#,
+        )
+        .expect("valid trace");
+        let shown: Vec<String> = trace
+            .facts
+            .iter()
+            .map(|fact| {
+                let diagnostic = fact_diagnostic(DiagnosticReason::NegativeTimestamp, fact);
+                serde_json::to_string(&diagnostic).unwrap_or_default()
+            })
+            .collect();
+        let reason = r#""reason":"negative_timestamp""#;
+        assert_eq!(
+            shown,
+            [
+                format!(r#"{{{reason},"thread_id":"t","turn_id":"u"}}"#),
+                format!(r#"{{{reason},"connection_id":3}}"#),
+                format!(r#"{{{reason},"connection_id":3,"thread_id":"t"}}"#),
+                format!(
+                    r#"{{{reason},"connection_id":3,"thread_id":"t","turn_id":"u","item_id":"i"}}"#
+                ),
+                format!(r#"{{{reason},"connection_id":3,"request_id":9}}"#),
+                format!(
+                    r#"{{{reason},"connection_id":3,"request_id":9,"thread_id":"t","turn_id":"u","item_id":"i"}}"#
+                ),
+                format!(
+                    r#"{{{reason},"connection_id":3,"thread_id":"t","turn_id":"u","review_id":"g"}}"#
+                ),
+            ]
+        );
+    }
+}
