@@ -48,33 +48,17 @@ pub fn case_64(runner: &mut TestRunner) -> GeneratedCase {
     }
 }
 
-/// As [`case_64`], but the scenarios come from pseudo-random bytes through the fuzzing entry point
-/// (`case_from_unstructured`): the same scenarios, without proptest's shrinkable value trees.
-pub fn case_64_from_bytes(seed: &mut u64) -> GeneratedCase {
-    let mut bytes = vec![0u8; 1024];
-    let mut case: Option<GeneratedCase> = None;
-    loop {
-        for byte in bytes.iter_mut() {
-            *seed ^= *seed << 13;
-            *seed ^= *seed >> 7;
-            *seed ^= *seed << 17;
-            *byte = (*seed >> 24) as u8;
-        }
-        let mut u = arbitrary::Unstructured::new(&bytes);
-        let Ok(next) = generators::case_from_unstructured(&mut u) else {
-            continue;
-        };
-        match &mut case {
-            None => case = Some(next),
-            Some(case) => case.facts.extend(next.facts),
-        }
-        if let Some(case) = &mut case
-            && case.facts.len() >= CASE_FACTS
-        {
-            case.facts.truncate(CASE_FACTS);
-            return case.clone();
-        }
+/// As [`case_64`], but drawn the way `review-spec check` draws: each scenario from a seed
+/// (`generators::case_from_seed`), without proptest's value trees.
+pub fn case_64_from_seed(seed: &mut u64) -> GeneratedCase {
+    let mut case = generators::case_from_seed(*seed);
+    while case.facts.len() < CASE_FACTS {
+        *seed = seed.wrapping_add(1);
+        case.facts.extend(generators::case_from_seed(*seed).facts);
     }
+    *seed = seed.wrapping_add(1);
+    case.facts.truncate(CASE_FACTS);
+    case
 }
 
 /// The median of some measurements.

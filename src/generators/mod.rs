@@ -49,6 +49,40 @@ pub fn case() -> impl Strategy<Value = GeneratedCase> {
     swarm_config().prop_flat_map(case_with)
 }
 
+/// Random bytes behind one case drawn from a seed.
+const CASE_BYTES: usize = 1024;
+
+/// A case drawn from a 64-bit seed: the seed expands into bytes that [`case_from_unstructured`]
+/// reads, so the case is one of the same coherent scenarios, built without proptest's value
+/// trees (several times faster to draw). Shrinking such a case is left to `diff::minimize`.
+pub fn case_from_seed(seed: u64) -> GeneratedCase {
+    let mut rng = stream::XorShift::new(seed);
+    let mut bytes = vec![0u8; CASE_BYTES];
+    // Running out of bytes only shortens a scenario; an error (not seen in 10^6 draws) draws
+    // fresh bytes from the same seed's stream, a bounded number of times.
+    for _ in 0..SEED_DRAWS_MAX {
+        rng.fill(&mut bytes);
+        if let Ok(case) = case_from_unstructured(&mut arbitrary::Unstructured::new(&bytes)) {
+            return case;
+        }
+    }
+    let swarm = SwarmConfig::default();
+    GeneratedCase {
+        swarm,
+        limits: swarm.limits,
+        facts: Vec::new(),
+    }
+}
+
+/// How often [`case_from_seed`] redraws bytes before settling for an empty case.
+const SEED_DRAWS_MAX: usize = 16;
+
+/// Cases drawn by [`case_from_seed`], for long runs where drawing speed matters more than
+/// structural shrinking (`review-spec check`).
+pub fn seeded_case() -> impl Strategy<Value = GeneratedCase> {
+    any::<u64>().no_shrink().prop_map(case_from_seed)
+}
+
 /// A case under a fixed swarm configuration.
 pub fn case_with(config: SwarmConfig) -> impl Strategy<Value = GeneratedCase> {
     // The scenario and its chaos are drawn independently (chaos selectors resolve against
