@@ -1,25 +1,735 @@
 //! The bodies of the cargo-fuzz targets (`fuzz/fuzz_targets/*.rs` are one-line calls into these),
-//! so that `cargo test` reaches the same code on the checked-in corpus.
+//! so that `cargo test` reaches the same code, plus what turns fuzzer bytes into something a
+//! person can read: the decoders of each target, the seed corpus and dictionary, and the replay
+//! of a crash input into a minimized divergence ([`replay`]).
+//!
+//! Three targets, each a different view of the input bytes (`fuzz/README.md` says why each):
+//! - [`differential`]: bytes → a coherent generated case (`generators::case_from_unstructured`)
+//!   → model vs reducer;
+//! - [`trace_json`]: bytes → the JSONL trace loader → model vs reducer;
+//! - [`facts_arbitrary`]: bytes → raw `Vec<Fact>` and small limits straight from `arbitrary`
+//!   (incoherent ids, arbitrary strings, extreme numbers) → model vs reducer.
+//!
+//! Every target also checks that what it ran survives `write_trace` → `parse_trace`, since that
+//! is how a finding is saved. A finding panics with a readable report: that is how libFuzzer
+//! learns of it. The subject is the production reducer, or, with the `seeded-defects` feature and
+//! `REVIEW_SPEC_DEFECT=<name>`, a deliberately broken one ([`SubjectChoice`]).
+//!
+//! Not here: how to generate (`generators`), how to compare (`diff`), the libFuzzer glue
+//! (`fuzz/`), and file output (the `fuzz_*` examples).
 
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use arbitrary::Unstructured;
+
+use crate::diff::{self, Divergence};
+use crate::event::Limits;
+use crate::fact::Fact;
+use crate::generators::case_from_unstructured;
 use crate::model;
-use crate::trace::parse_trace;
+use crate::reducer::Reducer;
+use crate::subject::{Subject, SubjectError};
+use crate::trace::{Trace, TraceError, parse_trace, read_vector_file, write_trace};
 
-/// `trace_json`: any bytes either fail to load with a positioned error, or load and reduce.
+/// The environment variable naming the seeded defect the fuzz targets run instead of the
+/// production reducer (needs the `seeded-defects` feature).
+pub const DEFECT_VAR: &str = "REVIEW_SPEC_DEFECT";
+
+/// The most facts `facts_arbitrary` reads from one input: bounds the model's quadratic scans.
+pub const FACTS_ARBITRARY_MAX: usize = 256;
+
+/// The largest `table_entries_max` `facts_arbitrary` draws: small, so evictions (CAP-1) happen.
+pub const FACTS_ARBITRARY_TABLE_ENTRIES_MAX: u8 = 16;
+
+/// `differential`: coherent generated cases, model vs reducer.
+pub fn differential(data: &[u8]) {
+    run(Target::Differential, data);
+}
+
+/// `trace_json`: any bytes either fail to load with a positioned error, or load and reduce in the
+/// model and the reducer alike.
 pub fn trace_json(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    match parse_trace(text) {
-        Ok(trace) => {
-            let outputs = model::reduce(&trace.facts, &trace.limits);
-            assert!(
-                outputs.iter().all(|emitted| emitted.at < trace.facts.len()),
-                "an output names a fact that does not exist"
-            );
-        }
-        Err(error) => {
-            let line = error.line().unwrap_or(1);
-            assert!(line >= 1, "error without a line: {error}");
+    run(Target::TraceJson, data);
+}
+
+/// `facts_arbitrary`: raw arbitrary facts and small limits, model vs reducer.
+pub fn facts_arbitrary(data: &[u8]) {
+    run(Target::FactsArbitrary, data);
+}
+
+/// A fuzz target: how it reads its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    Differential,
+    TraceJson,
+    FactsArbitrary,
+}
+
+impl Target {
+    /// Every target, in the order CI runs them.
+    pub const ALL: [Target; 3] = [
+        Target::Differential,
+        Target::TraceJson,
+        Target::FactsArbitrary,
+    ];
+
+    /// The target's name, as in `fuzz/fuzz_targets/<name>.rs`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Differential => "differential",
+            Target::TraceJson => "trace_json",
+            Target::FactsArbitrary => "facts_arbitrary",
         }
     }
+
+    /// The target called `name`, if any.
+    pub fn from_name(name: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|target| target.name() == name)
+    }
+
+    /// The target body: decode, check, and panic with the report on a finding.
+    pub fn run(self, data: &[u8]) {
+        run(self, data);
+    }
+
+    /// Decodes the bytes as the target does: `Ok(None)` for an input the target rejects (it
+    /// returns at once), `Err` for a finding made while decoding (a malformed error).
+    pub fn decode(self, data: &[u8]) -> Result<Option<Trace>, Finding> {
+        match self {
+            Target::Differential => Ok(decode_generated(data)),
+            Target::TraceJson => decode_trace_json(data),
+            Target::FactsArbitrary => Ok(Some(decode_arbitrary_facts(data))),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+fn run(target: Target, data: &[u8]) {
+    let choice = subject_from_env();
+    let result = target.decode(data).and_then(|trace| match trace {
+        Some(trace) => check(&trace, &mut choice.reducer(trace.limits)),
+        None => Ok(()),
+    });
+    if let Err(finding) = result {
+        panic!(
+            "{finding}\nturn this input into a vector: {}cargo run {}--example fuzz_crash_to_vector -- {target} <crash file>",
+            choice.env_prefix(),
+            choice.features_flag()
+        );
+    }
+}
+
+/// The subject chosen by `REVIEW_SPEC_DEFECT`, read once per process. A malformed choice panics
+/// on the first input: a fuzz run must never quietly test something else than it was asked to.
+fn subject_from_env() -> SubjectChoice {
+    static CHOICE: OnceLock<Result<SubjectChoice, String>> = OnceLock::new();
+    match CHOICE.get_or_init(|| SubjectChoice::from_env().map_err(|error| error.to_string())) {
+        Ok(choice) => *choice,
+        Err(message) => panic!("{message}"),
+    }
+}
+
+/// `differential`'s decoder: a coherent case (swarm, scenario, chaos) from the bytes.
+fn decode_generated(data: &[u8]) -> Option<Trace> {
+    // `case_from_unstructured` accepts every byte string; an error would be a reject, not a bug.
+    case_from_unstructured(&mut Unstructured::new(data))
+        .ok()
+        .map(|case| case.trace())
+}
+
+/// `trace_json`'s decoder: UTF-8, then the trace loader. A load error is the loader's answer to
+/// bad input, not a finding, as long as it points into the input.
+fn decode_trace_json(data: &[u8]) -> Result<Option<Trace>, Finding> {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return Ok(None);
+    };
+    match parse_trace(text) {
+        Ok(trace) => Ok(Some(trace)),
+        Err(error) => check_error_position(text, &error).map(|()| None),
+    }
+}
+
+/// A load error names a line of the input (or the line after the last, for a missing part) and a
+/// column within that line (or just past its end).
+fn check_error_position(text: &str, error: &TraceError) -> Result<(), Finding> {
+    let TraceError::Invalid { line, column, .. } = error else {
+        return Err(Finding::BadError {
+            error: error.to_string(),
+            why: "a trace held in memory cannot be unreadable",
+        });
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    if *line == 0 || *line > lines.len() + 1 {
+        return Err(Finding::BadError {
+            error: error.to_string(),
+            why: "the line is not in the input",
+        });
+    }
+    let line_bytes = lines.get(line - 1).map_or(0, |text| text.len());
+    if *column == 0 || *column > line_bytes + 1 {
+        return Err(Finding::BadError {
+            error: error.to_string(),
+            why: "the column is not in the line",
+        });
+    }
+    Ok(())
+}
+
+/// `facts_arbitrary`'s decoder: limits with `table_entries_max` in
+/// `1..=FACTS_ARBITRARY_TABLE_ENTRIES_MAX`, then up to [`FACTS_ARBITRARY_MAX`] facts from the
+/// derived `Arbitrary` of [`Fact`]. An exhausted input reads as zeros, so every input decodes.
+fn decode_arbitrary_facts(data: &[u8]) -> Trace {
+    let mut u = Unstructured::new(data);
+    let table_entries_max = u
+        .int_in_range(1..=FACTS_ARBITRARY_TABLE_ENTRIES_MAX)
+        .unwrap_or(1);
+    let mut facts = Vec::new();
+    if let Ok(iter) = u.arbitrary_iter::<Fact>() {
+        for fact in iter.take(FACTS_ARBITRARY_MAX) {
+            // A malformed tail ends the sequence; what was read so far is still a valid case.
+            let Ok(fact) = fact else { break };
+            facts.push(fact);
+        }
+    }
+    Trace {
+        limits: Limits {
+            table_entries_max: usize::from(table_entries_max),
+        },
+        facts,
+    }
+}
+
+/// What a target found wrong with an input.
+#[derive(Debug)]
+pub enum Finding {
+    /// The subject's outputs differ from the model's.
+    Divergence(Box<Divergence>),
+    /// The trace does not survive `write_trace` → `parse_trace`, so it could not be saved.
+    RoundTrip { trace: String, problem: String },
+    /// The loader rejected the input with an error that does not point into it.
+    BadError { error: String, why: &'static str },
+    /// The subject could not answer (never for in-process reducers).
+    SubjectFailed(SubjectError),
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Finding::Divergence(divergence) => write!(f, "{divergence}"),
+            Finding::RoundTrip { trace, problem } => write!(
+                f,
+                "the trace does not survive write_trace → parse_trace: {problem}\ntrace:\n{trace}"
+            ),
+            Finding::BadError { error, why } => {
+                write!(f, "the loader's error is misplaced ({why}): {error}")
+            }
+            Finding::SubjectFailed(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+/// The checks every target makes on a decoded trace: it round-trips through the trace format,
+/// and `subject` agrees with the model on it.
+pub fn check(trace: &Trace, subject: &mut dyn Subject) -> Result<(), Finding> {
+    check_round_trip(trace)?;
+    match diff::first_divergence(subject, &trace.facts, &trace.limits) {
+        Ok(None) => Ok(()),
+        Ok(Some(divergence)) => Err(Finding::Divergence(Box::new(divergence))),
+        Err(error) => Err(Finding::SubjectFailed(error)),
+    }
+}
+
+fn check_round_trip(trace: &Trace) -> Result<(), Finding> {
+    let text = write_trace(trace);
+    match parse_trace(&text) {
+        Ok(reloaded) if reloaded == *trace => Ok(()),
+        Ok(reloaded) => Err(Finding::RoundTrip {
+            problem: format!(
+                "it reloads as {} facts with {:?}, different from what was written",
+                reloaded.facts.len(),
+                reloaded.limits
+            ),
+            trace: text,
+        }),
+        Err(error) => Err(Finding::RoundTrip {
+            problem: error.to_string(),
+            trace: text,
+        }),
+    }
+}
+
+/// Which reducer the targets test: the production one, or one with a seeded defect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SubjectChoice {
+    #[default]
+    Reducer,
+    #[cfg(feature = "seeded-defects")]
+    Defective(crate::reducer::Defect),
+}
+
+/// Why `REVIEW_SPEC_DEFECT` does not name a usable subject.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SubjectChoiceError {
+    #[error(
+        "{DEFECT_VAR}={name}: seeded defects are not compiled in; build with the `seeded-defects` feature (cargo +nightly fuzz run --features seeded-defects ...)"
+    )]
+    NotCompiled { name: String },
+    #[error("{DEFECT_VAR}={name}: unknown seeded defect; expected one of {expected}")]
+    Unknown { name: String, expected: String },
+    #[error("{DEFECT_VAR} is not valid UTF-8")]
+    NotUnicode,
+}
+
+impl SubjectChoice {
+    /// The subject `REVIEW_SPEC_DEFECT` names: unset or empty is the production reducer.
+    pub fn from_env() -> Result<SubjectChoice, SubjectChoiceError> {
+        match std::env::var(DEFECT_VAR) {
+            Ok(name) => SubjectChoice::from_defect_name(Some(&name)),
+            Err(std::env::VarError::NotPresent) => Ok(SubjectChoice::Reducer),
+            Err(std::env::VarError::NotUnicode(_)) => Err(SubjectChoiceError::NotUnicode),
+        }
+    }
+
+    /// The subject with the seeded defect `name` (snake case, as `Defect::name`); `None` or an
+    /// empty name is the production reducer.
+    pub fn from_defect_name(name: Option<&str>) -> Result<SubjectChoice, SubjectChoiceError> {
+        let name = name.map(str::trim).unwrap_or_default();
+        if name.is_empty() {
+            return Ok(SubjectChoice::Reducer);
+        }
+        #[cfg(feature = "seeded-defects")]
+        {
+            use crate::reducer::Defect;
+            match Defect::ALL.into_iter().find(|defect| defect.name() == name) {
+                Some(defect) => Ok(SubjectChoice::Defective(defect)),
+                None => Err(SubjectChoiceError::Unknown {
+                    name: name.to_owned(),
+                    expected: Defect::ALL.map(Defect::name).join(", "),
+                }),
+            }
+        }
+        #[cfg(not(feature = "seeded-defects"))]
+        Err(SubjectChoiceError::NotCompiled {
+            name: name.to_owned(),
+        })
+    }
+
+    /// A fresh reducer of this choice.
+    pub fn reducer(self, limits: Limits) -> Reducer {
+        match self {
+            SubjectChoice::Reducer => Reducer::new(limits),
+            #[cfg(feature = "seeded-defects")]
+            SubjectChoice::Defective(defect) => Reducer::with_defect(limits, defect),
+        }
+    }
+}
+
+impl SubjectChoice {
+    /// `REVIEW_SPEC_DEFECT=<name> ` for a defective subject, for printed commands.
+    fn env_prefix(self) -> String {
+        match self {
+            SubjectChoice::Reducer => String::new(),
+            #[cfg(feature = "seeded-defects")]
+            SubjectChoice::Defective(defect) => format!("{DEFECT_VAR}={} ", defect.name()),
+        }
+    }
+
+    /// `--features seeded-defects ` for a defective subject, for printed commands.
+    fn features_flag(self) -> &'static str {
+        match self {
+            SubjectChoice::Reducer => "",
+            #[cfg(feature = "seeded-defects")]
+            SubjectChoice::Defective(_) => "--features seeded-defects ",
+        }
+    }
+}
+
+impl fmt::Display for SubjectChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SubjectChoice::Reducer => f.write_str("reducer"),
+            #[cfg(feature = "seeded-defects")]
+            SubjectChoice::Defective(defect) => write!(f, "reducer with defect {}", defect.name()),
+        }
+    }
+}
+
+/// Where a crash input panicked, when it is not a divergence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Decoding the bytes (the trace loader, the generator, `arbitrary`).
+    Decode,
+    /// The reference model.
+    Model,
+    /// The reducer under test.
+    Reducer,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Decode => "decoding",
+            Stage::Model => "the model",
+            Stage::Reducer => "the reducer",
+        })
+    }
+}
+
+/// What a crash input does when replayed in process, minimized where possible.
+#[derive(Debug)]
+pub enum Replay {
+    /// The target rejects the input before running anything (not UTF-8, no trace).
+    Rejected,
+    /// Nothing wrong: the input does not reproduce a crash in this build.
+    Passes(Trace),
+    /// The subject diverges from the model; minimized with `diff::minimize`.
+    Diverges(Box<Divergence>),
+    /// A finding that is not a divergence (a round trip, a misplaced error).
+    Other {
+        trace: Option<Trace>,
+        finding: String,
+    },
+    /// A panic: where, the message, and the trace (minimized while it panics in the same stage)
+    /// when decoding succeeded.
+    Panicked {
+        stage: Stage,
+        message: String,
+        trace: Option<Trace>,
+    },
+}
+
+/// Replays a crash input of `target` in process, the way the target reads it, against `choice`,
+/// and explains it. Panics are caught (the default panic hook still prints them; callers that
+/// want quiet output install their own).
+pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
+    let decoded = match catch_unwind(|| target.decode(data)) {
+        Err(payload) => {
+            return Replay::Panicked {
+                stage: Stage::Decode,
+                message: panic_message(payload.as_ref()),
+                trace: None,
+            };
+        }
+        Ok(Err(finding)) => {
+            return Replay::Other {
+                trace: None,
+                finding: finding.to_string(),
+            };
+        }
+        Ok(Ok(None)) => return Replay::Rejected,
+        Ok(Ok(Some(trace))) => trace,
+    };
+    for stage in [Stage::Model, Stage::Reducer] {
+        if let Some(message) = panics_in(stage, &decoded.facts, &decoded.limits, choice) {
+            let facts = minimize_facts(decoded.facts.clone(), |facts| {
+                panics_in(stage, facts, &decoded.limits, choice).is_some()
+            });
+            let message = panics_in(stage, &facts, &decoded.limits, choice).unwrap_or(message);
+            return Replay::Panicked {
+                stage,
+                message,
+                trace: Some(Trace {
+                    limits: decoded.limits,
+                    facts,
+                }),
+            };
+        }
+    }
+    let mut subject = choice.reducer(decoded.limits);
+    match check(&decoded, &mut subject) {
+        Ok(()) => Replay::Passes(decoded),
+        Err(Finding::Divergence(divergence)) => match diff::minimize(&mut subject, *divergence) {
+            Ok(minimized) => Replay::Diverges(Box::new(minimized)),
+            Err(error) => Replay::Other {
+                trace: Some(decoded),
+                finding: error.to_string(),
+            },
+        },
+        Err(finding) => Replay::Other {
+            trace: Some(decoded),
+            finding: finding.to_string(),
+        },
+    }
+}
+
+/// The panic message of `stage` on these facts, if it panics.
+fn panics_in(
+    stage: Stage,
+    facts: &[Fact],
+    limits: &Limits,
+    choice: SubjectChoice,
+) -> Option<String> {
+    let outcome = catch_unwind(AssertUnwindSafe(|| match stage {
+        Stage::Decode => {}
+        Stage::Model => {
+            model::reduce_explained(facts, limits);
+        }
+        Stage::Reducer => {
+            choice.reducer(*limits).ingest_all(facts);
+        }
+    }));
+    outcome.err().map(|payload| panic_message(payload.as_ref()))
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(a panic without a message)".to_owned()
+    }
+}
+
+/// Shrinks `facts` while `fails` holds, as `diff::minimize` does for divergences: removes chunks
+/// of facts, halving the chunk size down to single facts, until no removal keeps it failing.
+pub fn minimize_facts(mut facts: Vec<Fact>, mut fails: impl FnMut(&[Fact]) -> bool) -> Vec<Fact> {
+    let mut chunk = (facts.len() / 2).max(1);
+    loop {
+        let mut improved = false;
+        let mut start = 0;
+        while start < facts.len() {
+            let end = (start + chunk).min(facts.len());
+            let mut candidate = facts.clone();
+            candidate.drain(start..end);
+            if fails(&candidate) {
+                facts = candidate;
+                improved = true;
+            } else {
+                start = end;
+            }
+        }
+        if chunk == 1 && !improved {
+            return facts;
+        }
+        if !improved {
+            chunk = (chunk / 2).max(1);
+        }
+    }
+}
+
+/// One seed input of a target's corpus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seed {
+    pub target: Target,
+    /// A file name, unique within the target.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// How many pseudo-random seeds `differential` and `facts_arbitrary` get.
+pub const RANDOM_SEEDS_PER_TARGET: usize = 32;
+
+/// The seed corpus: every case of every vector file under `vectors_dir` as a JSONL trace for
+/// `trace_json`; for the byte-driven targets, the empty input (the simplest case) and
+/// [`RANDOM_SEEDS_PER_TARGET`] fixed pseudo-random inputs. Deterministic.
+pub fn seed_corpus(vectors_dir: &Path) -> Result<Vec<Seed>, TraceError> {
+    let mut seeds = Vec::new();
+    for path in vector_paths(vectors_dir)? {
+        let file = read_vector_file(&path)?;
+        let stem = path
+            .strip_prefix(vectors_dir)
+            .unwrap_or(&path)
+            .with_extension("")
+            .display()
+            .to_string()
+            .replace(['/', '\\'], "-");
+        for case in file.cases {
+            let trace = Trace {
+                limits: case.limits,
+                facts: case.facts,
+            };
+            seeds.push(Seed {
+                target: Target::TraceJson,
+                name: format!("vector-{stem}-{}.jsonl", case.name),
+                bytes: write_trace(&trace).into_bytes(),
+            });
+        }
+    }
+    for (target, seed) in [
+        (Target::Differential, 0xd1ff_0000),
+        (Target::FactsArbitrary, 0xfac7_0000),
+    ] {
+        seeds.push(Seed {
+            target,
+            name: "empty".to_owned(),
+            bytes: Vec::new(),
+        });
+        for (index, bytes) in pseudo_random_inputs(seed, RANDOM_SEEDS_PER_TARGET, 1024)
+            .into_iter()
+            .enumerate()
+        {
+            seeds.push(Seed {
+                target,
+                name: format!("random-{index:02}"),
+                bytes,
+            });
+        }
+    }
+    Ok(seeds)
+}
+
+/// Every `*.json` file under `dir`, recursively, sorted.
+fn vector_paths(dir: &Path) -> Result<Vec<std::path::PathBuf>, TraceError> {
+    let unreadable = |error: std::io::Error| TraceError::Unreadable {
+        source_name: dir.display().to_string(),
+        what: error.to_string(),
+    };
+    let mut paths = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).map_err(unreadable)? {
+            let path = entry.map_err(unreadable)?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|extension| extension == "json")
+            {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+/// `count` byte strings of lengths `0..=len_max` from a fixed pseudo-random stream (splitmix64),
+/// for seeds and tests: the same `seed` always gives the same inputs.
+pub fn pseudo_random_inputs(seed: u64, count: usize, len_max: usize) -> Vec<Vec<u8>> {
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    (0..count)
+        .map(|_| {
+            let bound = u64::try_from(len_max).unwrap_or(u64::MAX).saturating_add(1);
+            let len = usize::try_from(next() % bound).unwrap_or(0);
+            (0..len).map(|_| next().to_le_bytes()[0]).collect()
+        })
+        .collect()
+}
+
+/// The libFuzzer dictionary of the trace format (`fuzz/dict/trace_json.dict`), generated from the
+/// JSON Schemas of the trace header and of facts: every field name, every fact type and enum
+/// value, and the literals and numbers at the edges of the format.
+pub fn trace_json_dictionary() -> String {
+    let mut fields = std::collections::BTreeSet::new();
+    let mut values = std::collections::BTreeSet::new();
+    for schema in [
+        schemars::schema_for!(crate::trace::TraceHeader),
+        schemars::schema_for!(Fact),
+    ] {
+        collect_keywords(schema.as_value(), &mut fields, &mut values);
+    }
+    let mut text = String::from(
+        "# libFuzzer dictionary of the review-spec trace format (JSON Lines).\n\
+         # Generated from the JSON Schemas by `cargo run --example fuzz_seed_corpus`; do not edit.\n",
+    );
+    text.push_str("\n# structure and literals\n");
+    for literal in [
+        "{\"review_spec_trace\": 1}\n",
+        "{\"review_spec_trace\": 1, \"limits\": {\"table_entries_max\": 1}}\n",
+        "\n",
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        ",",
+        "null",
+        "true",
+        "false",
+        "{}",
+        "[]",
+        "\"\"",
+    ] {
+        text.push_str(&dictionary_entry(literal));
+    }
+    text.push_str("\n# numbers at the edges (timestamps are i64, ids u64)\n");
+    for number in [
+        "0",
+        "1",
+        "-1",
+        "4096",
+        "65535",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "18446744073709551615",
+        "1e3",
+    ] {
+        text.push_str(&dictionary_entry(number));
+    }
+    text.push_str("\n# field names\n");
+    for field in &fields {
+        text.push_str(&dictionary_entry(&format!("\"{field}\":")));
+    }
+    text.push_str("\n# fact types and enum values\n");
+    for value in &values {
+        text.push_str(&dictionary_entry(&format!("\"{value}\"")));
+    }
+    text
+}
+
+fn collect_keywords(
+    value: &serde_json::Value,
+    fields: &mut std::collections::BTreeSet<String>,
+    values: &mut std::collections::BTreeSet<String>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner) {
+                    ("properties", serde_json::Value::Object(properties)) => {
+                        fields.extend(properties.keys().cloned());
+                    }
+                    ("const", serde_json::Value::String(constant)) => {
+                        values.insert(constant.clone());
+                    }
+                    ("enum", serde_json::Value::Array(variants)) => {
+                        values.extend(
+                            variants
+                                .iter()
+                                .filter_map(|v| v.as_str().map(str::to_owned)),
+                        );
+                    }
+                    _ => {}
+                }
+                collect_keywords(inner, fields, values);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                collect_keywords(item, fields, values);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One dictionary line: `"..."` with `\\`, `\"` and non-printable bytes escaped as `\xNN`.
+fn dictionary_entry(token: &str) -> String {
+    let mut line = String::from("\"");
+    for byte in token.bytes() {
+        match byte {
+            b'\\' => line.push_str("\\\\"),
+            b'"' => line.push_str("\\\""),
+            0x20..=0x7e => line.push(char::from(byte)),
+            _ => line.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    line.push_str("\"\n");
+    line
 }

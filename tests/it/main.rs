@@ -21,6 +21,9 @@ mod differential;
 // Properties of the reducer on its own (dedup, empty grants, network, isolation, conservation).
 mod properties;
 
+// The fuzz targets' bodies on seeds, pseudo-random and mutated inputs, and saved crash inputs.
+mod fuzz_regressions;
+
 // The seeded-defect catalogue: the harness catches every defect (needs --features seeded-defects).
 #[cfg(feature = "seeded-defects")]
 mod defects;
