@@ -702,6 +702,41 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     use super::*;
+    use crate::reducer::table::collisions::assert_lookups_survive_collisions;
+
+    /// ISO-1, DEDUP-1: composite keys are compared field by field, not trusted to their hash.
+    #[test]
+    fn composite_keys_are_told_apart_under_colliding_hashes() {
+        let item = |t: &str, u: &str, i: &str| ItemKey {
+            thread_id: t.to_owned(),
+            turn_id: u.to_owned(),
+            item_id: i.to_owned(),
+        };
+        assert_lookups_survive_collisions(vec![
+            item("t1", "u1", "i1"),
+            item("t2", "u1", "i1"),
+            item("t1", "u2", "i1"),
+            item("t1", "u1", "i2"),
+        ]);
+        let seen = |t: &str, r: &str| GuardianKey {
+            thread_id: t.to_owned(),
+            review_id: r.to_owned(),
+        };
+        assert_lookups_survive_collisions(vec![
+            seen("t1", "g1"),
+            seen("t2", "g1"),
+            seen("t1", "g2"),
+        ]);
+        let turn = |t: &str, u: &str| TurnKey {
+            thread_id: t.to_owned(),
+            turn_id: u.to_owned(),
+        };
+        assert_lookups_survive_collisions(vec![
+            turn("t1", "u1"),
+            turn("t2", "u1"),
+            turn("t1", "u2"),
+        ]);
+    }
 
     fn pending(turn_id: &str, item_id: &str) -> PendingReview {
         PendingReview {

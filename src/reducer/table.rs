@@ -78,22 +78,22 @@ struct Slot<K, V> {
 
 /// An unbounded keyed store with O(1) lookup by borrowed key and removal by handle. Slots are
 /// reused, so its memory is bounded by the most entries it ever held at once.
-pub(crate) struct Slab<K, V> {
+pub(crate) struct Slab<K, V, S = RandomState> {
     /// Slot numbers, hashed by their key's view.
     index: HashTable<usize>,
     slots: Vec<Option<Slot<K, V>>>,
     free_slots: Vec<usize>,
-    hasher: RandomState,
+    hasher: S,
     next_seq: u64,
 }
 
-impl<K: TableKey, V> Slab<K, V> {
-    pub(crate) fn new() -> Slab<K, V> {
+impl<K: TableKey, V, S: BuildHasher + Default> Slab<K, V, S> {
+    pub(crate) fn new() -> Slab<K, V, S> {
         Slab {
             index: HashTable::new(),
             slots: Vec::new(),
             free_slots: Vec::new(),
-            hasher: RandomState::default(),
+            hasher: S::default(),
             next_seq: 0,
         }
     }
@@ -429,5 +429,76 @@ mod tests {
         assert_eq!(slab.get("thread-2"), None);
         assert_eq!(slab.remove(handle), Some(("thread-1".to_owned(), 7)));
         assert_eq!(slab.len(), 0);
+    }
+}
+
+/// Test support: a hasher under which every key collides, so that only key comparison
+/// (`TableKey::matches`) tells entries apart.
+#[cfg(test)]
+pub(crate) mod collisions {
+    use std::hash::{BuildHasher, Hasher};
+
+    use super::{Slab, TableKey};
+
+    #[derive(Default)]
+    pub(crate) struct Collide;
+
+    pub(crate) struct Constant;
+
+    impl Hasher for Constant {
+        fn finish(&self) -> u64 {
+            7
+        }
+        fn write(&mut self, _: &[u8]) {}
+    }
+
+    impl BuildHasher for Collide {
+        type Hasher = Constant;
+        fn build_hasher(&self) -> Constant {
+            Constant
+        }
+    }
+
+    /// Stores `keys` (all distinct) under one hash, then checks every lookup finds its own
+    /// entry, before and after removing one of them.
+    pub(crate) fn assert_lookups_survive_collisions<K: TableKey + std::fmt::Debug>(keys: Vec<K>) {
+        assert!(keys.len() >= 3, "need at least three keys");
+        let mut slab: Slab<K, usize, Collide> = Slab::new();
+        let mut inserted = Vec::new();
+        for (index, key) in keys.into_iter().enumerate() {
+            inserted.push(slab.insert(key, index));
+        }
+        let check = |slab: &Slab<K, usize, Collide>, removed: Option<usize>| {
+            for (index, handle) in inserted.iter().enumerate() {
+                let Some((key, _)) = slab.entry(*handle) else {
+                    assert_eq!(removed, Some(index), "entry {index} vanished");
+                    continue;
+                };
+                let found = slab
+                    .find(key.view())
+                    .and_then(|h| slab.entry(h))
+                    .map(|(_, v)| *v);
+                assert_eq!(
+                    found,
+                    Some(index),
+                    "lookup of {key:?} under a colliding hash"
+                );
+            }
+        };
+        check(&slab, None);
+        let middle = inserted[1];
+        assert!(slab.remove(middle).is_some());
+        check(&slab, Some(1));
+    }
+}
+
+#[cfg(test)]
+mod collision_tests {
+    use super::collisions::assert_lookups_survive_collisions;
+
+    #[test]
+    fn string_and_integer_keys_are_told_apart_under_colliding_hashes() {
+        assert_lookups_survive_collisions(vec!["a".to_owned(), "b".to_owned(), "c".to_owned()]);
+        assert_lookups_survive_collisions(vec![1u64, 2, 3]);
     }
 }
