@@ -319,6 +319,21 @@ impl State {
 
     /// Turns currently indexed (for boundedness checks).
     #[cfg(test)]
+    /// Handles held by the per-turn index, live and stale (for memory checks in tests).
+    #[cfg(test)]
+    pub(crate) fn indexed_handles(&self) -> usize {
+        let mut handles = 0;
+        for slot in 0..self.turns.slot_count() {
+            if let Some((_, entries)) = self.turns.entry_at(slot) {
+                handles += entries.pending_requests.handles.len()
+                    + entries.guardian_completions.handles.len()
+                    + entries.item_starts.handles.len()
+                    + entries.item_summaries.handles.len();
+            }
+        }
+        handles
+    }
+
     pub(crate) fn indexed_turns(&self) -> usize {
         self.turns.len()
     }

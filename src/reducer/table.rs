@@ -142,6 +142,18 @@ impl<K: TableKey, V, S: BuildHasher + Default> Slab<K, V, S> {
             .map(|entry| &mut entry.value)
     }
 
+    /// Slots ever allocated (live or free), for walking every entry in tests.
+    #[cfg(test)]
+    pub(crate) fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The entry in slot `slot`, if live (tests only).
+    #[cfg(test)]
+    pub(crate) fn entry_at(&self, slot: usize) -> Option<(&K, &V)> {
+        occupied(&self.slots, slot).map(|entry| (&entry.key, &entry.value))
+    }
+
     pub(crate) fn is_live(&self, handle: Handle) -> bool {
         self.entry(handle).is_some()
     }

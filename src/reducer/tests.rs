@@ -624,3 +624,47 @@ fn live_entries_is_the_sum_of_the_tables() {
     }
     assert!(seen_nonzero, "the stream never put anything in the tables");
 }
+
+/// TURN-1 index: in a turn that never ends, requests opened and answered by the thousand leave
+/// stale handles in the turn's list; compaction keeps the list within twice the live entries.
+#[test]
+fn a_long_turn_with_churn_keeps_its_index_small() {
+    let mut reducer = Reducer::new(Limits::default());
+    let mut outputs = Vec::new();
+    let mut handles_max = 0;
+    for request_id in 0..20_000u64 {
+        let request = Fact::CommandExecutionRequest {
+            connection_id: 1,
+            request_id,
+            thread_id: "t1".to_owned(),
+            turn_id: "u1".to_owned(),
+            item_id: format!("i{request_id}"),
+            started_at_ms: 1,
+            approval_id: None,
+            network_approval_context: None,
+            proposed_network_policy_amendments: None,
+            additional_permissions: None,
+        };
+        reducer.ingest(&request, &mut outputs);
+        // Answer requests ten behind (not the newest handle), keeping every seventh open, so
+        // stale handles pile up in the middle of the turn's list.
+        if let Some(answered) = request_id.checked_sub(10).filter(|id| id % 7 != 0) {
+            let abort = Fact::RequestAborted {
+                connection_id: 1,
+                request_id: answered,
+                completed_at_ms: 2,
+            };
+            reducer.ingest(&abort, &mut outputs);
+        }
+        outputs.clear();
+        handles_max = handles_max.max(reducer.state.indexed_handles());
+        let live = reducer.live_entries();
+        assert!(
+            reducer.state.indexed_handles()
+                <= 2 * live + crate::reducer::table::STALE_HANDLES_SLACK + 1,
+            "{} index handles for {live} live entries",
+            reducer.state.indexed_handles()
+        );
+    }
+    assert!(handles_max > 0);
+}
