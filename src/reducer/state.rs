@@ -318,7 +318,6 @@ impl State {
     }
 
     /// Turns currently indexed (for boundedness checks).
-    #[cfg(test)]
     /// Handles held by the per-turn index, live and stale (for memory checks in tests).
     #[cfg(test)]
     pub(crate) fn indexed_handles(&self) -> usize {
@@ -334,6 +333,7 @@ impl State {
         handles
     }
 
+    #[cfg(test)]
     pub(crate) fn indexed_turns(&self) -> usize {
         self.turns.len()
     }
