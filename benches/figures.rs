@@ -8,6 +8,7 @@
 
 mod common;
 
+use review_spec::profile::Profile;
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -53,7 +54,7 @@ fn throughput() {
     let model_rates: Vec<f64> = (0..MODEL_RUNS)
         .map(|_| {
             let started = Instant::now();
-            black_box(model::reduce(&facts, &limits).len());
+            black_box(model::reduce(&facts, &limits, &Profile::SPEC).len());
             facts.len() as f64 / started.elapsed().as_secs_f64()
         })
         .collect();
@@ -106,7 +107,7 @@ fn harness() {
         });
         let model = timed(&mut || {
             for case in &cases {
-                black_box(model::reduce_with_hits(&case.facts, &case.limits));
+                black_box(model::reduce_with_hits(&case.facts, &case.limits, &Profile::SPEC));
             }
         });
         let reducer = timed(&mut || {
@@ -117,7 +118,7 @@ fn harness() {
         let diff = timed(&mut || {
             for case in &cases {
                 let mut reducer = Reducer::new(case.limits);
-                let divergence = first_divergence(&mut reducer, &case.facts, &case.limits);
+                let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC);
                 assert!(
                     matches!(divergence, Ok(None)),
                     "the reducer diverges from the model"

@@ -6,6 +6,7 @@
 
 mod common;
 
+use review_spec::profile::Profile;
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -36,7 +37,7 @@ fn stream_throughput(c: &mut Criterion) {
     let prefix = &facts[..100_000];
     group.throughput(Throughput::Elements(prefix.len() as u64));
     group.bench_function("model_100k_prefix", |b| {
-        b.iter(|| black_box(model::reduce(prefix, &limits).len()))
+        b.iter(|| black_box(model::reduce(prefix, &limits, &Profile::SPEC).len()))
     });
     group.finish();
 }
@@ -52,7 +53,7 @@ fn harness_stages(c: &mut Criterion) {
     group.bench_function("model", |b| {
         b.iter_batched(
             || common::case_64(&mut runner),
-            |case| black_box(model::reduce_with_hits(&case.facts, &case.limits)),
+            |case| black_box(model::reduce_with_hits(&case.facts, &case.limits, &Profile::SPEC)),
             BatchSize::SmallInput,
         )
     });
@@ -68,7 +69,7 @@ fn harness_stages(c: &mut Criterion) {
             || common::case_64(&mut runner),
             |case| {
                 black_box(
-                    first_divergence(&mut Reducer::new(case.limits), &case.facts, &case.limits)
+                    first_divergence(&mut Reducer::new(case.limits), &case.facts, &case.limits, &Profile::SPEC)
                         .ok(),
                 )
             },

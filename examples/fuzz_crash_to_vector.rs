@@ -204,14 +204,17 @@ fn panic_vector(
     target: Target,
     input_name: &str,
 ) -> VectorCase {
-    let applied = model::reduce_explained(&trace.facts, &trace.limits).rule_hits;
+    let applied = model::reduce_explained(&trace.facts, &trace.limits, &trace.profile).rule_hits;
+    let (expected, upstream) = review_spec::diff::expectations(&trace.facts, &trace.limits);
     VectorCase {
         name: name.to_owned(),
         description: format!("Regression: the reducer panicked on these facts ({message})."),
         rules: applied.keys().map(|rule| (*rule).to_owned()).collect(),
         limits: trace.limits,
         facts: trace.facts.clone(),
-        expected: model::reduce(&trace.facts, &trace.limits),
+        expected,
+        upstream,
+        profile: review_spec::diff::found_under(&trace.profile),
         see: Some(format!(
             "fuzz target {target}, crash input {input_name}, minimized to {} facts by fuzz_crash_to_vector",
             trace.facts.len()
@@ -222,7 +225,7 @@ fn panic_vector(
 fn save_vector(case: VectorCase, output: &Output) -> Result<(), String> {
     let path = output.vectors.join(format!("{}.json", case.name));
     let name = case.name.clone();
-    write(&path, write_vector_file(&VectorFile { cases: vec![case] }))?;
+    write(&path, write_vector_file(&VectorFile::new(vec![case])))?;
     println!("saved vector {}", path.display());
     if output.kept {
         println!("replay: REVIEW_SPEC_FILTER=regressions/{name} cargo test --test it vectors");

@@ -11,11 +11,12 @@ use pretty_assertions::StrComparison;
 
 use std::collections::BTreeMap;
 
-use crate::event::{Emitted, Limits, Output};
+use crate::event::{Emitted, Limits, Output, OutputKinds};
 use crate::fact::Fact;
 use crate::model;
+use crate::profile::{Profile, first_inexpressible};
 use crate::subject::{Subject, SubjectError};
-use crate::trace::{Trace, VectorCase, write_trace};
+use crate::trace::{Trace, UpstreamExpectation, VectorCase, write_trace};
 
 /// The first fact on which a subject's outputs differ from the model's.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +24,10 @@ pub struct Divergence {
     /// The subject's name.
     pub subject: String,
     pub limits: Limits,
+    /// What the model followed where the spec departs from upstream.
+    pub profile: Profile,
+    /// The output kinds compared: those the subject emits.
+    pub compared: OutputKinds,
     /// The whole sequence that was run.
     pub facts: Vec<Fact>,
     /// Index of the first fact whose outputs differ.
@@ -47,14 +52,16 @@ pub struct Comparison {
     pub rule_hits: BTreeMap<&'static str, usize>,
 }
 
-/// Runs the model and `subject` on `facts` and returns the first divergence, if any.
+/// Runs the model and `subject` on `facts` under `profile` and returns the first divergence, if
+/// any, in the output kinds the subject emits.
 pub fn first_divergence(
     subject: &mut dyn Subject,
     facts: &[Fact],
     limits: &Limits,
+    profile: &Profile,
 ) -> Result<Option<Divergence>, SubjectError> {
-    let expected = model::reduce(facts, limits);
-    find_divergence(subject, facts, limits, expected)
+    let expected = model::reduce(facts, limits, profile);
+    find_divergence(subject, facts, limits, profile, expected)
 }
 
 /// As [`first_divergence`], also returning the model's rule hits, from a single model run.
@@ -62,9 +69,10 @@ pub fn compare(
     subject: &mut dyn Subject,
     facts: &[Fact],
     limits: &Limits,
+    profile: &Profile,
 ) -> Result<Comparison, SubjectError> {
-    let (expected, rule_hits) = model::reduce_with_hits(facts, limits);
-    let divergence = find_divergence(subject, facts, limits, expected)?;
+    let (expected, rule_hits) = model::reduce_with_hits(facts, limits, profile);
+    let divergence = find_divergence(subject, facts, limits, profile, expected)?;
     Ok(Comparison {
         divergence,
         rule_hits,
@@ -77,15 +85,18 @@ fn find_divergence(
     subject: &mut dyn Subject,
     facts: &[Fact],
     limits: &Limits,
-    expected: Vec<Emitted>,
+    profile: &Profile,
+    mut expected: Vec<Emitted>,
 ) -> Result<Option<Divergence>, SubjectError> {
+    subject.reset(*limits, profile)?;
+    let compared = subject.emits();
+    compared.retain(&mut expected);
     let mut expected_by_fact: Vec<Vec<Output>> = vec![Vec::new(); facts.len()];
     for emitted in expected {
         if let Some(slot) = expected_by_fact.get_mut(emitted.at) {
             slot.push(emitted.output);
         }
     }
-    subject.reset(*limits)?;
     let mut actual = Vec::new();
     for (fact_index, (fact, expected)) in facts.iter().zip(&expected_by_fact).enumerate() {
         actual.clear();
@@ -98,10 +109,12 @@ fn find_divergence(
             .zip(expected)
             .position(|(a, e)| a != e)
             .unwrap_or_else(|| actual.len().min(expected.len()));
-        let rules = explain(facts, limits, fact_index, &actual, output_index);
+        let rules = explain(facts, limits, profile, compared, fact_index, &actual, output_index);
         return Ok(Some(Divergence {
             subject: subject.name(),
             limits: *limits,
+            profile: *profile,
+            compared,
             facts: facts.to_vec(),
             fact_index,
             output_index,
@@ -117,15 +130,18 @@ fn find_divergence(
 fn explain(
     facts: &[Fact],
     limits: &Limits,
+    profile: &Profile,
+    compared: OutputKinds,
     fact_index: usize,
     actual: &[Output],
     output_index: usize,
 ) -> Vec<&'static str> {
-    let explained = model::reduce_explained(facts, limits);
+    let explained = model::reduce_explained(facts, limits, profile);
     let expected: Vec<(Output, Vec<&'static str>)> = explained
         .outputs
         .iter()
         .filter(|output| output.emitted.at == fact_index)
+        .filter(|output| compared.contains(output.emitted.output.kind()))
         .map(|output| (output.emitted.output.clone(), output.rules.clone()))
         .collect();
     let mut rules = involved_rules(&expected, actual, output_index);
@@ -424,9 +440,10 @@ pub fn minimize(
     divergence: Divergence,
 ) -> Result<Divergence, SubjectError> {
     let limits = divergence.limits;
+    let profile = divergence.profile;
     let mut best = divergence;
     let truncated: Vec<Fact> = best.facts[..=best.fact_index].to_vec();
-    if let Some(found) = first_divergence(subject, &truncated, &limits)? {
+    if let Some(found) = first_divergence(subject, &truncated, &limits, &profile)? {
         best = found;
     }
     let mut chunk = (best.facts.len() / 2).max(1);
@@ -437,7 +454,7 @@ pub fn minimize(
             let end = (start + chunk).min(best.facts.len());
             let mut candidate = best.facts.clone();
             candidate.drain(start..end);
-            match first_divergence(subject, &candidate, &limits)? {
+            match first_divergence(subject, &candidate, &limits, &profile)? {
                 Some(found) => {
                     best = found;
                     improved = true;
@@ -458,7 +475,8 @@ impl Divergence {
     /// The divergence as a conformance vector case: the facts, the model's outputs as expected,
     /// and the rules involved.
     pub fn to_vector_case(&self, name: &str, see: &str) -> VectorCase {
-        let applied = model::reduce_explained(&self.facts, &self.limits).rule_hits;
+        let applied = model::reduce_explained(&self.facts, &self.limits, &self.profile).rule_hits;
+        let (expected, upstream) = expectations(&self.facts, &self.limits);
         VectorCase {
             name: name.to_owned(),
             description: format!(
@@ -475,7 +493,9 @@ impl Divergence {
                 .collect(),
             limits: self.limits,
             facts: self.facts.clone(),
-            expected: model::reduce(&self.facts, &self.limits),
+            expected,
+            upstream,
+            profile: found_under(&self.profile),
             see: Some(see.to_owned()),
         }
     }
@@ -484,9 +504,29 @@ impl Divergence {
     pub fn to_trace(&self) -> String {
         write_trace(&Trace {
             limits: self.limits,
+            profile: self.profile,
             facts: self.facts.clone(),
         })
     }
+}
+
+/// A vector case's expectations, from the model: the outputs under the `spec` profile, and under
+/// the `upstream` profile when they differ (or why upstream cannot express the facts).
+pub fn expectations(facts: &[Fact], limits: &Limits) -> (Vec<Emitted>, Option<UpstreamExpectation>) {
+    let expected = model::reduce(facts, limits, &Profile::SPEC);
+    let upstream = match first_inexpressible(facts) {
+        Some((index, why)) => Some(UpstreamExpectation::NotApplicable(format!("fact {index}: {why}"))),
+        None => {
+            let upstream = model::reduce(facts, limits, &Profile::UPSTREAM);
+            (upstream != expected).then_some(UpstreamExpectation::Expected(upstream))
+        }
+    };
+    (expected, upstream)
+}
+
+/// The profile a saved counterexample records: None for `spec`, the default.
+pub fn found_under(profile: &Profile) -> Option<Profile> {
+    (*profile != Profile::SPEC).then_some(*profile)
 }
 
 fn pretty_outputs(outputs: &[Output]) -> String {
@@ -513,6 +553,16 @@ impl fmt::Display for Divergence {
             self.output_index
         )?;
         writeln!(f, "rules: {}", self.rules.join(", "))?;
+        writeln!(f, "profile: {}", self.profile)?;
+        let missing = self.compared.missing();
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|kind| kind.name()).collect();
+            writeln!(
+                f,
+                "not compared (the subject does not emit them): {}",
+                names.join(", ")
+            )?;
+        }
         if let Some(fact) = fact {
             writeln!(
                 f,

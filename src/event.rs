@@ -260,6 +260,9 @@ pub enum DiagnosticReason {
     UnconsumedSummary,
     /// CAP-1: a state table was full and its oldest entry was evicted.
     Evicted,
+    /// UP-CTX-2 (upstream profile): a thread binding from a connection that never initialized
+    /// was ignored.
+    UninitializedConnection,
 }
 
 impl DiagnosticReason {
@@ -282,6 +285,7 @@ impl DiagnosticReason {
             | DiagnosticReason::ItemNeverCompleted
             | DiagnosticReason::UnconsumedSummary => "TURN-1",
             DiagnosticReason::Evicted => "CAP-1",
+            DiagnosticReason::UninitializedConnection => "UP-CTX-2",
         }
     }
 }
@@ -301,6 +305,15 @@ pub enum Table {
 }
 
 impl Output {
+    /// Which of the three kinds this output is.
+    pub fn kind(&self) -> OutputKind {
+        match self {
+            Output::Review(_) => OutputKind::Review,
+            Output::Diagnostic(_) => OutputKind::Diagnostic,
+            _ => OutputKind::ToolItem,
+        }
+    }
+
     /// The tool-item output variant for an item kind (ITEM-1).
     pub fn tool_item(kind: ItemKind, event: ToolItemEvent) -> Output {
         match kind {
@@ -370,6 +383,74 @@ impl Diagnostic {
             review_id: None,
             dropped_event: None,
             table: None,
+        }
+    }
+}
+
+/// The three kinds of output a subject may declare it emits (spec/protocol.md).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputKind {
+    /// `codex_review_event`.
+    Review,
+    /// The seven terminal tool-item events.
+    ToolItem,
+    /// `review_spec_diagnostic`.
+    Diagnostic,
+}
+
+impl OutputKind {
+    pub const ALL: [OutputKind; 3] = [OutputKind::Review, OutputKind::ToolItem, OutputKind::Diagnostic];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputKind::Review => "review",
+            OutputKind::ToolItem => "tool_item",
+            OutputKind::Diagnostic => "diagnostic",
+        }
+    }
+}
+
+/// A set of output kinds: what a subject emits, and so what the differ compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OutputKinds(u8);
+
+impl OutputKinds {
+    /// Every kind: what a subject that declares nothing is compared on.
+    pub const ALL: OutputKinds = OutputKinds(0b111);
+    /// Review and tool-item events, no diagnostics: what an upstream reducer emits.
+    pub const EVENTS: OutputKinds = OutputKinds(0b011);
+
+    pub fn of(kinds: &[OutputKind]) -> OutputKinds {
+        OutputKinds(kinds.iter().fold(0, |bits, kind| bits | 1 << (*kind as u8)))
+    }
+
+    pub fn contains(self, kind: OutputKind) -> bool {
+        self.0 & (1 << (kind as u8)) != 0
+    }
+
+    /// The kinds in the set, in declaration order.
+    pub fn kinds(self) -> Vec<OutputKind> {
+        OutputKind::ALL
+            .into_iter()
+            .filter(|kind| self.contains(*kind))
+            .collect()
+    }
+
+    /// The kinds not in the set: what a comparison leaves out.
+    pub fn missing(self) -> Vec<OutputKind> {
+        OutputKind::ALL
+            .into_iter()
+            .filter(|kind| !self.contains(*kind))
+            .collect()
+    }
+
+    /// Keeps the outputs of these kinds.
+    pub fn retain(self, outputs: &mut Vec<Emitted>) {
+        if self != OutputKinds::ALL {
+            outputs.retain(|emitted| self.contains(emitted.output.kind()));
         }
     }
 }

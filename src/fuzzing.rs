@@ -30,6 +30,7 @@ use crate::event::Limits;
 use crate::fact::Fact;
 use crate::generators::case_from_unstructured;
 use crate::model;
+use crate::profile::Profile;
 use crate::reducer::Reducer;
 use crate::subject::{Subject, SubjectError};
 use crate::trace::{Trace, TraceError, parse_trace, read_vector_file, write_trace};
@@ -203,6 +204,7 @@ fn decode_arbitrary_facts(data: &[u8]) -> Trace {
         limits: Limits {
             table_entries_max: usize::from(table_entries_max),
         },
+        profile: Profile::SPEC,
         facts,
     }
 }
@@ -240,7 +242,7 @@ impl fmt::Display for Finding {
 /// and `subject` agrees with the model on it.
 pub fn check(trace: &Trace, subject: &mut dyn Subject) -> Result<(), Finding> {
     check_round_trip(trace)?;
-    match diff::first_divergence(subject, &trace.facts, &trace.limits) {
+    match diff::first_divergence(subject, &trace.facts, &trace.limits, &trace.profile) {
         Ok(None) => Ok(()),
         Ok(Some(divergence)) => Err(Finding::Divergence(Box::new(divergence))),
         Err(error) => Err(Finding::SubjectFailed(error)),
@@ -428,16 +430,16 @@ pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
         Ok(Ok(Some(trace))) => trace,
     };
     for stage in [Stage::Model, Stage::Reducer] {
-        if let Some(message) = panics_in(stage, &decoded.facts, &decoded.limits, choice) {
-            let facts = minimize_facts(decoded.facts.clone(), |facts| {
-                panics_in(stage, facts, &decoded.limits, choice).is_some()
-            });
-            let message = panics_in(stage, &facts, &decoded.limits, choice).unwrap_or(message);
+        let run = |facts: &[Fact]| panics_in(stage, facts, &decoded.limits, &decoded.profile, choice);
+        if let Some(message) = run(&decoded.facts) {
+            let facts = minimize_facts(decoded.facts.clone(), |facts| run(facts).is_some());
+            let message = run(&facts).unwrap_or(message);
             return Replay::Panicked {
                 stage,
                 message,
                 trace: Some(Trace {
                     limits: decoded.limits,
+                    profile: decoded.profile,
                     facts,
                 }),
             };
@@ -465,15 +467,18 @@ fn panics_in(
     stage: Stage,
     facts: &[Fact],
     limits: &Limits,
+    profile: &Profile,
     choice: SubjectChoice,
 ) -> Option<String> {
     let outcome = catch_unwind(AssertUnwindSafe(|| match stage {
         Stage::Decode => {}
         Stage::Model => {
-            model::reduce_explained(facts, limits);
+            model::reduce_explained(facts, limits, profile);
         }
         Stage::Reducer => {
-            choice.reducer(*limits).ingest_all(facts);
+            let mut reducer = choice.reducer(*limits);
+            let _ = reducer.reset(*limits, profile);
+            reducer.ingest_all(facts);
         }
     }));
     outcome.err().map(|payload| panic_message(payload.as_ref()))
@@ -545,6 +550,7 @@ pub fn seed_corpus(vectors_dir: &Path) -> Result<Vec<Seed>, TraceError> {
         for case in file.cases {
             let trace = Trace {
                 limits: case.limits,
+                profile: case.profile.unwrap_or_default(),
                 facts: case.facts,
             };
             seeds.push(Seed {

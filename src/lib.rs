@@ -36,6 +36,7 @@ pub mod fact;
 pub mod fuzzing;
 pub mod generators;
 pub mod model;
+pub mod profile;
 pub mod reducer;
 pub mod schema;
 pub mod subject;

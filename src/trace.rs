@@ -14,25 +14,40 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Emitted, Limits};
 use crate::fact::Fact;
+use crate::profile::{Base, Profile};
 
-/// The trace format version this crate reads and writes.
-pub const TRACE_FORMAT_VERSION: u32 = 1;
+/// The trace format version this crate writes. Version 2 added the header's `profile`; version 1
+/// traces (no profile: the `spec` profile) are still read.
+pub const TRACE_FORMAT_VERSION: u32 = 2;
+
+/// The vector file format version this crate writes. Version 2 added `review_spec_vectors`, each
+/// case's `upstream` expectation and a saved counterexample's `profile`; files without the key
+/// are version 1 and still read.
+pub const VECTOR_FORMAT_VERSION: u32 = 2;
 
 /// The first line of a trace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TraceHeader {
-    /// The format version; must be 1.
+    /// The format version: 1 or 2.
     pub review_spec_trace: u32,
     /// State bounds for the reduction (CAP-1); defaults when absent.
     #[serde(default)]
     pub limits: Limits,
+    /// What the reduction follows where the spec departs from upstream; `spec` when absent.
+    #[serde(default, skip_serializing_if = "is_spec_profile")]
+    pub profile: Profile,
 }
 
-/// A loaded trace: limits and facts in order.
+fn is_spec_profile(profile: &Profile) -> bool {
+    *profile == Profile::SPEC
+}
+
+/// A loaded trace: limits, profile and facts in order.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Trace {
     pub limits: Limits,
+    pub profile: Profile,
     pub facts: Vec<Fact>,
 }
 
@@ -40,7 +55,46 @@ pub struct Trace {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VectorFile {
+    /// The format version: 2 (absent in version 1 files).
+    #[serde(default = "vector_format_v1")]
+    pub review_spec_vectors: u32,
     pub cases: Vec<VectorCase>,
+}
+
+fn vector_format_v1() -> u32 {
+    1
+}
+
+impl VectorFile {
+    /// A file of the current format version.
+    pub fn new(cases: Vec<VectorCase>) -> VectorFile {
+        VectorFile {
+            review_spec_vectors: VECTOR_FORMAT_VERSION,
+            cases,
+        }
+    }
+}
+
+/// What a case expects under the `upstream` profile, when that differs from `expected`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum UpstreamExpectation {
+    /// The outputs under the `upstream` profile.
+    Expected(Vec<Emitted>),
+    /// The case's facts include one upstream cannot express; the reason says which and why.
+    NotApplicable(String),
+}
+
+/// What a case expects under a profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expectation<'c> {
+    /// These outputs, from the file.
+    Outputs(&'c [Emitted]),
+    /// The case does not apply, for this reason.
+    NotApplicable(&'c str),
+    /// The file pins only the two base profiles: a profile with departures switched takes its
+    /// expectation from the model (which the base expectations pin).
+    FromModel,
 }
 
 /// One conformance case: facts in, expected outputs out.
@@ -58,8 +112,17 @@ pub struct VectorCase {
     pub limits: Limits,
     /// The facts, in order.
     pub facts: Vec<Fact>,
-    /// Every output, in order, each with the index of the fact that produced it.
+    /// Every output under the `spec` profile, in order, each with the index of the fact that
+    /// produced it.
     pub expected: Vec<Emitted>,
+    /// Under the `upstream` profile: other outputs, or why the case does not apply; absent when
+    /// the outputs are those of `expected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<UpstreamExpectation>,
+    /// The profile a saved counterexample was found under, when it was not `spec`; `replay`
+    /// uses it unless told otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
     /// Where this case came from (a bug, a fuzz finding, a postmortem sentence).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub see: Option<String>,
@@ -67,6 +130,24 @@ pub struct VectorCase {
 
 fn is_default_limits(limits: &Limits) -> bool {
     *limits == Limits::default()
+}
+
+impl VectorCase {
+    /// What the case expects under `profile`.
+    pub fn expectation(&self, profile: &Profile) -> Expectation<'_> {
+        if !profile.is_base() {
+            return Expectation::FromModel;
+        }
+        match (profile.base, &self.upstream) {
+            (Base::Spec, _) | (Base::Upstream, None) => Expectation::Outputs(&self.expected),
+            (Base::Upstream, Some(UpstreamExpectation::Expected(outputs))) => {
+                Expectation::Outputs(outputs)
+            }
+            (Base::Upstream, Some(UpstreamExpectation::NotApplicable(why))) => {
+                Expectation::NotApplicable(why)
+            }
+        }
+    }
 }
 
 /// What went wrong loading a trace or vector file, and where.
@@ -155,13 +236,13 @@ pub fn parse_trace_named(text: &str, source_name: &str) -> Result<Trace, TraceEr
             ),
         )
     })?;
-    if header.review_spec_trace != TRACE_FORMAT_VERSION {
+    if !(1..=TRACE_FORMAT_VERSION).contains(&header.review_spec_trace) {
         return Err(invalid(
             header_line,
             1,
             None,
             format!(
-                "unsupported trace format version {}: expected {TRACE_FORMAT_VERSION}",
+                "unsupported trace format version {}: expected 1 to {TRACE_FORMAT_VERSION}",
                 header.review_spec_trace
             ),
         ));
@@ -189,6 +270,7 @@ pub fn parse_trace_named(text: &str, source_name: &str) -> Result<Trace, TraceEr
     }
     Ok(Trace {
         limits: header.limits,
+        profile: header.profile,
         facts,
     })
 }
@@ -208,6 +290,7 @@ pub fn write_trace(trace: &Trace) -> String {
     let header = TraceHeader {
         review_spec_trace: TRACE_FORMAT_VERSION,
         limits: trace.limits,
+        profile: trace.profile,
     };
     let mut text = to_json_line(&header);
     for fact in &trace.facts {
@@ -228,22 +311,31 @@ pub fn parse_vector_file(text: &str, source_name: &str) -> Result<VectorFile, Tr
             strip_position(&error)
         ),
     })?;
+    if !(1..=VECTOR_FORMAT_VERSION).contains(&file.review_spec_vectors) {
+        return Err(TraceError::Invalid {
+            source_name: source_name.to_owned(),
+            line: line_of(text, "\"review_spec_vectors\""),
+            column: 1,
+            fact_index: None,
+            what: format!(
+                "unsupported vector format version {}: expected 1 to {VECTOR_FORMAT_VERSION}",
+                file.review_spec_vectors
+            ),
+        });
+    }
     let mut names = std::collections::BTreeSet::new();
     for case in &file.cases {
+        let upstream = match &case.upstream {
+            Some(UpstreamExpectation::Expected(outputs)) => outputs.as_slice(),
+            _ => &[],
+        };
         let problem = if !names.insert(case.name.as_str()) {
             Some(format!("duplicate case name {:?}", case.name))
         } else if case.limits.table_entries_max == 0 {
             Some("invalid limits: table_entries_max must be at least 1".to_owned())
-        } else if let Some(bad) = case.expected.iter().find(|e| e.at >= case.facts.len()) {
-            Some(format!(
-                "expected output at fact {} but the case has {} facts",
-                bad.at,
-                case.facts.len()
-            ))
-        } else if case.expected.windows(2).any(|w| w[0].at > w[1].at) {
-            Some("expected outputs are not in fact order".to_owned())
         } else {
-            None
+            outputs_problem("expected", &case.expected, case.facts.len())
+                .or_else(|| outputs_problem("upstream expected", upstream, case.facts.len()))
         };
         if let Some(what) = problem {
             return Err(TraceError::Invalid {
@@ -256,6 +348,20 @@ pub fn parse_vector_file(text: &str, source_name: &str) -> Result<VectorFile, Tr
         }
     }
     Ok(file)
+}
+
+/// Why a list of expected outputs cannot belong to a case of `fact_count` facts, if it cannot.
+fn outputs_problem(what: &str, outputs: &[Emitted], fact_count: usize) -> Option<String> {
+    if let Some(bad) = outputs.iter().find(|e| e.at >= fact_count) {
+        Some(format!(
+            "{what} output at fact {} but the case has {fact_count} facts",
+            bad.at
+        ))
+    } else if outputs.windows(2).any(|w| w[0].at > w[1].at) {
+        Some(format!("{what} outputs are not in fact order"))
+    } else {
+        None
+    }
 }
 
 /// Reads and parses a vector file.
@@ -271,7 +377,10 @@ pub fn read_vector_file(path: &std::path::Path) -> Result<VectorFile, TraceError
 /// Writes a vector file in the checked-in layout: one fact and one expected output per line, so
 /// that a changed expectation shows as a one-line diff.
 pub fn write_vector_file(file: &VectorFile) -> String {
-    let mut text = String::from("{\n  \"cases\": [\n");
+    let mut text = format!(
+        "{{\n  \"review_spec_vectors\": {},\n  \"cases\": [\n",
+        file.review_spec_vectors
+    );
     for (case_index, case) in file.cases.iter().enumerate() {
         text.push_str("    {\n");
         let _ = writeln!(text, "      \"name\": {},", to_json(&case.name));
@@ -287,8 +396,33 @@ pub fn write_vector_file(file: &VectorFile) -> String {
         if let Some(see) = &case.see {
             let _ = writeln!(text, "      \"see\": {},", to_json(see));
         }
+        if let Some(profile) = &case.profile {
+            let _ = writeln!(text, "      \"profile\": {},", to_json(profile));
+        }
         write_array(&mut text, "facts", &case.facts, true);
-        write_array(&mut text, "expected", &case.expected, false);
+        match &case.upstream {
+            None => write_array(&mut text, "expected", &case.expected, false),
+            Some(upstream) => {
+                write_array(&mut text, "expected", &case.expected, true);
+                match upstream {
+                    UpstreamExpectation::Expected(outputs) => {
+                        text.push_str("      \"upstream\": {\"expected\": [");
+                        for (index, output) in outputs.iter().enumerate() {
+                            let sep = if index + 1 < outputs.len() { "," } else { "" };
+                            let _ = write!(text, "\n        {}{sep}", to_json(output));
+                        }
+                        text.push_str(if outputs.is_empty() { "]}\n" } else { "\n      ]}\n" });
+                    }
+                    UpstreamExpectation::NotApplicable(why) => {
+                        let _ = writeln!(
+                            text,
+                            "      \"upstream\": {{\"not_applicable\": {}}}",
+                            to_json(why)
+                        );
+                    }
+                }
+            }
+        }
         text.push_str("    }");
         text.push_str(if case_index + 1 < file.cases.len() {
             ",\n"

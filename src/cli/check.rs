@@ -18,12 +18,16 @@ use proptest::test_runner::{Config, TestCaseError, TestError};
 
 use super::seed::Seed;
 use super::summary::{Failure, Summary};
-use super::{CliError, Outcome, Printer, SubjectArgs, make_subject, progress, shell_quote};
+use super::{
+    CliError, Outcome, Printer, ProfileArgs, SubjectArgs, make_subject, profile_flags, progress,
+    shell_quote,
+};
 use crate::diff::{self, Divergence};
 use crate::event::Limits;
 use crate::fact::Fact;
 use crate::generators::{self, GeneratedCase};
 use crate::model;
+use crate::profile::Profile;
 use crate::subject::{Subject, SubjectError};
 use crate::trace::{VectorCase, VectorFile, write_vector_file};
 
@@ -51,6 +55,9 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub subject: SubjectArgs,
+
+    #[command(flatten)]
+    pub profile: ProfileArgs,
 }
 
 /// What the test closure keeps between cases.
@@ -71,17 +78,20 @@ struct Run {
 pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
     let printer = Printer { json };
     let seed = Seed::from_arg(args.seed.as_deref())?;
+    let profile = args.profile.profile()?;
     let subject_flag = super::subject_flag(&args.subject);
     printer.line(format_args!(
-        "seed: {} (replay: review-spec check --seed {} --cases {}{subject_flag})",
+        "seed: {} (replay: review-spec check --seed {} --cases {}{}{subject_flag})",
         seed.text,
         shell_quote(&seed.text),
-        args.cases
+        args.cases,
+        profile_flags(&profile)
     ));
-    let subject = make_subject(&args.subject)?;
-    let mut summary = Summary::new("check");
+    let subject = make_subject(&args.subject, &profile)?;
+    let mut summary = Summary::new("check", profile);
     summary.subject = Some(subject.name());
     summary.seed = Some(seed.text.clone());
+    summary.set_compared(subject.emits());
     let config = Config {
         cases: args.cases,
         failure_persistence: None,
@@ -101,7 +111,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
         hung: false,
         shrink_started: None,
     });
-    let result = runner.run(&generators::seeded_case(), |case| {
+    let result = runner.run(&generators::seeded_case(profile), |case| {
         let mut run = state.borrow_mut();
         if run.fatal.is_some() {
             return Err(TestCaseError::fail("the subject cannot be restarted"));
@@ -118,7 +128,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
             }
         }
         // One model run per case gives both the comparison and the rule coverage.
-        let compared = diff::compare(run.subject.as_mut(), &case.facts, &case.limits);
+        let compared = diff::compare(run.subject.as_mut(), &case.facts, &case.limits, &profile);
         if run.failed {
             run.shrink_steps += 1;
             bar.set_message(format!("shrinking, step {}", run.shrink_steps));
@@ -129,7 +139,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
                 run.summary.add_hits(&comparison.rule_hits);
             } else {
                 run.summary
-                    .add_hits(&model::reduce_with_hits(&case.facts, &case.limits).1);
+                    .add_hits(&model::reduce_with_hits(&case.facts, &case.limits, &profile).1);
             }
             bar.inc(1);
         }
@@ -174,6 +184,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
         Err(TestError::Fail(_, case)) => {
             let failure = report_failure(
                 &args,
+                &profile,
                 &seed,
                 subject.as_mut(),
                 &case,
@@ -196,6 +207,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
 /// Minimizes the shrunk case, prints it, saves it as a vector, and describes it.
 fn report_failure(
     args: &CheckArgs,
+    profile: &Profile,
     seed: &Seed,
     subject: &mut dyn Subject,
     case: &GeneratedCase,
@@ -204,9 +216,10 @@ fn report_failure(
     printer: &Printer,
 ) -> Result<Failure, CliError> {
     let found_by = format!(
-        "review-spec check --seed {} --cases {}{}",
+        "review-spec check --seed {} --cases {}{}{}",
         shell_quote(&seed.text),
         args.cases,
+        profile_flags(profile),
         super::subject_flag(&args.subject)
     );
     printer.line(format_args!(
@@ -219,7 +232,7 @@ fn report_failure(
         },
         case.swarm
     ));
-    let outcome = diff::first_divergence(subject, &case.facts, &case.limits);
+    let outcome = diff::first_divergence(subject, &case.facts, &case.limits, profile);
     let (failure, vector) = match outcome {
         Ok(Some(divergence)) => {
             let divergence = diff::minimize(subject, divergence.clone()).unwrap_or(divergence);
@@ -230,12 +243,12 @@ fn report_failure(
             printer.line(format_args!(
                 "{error}\n(a hang is not shrunk: every step would cost a timeout)\n"
             ));
-            error_failure(&error, &case.facts, &case.limits, &found_by)
+            error_failure(&error, &case.facts, &case.limits, profile, &found_by)
         }
         Err(error) => {
-            let error = minimize_error(subject, &case.facts, &case.limits, error);
+            let error = minimize_error(subject, &case.facts, &case.limits, profile, error);
             printer.line(format_args!("{}\n", error.0));
-            error_failure(&error.0, &error.1, &case.limits, &found_by)
+            error_failure(&error.0, &error.1, &case.limits, profile, &found_by)
         }
         Ok(None) => {
             let failure = Failure {
@@ -274,10 +287,11 @@ fn minimize_error(
     subject: &mut dyn Subject,
     facts: &[Fact],
     limits: &Limits,
+    profile: &Profile,
     error: SubjectError,
 ) -> (SubjectError, Vec<Fact>) {
     let fails = |subject: &mut dyn Subject, facts: &[Fact], kind: &str| match diff::first_divergence(
-        subject, facts, limits,
+        subject, facts, limits, profile,
     ) {
         Err(error) if error.kind() == kind => Some(error),
         _ => None,
@@ -339,9 +353,11 @@ fn error_failure(
     error: &SubjectError,
     facts: &[Fact],
     limits: &Limits,
+    profile: &Profile,
     found_by: &str,
 ) -> (Failure, VectorCase) {
-    let explained = model::reduce_explained(facts, limits);
+    let explained = model::reduce_explained(facts, limits, profile);
+    let (expected, upstream) = diff::expectations(facts, limits);
     let rules: Vec<String> = error
         .fact_index()
         .and_then(|index| explained.fact_rules.get(index))
@@ -374,7 +390,9 @@ fn error_failure(
         },
         limits: *limits,
         facts: facts.to_vec(),
-        expected: model::reduce(facts, limits),
+        expected,
+        upstream,
+        profile: diff::found_under(profile),
         see: Some(found_by.to_owned()),
     };
     let failure = Failure {
@@ -412,9 +430,7 @@ fn save(case: &VectorCase, out: Option<&Path>) -> Result<PathBuf, CliError> {
     };
     std::fs::create_dir_all(&dir).map_err(|error| CliError::io(&dir, error))?;
     let path = dir.join(format!("{}.json", case.name));
-    let file = VectorFile {
-        cases: vec![case.clone()],
-    };
+    let file = VectorFile::new(vec![case.clone()]);
     std::fs::write(&path, write_vector_file(&file)).map_err(|error| CliError::io(&path, error))?;
     Ok(path)
 }

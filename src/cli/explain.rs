@@ -9,8 +9,8 @@ use clap::Args;
 use serde::Serialize;
 
 use super::summary::Summary;
-use super::{CliError, Input, Outcome, Printer, read_input};
-use crate::event::{Emitted, Limits};
+use super::{CliError, Outcome, Printer, ProfileArgs, input_cases};
+use crate::event::Emitted;
 use crate::fact::Fact;
 use crate::model::{self, Explained};
 
@@ -18,6 +18,9 @@ use crate::model::{self, Explained};
 pub struct ExplainArgs {
     /// A trace (`.jsonl`) or a vector file (`.json`, every case).
     pub file: PathBuf,
+
+    #[command(flatten)]
+    pub profile: ProfileArgs,
 }
 
 /// One explained output, as `--json` prints it.
@@ -40,31 +43,21 @@ struct JsonCase<'a> {
 
 pub(super) fn run(args: ExplainArgs, json: bool) -> Result<Outcome, CliError> {
     let printer = Printer { json };
-    let file_name = args.file.display().to_string();
-    let cases: Vec<(String, Limits, Vec<Fact>)> = match read_input(&args.file)? {
-        Input::Trace(trace) => vec![(file_name, trace.limits, trace.facts)],
-        Input::Vectors(file) => file
-            .cases
-            .into_iter()
-            .map(|case| {
-                (
-                    format!("{file_name}: {}", case.name),
-                    case.limits,
-                    case.facts,
-                )
-            })
-            .collect(),
-    };
-    let mut summary = Summary::new("explain");
+    let cases = input_cases(&args.file, &args.profile)?;
+    let first_profile = cases.first().map(|case| case.profile).unwrap_or_default();
+    let mut summary = Summary::new("explain", first_profile);
     let explained: Vec<(String, Explained)> = cases
         .iter()
-        .map(|(name, limits, facts)| (name.clone(), model::reduce_explained(facts, limits)))
+        .map(|case| {
+            let explanation = model::reduce_explained(&case.facts, &case.limits, &case.profile);
+            (case.name.clone(), explanation)
+        })
         .collect();
-    for ((name, _, facts), (_, explanation)) in cases.iter().zip(&explained) {
+    for (case, (_, explanation)) in cases.iter().zip(&explained) {
         summary.cases += 1;
-        summary.facts += facts.len();
+        summary.facts += case.facts.len();
         summary.add_hits(&explanation.rule_hits);
-        printer.line(render(name, facts, explanation));
+        printer.line(render(&case.name, &case.facts, explanation));
     }
     if json {
         let mut value = summary.to_json_value(Outcome::Agree.exit_code());

@@ -9,10 +9,10 @@ use proptest::test_runner::Config;
 
 use super::seed::Seed;
 use super::summary::Summary;
-use super::{CliError, Outcome, Printer, progress, shell_quote};
+use super::{CliError, Outcome, Printer, ProfileArgs, profile_flags, progress, shell_quote};
 use crate::generators;
 use crate::model;
-use crate::trace::write_trace;
+use crate::trace::{Trace, write_trace};
 
 #[derive(Clone, Debug, Args)]
 pub struct GenerateArgs {
@@ -27,16 +27,23 @@ pub struct GenerateArgs {
     /// The folder to write the traces to (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+
+    /// The profile written in each trace's header; under `upstream`, only facts upstream can
+    /// express are drawn.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
 }
 
 pub(super) fn run(args: GenerateArgs, json: bool) -> Result<Outcome, CliError> {
     let printer = Printer { json };
     let seed = Seed::from_arg(args.seed.as_deref())?;
+    let profile = args.profile.profile()?;
     printer.line(format_args!(
-        "seed: {} (replay: review-spec generate --seed {} --cases {} --out {})",
+        "seed: {} (replay: review-spec generate --seed {} --cases {}{} --out {})",
         seed.text,
         shell_quote(&seed.text),
         args.cases,
+        profile_flags(&profile),
         shell_quote(&args.out.display().to_string())
     ));
     std::fs::create_dir_all(&args.out).map_err(|error| CliError::io(&args.out, error))?;
@@ -46,20 +53,24 @@ pub(super) fn run(args: GenerateArgs, json: bool) -> Result<Outcome, CliError> {
     };
     let mut runner = seed.runner(config);
     let strategy = generators::case();
-    let mut summary = Summary::new("generate");
+    let mut summary = Summary::new("generate", profile);
     summary.seed = Some(seed.text.clone());
     let bar = progress::bar(u64::from(args.cases), json);
     for index in 0..args.cases {
         let case = strategy
             .new_tree(&mut runner)
             .map_err(|reason| CliError::Usage(format!("the generator gave up: {reason}")))?
-            .current();
+            .current()
+            .expressible_under(&profile);
         let path = args.out.join(format!("case-{index:05}.jsonl"));
-        std::fs::write(&path, write_trace(&case.trace()))
-            .map_err(|error| CliError::io(&path, error))?;
+        let trace = Trace {
+            profile,
+            ..case.trace()
+        };
+        std::fs::write(&path, write_trace(&trace)).map_err(|error| CliError::io(&path, error))?;
         summary.cases += 1;
         summary.facts += case.facts.len();
-        summary.add_hits(&model::reduce_with_hits(&case.facts, &case.limits).1);
+        summary.add_hits(&model::reduce_with_hits(&case.facts, &case.limits, &profile).1);
         bar.inc(1);
     }
     bar.finish_and_clear();

@@ -27,6 +27,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::event::Limits;
+use crate::profile::Profile;
 use crate::reducer::Reducer;
 use crate::subject::process::DEFAULT_TIMEOUT_MS;
 use crate::subject::{ProcessSubject, Subject, SubjectError};
@@ -78,6 +79,46 @@ pub struct SubjectArgs {
     /// killed and reported.
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
     pub timeout_ms: u64,
+}
+
+/// Which profile the model (and the subject, told in the protocol header) follows.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ProfileArgs {
+    /// `spec` (the rules of spec/rules.md) or `upstream` (upstream's behaviour wherever the spec
+    /// departs from it: spec/rules.md, "Departures from upstream"). Default: `spec`, or the
+    /// profile a trace or saved counterexample records.
+    #[arg(long, value_name = "BASE")]
+    pub profile: Option<String>,
+
+    /// Take the other side of the profile on this rule (repeatable): `--profile upstream
+    /// --depart DEDUP-1` is upstream's behaviour except that DEDUP-1 applies.
+    #[arg(long, value_name = "RULE")]
+    pub depart: Vec<String>,
+}
+
+impl ProfileArgs {
+    /// The profile asked for, or `default` when no flag was given.
+    fn profile_or(&self, default: Profile) -> Result<Profile, CliError> {
+        if self.profile.is_none() && self.depart.is_empty() {
+            return Ok(default);
+        }
+        let base = self.profile.as_deref().unwrap_or(default.base.name());
+        Profile::parse(base, &self.depart).map_err(|error| CliError::Usage(error.to_string()))
+    }
+
+    /// The profile asked for, `spec` by default.
+    fn profile(&self) -> Result<Profile, CliError> {
+        self.profile_or(Profile::SPEC)
+    }
+}
+
+/// The `--profile`/`--depart` part of a command that replays under the same profile.
+fn profile_flags(profile: &Profile) -> String {
+    if *profile == Profile::SPEC {
+        String::new()
+    } else {
+        format!(" --profile {profile}")
+    }
 }
 
 /// How a run ended, when it ran.
@@ -151,12 +192,12 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
 
 /// The subject of `args`. A process is started at once, so that a command that does not exist or
 /// does not speak the protocol is a usage error (exit 2), not a failing case.
-fn make_subject(args: &SubjectArgs) -> Result<Box<dyn Subject>, CliError> {
+fn make_subject(args: &SubjectArgs, profile: &Profile) -> Result<Box<dyn Subject>, CliError> {
     let Some(command) = &args.subject_cmd else {
-        return Ok(Box::new(Reducer::new(Limits::default())));
+        return Ok(Box::new(Reducer::with_profile(Limits::default(), *profile)));
     };
     let mut subject = ProcessSubject::new(command, Duration::from_millis(args.timeout_ms))?;
-    subject.reset(Limits::default())?;
+    subject.reset(Limits::default(), profile)?;
     Ok(Box::new(subject))
 }
 
@@ -225,6 +266,40 @@ fn strip_colors(text: &str) -> String {
 enum Input {
     Trace(Trace),
     Vectors(VectorFile),
+}
+
+/// One fact sequence of a trace or vector file, as `replay` and `explain` run it.
+struct InputCase {
+    name: String,
+    limits: Limits,
+    profile: Profile,
+    facts: Vec<crate::fact::Fact>,
+}
+
+/// The fact sequences of a trace or vector file, each under the profile the flags ask for, or
+/// else the one the file records (a trace's header, a saved counterexample's `profile`).
+fn input_cases(path: &Path, flags: &ProfileArgs) -> Result<Vec<InputCase>, CliError> {
+    let file_name = path.display().to_string();
+    match read_input(path)? {
+        Input::Trace(trace) => Ok(vec![InputCase {
+            name: file_name,
+            limits: trace.limits,
+            profile: flags.profile_or(trace.profile)?,
+            facts: trace.facts,
+        }]),
+        Input::Vectors(file) => file
+            .cases
+            .into_iter()
+            .map(|case| {
+                Ok(InputCase {
+                    name: format!("{file_name}: {}", case.name),
+                    limits: case.limits,
+                    profile: flags.profile_or(case.profile.unwrap_or_default())?,
+                    facts: case.facts,
+                })
+            })
+            .collect(),
+    }
 }
 
 /// Loads a trace (`.jsonl`) or a vector file (anything else, normally `.json`).

@@ -6,10 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::summary::{Failure, Summary};
-use super::{CliError, Input, Outcome, Printer, SubjectArgs, make_subject, read_input};
+use super::{CliError, Outcome, Printer, ProfileArgs, SubjectArgs, input_cases, make_subject};
 use crate::diff;
-use crate::event::Limits;
-use crate::fact::Fact;
 use crate::model;
 
 #[derive(Clone, Debug, Args)]
@@ -19,33 +17,25 @@ pub struct ReplayArgs {
 
     #[command(flatten)]
     pub subject: SubjectArgs,
+
+    #[command(flatten)]
+    pub profile: ProfileArgs,
 }
 
 pub(super) fn run(args: ReplayArgs, json: bool) -> Result<Outcome, CliError> {
     let printer = Printer { json };
-    let file_name = args.file.display().to_string();
-    let cases: Vec<(String, Limits, Vec<Fact>)> = match read_input(&args.file)? {
-        Input::Trace(trace) => vec![(file_name, trace.limits, trace.facts)],
-        Input::Vectors(file) => file
-            .cases
-            .into_iter()
-            .map(|case| {
-                (
-                    format!("{file_name}: {}", case.name),
-                    case.limits,
-                    case.facts,
-                )
-            })
-            .collect(),
-    };
-    let mut subject = make_subject(&args.subject)?;
-    let mut summary = Summary::new("replay");
+    let cases = input_cases(&args.file, &args.profile)?;
+    let first_profile = cases.first().map(|case| case.profile).unwrap_or_default();
+    let mut subject = make_subject(&args.subject, &first_profile)?;
+    let mut summary = Summary::new("replay", first_profile);
     summary.subject = Some(subject.name());
-    for (name, limits, facts) in cases {
+    summary.set_compared(subject.emits());
+    for case in cases {
+        let (name, limits, profile, facts) = (case.name, case.limits, case.profile, case.facts);
         summary.cases += 1;
         summary.facts += facts.len();
-        summary.add_hits(&model::reduce_with_hits(&facts, &limits).1);
-        match diff::first_divergence(subject.as_mut(), &facts, &limits) {
+        summary.add_hits(&model::reduce_with_hits(&facts, &limits, &profile).1);
+        match diff::first_divergence(subject.as_mut(), &facts, &limits, &profile) {
             Ok(None) => printer.line(format_args!(
                 "{name}: agrees ({} fact{})",
                 facts.len(),

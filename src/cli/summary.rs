@@ -7,6 +7,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::event::OutputKinds;
+use crate::profile::{Departure, Profile};
+
 /// `spec/rules.md` as this binary was built with it: the list of every rule ID.
 const RULES_MD: &str = include_str!("../../spec/rules.md");
 
@@ -15,7 +18,8 @@ const COVERAGE_COLUMNS: usize = 4;
 /// Rules named per failing case in the text summary (the failure's report names them all).
 const RULES_SHOWN_MAX: usize = 4;
 
-/// Every rule ID of `spec/rules.md` (its `### ID Title` headings), in the order of the spec.
+/// Every rule and departure ID of `spec/rules.md` (its `### ID Title` headings), in the order of
+/// the spec.
 pub(super) fn rule_ids() -> Vec<&'static str> {
     RULES_MD
         .lines()
@@ -59,17 +63,33 @@ struct Coverage {
     hits: usize,
 }
 
+/// A vector case that did not run, and why.
+#[derive(Clone, Debug, Serialize)]
+pub(super) struct Skipped {
+    pub(super) name: String,
+    pub(super) reason: String,
+}
+
 /// What a run did.
 #[derive(Clone, Debug, Serialize)]
 pub(super) struct Summary {
     pub(super) command: &'static str,
+    /// What the model followed where the spec departs from upstream.
+    pub(super) profile: Profile,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) subject: Option<String>,
+    /// The output kinds compared: those the subject declared it emits.
+    pub(super) compared: Vec<&'static str>,
+    /// The output kinds left out of the comparison.
+    pub(super) not_compared: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) seed: Option<String>,
     pub(super) cases: usize,
     pub(super) facts: usize,
     pub(super) failures: Vec<Failure>,
+    /// For `vectors`: the cases that do not apply under the profile, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) skipped: Vec<Skipped>,
     /// For `vectors`: pass/fail of the cases naming each rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) by_rule: Option<BTreeMap<String, RuleTally>>,
@@ -90,17 +110,46 @@ struct JsonSummary<'a> {
 }
 
 impl Summary {
-    pub(super) fn new(command: &'static str) -> Summary {
-        Summary {
+    pub(super) fn new(command: &'static str, profile: Profile) -> Summary {
+        let mut summary = Summary {
             command,
+            profile,
             subject: None,
+            compared: Vec::new(),
+            not_compared: Vec::new(),
             seed: None,
             cases: 0,
             facts: 0,
             failures: Vec::new(),
+            skipped: Vec::new(),
             by_rule: None,
             rule_hits: BTreeMap::new(),
-        }
+        };
+        summary.set_compared(OutputKinds::ALL);
+        summary
+    }
+
+    /// Records which output kinds the run compares.
+    pub(super) fn set_compared(&mut self, compared: OutputKinds) {
+        self.compared = compared.kinds().iter().map(|kind| kind.name()).collect();
+        self.not_compared = compared.missing().iter().map(|kind| kind.name()).collect();
+    }
+
+    /// Records a vector case that does not apply under the profile.
+    pub(super) fn skip(&mut self, name: &str, reason: String) {
+        self.skipped.push(Skipped {
+            name: name.to_owned(),
+            reason,
+        });
+    }
+
+    /// Whether the run can reach a rule or departure ID: a departure only where the profile
+    /// follows upstream's behaviour on it.
+    fn reachable(&self, id: &str) -> bool {
+        Departure::ALL
+            .into_iter()
+            .find(|departure| departure.id() == id)
+            .is_none_or(|departure| self.profile.follows_upstream(departure))
     }
 
     /// Adds one case's rule hits to the run's.
@@ -116,6 +165,7 @@ impl Summary {
         let ids = rule_ids();
         let mut rows: Vec<Coverage> = ids
             .iter()
+            .filter(|rule| self.reachable(rule))
             .map(|rule| Coverage {
                 rule: (*rule).to_owned(),
                 hits: self.rule_hits.get(rule).copied().unwrap_or(0),
@@ -180,7 +230,33 @@ impl Summary {
         if let Some(seed) = &self.seed {
             let _ = write!(text, ", seed {seed}");
         }
+        let _ = write!(text, ", profile {}", self.profile);
         text.push('\n');
+        if !self.not_compared.is_empty() {
+            let _ = writeln!(
+                text,
+                "compared: {} outputs; not compared (the subject does not emit them): {}",
+                self.compared.join(", "),
+                self.not_compared.join(", ")
+            );
+        }
+        if !self.skipped.is_empty() {
+            let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+            for skipped in &self.skipped {
+                // "not applicable to upstream: fact N: why" groups by its why.
+                let reason = skipped.reason.rsplit(": ").next().unwrap_or_default();
+                *reasons.entry(reason).or_insert(0) += 1;
+            }
+            let _ = writeln!(
+                text,
+                "skipped {} case{} that do not apply under this profile:",
+                self.skipped.len(),
+                plural(self.skipped.len())
+            );
+            for (reason, count) in reasons {
+                let _ = writeln!(text, "  {count} × {reason}");
+            }
+        }
         for failure in &self.failures {
             let _ = write!(text, "  FAIL {}: {}", failure.name, failure.kind);
             if let Some(index) = failure.fact_index {
@@ -211,7 +287,10 @@ impl Summary {
 
     fn coverage_table(&self) -> String {
         let rows = self.coverage();
-        let mut text = String::from("rule coverage (times each rule applied in the model):\n");
+        let mut text = format!(
+            "rule coverage (times each rule applied in the model, profile {}):\n",
+            self.profile
+        );
         let width = rows.iter().map(|row| row.rule.len()).max().unwrap_or(0);
         let hits_width = rows
             .iter()
@@ -227,7 +306,10 @@ impl Summary {
         }
         let missing = self.not_reached();
         if missing.is_empty() {
-            let _ = writeln!(text, "every rule of spec/rules.md was reached");
+            let _ = writeln!(
+                text,
+                "every rule of spec/rules.md (and every departure the profile follows) was reached"
+            );
         } else {
             let _ = writeln!(
                 text,
@@ -285,7 +367,7 @@ mod tests {
 
     #[test]
     fn unreached_rules_are_named() {
-        let mut summary = Summary::new("check");
+        let mut summary = Summary::new("check", Profile::SPEC);
         summary.add_hits(&BTreeMap::from([("FATE-1", 3)]));
         let text = summary.to_text();
         assert!(text.contains("FATE-1"), "{text}");

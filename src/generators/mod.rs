@@ -33,7 +33,8 @@ pub use self::swarm::{ChaosKinds, FactKinds, SwarmConfig, swarm_config};
 pub use self::unstructured::case_from_unstructured;
 
 use crate::event::Limits;
-use crate::fact::Fact;
+use crate::fact::{Fact, ItemKind, ItemStatus};
+use crate::profile::{Base, Profile};
 use crate::trace::{Trace, write_trace};
 
 /// One generated case: the swarm configuration it was drawn under, its limits and its facts.
@@ -77,10 +78,12 @@ pub fn case_from_seed(seed: u64) -> GeneratedCase {
 /// How often [`case_from_seed`] redraws bytes before settling for an empty case.
 const SEED_DRAWS_MAX: usize = 16;
 
-/// Cases drawn by [`case_from_seed`], for long runs where drawing speed matters more than
-/// structural shrinking (`review-spec check`).
-pub fn seeded_case() -> impl Strategy<Value = GeneratedCase> {
-    any::<u64>().no_shrink().prop_map(case_from_seed)
+/// Cases drawn by [`case_from_seed`] for `profile` ([`GeneratedCase::expressible_under`]), for
+/// long runs where drawing speed matters more than structural shrinking (`review-spec check`).
+pub fn seeded_case(profile: Profile) -> impl Strategy<Value = GeneratedCase> {
+    any::<u64>()
+        .no_shrink()
+        .prop_map(move |seed| case_from_seed(seed).expressible_under(&profile))
 }
 
 /// A case under a fixed swarm configuration.
@@ -107,8 +110,57 @@ impl GeneratedCase {
     pub fn trace(&self) -> Trace {
         Trace {
             limits: self.limits,
+            profile: Profile::SPEC,
             facts: self.facts.clone(),
         }
+    }
+
+    /// The case with only facts the profile's base can express: under `upstream`, each item
+    /// completion carries a status its kind has upstream (the status upstream would report:
+    /// web search always completed, image generation completed unless failed, MCP, dynamic and
+    /// collab calls failed for declined), and responses and aborts carry unsigned timestamps.
+    pub fn expressible_under(mut self, profile: &Profile) -> GeneratedCase {
+        if profile.base == Base::Upstream {
+            for fact in &mut self.facts {
+                make_expressible_upstream(fact);
+            }
+        }
+        self
+    }
+}
+
+/// Rewrites one fact into the nearest one upstream can express (see
+/// [`crate::profile::upstream_cannot_express`]).
+fn make_expressible_upstream(fact: &mut Fact) {
+    match fact {
+        Fact::ItemCompleted { kind, status, .. } => {
+            *status = match (*kind, *status) {
+                (ItemKind::WebSearch, _) => ItemStatus::Completed,
+                (ItemKind::ImageGeneration, ItemStatus::Failed) => ItemStatus::Failed,
+                (ItemKind::ImageGeneration, _) => ItemStatus::Completed,
+                (
+                    ItemKind::McpToolCall | ItemKind::DynamicToolCall | ItemKind::CollabAgentToolCall,
+                    ItemStatus::Declined,
+                ) => ItemStatus::Failed,
+                (_, status) => status,
+            };
+        }
+        Fact::RequestAborted {
+            completed_at_ms, ..
+        }
+        | Fact::MalformedResponse {
+            completed_at_ms, ..
+        }
+        | Fact::FileChangeResponse {
+            completed_at_ms, ..
+        }
+        | Fact::CommandExecutionResponse {
+            completed_at_ms, ..
+        }
+        | Fact::EffectivePermissionsResponse {
+            completed_at_ms, ..
+        } => *completed_at_ms = (*completed_at_ms).max(0),
+        _ => {}
     }
 }
 

@@ -8,14 +8,17 @@ use crate::event::{Diagnostic, DiagnosticReason, Table};
 pub(crate) struct BoundedTable<K, V> {
     pub(crate) table: Table,
     pub(crate) entries_max: usize,
+    /// False under UP-CAP-1: the table grows past `entries_max` and evicts nothing.
+    pub(crate) bounded: bool,
     pub(crate) entries: Vec<(K, V)>,
 }
 
 impl<K: PartialEq, V> BoundedTable<K, V> {
-    pub(crate) fn new(table: Table, entries_max: usize) -> Self {
+    pub(crate) fn new(table: Table, entries_max: usize, bounded: bool) -> Self {
         BoundedTable {
             table,
             entries_max,
+            bounded,
             entries: Vec::new(),
         }
     }
@@ -46,10 +49,14 @@ impl<K: PartialEq, V> BoundedTable<K, V> {
     }
 
     /// CAP-1: inserts a key that is not present; when the table is full, first evicts the oldest
-    /// entry and returns it.
+    /// entry and returns it. UP-CAP-1: a table without bound evicts nothing.
     pub(crate) fn insert_new(&mut self, key: K, value: V, trail: &mut Trail) -> Option<(K, V)> {
         trail.mark("CAP-1");
-        let evicted = if self.entries.len() >= self.entries_max && !self.entries.is_empty() {
+        let full = self.entries.len() >= self.entries_max && !self.entries.is_empty();
+        if full && !self.bounded {
+            trail.mark("UP-CAP-1");
+        }
+        let evicted = if full && self.bounded {
             Some(self.entries.remove(0))
         } else {
             None

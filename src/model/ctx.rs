@@ -5,6 +5,7 @@ use super::trail::Provenance;
 use super::{cap, sum};
 use crate::event::{Diagnostic, DiagnosticReason, Output, ReviewEvent};
 use crate::fact::{AppServerClient, ConnectionId, Fact, Runtime};
+use crate::profile::Departure;
 
 /// CTX-1: `initialize` records or replaces a connection's metadata.
 pub(crate) fn record_connection(
@@ -30,7 +31,8 @@ pub(crate) fn record_connection(
     }
 }
 
-/// CTX-2: `thread_bound` binds a thread to its connection; the last binder wins.
+/// CTX-2: `thread_bound` binds a thread to its connection; the last binder wins. UP-CTX-2:
+/// upstream ignores a binding from a connection that never initialized.
 pub(crate) fn bind_thread(state: &mut State, fact: &Fact) {
     let Fact::ThreadBound {
         connection_id,
@@ -43,6 +45,11 @@ pub(crate) fn bind_thread(state: &mut State, fact: &Fact) {
     else {
         return;
     };
+    if state.connections.get(connection_id).is_none() && state.upstream(Departure::Ctx2) {
+        let diagnostic = super::fate::about_fact(fact, DiagnosticReason::UninitializedConnection);
+        state.emit(Output::Diagnostic(diagnostic));
+        return;
+    }
     state.trail.mark("CTX-2");
     let context = ThreadContext {
         connection_id: *connection_id,
@@ -96,6 +103,14 @@ pub(crate) fn resolve_context(
         return None;
     };
     Some(EventContext { thread, connection })
+}
+
+/// CTX-3: whether an event of `thread_id` would find its context (no output, no mark).
+pub(crate) fn has_context(state: &State, thread_id: &str) -> bool {
+    state
+        .threads
+        .get(&thread_id.to_owned())
+        .is_some_and(|thread| state.connections.get(&thread.connection_id).is_some())
 }
 
 /// SUM-1..5, CTX-3: a completed review first updates its item's summary, then is emitted with

@@ -4,9 +4,11 @@ use super::state::{GuardianKey, State};
 use super::{cap, fate};
 use crate::event::{Diagnostic, DiagnosticReason, Output};
 use crate::fact::Fact;
+use crate::profile::Departure;
 
 /// DEDUP-1 and DEDUP-2: the first terminal completion of (thread, review id) counts and is
 /// remembered for its turn; a repeat yields a diagnostic. Returns whether this one counts.
+/// UP-DEDUP-1: upstream remembers nothing and counts every terminal completion.
 pub(crate) fn first_completion(
     state: &mut State,
     fact: &Fact,
@@ -14,6 +16,9 @@ pub(crate) fn first_completion(
     turn_id: &str,
     review_id: &str,
 ) -> bool {
+    if state.upstream(Departure::Dedup1) {
+        return true;
+    }
     state.trail.mark("DEDUP-1");
     let key = GuardianKey {
         thread_id: thread_id.to_owned(),

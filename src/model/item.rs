@@ -9,9 +9,10 @@ use crate::event::{
     tool_item_event_type,
 };
 use crate::fact::{Fact, ItemStatus};
+use crate::profile::Departure;
 
 /// ITEM-1 and ITEM-6: an item start is recorded under its thread, turn and item, unless the item
-/// already has one.
+/// already has one. UP-ITEM-6: upstream's last start wins.
 pub(crate) fn start_item(state: &mut State, fact: &Fact) {
     let Fact::ItemStarted {
         thread_id,
@@ -26,9 +27,20 @@ pub(crate) fn start_item(state: &mut State, fact: &Fact) {
     state.trail.mark("ISO-1");
     let key = iso::item_key(thread_id, turn_id, item_id);
     if state.item_starts.get(&key).is_some() {
-        state.trail.mark("ITEM-6");
+        let replaces = state.upstream(Departure::Item6);
+        if !replaces {
+            state.trail.mark("ITEM-6");
+        }
         let diagnostic = fate::about_fact(fact, DiagnosticReason::DuplicateItemStart);
         state.emit(Output::Diagnostic(diagnostic));
+        if replaces {
+            // The last start is recorded afresh; removing the first freed its slot, so nothing
+            // is evicted.
+            state.item_starts.remove(&key);
+            let start = (time::event_ms(*started_at_ms), state.trail.provenance());
+            let evicted = state.item_starts.insert_new(key, start, &mut state.trail);
+            debug_assert!(evicted.is_none());
+        }
         return;
     }
     state.trail.mark("ITEM-1");
@@ -42,8 +54,28 @@ pub(crate) fn start_item(state: &mut State, fact: &Fact) {
     }
 }
 
+/// UP-TIME-2: upstream removes an item's start before it rejects the completion's negative
+/// timestamp, so a later valid completion of the item finds no start. (The summary stays.)
+pub(crate) fn consume_start_of_rejected(state: &mut State, fact: &Fact) {
+    let Fact::ItemCompleted {
+        thread_id,
+        turn_id,
+        item_id,
+        ..
+    } = fact
+    else {
+        return;
+    };
+    let key = iso::item_key(thread_id, turn_id, item_id);
+    if state.item_starts.get(&key).is_some() && state.upstream(Departure::Time2) {
+        state.item_starts.remove(&key);
+    }
+}
+
 /// ITEM-2, ITEM-3, ITEM-5: a terminal completion of a started item consumes its start and summary
 /// and emits the tool-item event; without a start, or with a non-terminal status, a diagnostic.
+/// UP-ITEM-5: upstream's in-progress completion consumes the start and summary all the same.
+/// UP-SUM-6: upstream keeps the summary when the event is dropped for missing context.
 pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
     let Fact::ItemCompleted {
         thread_id,
@@ -57,12 +89,13 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
     else {
         return;
     };
-    let Some((terminal_status, failure_kind)) = terminal(*status, &mut state.trail) else {
+    let terminal = terminal(*status, &mut state.trail);
+    if terminal.is_none() && !state.upstream(Departure::Item5) {
         state.trail.mark("ITEM-5");
         let diagnostic = fate::about_fact(fact, DiagnosticReason::ItemNotTerminal);
         state.emit(Output::Diagnostic(diagnostic));
         return;
-    };
+    }
     state.trail.mark("ISO-1");
     let key = iso::item_key(thread_id, turn_id, item_id);
     let Some((started_at_ms, start_provenance)) = state.item_starts.remove(&key) else {
@@ -71,8 +104,30 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
         state.emit(Output::Diagnostic(diagnostic));
         return;
     };
+    let keeps_summary = state.profile.follows_upstream(Departure::Sum6);
+    let Some((terminal_status, failure_kind)) = terminal else {
+        // UP-ITEM-5: no event, the start is gone, and so is the summary unless UP-SUM-6 keeps
+        // it for want of context.
+        if keeps_summary && !ctx::has_context(state, thread_id) {
+            state.trail.mark("UP-SUM-6");
+        } else {
+            sum::consume_summary(state, &key);
+        }
+        let diagnostic = fate::about_fact(fact, DiagnosticReason::ItemNotTerminal);
+        state.emit(Output::Diagnostic(diagnostic));
+        return;
+    };
     state.trail.mark("ITEM-2");
-    let summary = sum::consume_summary(state, &key);
+    let summary = if keeps_summary && !ctx::has_context(state, thread_id) {
+        state.trail.mark("UP-SUM-6");
+        state
+            .item_summaries
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(sum::empty_summary)
+    } else {
+        sum::consume_summary(state, &key)
+    };
     let dropped = Diagnostic {
         dropped_event: Some(tool_item_event_type(*kind).to_owned()),
         ..item_diagnostic(key, Diagnostic::new(DiagnosticReason::MissingThread))

@@ -5,9 +5,11 @@ use super::subj::{self, CommandRequest};
 use super::{cap, ctx, dec, fate, grant, id, time};
 use crate::event::{Diagnostic, DiagnosticReason, Output, Reviewer};
 use crate::fact::Fact;
+use crate::profile::Departure;
 
 /// LIFE-1..3: a request opens a pending review, unless its id is pending already: an identical
-/// copy is absorbed (LIFE-2), a different one refused (LIFE-3).
+/// copy is absorbed (LIFE-2), a different one refused (LIFE-3; UP-LIFE-3: upstream replaces the
+/// pending review with it).
 pub(crate) fn open_request(state: &mut State, fact: &Fact) {
     let Some((request_id, review)) = pending_review_of(state, fact) else {
         return;
@@ -19,9 +21,21 @@ pub(crate) fn open_request(state: &mut State, fact: &Fact) {
             state.emit(Output::Diagnostic(diagnostic));
         }
         Some(_) => {
-            state.trail.mark("LIFE-3");
+            let replaces = state.upstream(Departure::Life3);
+            if !replaces {
+                state.trail.mark("LIFE-3");
+            }
             let diagnostic = fate::about_fact(fact, DiagnosticReason::ConflictingRequest);
             state.emit(Output::Diagnostic(diagnostic));
+            if replaces {
+                // The conflicting review opens afresh; removing the first freed its slot, so
+                // nothing is evicted.
+                state.pending_requests.remove(&request_id);
+                let evicted = state
+                    .pending_requests
+                    .insert_new(request_id, review, &mut state.trail);
+                debug_assert!(evicted.is_none());
+            }
         }
         None => {
             state.trail.mark("LIFE-1");
@@ -143,18 +157,29 @@ fn pending_review_of(
 
 /// LIFE-4..6: a closing fact completes its pending review once (first terminal fact wins), is an
 /// orphan when nothing is pending, and leaves the review pending when of the wrong kind.
+/// UP-DEC-4: upstream never sees a malformed response; UP-LIFE-5: it closes a review with a
+/// response of any kind.
 pub(crate) fn close_request(state: &mut State, fact: &Fact) {
     let Some((request_id, completed_at_ms)) = closing_request_id(fact) else {
         return;
     };
-    let Some(pending) = state.pending_requests.get(&request_id) else {
+    if matches!(fact, Fact::MalformedResponse { .. }) && state.upstream(Departure::Dec4) {
+        let diagnostic = fate::about_fact(fact, DiagnosticReason::MalformedResponse);
+        state.emit(Output::Diagnostic(diagnostic));
+        return;
+    }
+    let Some(pending_kind) = state
+        .pending_requests
+        .get(&request_id)
+        .map(|pending| pending.request_kind)
+    else {
         state.trail.mark("LIFE-4");
         let diagnostic = fate::about_fact(fact, DiagnosticReason::OrphanResponse);
         state.emit(Output::Diagnostic(diagnostic));
         return;
     };
     state.trail.mark("LIFE-5");
-    if !closes_kind(fact, pending.request_kind) {
+    if !closes_kind(fact, pending_kind) && !state.upstream(Departure::Life5) {
         let diagnostic = fate::about_fact(fact, DiagnosticReason::MismatchedResponse);
         state.emit(Output::Diagnostic(diagnostic));
         return;

@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 
 use crate::event::{Emitted, Limits};
 use crate::fact::Fact;
+use crate::profile::Profile;
 use trail::Recording;
 
 /// One output of the model with where it came from.
@@ -52,9 +53,10 @@ pub struct Explained {
     pub rule_hits: BTreeMap<&'static str, usize>,
 }
 
-/// ORDER-1: reduces facts in order to their outputs, each tagged with the index of its fact.
-pub fn reduce(facts: &[Fact], limits: &Limits) -> Vec<Emitted> {
-    run(facts, limits, Recording::Nothing)
+/// ORDER-1: reduces facts in order to their outputs, each tagged with the index of its fact,
+/// following `profile` where the spec departs from upstream.
+pub fn reduce(facts: &[Fact], limits: &Limits, profile: &Profile) -> Vec<Emitted> {
+    run(facts, limits, profile, Recording::Nothing)
         .outputs
         .into_iter()
         .map(|o| o.emitted)
@@ -65,20 +67,21 @@ pub fn reduce(facts: &[Fact], limits: &Limits) -> Vec<Emitted> {
 pub fn reduce_with_hits(
     facts: &[Fact],
     limits: &Limits,
+    profile: &Profile,
 ) -> (Vec<Emitted>, BTreeMap<&'static str, usize>) {
-    let explained = run(facts, limits, Recording::Hits);
+    let explained = run(facts, limits, profile, Recording::Hits);
     let outputs = explained.outputs.into_iter().map(|o| o.emitted).collect();
     (outputs, explained.rule_hits)
 }
 
 /// As [`reduce`], with the rules and facts behind each output and the rule-hit totals. The
 /// slowest of the three: use it to explain, not to compare.
-pub fn reduce_explained(facts: &[Fact], limits: &Limits) -> Explained {
-    run(facts, limits, Recording::Explanations)
+pub fn reduce_explained(facts: &[Fact], limits: &Limits, profile: &Profile) -> Explained {
+    run(facts, limits, profile, Recording::Explanations)
 }
 
-fn run(facts: &[Fact], limits: &Limits, recording: Recording) -> Explained {
-    let mut state = state::State::new(limits, recording);
+fn run(facts: &[Fact], limits: &Limits, profile: &Profile, recording: Recording) -> Explained {
+    let mut state = state::State::new(limits, profile, recording);
     let mut outputs = Vec::with_capacity(facts.len());
     let mut fact_rules = Vec::new();
     for (at, fact) in facts.iter().enumerate() {

@@ -10,6 +10,7 @@ use crate::event::{
     Table,
 };
 use crate::fact::{AppServerClient, ConnectionId, Fact, Runtime};
+use crate::profile::{Departure, Profile};
 
 /// What `initialize` recorded for a connection (CTX-1).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,24 +100,43 @@ pub(crate) struct State {
     /// Outputs of the current fact, each with the facts and rules behind it.
     pub(crate) outputs: Vec<(Output, Provenance)>,
     pub(crate) trail: Trail,
+    /// Which side of each departure the reduction follows.
+    pub(crate) profile: Profile,
 }
 
 impl State {
-    pub(crate) fn new(limits: &Limits, recording: super::trail::Recording) -> State {
+    pub(crate) fn new(
+        limits: &Limits,
+        profile: &Profile,
+        recording: super::trail::Recording,
+    ) -> State {
         let max = limits.table_entries_max;
+        // UP-CAP-1: upstream's tables have no bound.
+        let bounded = !profile.follows_upstream(Departure::Cap1);
         State {
-            connections: BoundedTable::new(Table::Connections, max),
-            threads: BoundedTable::new(Table::Threads, max),
-            pending_requests: BoundedTable::new(Table::PendingRequests, max),
-            guardian_completions: BoundedTable::new(Table::GuardianCompletions, max),
-            item_starts: BoundedTable::new(Table::ItemStarts, max),
-            item_summaries: BoundedTable::new(Table::ItemSummaries, max),
+            connections: BoundedTable::new(Table::Connections, max, bounded),
+            threads: BoundedTable::new(Table::Threads, max, bounded),
+            pending_requests: BoundedTable::new(Table::PendingRequests, max, bounded),
+            guardian_completions: BoundedTable::new(Table::GuardianCompletions, max, bounded),
+            item_starts: BoundedTable::new(Table::ItemStarts, max, bounded),
+            item_summaries: BoundedTable::new(Table::ItemSummaries, max, bounded),
             outputs: Vec::new(),
             trail: Trail {
                 recording,
                 ..Trail::default()
             },
+            profile: *profile,
         }
+    }
+
+    /// Whether the reduction follows upstream's behaviour on `departure` (spec/rules.md,
+    /// "Departures from upstream"); marks the departure when it does.
+    pub(crate) fn upstream(&mut self, departure: Departure) -> bool {
+        let follows = self.profile.follows_upstream(departure);
+        if follows {
+            self.trail.mark(departure.id());
+        }
+        follows
     }
 
     /// ORDER-1 and FATE-1: emits an output of the current fact, in rule order, tagged with the
@@ -147,6 +167,7 @@ impl State {
         self.trail.mark("FATE-2");
         if time::has_negative_timestamp(fact) {
             self.trail.mark("TIME-2");
+            item::consume_start_of_rejected(self, fact);
             self.emit(Output::Diagnostic(fate::about_fact(
                 fact,
                 DiagnosticReason::NegativeTimestamp,

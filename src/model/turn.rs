@@ -3,11 +3,15 @@
 use super::state::State;
 use super::sum::item_diagnostic;
 use crate::event::{Diagnostic, DiagnosticReason, Output};
+use crate::profile::Departure;
 
 /// TURN-1: a turn end releases, in order, the turn's pending requests (unanswered), item starts
 /// (never completed), item summaries (never consumed), and seen guardian completions (silently,
-/// DEDUP-2); each table in insertion order.
+/// DEDUP-2); each table in insertion order. UP-TURN-1: upstream releases nothing.
 pub(crate) fn release_turn(state: &mut State, thread_id: &str, turn_id: &str) {
+    if state.upstream(Departure::Turn1) {
+        return;
+    }
     state.trail.mark("TURN-1");
     let unanswered = state
         .pending_requests

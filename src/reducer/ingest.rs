@@ -14,6 +14,7 @@ use crate::fact::{
     AppServerClient, CommandDecision, ConnectionId, Fact, FileChangeDecision, GrantScope,
     GuardianAction, GuardianStatus, ItemKind, ItemStatus, PermissionProfile, RequestId, Runtime,
 };
+use crate::profile::{Departure, Profile};
 use crate::subject::{Subject, SubjectError};
 
 #[cfg(feature = "seeded-defects")]
@@ -37,6 +38,8 @@ use super::state::{
 /// accepted, every fact accounted for).
 pub struct Reducer {
     pub(super) state: State,
+    /// Which side of each departure from upstream this reducer follows.
+    pub(super) profile: Profile,
     /// The seeded defect this reducer carries (`seeded-defects` builds only).
     #[cfg(feature = "seeded-defects")]
     pub(super) defect: Option<Defect>,
@@ -44,25 +47,37 @@ pub struct Reducer {
 
 /// Reduces a whole fact sequence with a fresh reducer, tagging each output with the index of the
 /// fact that produced it (ORDER-1), for comparison with the model's `reduce`.
-pub fn reduce_all(facts: &[Fact], limits: &Limits) -> Vec<Emitted> {
-    Reducer::new(*limits).ingest_all(facts)
+pub fn reduce_all(facts: &[Fact], limits: &Limits, profile: &Profile) -> Vec<Emitted> {
+    Reducer::with_profile(*limits, *profile).ingest_all(facts)
 }
 
 impl Reducer {
-    /// A reducer with empty state; every table holds at most `limits.table_entries_max` entries
-    /// (a bound of 0 is taken as 1).
+    /// A reducer with empty state following the spec's rules; every table holds at most
+    /// `limits.table_entries_max` entries (a bound of 0 is taken as 1).
     pub fn new(limits: Limits) -> Reducer {
+        Reducer::with_profile(limits, Profile::SPEC)
+    }
+
+    /// A reducer with empty state following `profile` where the spec departs from upstream
+    /// (UP-CAP-1: under upstream's behaviour the tables are unbounded).
+    pub fn with_profile(limits: Limits, profile: Profile) -> Reducer {
         Reducer {
-            state: State::new(limits),
+            state: State::new(table_limits(limits, &profile)),
+            profile,
             #[cfg(feature = "seeded-defects")]
             defect: None,
         }
     }
 
+    /// Whether this reducer follows upstream's behaviour on `departure`.
+    pub(crate) fn upstream(&self, departure: Departure) -> bool {
+        self.profile.follows_upstream(departure)
+    }
+
     /// Ingests one fact and appends the outputs it produced (in spec order).
     pub fn ingest(&mut self, fact: &Fact, outputs: &mut Vec<Output>) {
         if has_negative_timestamp(fact) {
-            push_fact_diagnostic(DiagnosticReason::NegativeTimestamp, fact, outputs);
+            self.reject_negative_timestamp(fact, outputs);
             return;
         }
         match fact {
@@ -88,7 +103,7 @@ impl Reducer {
                     subagent_source: subagent_source.clone(),
                     parent_thread_id: parent_thread_id.clone(),
                 };
-                self.thread_bound(thread_id, context, outputs);
+                self.thread_bound(fact, thread_id, context, outputs);
             }
             Fact::ItemStarted {
                 thread_id,
@@ -238,7 +253,11 @@ impl Reducer {
     /// TURN-1: a turn end releases the turn's pending requests, item starts, item summaries and
     /// seen guardian completions, each in insertion order; the first three are reported, the
     /// last silently (DEDUP-2). A turn with no state emits nothing.
+    /// UP-TURN-1: upstream releases nothing.
     fn turn_completed(&mut self, thread_id: &str, turn_id: &str, outputs: &mut Vec<Output>) {
+        if self.upstream(Departure::Turn1) {
+            return;
+        }
         let Some(released) = self.state.release_turn(thread_id, turn_id) else {
             return;
         };
@@ -279,14 +298,26 @@ impl Reducer {
     }
 
     /// CTX-2: `thread_bound` binds the thread to the connection and records or replaces its
-    /// metadata; the last binder wins.
-    fn thread_bound(&mut self, thread_id: &str, context: ThreadContext, outputs: &mut Vec<Output>) {
+    /// metadata; the last binder wins. UP-CTX-2: upstream ignores a binding from a connection it
+    /// has no metadata for.
+    fn thread_bound(
+        &mut self,
+        fact: &Fact,
+        thread_id: &str,
+        context: ThreadContext,
+        outputs: &mut Vec<Output>,
+    ) {
+        if self.upstream(Departure::Ctx2) && self.state.connection(context.connection_id).is_none()
+        {
+            push_fact_diagnostic(DiagnosticReason::UninitializedConnection, fact, outputs);
+            return;
+        }
         let evicted = self.state.upsert_thread(thread_id, context);
         self.report_eviction(evicted, outputs);
     }
 
     /// ITEM-1, ITEM-6: an item start is recorded under `(thread, turn, item)`; a second start
-    /// keeps the first and is reported.
+    /// keeps the first and is reported (UP-ITEM-6: replaces it, and is reported).
     fn item_started(
         &mut self,
         fact: &Fact,
@@ -302,6 +333,13 @@ impl Reducer {
                 start.started_at_ms = started_at_ms;
             }
             push_fact_diagnostic(DiagnosticReason::DuplicateItemStart, fact, outputs);
+            if self.upstream(Departure::Item6) {
+                self.state.take_item_start(key);
+                let evicted = self
+                    .state
+                    .record_item_start(key, ItemStart { started_at_ms });
+                debug_assert!(evicted.is_none());
+            }
             return;
         }
         let evicted = self
@@ -312,7 +350,8 @@ impl Reducer {
 
     /// ITEM-2..5, SUM-6: a terminal completion of a started item consumes its start and summary
     /// and emits the tool-item event (or its CTX-3 diagnostic); an unstarted one, or an
-    /// `in_progress` one, changes nothing and is reported.
+    /// `in_progress` one, changes nothing and is reported. UP-ITEM-5: an `in_progress` one
+    /// consumes the start and summary too; UP-SUM-6: a dropped event leaves the summary.
     fn item_completed(
         &mut self,
         fact: &Fact,
@@ -322,7 +361,8 @@ impl Reducer {
         completed_at_ms: u64,
         outputs: &mut Vec<Output>,
     ) {
-        let Some((terminal_status, failure_kind)) = item_terminal_status(status) else {
+        let terminal = item_terminal_status(status);
+        if terminal.is_none() && !self.upstream(Departure::Item5) {
             #[cfg(feature = "seeded-defects")]
             if self.has_defect(Defect::InProgressDiscardsSummary) {
                 let summary_key = self.summary_key(key.thread_id, key.turn_id, key.item_id);
@@ -330,17 +370,27 @@ impl Reducer {
             }
             push_fact_diagnostic(DiagnosticReason::ItemNotTerminal, fact, outputs);
             return;
-        };
+        }
         let Some((item_key, start)) = self.state.take_item_start(key) else {
             push_fact_diagnostic(DiagnosticReason::ItemNotStarted, fact, outputs);
             return;
         };
         let summary_key = self.summary_key(key.thread_id, key.turn_id, key.item_id);
-        let summary = self.state.take_summary(summary_key).unwrap_or_default();
+        let context = self.event_context(&item_key.thread_id);
+        let summary = if context.is_err() && self.upstream(Departure::Sum6) {
+            self.state.summary(summary_key).cloned().unwrap_or_default()
+        } else {
+            let summary = self.state.take_summary(summary_key).unwrap_or_default();
+            debug_assert!(self.state.summary(summary_key).is_none());
+            summary
+        };
         debug_assert!(self.state.item_start(key).is_none());
-        debug_assert!(self.state.summary(summary_key).is_none());
+        let Some((terminal_status, failure_kind)) = terminal else {
+            push_fact_diagnostic(DiagnosticReason::ItemNotTerminal, fact, outputs);
+            return;
+        };
         let duration_ms = self.duration_ms(start.started_at_ms, completed_at_ms);
-        match self.event_context(&item_key.thread_id) {
+        match context {
             Ok(context) => outputs.push(Output::tool_item(
                 kind,
                 ToolItemEvent {
@@ -376,6 +426,27 @@ impl Reducer {
                 },
             ))),
         }
+    }
+
+    /// TIME-2: a fact with a negative timestamp changes nothing and is reported. UP-TIME-2:
+    /// upstream takes an item's start before it rejects the completion's timestamp.
+    fn reject_negative_timestamp(&mut self, fact: &Fact, outputs: &mut Vec<Output>) {
+        if let Fact::ItemCompleted {
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        } = fact
+            && self.upstream(Departure::Time2)
+        {
+            let key = ItemKeyView {
+                thread_id,
+                turn_id,
+                item_id,
+            };
+            self.state.take_item_start(key);
+        }
+        push_fact_diagnostic(DiagnosticReason::NegativeTimestamp, fact, outputs);
     }
 
     /// SUBJ-1..5: the review a request fact opens, as it derives from the fact alone.
@@ -464,7 +535,8 @@ impl Reducer {
     }
 
     /// LIFE-1..3, LIFE-6: a request opens a pending review under its id alone, unless that id is
-    /// pending: an identical copy is absorbed, a conflicting one is reported and keeps the first.
+    /// pending: an identical copy is absorbed, a conflicting one is reported and keeps the first
+    /// (UP-LIFE-3: replaces it).
     fn open_request(
         &mut self,
         fact: &Fact,
@@ -484,6 +556,12 @@ impl Reducer {
                 self.report_eviction(evicted, outputs);
             }
             push_fact_diagnostic(DiagnosticReason::ConflictingRequest, fact, outputs);
+            if self.upstream(Departure::Life3) {
+                // UP-LIFE-3: the conflicting review opens afresh in the first one's place.
+                self.state.close_pending(request_id);
+                let evicted = self.state.open_pending(request_id, requested.to_pending());
+                debug_assert!(evicted.is_none());
+            }
             return;
         }
         let evicted = self.state.open_pending(request_id, requested.to_pending());
@@ -501,6 +579,11 @@ impl Reducer {
         completed_at_ms: u64,
         outputs: &mut Vec<Output>,
     ) {
+        if closing == Closing::Malformed && self.upstream(Departure::Dec4) {
+            // UP-DEC-4: upstream never sees a malformed response; the review stays pending.
+            push_fact_diagnostic(DiagnosticReason::MalformedResponse, fact, outputs);
+            return;
+        }
         let Some(pending) = self.state.pending(request_id) else {
             #[cfg(feature = "seeded-defects")]
             if self.has_defect(Defect::SilentOrphan) {
@@ -509,7 +592,7 @@ impl Reducer {
             push_fact_diagnostic(DiagnosticReason::OrphanResponse, fact, outputs);
             return;
         };
-        if !closing.closes(pending.kind) {
+        if !closing.closes(pending.kind) && !self.upstream(Departure::Life5) {
             push_fact_diagnostic(DiagnosticReason::MismatchedResponse, fact, outputs);
             return;
         }
@@ -563,11 +646,9 @@ impl Reducer {
             }
         }
         let review = self.state.close_pending(request_id);
-        debug_assert!(
-            review
-                .as_ref()
-                .is_some_and(|review| closing.closes(review.kind))
-        );
+        debug_assert!(review.as_ref().is_some_and(
+            |review| closing.closes(review.kind) || self.upstream(Departure::Life5)
+        ));
         debug_assert!(self.state.pending(request_id).is_none());
         review
     }
@@ -602,15 +683,18 @@ impl Reducer {
             thread_id: completion.thread_id,
             review_id: completion.review_id,
         };
-        let seen = self.state.guardian_seen(key);
-        #[cfg(feature = "seeded-defects")]
-        let seen = seen && !self.has_defect(Defect::DuplicateGuardianCounted);
-        if seen {
-            push_fact_diagnostic(DiagnosticReason::DuplicateGuardianCompletion, fact, outputs);
-            return;
+        // UP-DEDUP-1: upstream counts every terminal completion and remembers none.
+        if !self.upstream(Departure::Dedup1) {
+            let seen = self.state.guardian_seen(key);
+            #[cfg(feature = "seeded-defects")]
+            let seen = seen && !self.has_defect(Defect::DuplicateGuardianCounted);
+            if seen {
+                push_fact_diagnostic(DiagnosticReason::DuplicateGuardianCompletion, fact, outputs);
+                return;
+            }
+            let evicted = self.state.mark_guardian_seen(key, completion.turn_id);
+            self.report_eviction(evicted, outputs);
         }
-        let evicted = self.state.mark_guardian_seen(key, completion.turn_id);
-        self.report_eviction(evicted, outputs);
         let subject = guardian_subject(completion.action);
         let review = CompletedReview {
             thread_id: completion.thread_id.to_owned(),
@@ -649,11 +733,12 @@ impl Subject for Reducer {
         "reducer".to_owned()
     }
 
-    /// Replaces all state; a seeded defect, if any, stays.
-    fn reset(&mut self, limits: Limits) -> Result<(), SubjectError> {
+    /// Replaces all state and the profile; a seeded defect, if any, stays.
+    fn reset(&mut self, limits: Limits, profile: &Profile) -> Result<(), SubjectError> {
         #[cfg(feature = "seeded-defects")]
         let limits = self.defective_limits(limits);
-        self.state = State::new(limits);
+        self.profile = *profile;
+        self.state = State::new(table_limits(limits, profile));
         Ok(())
     }
 
@@ -784,6 +869,17 @@ fn has_negative_timestamp(fact: &Fact) -> bool {
             completed_at_ms,
             ..
         } => *started_at_ms < 0 || *completed_at_ms < 0,
+    }
+}
+
+/// CAP-1 bounds each table by the limits; UP-CAP-1 (upstream) bounds nothing.
+fn table_limits(limits: Limits, profile: &Profile) -> Limits {
+    if profile.follows_upstream(Departure::Cap1) {
+        Limits {
+            table_entries_max: usize::MAX,
+        }
+    } else {
+        limits
     }
 }
 

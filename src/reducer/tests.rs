@@ -2,6 +2,7 @@
 //! memory bound under a hostile stream. Traces and expected outputs are written as JSON, as in
 //! `spec/vectors/`, so a case reads like the spec; absent optional fields are null.
 
+use crate::profile::Profile;
 use pretty_assertions::assert_eq;
 
 use crate::event::{Emitted, Limits, Table};
@@ -36,7 +37,7 @@ fn emitted(lines: &str) -> Vec<Emitted> {
 
 #[track_caller]
 fn check_with(limits: Limits, input: &str, expected: &str) {
-    assert_eq!(reduce_all(&facts(input), &limits), emitted(expected));
+    assert_eq!(reduce_all(&facts(input), &limits, &Profile::SPEC), emitted(expected));
 }
 
 #[track_caller]
@@ -277,7 +278,7 @@ fn subject_reset_forgets_state() {
         assert!(Subject::ingest(&mut reducer, index, fact, &mut outputs).is_ok());
     }
     assert_eq!(reducer.table_len(Table::PendingRequests), 1);
-    assert!(reducer.reset(Limits::default()).is_ok());
+    assert!(reducer.reset(Limits::default(), &Profile::SPEC).is_ok());
     assert_eq!(reducer.live_entries(), 0);
     assert_eq!(reducer.name(), "reducer");
 }

@@ -2,7 +2,7 @@
 //! the production reducer, another Rust reducer, or a process in another language
 //! ([`process::ProcessSubject`], speaking the protocol of `spec/protocol.md`).
 //!
-//! A subject is incremental: it is reset with the trace's limits, then fed one fact at a time,
+//! A subject is incremental: it is reset with the trace's limits and profile, then fed one fact at a time,
 //! and returns the outputs each fact produced. In-process subjects never fail; process subjects
 //! can (crash, hang, garbage, early exit), which is what [`SubjectError`] reports, always naming
 //! the fact being ingested.
@@ -11,8 +11,9 @@ pub mod process;
 
 use std::fmt;
 
-use crate::event::{Limits, Output};
+use crate::event::{Limits, Output, OutputKinds};
 use crate::fact::Fact;
+use crate::profile::Profile;
 
 pub use process::ProcessSubject;
 
@@ -149,8 +150,15 @@ pub trait Subject {
     /// A short name for reports (`reducer`, `python examples/subject.py`).
     fn name(&self) -> String;
 
-    /// Forgets all state and starts a new trace with these limits.
-    fn reset(&mut self, limits: Limits) -> Result<(), SubjectError>;
+    /// Forgets all state and starts a new trace with these limits, following `profile` where the
+    /// spec departs from upstream.
+    fn reset(&mut self, limits: Limits, profile: &Profile) -> Result<(), SubjectError>;
+
+    /// The output kinds this subject emits; the differ compares exactly these (a subject that
+    /// emits no diagnostics is compared on events alone). Known after the first reset.
+    fn emits(&self) -> OutputKinds {
+        OutputKinds::ALL
+    }
 
     /// Ingests fact number `fact_index` of the current trace and appends the outputs it produced.
     fn ingest(

@@ -23,11 +23,13 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::{Stage, Subject, SubjectError};
-use crate::event::{Limits, Output};
+use crate::event::{Limits, Output, OutputKind, OutputKinds};
 use crate::fact::Fact;
+use crate::profile::Profile;
 
-/// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this crate speaks. Version 2 added the profile to the header and reset
+/// lines and the declared output kinds (`emits`) to the acknowledgement.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The default per-fact timeout.
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
@@ -47,19 +49,24 @@ const STDERR_GRACE: Duration = Duration::from_millis(200);
 /// The longest garbage line quoted in an error.
 const QUOTED_LINE_CHARS_MAX: usize = 200;
 
-/// The first line the tool writes: the protocol version and the limits of the first trace.
+/// The first line the tool writes: the protocol version, and the limits and profile of the first
+/// trace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Header {
     pub review_spec_protocol: u32,
     pub limits: Limits,
+    pub profile: Profile,
 }
 
-/// The subject's acknowledgement of the header: the protocol version it speaks.
+/// The subject's acknowledgement of the header: the protocol version it speaks, and the output
+/// kinds it emits (all three when absent).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderAck {
     pub review_spec_protocol: u64,
+    #[serde(default)]
+    pub emits: Option<Vec<OutputKind>>,
 }
 
 /// The line the tool writes between traces: forget everything, these limits from now on.
@@ -74,6 +81,7 @@ pub struct Reset {
 #[serde(deny_unknown_fields)]
 pub struct ResetBody {
     pub limits: Limits,
+    pub profile: Profile,
 }
 
 /// One line the subject writes while answering for a fact.
@@ -203,6 +211,8 @@ pub struct ProcessSubject {
     argv: Vec<String>,
     timeout: Duration,
     running: Option<Running>,
+    /// What the subject declared it emits in its last acknowledgement.
+    emits: OutputKinds,
 }
 
 /// What the subject's stdout reader forwards.
@@ -235,11 +245,12 @@ impl ProcessSubject {
             argv,
             timeout,
             running: None,
+            emits: OutputKinds::ALL,
         })
     }
 
     /// Starts the process, writes the header and waits for its acknowledgement.
-    fn start(&mut self, limits: Limits) -> Result<(), SubjectError> {
+    fn start(&mut self, limits: Limits, profile: Profile) -> Result<(), SubjectError> {
         let (program, args) = self.argv.split_first().ok_or_else(|| SubjectError::Spawn {
             subject: self.command.clone(),
             what: "empty command".to_owned(),
@@ -277,6 +288,7 @@ impl ProcessSubject {
         let header = Header {
             review_spec_protocol: PROTOCOL_VERSION,
             limits,
+            profile,
         };
         self.send(&header);
         let startup_timeout = self
@@ -300,6 +312,18 @@ impl ProcessSubject {
                 expected: PROTOCOL_VERSION,
             }));
         }
+        self.emits = match &acknowledged.emits {
+            None => OutputKinds::ALL,
+            Some(kinds) if kinds.is_empty() => {
+                return Err(self.fail(SubjectError::Garbage {
+                    subject: self.command.clone(),
+                    at: Stage::Header,
+                    what: "the acknowledgement declares that the subject emits nothing".to_owned(),
+                    line: quote(&line),
+                }));
+            }
+            Some(kinds) => OutputKinds::of(kinds),
+        };
         Ok(())
     }
 
@@ -445,15 +469,22 @@ impl Subject for ProcessSubject {
         self.command.clone()
     }
 
-    fn reset(&mut self, limits: Limits) -> Result<(), SubjectError> {
+    fn reset(&mut self, limits: Limits, profile: &Profile) -> Result<(), SubjectError> {
         if self.is_alive() {
             self.send(&Reset {
-                reset: ResetBody { limits },
+                reset: ResetBody {
+                    limits,
+                    profile: *profile,
+                },
             });
             return Ok(());
         }
         self.stop();
-        self.start(limits)
+        self.start(limits, *profile)
+    }
+
+    fn emits(&self) -> OutputKinds {
+        self.emits
     }
 
     fn ingest(
@@ -485,6 +516,18 @@ impl Subject for ProcessSubject {
             let line = self.line_before(stage, deadline)?;
             match parse_subject_line(&line) {
                 Ok(SubjectLine::Blank) => {}
+                Ok(SubjectLine::Output(output)) if !self.emits.contains(output.kind()) => {
+                    let what = format!(
+                        "a {} output, a kind the subject declared it does not emit",
+                        output.kind().name()
+                    );
+                    return Err(self.fail(SubjectError::Garbage {
+                        subject: self.command.clone(),
+                        at: stage,
+                        what,
+                        line: quote(&line),
+                    }));
+                }
                 Ok(SubjectLine::Output(output)) => outputs.push(*output),
                 Ok(SubjectLine::Done(done)) if usize::try_from(done) == Ok(fact_index) => {
                     return Ok(());

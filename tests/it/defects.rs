@@ -6,6 +6,7 @@
 //! `REVIEW_SPEC_DEFECT_SEEDS=20 cargo test --all-features --test it defects -- --nocapture`
 //! prints the detection table (median cases and wall time to first detection over the seeds).
 
+use review_spec::profile::Profile;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
@@ -42,7 +43,7 @@ fn hunt(defect: Defect, seed: u64) -> Option<Detection> {
     let result = runner.run(&generators::case(), |case| {
         cases.set(cases.get() + 1);
         let mut reducer = Reducer::with_defect(case.limits, defect);
-        let divergence = first_divergence(&mut reducer, &case.facts, &case.limits)
+        let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC)
             .map_err(|error| TestCaseError::fail(error.to_string()))?;
         if divergence.is_some() {
             if first_failure.get().is_none() {
@@ -57,7 +58,7 @@ fn hunt(defect: Defect, seed: u64) -> Option<Detection> {
     };
     let (cases, elapsed) = first_failure.get()?;
     let mut reducer = Reducer::with_defect(case.limits, defect);
-    let divergence = first_divergence(&mut reducer, &case.facts, &case.limits).ok()??;
+    let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC).ok()??;
     let divergence = minimize(&mut reducer, divergence).ok()?;
     Some(Detection {
         cases,
@@ -92,7 +93,7 @@ fn save_defect_vector(defect: Defect, case: &review_spec::trace::VectorCase) {
         defect.name(),
         defect.rule()
     );
-    let file = review_spec::trace::VectorFile { cases: vec![case] };
+    let file = review_spec::trace::VectorFile::new(vec![case]);
     let path = defect_vector_path(defect);
     std::fs::write(&path, review_spec::trace::write_vector_file(&file))
         .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
@@ -115,7 +116,7 @@ fn every_seeded_defect_is_caught_by_its_saved_vector() {
         };
         for case in &file.cases {
             let mut reducer = Reducer::with_defect(case.limits, defect);
-            match first_divergence(&mut reducer, &case.facts, &case.limits) {
+            match first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC) {
                 Ok(Some(divergence)) if divergence.rules.contains(&defect.rule()) => {}
                 Ok(Some(divergence)) => problems.push(format!(
                     "{}: {} diverges but the explanation misses {}:\n{divergence}",
@@ -167,7 +168,7 @@ fn every_seeded_defect_is_caught_and_shrinks_small() {
             let replays = first_divergence(
                 &mut Reducer::with_defect(vector.limits, defect),
                 &vector.facts,
-                &vector.limits,
+                &vector.limits, &Profile::SPEC,
             );
             if !matches!(replays, Ok(Some(_))) {
                 problems.push(format!(
@@ -178,7 +179,7 @@ fn every_seeded_defect_is_caught_and_shrinks_small() {
             let real = first_divergence(
                 &mut Reducer::new(vector.limits),
                 &vector.facts,
-                &vector.limits,
+                &vector.limits, &Profile::SPEC,
             );
             if !matches!(real, Ok(None)) {
                 problems.push(format!(

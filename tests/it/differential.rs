@@ -2,6 +2,7 @@
 //! configurations). A failure is minimized, printed with its diff and rule IDs, and saved as a
 //! regression vector under `spec/vectors/regressions/`, which `cargo test` then runs forever.
 
+use review_spec::profile::Profile;
 use proptest::prelude::*;
 use review_spec::diff::{Divergence, first_divergence, minimize};
 use review_spec::generators;
@@ -28,7 +29,7 @@ pub fn save_regression(divergence: &Divergence, found_by: &str) -> String {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/regressions");
     let path = dir.join(format!("{name}.json"));
     let written = std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&path, write_vector_file(&VectorFile { cases: vec![case] })));
+        .and_then(|()| std::fs::write(&path, write_vector_file(&VectorFile::new(vec![case]))));
     match written {
         Ok(()) => path.display().to_string(),
         Err(error) => format!("(not saved: {error})"),
@@ -42,7 +43,7 @@ proptest! {
     #[test]
     fn reducer_agrees_with_model(case in generators::case()) {
         let mut reducer = Reducer::new(case.limits);
-        let divergence = first_divergence(&mut reducer, &case.facts, &case.limits)
+        let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC)
             .expect("the in-process reducer never fails");
         if let Some(divergence) = divergence {
             let divergence = minimize(&mut reducer, divergence).expect("the in-process reducer never fails");

@@ -5,6 +5,7 @@
 //! `seeded-defects`) the differential target finds a seeded defect and its crash replays to a
 //! small vector.
 
+use review_spec::profile::Profile;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -352,21 +353,19 @@ fn differential_finds_a_seeded_defect_and_its_crash_becomes_a_vector() {
     assert!(divergence.facts.len() <= 8, "{divergence}");
     assert!(divergence.rules.contains(&defect.rule()), "{divergence}");
     let case = divergence.to_vector_case("fuzz-differential-example", "a test");
-    let text = write_vector_file(&VectorFile {
-        cases: vec![case.clone()],
-    });
+    let text = write_vector_file(&VectorFile::new(vec![case.clone()]));
     let reloaded = parse_vector_file(&text, "<vector>").unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(reloaded.cases, vec![case.clone()]);
     let broken = first_divergence(
         &mut Reducer::with_defect(case.limits, defect),
         &case.facts,
-        &case.limits,
+        &case.limits, &Profile::SPEC,
     );
     assert!(
         matches!(broken, Ok(Some(_))),
         "the vector no longer catches the defect"
     );
-    let real = first_divergence(&mut Reducer::new(case.limits), &case.facts, &case.limits);
+    let real = first_divergence(&mut Reducer::new(case.limits), &case.facts, &case.limits, &Profile::SPEC);
     assert!(
         matches!(real, Ok(None)),
         "the real reducer disagrees: {real:?}"

@@ -3,6 +3,7 @@
 //! exit and a wrong delimiter each give a clear `SubjectError` naming the fact index, never a
 //! hang of the tool; a dead subject is restarted by the next reset.
 
+use review_spec::profile::Profile;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -37,7 +38,7 @@ fn orphan(request_id: u64) -> Fact {
 
 /// Resets `subject` and feeds it `facts` facts; the first error, if any.
 fn feed(subject: &mut dyn Subject, facts: usize) -> Result<Vec<Output>, SubjectError> {
-    subject.reset(Limits::default())?;
+    subject.reset(Limits::default(), &Profile::SPEC)?;
     let mut outputs = Vec::new();
     for index in 0..facts {
         subject.ingest(index, &orphan(index as u64), &mut outputs)?;
@@ -166,7 +167,7 @@ fn a_delimiter_for_another_fact_is_reported() {
 fn another_protocol_version_is_refused_at_the_header() {
     let mut subject = misbehaving("version", 0);
     let error = subject
-        .reset(Limits::default())
+        .reset(Limits::default(), &Profile::SPEC)
         .expect_err("version 2 is refused");
     assert!(
         matches!(&error, SubjectError::Version { got, expected: 1, .. } if got == "2"),
@@ -178,7 +179,7 @@ fn another_protocol_version_is_refused_at_the_header() {
 fn a_command_that_does_not_exist_cannot_start() {
     let mut subject = ProcessSubject::new("review-spec-no-such-subject --x", TIMEOUT)
         .expect("the command line parses");
-    let error = subject.reset(Limits::default()).expect_err("cannot start");
+    let error = subject.reset(Limits::default(), &Profile::SPEC).expect_err("cannot start");
     assert!(matches!(error, SubjectError::Spawn { .. }), "{error:?}");
     assert!(
         error.to_string().contains("review-spec-no-such-subject"),
@@ -212,7 +213,7 @@ fn the_example_python_subject_agrees_with_the_model_on_a_vector() {
     let mut subject = ProcessSubject::new(&command, TIMEOUT).expect("parses");
     for case in &file.cases {
         let divergence =
-            review_spec::diff::first_divergence(&mut subject, &case.facts, &case.limits);
+            review_spec::diff::first_divergence(&mut subject, &case.facts, &case.limits, &Profile::SPEC);
         assert_eq!(divergence, Ok(None), "case {}", case.name);
     }
 }

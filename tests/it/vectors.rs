@@ -4,6 +4,7 @@
 //! `REVIEW_SPEC_FILTER=grant,-grant-2` runs only cases whose full name `family/file/case`
 //! contains a positive term and no negative one.
 
+use review_spec::profile::Profile;
 use std::path::{Path, PathBuf};
 
 use pretty_assertions::Comparison;
@@ -87,7 +88,7 @@ fn every_vector_matches_the_model() {
                 continue;
             }
             cases_run += 1;
-            let actual: Vec<Emitted> = model::reduce(&case.facts, &case.limits);
+            let actual: Vec<Emitted> = model::reduce(&case.facts, &case.limits, &Profile::SPEC);
             if actual != case.expected {
                 if update {
                     case.expected = actual;
@@ -130,7 +131,7 @@ fn every_vector_matches_the_reducer() {
                 continue;
             }
             cases_run += 1;
-            let actual = review_spec::reducer::reduce_all(&case.facts, &case.limits);
+            let actual = review_spec::reducer::reduce_all(&case.facts, &case.limits, &Profile::SPEC);
             if actual != case.expected {
                 failures.push(format!(
                     "FAIL {full_name}: {}\n{}\nreplay: REVIEW_SPEC_FILTER={full_name} cargo test --test it vectors",
