@@ -107,7 +107,11 @@ fn harness() {
         });
         let model = timed(&mut || {
             for case in &cases {
-                black_box(model::reduce_with_hits(&case.facts, &case.limits, &Profile::SPEC));
+                black_box(model::reduce_with_hits(
+                    &case.facts,
+                    &case.limits,
+                    &Profile::SPEC,
+                ));
             }
         });
         let reducer = timed(&mut || {
@@ -118,7 +122,8 @@ fn harness() {
         let diff = timed(&mut || {
             for case in &cases {
                 let mut reducer = Reducer::new(case.limits);
-                let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC);
+                let divergence =
+                    first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC);
                 assert!(
                     matches!(divergence, Ok(None)),
                     "the reducer diverges from the model"

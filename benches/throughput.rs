@@ -53,7 +53,13 @@ fn harness_stages(c: &mut Criterion) {
     group.bench_function("model", |b| {
         b.iter_batched(
             || common::case_64(&mut runner),
-            |case| black_box(model::reduce_with_hits(&case.facts, &case.limits, &Profile::SPEC)),
+            |case| {
+                black_box(model::reduce_with_hits(
+                    &case.facts,
+                    &case.limits,
+                    &Profile::SPEC,
+                ))
+            },
             BatchSize::SmallInput,
         )
     });
@@ -69,8 +75,13 @@ fn harness_stages(c: &mut Criterion) {
             || common::case_64(&mut runner),
             |case| {
                 black_box(
-                    first_divergence(&mut Reducer::new(case.limits), &case.facts, &case.limits, &Profile::SPEC)
-                        .ok(),
+                    first_divergence(
+                        &mut Reducer::new(case.limits),
+                        &case.facts,
+                        &case.limits,
+                        &Profile::SPEC,
+                    )
+                    .ok(),
                 )
             },
             BatchSize::SmallInput,

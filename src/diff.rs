@@ -109,7 +109,15 @@ fn find_divergence(
             .zip(expected)
             .position(|(a, e)| a != e)
             .unwrap_or_else(|| actual.len().min(expected.len()));
-        let rules = explain(facts, limits, profile, compared, fact_index, &actual, output_index);
+        let rules = explain(
+            facts,
+            limits,
+            profile,
+            compared,
+            fact_index,
+            &actual,
+            output_index,
+        );
         return Ok(Some(Divergence {
             subject: subject.name(),
             limits: *limits,
@@ -512,10 +520,15 @@ impl Divergence {
 
 /// A vector case's expectations, from the model: the outputs under the `spec` profile, and under
 /// the `upstream` profile when they differ (or why upstream cannot express the facts).
-pub fn expectations(facts: &[Fact], limits: &Limits) -> (Vec<Emitted>, Option<UpstreamExpectation>) {
+pub fn expectations(
+    facts: &[Fact],
+    limits: &Limits,
+) -> (Vec<Emitted>, Option<UpstreamExpectation>) {
     let expected = model::reduce(facts, limits, &Profile::SPEC);
     let upstream = match first_inexpressible(facts) {
-        Some((index, why)) => Some(UpstreamExpectation::NotApplicable(format!("fact {index}: {why}"))),
+        Some((index, why)) => Some(UpstreamExpectation::NotApplicable(format!(
+            "fact {index}: {why}"
+        ))),
         None => {
             let upstream = model::reduce(facts, limits, &Profile::UPSTREAM);
             (upstream != expected).then_some(UpstreamExpectation::Expected(upstream))

@@ -402,7 +402,11 @@ pub enum OutputKind {
 }
 
 impl OutputKind {
-    pub const ALL: [OutputKind; 3] = [OutputKind::Review, OutputKind::ToolItem, OutputKind::Diagnostic];
+    pub const ALL: [OutputKind; 3] = [
+        OutputKind::Review,
+        OutputKind::ToolItem,
+        OutputKind::Diagnostic,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

@@ -430,7 +430,8 @@ pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
         Ok(Ok(Some(trace))) => trace,
     };
     for stage in [Stage::Model, Stage::Reducer] {
-        let run = |facts: &[Fact]| panics_in(stage, facts, &decoded.limits, &decoded.profile, choice);
+        let run =
+            |facts: &[Fact]| panics_in(stage, facts, &decoded.limits, &decoded.profile, choice);
         if let Some(message) = run(&decoded.facts) {
             let facts = minimize_facts(decoded.facts.clone(), |facts| run(facts).is_some());
             let message = run(&facts).unwrap_or(message);

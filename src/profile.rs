@@ -124,9 +124,7 @@ impl fmt::Display for Departure {
 }
 
 /// Which side a profile follows by default.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Base {
     /// The rules of `spec/rules.md`.
@@ -338,9 +336,9 @@ fn item_status_inexpressible(kind: ItemKind, status: ItemStatus) -> Option<&'sta
             Some("upstream's web search items have no status: a completion is always completed")
         }
         (ItemKind::ImageGeneration, ItemStatus::Completed | ItemStatus::Failed) => None,
-        (ItemKind::ImageGeneration, _) => Some(
-            "upstream maps every image generation status but failed and error to completed",
-        ),
+        (ItemKind::ImageGeneration, _) => {
+            Some("upstream maps every image generation status but failed and error to completed")
+        }
         _ => None,
     }
 }
@@ -382,7 +380,10 @@ mod tests {
             profile.to_string(),
             "upstream --depart DEDUP-1 --depart LIFE-3"
         );
-        assert_eq!(serde_json::from_str::<Profile>("{}").unwrap(), Profile::SPEC);
+        assert_eq!(
+            serde_json::from_str::<Profile>("{}").unwrap(),
+            Profile::SPEC
+        );
         assert!(Profile::parse("nightly", &[]).is_err());
         assert!(Profile::parse("spec", &["ITEM-9".into()]).is_err());
     }

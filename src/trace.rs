@@ -411,7 +411,11 @@ pub fn write_vector_file(file: &VectorFile) -> String {
                             let sep = if index + 1 < outputs.len() { "," } else { "" };
                             let _ = write!(text, "\n        {}{sep}", to_json(output));
                         }
-                        text.push_str(if outputs.is_empty() { "]}\n" } else { "\n      ]}\n" });
+                        text.push_str(if outputs.is_empty() {
+                            "]}\n"
+                        } else {
+                            "\n      ]}\n"
+                        });
                     }
                     UpstreamExpectation::NotApplicable(why) => {
                         let _ = writeln!(

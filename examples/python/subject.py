@@ -7,17 +7,29 @@ Run it under the tool:
     review-spec vectors --subject-cmd "python3 examples/python/subject.py"
     review-spec check   --subject-cmd "python3 examples/python/subject.py"
 
+    review-spec check   --profile upstream --subject-cmd "python3 examples/python/subject.py"
+    review-spec check   --profile upstream --subject-cmd "python3 examples/python/subject.py --events-only"
+
 It is an example of a subject in another language, written for the reader: one method per fact
-type, the rule IDs in the comments, state in six bounded tables (CAP-1). `Reducer.ingest(fact)`
-returns the outputs of one fact, each `{"event_type": ..., "event_params": {...}}`; `serve()`
-speaks the protocol. `broken_subject.py` subclasses `Reducer` with one deliberate bug.
+type, the rule IDs in the comments, state in six bounded tables (CAP-1). It follows any profile
+(spec/rules.md, "Departures from upstream"): `Profile.upstream(rule)` says which side of each
+departure a reduction follows, and each `UP-...` switch is marked in the comments.
+`Reducer.ingest(fact)` returns the outputs of one fact, each
+`{"event_type": ..., "event_params": {...}}`; `serve()` speaks the protocol.
+`broken_subject.py` subclasses `Reducer` with one deliberate bug.
+
+With `--events-only` the subject behaves as a reducer that, like upstream's, emits no
+diagnostics: it declares `"emits": ["review", "tool_item"]` in its acknowledgement and writes
+only events (the tool then compares events alone).
 """
 
 import json
 import sys
 from collections import OrderedDict
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+DIAGNOSTIC_EVENT_TYPE = "review_spec_diagnostic"
+EVENT_KINDS = ["review", "tool_item"]
 DEFAULT_TABLE_ENTRIES_MAX = 4096
 
 CLIENT_FIELDS = (
@@ -40,6 +52,53 @@ REQUEST_KINDS = {
     "permissions_request": "permissions",
 }
 CLOSING_FACTS = ("request_aborted", "malformed_response", *RESPONSE_KINDS)
+
+
+# The rules on which the spec departs from upstream (spec/rules.md, "Departures from upstream").
+DEPARTURES = (
+    "CAP-1",
+    "CTX-2",
+    "DEC-4",
+    "DEDUP-1",
+    "ITEM-5",
+    "ITEM-6",
+    "LIFE-3",
+    "LIFE-5",
+    "SUM-6",
+    "TIME-2",
+    "TURN-1",
+)
+BASES = ("spec", "upstream")
+
+
+class ProfileError(Exception):
+    """A profile this subject cannot follow (unknown base or departure)."""
+
+
+class Profile:
+    """Which side of each departure a reduction follows: upstream's on departure D iff the base is
+    `upstream` XOR D is listed in `depart`."""
+
+    def __init__(self, wire=None):
+        wire = wire or {}
+        self.base = wire.get("base") or "spec"
+        if self.base not in BASES:
+            raise ProfileError("unknown profile base %r (expected spec or upstream)" % (self.base,))
+        self.depart = set()
+        for name in wire.get("depart") or ():
+            rule = str(name).strip().upper()
+            if rule.startswith("UP-"):
+                rule = rule[3:]
+            if rule not in DEPARTURES:
+                raise ProfileError("unknown departure %r in the profile" % (name,))
+            self.depart.add(rule)
+        self.follows_upstream = {
+            rule: (self.base == "upstream") != (rule in self.depart) for rule in DEPARTURES
+        }
+
+    def upstream(self, rule):
+        """True where this profile follows upstream's behaviour on `rule` (`"DEDUP-1"`)."""
+        return self.follows_upstream[rule]
 
 
 def diagnostic(reason, **fields):
@@ -202,11 +261,12 @@ def empty_summary():
 
 
 class Table:
-    """CAP-1: a state table of at most `entries_max` entries, evicting the oldest insertion."""
+    """CAP-1: a state table of at most `entries_max` entries, evicting the oldest insertion.
+    `entries_max` None is an unbounded table (UP-CAP-1): nothing is ever evicted."""
 
     def __init__(self, name, entries_max):
         self.name = name
-        self.entries_max = max(entries_max, 1)
+        self.entries_max = None if entries_max is None else max(entries_max, 1)
         self.entries = OrderedDict()
 
     def get(self, key):
@@ -221,7 +281,7 @@ class Table:
             self.entries[key] = value
             return None
         evicted = None
-        if len(self.entries) >= self.entries_max:
+        if self.entries_max is not None and len(self.entries) >= self.entries_max:
             evicted = self.entries.popitem(last=False)
         self.entries[key] = value
         return evicted
@@ -237,8 +297,11 @@ class Table:
 class Reducer:
     """The rules of spec/rules.md, one fact at a time."""
 
-    def __init__(self, limits):
-        entries_max = (limits or {}).get("table_entries_max", DEFAULT_TABLE_ENTRIES_MAX)
+    def __init__(self, limits, profile=None):
+        self.profile = profile if profile is not None else Profile()
+        entries_max = (limits or {}).get("table_entries_max") or DEFAULT_TABLE_ENTRIES_MAX
+        if self.profile.upstream("CAP-1"):
+            entries_max = None  # UP-CAP-1: no bound; `limits` is read and ignored
         self.connections = Table("connections", entries_max)
         self.threads = Table("threads", entries_max)
         self.pending_requests = Table("pending_requests", entries_max)
@@ -251,6 +314,10 @@ class Reducer:
         """ORDER-1: the outputs of one fact, in rule order."""
         self.outputs = []
         if any(fact.get(key) is not None and fact[key] < 0 for key in ("started_at_ms", "completed_at_ms")):
+            if fact["type"] == "item_completed" and self.profile.upstream("TIME-2"):
+                # UP-TIME-2: the rejected completion first consumes the item's start (not the
+                # summary).
+                self.item_starts.pop(item_key(fact))
             self.emit(diagnostic("negative_timestamp", **identity(fact)))  # TIME-2
             return self.outputs
         kind = fact["type"]
@@ -283,6 +350,10 @@ class Reducer:
         self.put(self.connections, fact["connection_id"], meta, lambda k, _: {"connection_id": k})
 
     def thread_bound(self, fact):
+        if self.profile.upstream("CTX-2") and self.connections.get(fact["connection_id"]) is None:
+            # UP-CTX-2: a binding from a connection without metadata changes nothing.
+            self.emit(diagnostic("uninitialized_connection", **identity(fact)))
+            return
         context = {
             "connection_id": fact["connection_id"],
             "thread_source": fact.get("thread_source"),
@@ -333,9 +404,14 @@ class Reducer:
         request_id = fact["request_id"]
         pending = self.pending_requests.get(request_id)
         if pending is not None:
-            reason = "duplicate_request" if pending == review else "conflicting_request"
-            self.emit(diagnostic(reason, **identity(fact)))
-            return
+            if pending == review:
+                self.emit(diagnostic("duplicate_request", **identity(fact)))  # LIFE-2
+                return
+            self.emit(diagnostic("conflicting_request", **identity(fact)))  # LIFE-3
+            if not self.profile.upstream("LIFE-3"):
+                return
+            # UP-LIFE-3: the conflicting request replaces the pending one, as a new entry.
+            self.pending_requests.pop(request_id)
         self.put(
             self.pending_requests,
             request_id,
@@ -351,17 +427,25 @@ class Reducer:
     def close_request(self, fact):
         """LIFE-4, LIFE-5, DEC-1..4, GRANT-1..3, TIME-3: the first closing fact completes the
         review."""
+        kind = fact["type"]
+        if kind == "malformed_response" and self.profile.upstream("DEC-4"):
+            # UP-DEC-4: nothing is recorded; the review (if any) stays pending.
+            self.emit(diagnostic("malformed_response", **identity(fact)))
+            return
         request_id = fact["request_id"]
         pending = self.pending_requests.get(request_id)
         if pending is None:
             self.emit(diagnostic("orphan_response", **identity(fact)))
             return
-        expected_kind = RESPONSE_KINDS.get(fact["type"])
-        if expected_kind is not None and expected_kind != pending["request_kind"]:
+        expected_kind = RESPONSE_KINDS.get(kind)
+        if (
+            expected_kind is not None
+            and expected_kind != pending["request_kind"]
+            and not self.profile.upstream("LIFE-5")  # UP-LIFE-5: any response closes any review
+        ):
             self.emit(diagnostic("mismatched_response", **identity(fact)))
             return
         self.pending_requests.pop(request_id)
-        kind = fact["type"]
         if kind == "request_aborted":
             status, resolution = "aborted", "none"  # DEC-3
         elif kind == "malformed_response":
@@ -401,16 +485,17 @@ class Reducer:
         if fact["status"] == "in_progress":
             self.emit(diagnostic("guardian_in_progress", **identity(fact)))
             return
-        key = (fact["thread_id"], fact["review_id"])
-        if self.guardian_completions.get(key) is not None:
-            self.emit(diagnostic("duplicate_guardian_completion", **identity(fact)))
-            return
-        self.put(
-            self.guardian_completions,
-            key,
-            fact["turn_id"],
-            lambda k, turn: {"thread_id": k[0], "turn_id": turn, "review_id": k[1]},
-        )
+        if not self.profile.upstream("DEDUP-1"):  # UP-DEDUP-1: nothing is remembered
+            key = (fact["thread_id"], fact["review_id"])
+            if self.guardian_completions.get(key) is not None:
+                self.emit(diagnostic("duplicate_guardian_completion", **identity(fact)))
+                return
+            self.put(
+                self.guardian_completions,
+                key,
+                fact["turn_id"],
+                lambda k, turn: {"thread_id": k[0], "turn_id": turn, "review_id": k[1]},
+            )
         self.complete_review(
             thread_id=fact["thread_id"],
             turn_id=fact["turn_id"],
@@ -470,25 +555,39 @@ class Reducer:
 
     def item_started(self, fact):
         """ITEM-1, ITEM-6."""
-        key = (fact["thread_id"], fact["turn_id"], fact["item_id"])
+        key = item_key(fact)
         if self.item_starts.get(key) is not None:
             self.emit(diagnostic("duplicate_item_start", **identity(fact)))
-            return
+            if not self.profile.upstream("ITEM-6"):
+                return
+            # UP-ITEM-6: the last start wins, recorded as the newest entry.
+            self.item_starts.pop(key)
         self.put(self.item_starts, key, fact["started_at_ms"], item_fields)
 
     def item_completed(self, fact):
         """ITEM-2..5, SUM-6."""
         status = fact["status"]
-        if status == "in_progress":
-            self.emit(diagnostic("item_not_terminal", **identity(fact)))
+        in_progress = status == "in_progress"
+        if in_progress and not self.profile.upstream("ITEM-5"):
+            self.emit(diagnostic("item_not_terminal", **identity(fact)))  # ITEM-5
             return
-        key = (fact["thread_id"], fact["turn_id"], fact["item_id"])
+        # UP-ITEM-5: an in-progress completion goes through the terminal steps up to the event.
+        key = item_key(fact)
         started_at_ms = self.item_starts.pop(key)
         if started_at_ms is None:
-            self.emit(diagnostic("item_not_started", **identity(fact)))
+            self.emit(diagnostic("item_not_started", **identity(fact)))  # ITEM-3
             return
-        summary = self.item_summaries.pop(key) or empty_summary()
+        if in_progress:
+            self.consume_summary(key, fact["thread_id"])
+            self.emit(diagnostic("item_not_terminal", **identity(fact)))
+            return
         event_type = "codex_%s_event" % fact["kind"]
+        if self.profile.upstream("SUM-6"):
+            # UP-SUM-6: the summary is consumed only when the context resolves.
+            summary = self.summary_if_context(key, fact["thread_id"])
+        else:
+            summary = self.item_summaries.pop(key)
+        summary = summary or empty_summary()
         dropped = dict(item_fields(key, None), dropped_event=event_type)
         context = self.context(fact["thread_id"], dropped)
         if context is None:
@@ -513,11 +612,33 @@ class Reducer:
         }
         self.emit({"event_type": event_type, "event_params": params})
 
+    def has_context(self, thread_id):
+        """CTX-3 without the diagnostic: whether the thread's context resolves."""
+        thread = self.threads.get(thread_id)
+        return thread is not None and self.connections.get(thread["connection_id"]) is not None
+
+    def summary_if_context(self, key, thread_id):
+        """UP-SUM-6: removes and returns the item's summary only when the thread's context
+        resolves; otherwise the summary stays (and None is returned)."""
+        if self.has_context(thread_id):
+            return self.item_summaries.pop(key)
+        return None
+
+    def consume_summary(self, key, thread_id):
+        """SUM-6 for an in-progress completion under UP-ITEM-5: the summary goes, unless the
+        profile also follows upstream on SUM-6 and the context is missing."""
+        if self.profile.upstream("SUM-6"):
+            self.summary_if_context(key, thread_id)
+        else:
+            self.item_summaries.pop(key)
+
     # TURN-1
 
     def turn_completed(self, fact):
         """TURN-1: release the turn's pending requests, item starts, summaries, and (silently,
         DEDUP-2) its seen guardian completions."""
+        if self.profile.upstream("TURN-1"):
+            return  # UP-TURN-1: a turn's end releases nothing, and says nothing
         thread_id, turn_id = fact["thread_id"], fact["turn_id"]
         for request_id, pending in self.pending_requests.release(
             lambda _, v: (v["thread_id"], v["turn_id"]) != (thread_id, turn_id)
@@ -539,6 +660,11 @@ class Reducer:
         self.guardian_completions.release(lambda k, turn: (k[0], turn) != (thread_id, turn_id))
 
 
+def item_key(fact):
+    """ISO-1: an item's key."""
+    return (fact["thread_id"], fact["turn_id"], fact["item_id"])
+
+
 def item_fields(key, _value):
     """ISO-1: the fields of an item key."""
     return {"thread_id": key[0], "turn_id": key[1], "item_id": key[2]}
@@ -549,11 +675,21 @@ def write_line(stdout, value):
     stdout.write("\n")
 
 
-def serve(reducer_class=Reducer, stdin=None, stdout=None):
+def serve(reducer_class=Reducer, stdin=None, stdout=None, argv=None):
     """The process protocol (spec/protocol.md): acknowledge the header, then answer each fact
-    with its outputs and the delimiter {"done": <fact index>}; a reset line starts a new trace."""
+    with its outputs and the delimiter {"done": <fact index>}; a reset line starts a new trace
+    with new limits and a new profile. `argv` (default: the command line) may hold
+    `--events-only`: declare and write events only, no diagnostics."""
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout
+    argv = sys.argv[1:] if argv is None else argv
+    events_only = False
+    for argument in argv:
+        if argument == "--events-only":
+            events_only = True
+        else:
+            sys.stderr.write("unknown argument %r (the only option is --events-only)\n" % argument)
+            return 2
     header = None
     for raw in stdin:
         if raw.strip():
@@ -565,19 +701,32 @@ def serve(reducer_class=Reducer, stdin=None, stdout=None):
     if version != PROTOCOL_VERSION:
         sys.stderr.write("unsupported protocol version %r, this subject speaks %d\n" % (version, PROTOCOL_VERSION))
         return 2
-    write_line(stdout, {"review_spec_protocol": PROTOCOL_VERSION})
+
+    def new_reducer(message):
+        try:
+            return reducer_class(message.get("limits"), Profile(message.get("profile")))
+        except ProfileError as error:
+            sys.stderr.write("cannot follow the profile %s: %s\n" % (json.dumps(message.get("profile")), error))
+            sys.exit(2)
+
+    reducer = new_reducer(header)
+    acknowledgement = {"review_spec_protocol": PROTOCOL_VERSION}
+    if events_only:
+        acknowledgement["emits"] = EVENT_KINDS
+    write_line(stdout, acknowledgement)
     stdout.flush()
-    reducer = reducer_class(header.get("limits"))
     fact_index = 0
     for raw in stdin:
         if not raw.strip():
             continue
         message = json.loads(raw)
         if "reset" in message:
-            reducer = reducer_class(message["reset"].get("limits"))
+            reducer = new_reducer(message["reset"])
             fact_index = 0
             continue
         for output in reducer.ingest(message):
+            if events_only and output["event_type"] == DIAGNOSTIC_EVENT_TYPE:
+                continue
             write_line(stdout, output)
         write_line(stdout, {"done": fact_index})
         stdout.flush()  # the tool waits for the delimiter: never leave it in a buffer

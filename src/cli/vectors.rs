@@ -136,9 +136,9 @@ fn expected_outputs(
         Expectation::Outputs(outputs) => Ok((outputs.to_vec(), hits)),
         Expectation::NotApplicable(why) => Err(format!("not applicable to upstream: {why}")),
         Expectation::FromModel => match first_inexpressible(&case.facts) {
-            Some((index, why)) if profile.base == Base::Upstream => Err(format!(
-                "not applicable to upstream: fact {index}: {why}"
-            )),
+            Some((index, why)) if profile.base == Base::Upstream => {
+                Err(format!("not applicable to upstream: fact {index}: {why}"))
+            }
             _ => Ok((model_outputs, hits)),
         },
     }

@@ -139,7 +139,9 @@ fn make_expressible_upstream(fact: &mut Fact) {
                 (ItemKind::ImageGeneration, ItemStatus::Failed) => ItemStatus::Failed,
                 (ItemKind::ImageGeneration, _) => ItemStatus::Completed,
                 (
-                    ItemKind::McpToolCall | ItemKind::DynamicToolCall | ItemKind::CollabAgentToolCall,
+                    ItemKind::McpToolCall
+                    | ItemKind::DynamicToolCall
+                    | ItemKind::CollabAgentToolCall,
                     ItemStatus::Declined,
                 ) => ItemStatus::Failed,
                 (_, status) => status,

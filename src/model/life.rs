@@ -31,9 +31,10 @@ pub(crate) fn open_request(state: &mut State, fact: &Fact) {
                 // The conflicting review opens afresh; removing the first freed its slot, so
                 // nothing is evicted.
                 state.pending_requests.remove(&request_id);
-                let evicted = state
-                    .pending_requests
-                    .insert_new(request_id, review, &mut state.trail);
+                let evicted =
+                    state
+                        .pending_requests
+                        .insert_new(request_id, review, &mut state.trail);
                 debug_assert!(evicted.is_none());
             }
         }

@@ -325,7 +325,11 @@ mod tests {
     #[test]
     fn a_defect_survives_reset() {
         let mut reducer = Reducer::with_defect(Limits::default(), Defect::ScopeIgnored);
-        assert!(reducer.reset(Limits::default(), &crate::profile::Profile::SPEC).is_ok());
+        assert!(
+            reducer
+                .reset(Limits::default(), &crate::profile::Profile::SPEC)
+                .is_ok()
+        );
         assert_eq!(reducer.defect(), Some(Defect::ScopeIgnored));
     }
 }

@@ -646,9 +646,11 @@ impl Reducer {
             }
         }
         let review = self.state.close_pending(request_id);
-        debug_assert!(review.as_ref().is_some_and(
-            |review| closing.closes(review.kind) || self.upstream(Departure::Life5)
-        ));
+        debug_assert!(
+            review.as_ref().is_some_and(
+                |review| closing.closes(review.kind) || self.upstream(Departure::Life5)
+            )
+        );
         debug_assert!(self.state.pending(request_id).is_none());
         review
     }

@@ -37,7 +37,10 @@ fn emitted(lines: &str) -> Vec<Emitted> {
 
 #[track_caller]
 fn check_with(limits: Limits, input: &str, expected: &str) {
-    assert_eq!(reduce_all(&facts(input), &limits, &Profile::SPEC), emitted(expected));
+    assert_eq!(
+        reduce_all(&facts(input), &limits, &Profile::SPEC),
+        emitted(expected)
+    );
 }
 
 #[track_caller]

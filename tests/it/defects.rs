@@ -58,7 +58,8 @@ fn hunt(defect: Defect, seed: u64) -> Option<Detection> {
     };
     let (cases, elapsed) = first_failure.get()?;
     let mut reducer = Reducer::with_defect(case.limits, defect);
-    let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC).ok()??;
+    let divergence =
+        first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC).ok()??;
     let divergence = minimize(&mut reducer, divergence).ok()?;
     Some(Detection {
         cases,
@@ -168,7 +169,8 @@ fn every_seeded_defect_is_caught_and_shrinks_small() {
             let replays = first_divergence(
                 &mut Reducer::with_defect(vector.limits, defect),
                 &vector.facts,
-                &vector.limits, &Profile::SPEC,
+                &vector.limits,
+                &Profile::SPEC,
             );
             if !matches!(replays, Ok(Some(_))) {
                 problems.push(format!(
@@ -179,7 +181,8 @@ fn every_seeded_defect_is_caught_and_shrinks_small() {
             let real = first_divergence(
                 &mut Reducer::new(vector.limits),
                 &vector.facts,
-                &vector.limits, &Profile::SPEC,
+                &vector.limits,
+                &Profile::SPEC,
             );
             if !matches!(real, Ok(None)) {
                 problems.push(format!(

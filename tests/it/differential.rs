@@ -2,10 +2,10 @@
 //! configurations). A failure is minimized, printed with its diff and rule IDs, and saved as a
 //! regression vector under `spec/vectors/regressions/`, which `cargo test` then runs forever.
 
-use review_spec::profile::Profile;
 use proptest::prelude::*;
 use review_spec::diff::{Divergence, first_divergence, minimize};
 use review_spec::generators;
+use review_spec::profile::{Base, Departure, Profile};
 use review_spec::reducer::Reducer;
 use review_spec::trace::{VectorFile, write_vector_file};
 
@@ -51,4 +51,39 @@ proptest! {
             prop_assert!(false, "{divergence}\nsaved as {path}");
         }
     }
+
+    /// The same under every profile: either base with any set of departures switched, the case
+    /// drawn with only the facts the base can express.
+    #[test]
+    fn reducer_agrees_with_model_under_any_profile(
+        (case, profile) in (generators::case(), profile())
+    ) {
+        let case = case.expressible_under(&profile);
+        let mut reducer = Reducer::with_profile(case.limits, profile);
+        let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &profile)
+            .expect("the in-process reducer never fails");
+        if let Some(divergence) = divergence {
+            let divergence = minimize(&mut reducer, divergence).expect("the in-process reducer never fails");
+            let path = save_regression(&divergence, "tests/it/differential.rs reducer_agrees_with_model_under_any_profile");
+            prop_assert!(false, "{divergence}\nsaved as {path}");
+        }
+    }
+}
+
+/// A profile: `upstream` half the time, with any departures switched a quarter of the time.
+pub fn profile() -> impl Strategy<Value = Profile> {
+    (any::<bool>(), any::<bool>(), any::<bool>(), any::<u16>()).prop_map(
+        |(upstream, mixed, mixed_again, bits)| {
+            let base = if upstream { Base::Upstream } else { Base::Spec };
+            let mut profile = Profile::base(base);
+            if mixed && mixed_again {
+                for (index, departure) in Departure::ALL.into_iter().enumerate() {
+                    if bits & (1 << index) != 0 {
+                        profile = profile.departing(departure);
+                    }
+                }
+            }
+            profile
+        },
+    )
 }

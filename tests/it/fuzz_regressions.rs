@@ -359,13 +359,19 @@ fn differential_finds_a_seeded_defect_and_its_crash_becomes_a_vector() {
     let broken = first_divergence(
         &mut Reducer::with_defect(case.limits, defect),
         &case.facts,
-        &case.limits, &Profile::SPEC,
+        &case.limits,
+        &Profile::SPEC,
     );
     assert!(
         matches!(broken, Ok(Some(_))),
         "the vector no longer catches the defect"
     );
-    let real = first_divergence(&mut Reducer::new(case.limits), &case.facts, &case.limits, &Profile::SPEC);
+    let real = first_divergence(
+        &mut Reducer::new(case.limits),
+        &case.facts,
+        &case.limits,
+        &Profile::SPEC,
+    );
     assert!(
         matches!(real, Ok(None)),
         "the real reducer disagrees: {real:?}"

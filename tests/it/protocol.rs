@@ -179,7 +179,9 @@ fn another_protocol_version_is_refused_at_the_header() {
 fn a_command_that_does_not_exist_cannot_start() {
     let mut subject = ProcessSubject::new("review-spec-no-such-subject --x", TIMEOUT)
         .expect("the command line parses");
-    let error = subject.reset(Limits::default(), &Profile::SPEC).expect_err("cannot start");
+    let error = subject
+        .reset(Limits::default(), &Profile::SPEC)
+        .expect_err("cannot start");
     assert!(matches!(error, SubjectError::Spawn { .. }), "{error:?}");
     assert!(
         error.to_string().contains("review-spec-no-such-subject"),
@@ -212,8 +214,12 @@ fn the_example_python_subject_agrees_with_the_model_on_a_vector() {
     );
     let mut subject = ProcessSubject::new(&command, TIMEOUT).expect("parses");
     for case in &file.cases {
-        let divergence =
-            review_spec::diff::first_divergence(&mut subject, &case.facts, &case.limits, &Profile::SPEC);
+        let divergence = review_spec::diff::first_divergence(
+            &mut subject,
+            &case.facts,
+            &case.limits,
+            &Profile::SPEC,
+        );
         assert_eq!(divergence, Ok(None), "case {}", case.name);
     }
 }

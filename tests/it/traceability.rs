@@ -1,8 +1,11 @@
-//! Traceability: every rule ID of `spec/rules.md` is implemented (marked) in the model and
-//! exercised by at least one vector; no code or vector names an unknown ID; every vector really
-//! exercises the rules it lists; every diagnostic reason is specified.
+//! Traceability: every rule ID and every departure ID (`UP-...`) of `spec/rules.md` is
+//! implemented (marked, or switched on a `Departure`) in the model and exercised by at least one
+//! vector; no code or vector names an unknown ID; every vector really exercises the rules it
+//! lists, a departure under the `upstream` profile with an `upstream` expectation that differs
+//! from `expected`; every diagnostic reason is specified.
 
-use review_spec::profile::Profile;
+use review_spec::profile::{Departure, Profile};
+use review_spec::trace::UpstreamExpectation;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -43,6 +46,7 @@ fn spec_rule_ids() -> BTreeMap<String, usize> {
 }
 
 fn is_rule_id(text: &str) -> bool {
+    let text = text.strip_prefix("UP-").unwrap_or(text);
     let Some((family, number)) = text.split_once('-') else {
         return false;
     };
@@ -52,7 +56,8 @@ fn is_rule_id(text: &str) -> bool {
         && number.chars().all(|c| c.is_ascii_digit())
 }
 
-/// `(file:line, id)` of every `mark("ID")` in the model's source.
+/// `(file:line, id)` of every `mark("ID")` in the model's source, and of every
+/// `upstream(Departure::X)` (which marks X's departure ID where the profile follows upstream).
 fn model_marks() -> Vec<(String, String)> {
     let mut marks = Vec::new();
     let dir = root().join("src/model");
@@ -76,6 +81,16 @@ fn model_marks() -> Vec<(String, String)> {
                 );
                 marks.push((place, rest[..end].to_owned()));
                 rest = &rest[end..];
+            }
+            for departure in Departure::ALL {
+                if line.contains(&format!("upstream(Departure::{departure:?})")) {
+                    let place = format!(
+                        "{}:{}",
+                        path.strip_prefix(root()).unwrap_or(&path).display(),
+                        index + 1
+                    );
+                    marks.push((place, departure.id().to_owned()));
+                }
             }
         }
     }
@@ -123,10 +138,22 @@ fn every_rule_has_a_vector_and_every_vector_rule_exists_and_is_exercised() {
                 problems.push(format!("{full_name} lists no rules"));
             }
             let hits = model::reduce_explained(&case.facts, &case.limits, &Profile::SPEC).rule_hits;
+            let upstream_hits =
+                model::reduce_explained(&case.facts, &case.limits, &Profile::UPSTREAM).rule_hits;
+            let differs = matches!(&case.upstream, Some(UpstreamExpectation::Expected(_)));
             for rule in &case.rules {
+                let departure = rule.starts_with("UP-");
                 if !ids.contains_key(rule) {
                     problems.push(format!("{full_name} names unknown rule {rule}"));
-                } else if !hits.contains_key(rule.as_str()) {
+                } else if departure && !differs {
+                    problems.push(format!(
+                        "{full_name} lists {rule} but its upstream expectation is not a different one"
+                    ));
+                } else if departure && !upstream_hits.contains_key(rule.as_str()) {
+                    problems.push(format!(
+                        "{full_name} lists {rule} but the model never applies {rule} to it under upstream"
+                    ));
+                } else if !departure && !hits.contains_key(rule.as_str()) {
                     problems.push(format!(
                         "{full_name} lists {rule} but the model never applies {rule} to it"
                     ));

@@ -1,6 +1,9 @@
 //! Runs every conformance vector of `spec/vectors/` through the reference model.
 //!
-//! `UPDATE_VECTORS=1` rewrites each file's `expected` from the model (review the git diff).
+//! Each case's `expected` must be the model's outputs under the `spec` profile, and its
+//! `upstream` member what the model gives under `upstream` when that differs (or the reason the
+//! case does not apply to it); the production reducer must match both.
+//! `UPDATE_VECTORS=1` rewrites both from the model (review the git diff).
 //! `REVIEW_SPEC_FILTER=grant,-grant-2` runs only cases whose full name `family/file/case`
 //! contains a positive term and no negative one.
 
@@ -8,9 +11,12 @@ use review_spec::profile::Profile;
 use std::path::{Path, PathBuf};
 
 use pretty_assertions::Comparison;
+use review_spec::diff::expectations;
 use review_spec::event::Emitted;
-use review_spec::model;
-use review_spec::trace::{VectorFile, read_vector_file, write_vector_file};
+use review_spec::profile::first_inexpressible;
+use review_spec::trace::{
+    Expectation, UpstreamExpectation, VectorCase, VectorFile, read_vector_file, write_vector_file,
+};
 
 pub fn vector_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors")
@@ -75,34 +81,46 @@ fn filter_matches(full_name: &str) -> bool {
     included && !negative.iter().any(|t| full_name.contains(&t[1..]))
 }
 
+/// The expectation of a case under a base profile, or None where the case does not apply.
+fn expected_under<'c>(case: &'c VectorCase, profile: &Profile) -> Option<&'c [Emitted]> {
+    match case.expectation(profile) {
+        Expectation::Outputs(outputs) => Some(outputs),
+        Expectation::NotApplicable(_) | Expectation::FromModel => None,
+    }
+}
+
+/// Both base profiles: each case's `expected` holds under `spec`, its `upstream` member (or
+/// `expected` again) under `upstream`.
+const BASES: [Profile; 2] = [Profile::SPEC, Profile::UPSTREAM];
+
 #[test]
-fn every_vector_matches_the_model() {
+fn every_vector_matches_the_model_under_both_profiles() {
     let update = std::env::var_os("UPDATE_VECTORS").is_some();
     let mut failures = Vec::new();
     let mut cases_run = 0;
     for (file_name, path, mut file) in load_all() {
-        let mut changed = false;
         for case in &mut file.cases {
             let full_name = format!("{file_name}/{}", case.name);
             if !filter_matches(&full_name) {
                 continue;
             }
             cases_run += 1;
-            let actual: Vec<Emitted> = model::reduce(&case.facts, &case.limits, &Profile::SPEC);
-            if actual != case.expected {
-                if update {
-                    case.expected = actual;
-                    changed = true;
-                } else {
-                    failures.push(format!(
-                        "FAIL {full_name}: {}\n{}\nreplay: REVIEW_SPEC_FILTER={full_name} cargo test --test it vectors",
-                        case.rules.join(", "),
-                        Comparison::new(&case.expected, &actual)
-                    ));
-                }
+            if update {
+                (case.expected, case.upstream) = expectations(&case.facts, &case.limits);
+                continue;
+            }
+            let (expected, upstream) = expectations(&case.facts, &case.limits);
+            let stored = (&case.expected, &case.upstream);
+            if stored != (&expected, &upstream) {
+                failures.push(format!(
+                    "FAIL {full_name}: {}\n{}\nreplay: REVIEW_SPEC_FILTER={full_name} cargo test --test it vectors",
+                    case.rules.join(", "),
+                    Comparison::new(&stored, &(&expected, &upstream))
+                ));
             }
         }
-        if changed {
+        if update {
+            let file = VectorFile::new(file.cases);
             std::fs::write(&path, write_vector_file(&file))
                 .unwrap_or_else(|error| panic!("cannot rewrite {}: {error}", path.display()));
         }
@@ -114,14 +132,15 @@ fn every_vector_matches_the_model() {
     );
     assert!(
         failures.is_empty(),
-        "{} of {cases_run} vector cases differ from the model:\n\n{}",
+        "{} of {cases_run} vector cases differ from the model (spec and upstream expectations; \
+         UPDATE_VECTORS=1 rewrites them from the model, then review the diff):\n\n{}",
         failures.len(),
         failures.join("\n\n")
     );
 }
 
 #[test]
-fn every_vector_matches_the_reducer() {
+fn every_vector_matches_the_reducer_under_both_profiles() {
     let mut failures = Vec::new();
     let mut cases_run = 0;
     for (file_name, _, file) in load_all() {
@@ -130,14 +149,19 @@ fn every_vector_matches_the_reducer() {
             if !filter_matches(&full_name) {
                 continue;
             }
-            cases_run += 1;
-            let actual = review_spec::reducer::reduce_all(&case.facts, &case.limits, &Profile::SPEC);
-            if actual != case.expected {
-                failures.push(format!(
-                    "FAIL {full_name}: {}\n{}\nreplay: REVIEW_SPEC_FILTER={full_name} cargo test --test it vectors",
-                    case.rules.join(", "),
-                    Comparison::new(&case.expected, &actual)
-                ));
+            for profile in BASES {
+                let Some(expected) = expected_under(case, &profile) else {
+                    continue;
+                };
+                cases_run += 1;
+                let actual = review_spec::reducer::reduce_all(&case.facts, &case.limits, &profile);
+                if actual != expected {
+                    failures.push(format!(
+                        "FAIL {full_name} (profile {profile}): {}\n{}\nreplay: REVIEW_SPEC_FILTER={full_name} cargo test --test it vectors",
+                        case.rules.join(", "),
+                        Comparison::new(&expected, &actual.as_slice())
+                    ));
+                }
             }
         }
     }
@@ -147,8 +171,35 @@ fn every_vector_matches_the_reducer() {
     );
     assert!(
         failures.is_empty(),
-        "{} of {cases_run} vector cases differ from the reducer:\n\n{}",
+        "{} of {cases_run} vector runs differ from the reducer:\n\n{}",
         failures.len(),
         failures.join("\n\n")
+    );
+}
+
+/// A case is marked as not applying to `upstream` exactly when one of its facts is one upstream
+/// cannot express, and the mark names that fact.
+#[test]
+fn upstream_marks_match_what_upstream_can_express() {
+    let mut wrong = Vec::new();
+    for (file_name, _, file) in load_all() {
+        for case in &file.cases {
+            let full_name = format!("{file_name}/{}", case.name);
+            let inexpressible = first_inexpressible(&case.facts);
+            let marked = match &case.upstream {
+                Some(UpstreamExpectation::NotApplicable(why)) => Some(why.as_str()),
+                _ => None,
+            };
+            match (inexpressible, marked) {
+                (None, None) => {}
+                (Some((index, _)), Some(why)) if why.starts_with(&format!("fact {index}: ")) => {}
+                (found, marked) => wrong.push(format!("{full_name}: {found:?} vs {marked:?}")),
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "wrong upstream marks:\n{}",
+        wrong.join("\n")
     );
 }
