@@ -647,8 +647,10 @@ pub fn trace_json_dictionary() -> String {
     );
     text.push_str("\n# structure and literals\n");
     for literal in [
-        "{\"review_spec_trace\": 1}\n",
-        "{\"review_spec_trace\": 1, \"limits\": {\"table_entries_max\": 1}}\n",
+        "{\"review_spec_trace\": 2}\n",
+        "{\"review_spec_trace\": 2, \"limits\": {\"table_entries_max\": 1}}\n",
+        "{\"review_spec_trace\": 2, \"profile\": {\"base\": \"upstream\"}}\n",
+        "{\"review_spec_trace\": 2, \"profile\": {\"base\": \"upstream\", \"depart\": [\"DEDUP-1\"]}}\n",
         "\n",
         "{",
         "}",

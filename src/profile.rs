@@ -100,6 +100,25 @@ impl Departure {
         &self.id()[3..]
     }
 
+    /// The spec rules that cannot apply at all where a reduction follows upstream on this
+    /// departure (for DEDUP-1 also DEDUP-2: nothing is remembered to release). CAP-1, CTX-2,
+    /// LIFE-5, SUM-6 and TIME-2 keep branches that still apply, so they are not listed.
+    pub fn replaces(self) -> &'static [&'static str] {
+        match self {
+            Departure::Dedup1 => &["DEDUP-1", "DEDUP-2"],
+            Departure::Dec4 => &["DEC-4"],
+            Departure::Item5 => &["ITEM-5"],
+            Departure::Item6 => &["ITEM-6"],
+            Departure::Life3 => &["LIFE-3"],
+            Departure::Turn1 => &["TURN-1"],
+            Departure::Cap1
+            | Departure::Ctx2
+            | Departure::Life5
+            | Departure::Sum6
+            | Departure::Time2 => &[],
+        }
+    }
+
     /// Reads a departure by its rule (`DEDUP-1`) or its own ID (`UP-DEDUP-1`), any case.
     pub fn parse(text: &str) -> Result<Departure, ProfileError> {
         let wanted = text.trim().to_ascii_uppercase();

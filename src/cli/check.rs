@@ -184,7 +184,6 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
         Err(TestError::Fail(_, case)) => {
             let failure = report_failure(
                 &args,
-                &profile,
                 &seed,
                 subject.as_mut(),
                 &case,
@@ -207,7 +206,6 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
 /// Minimizes the shrunk case, prints it, saves it as a vector, and describes it.
 fn report_failure(
     args: &CheckArgs,
-    profile: &Profile,
     seed: &Seed,
     subject: &mut dyn Subject,
     case: &GeneratedCase,
@@ -215,6 +213,7 @@ fn report_failure(
     shrink_steps: u64,
     printer: &Printer,
 ) -> Result<Failure, CliError> {
+    let profile = &args.profile.profile()?;
     let found_by = format!(
         "review-spec check --seed {} --cases {}{}{}",
         shell_quote(&seed.text),

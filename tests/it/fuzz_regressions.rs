@@ -5,7 +5,6 @@
 //! `seeded-defects`) the differential target finds a seeded defect and its crash replays to a
 //! small vector.
 
-use review_spec::profile::Profile;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -360,7 +359,7 @@ fn differential_finds_a_seeded_defect_and_its_crash_becomes_a_vector() {
         &mut Reducer::with_defect(case.limits, defect),
         &case.facts,
         &case.limits,
-        &Profile::SPEC,
+        &review_spec::profile::Profile::SPEC,
     );
     assert!(
         matches!(broken, Ok(Some(_))),
@@ -370,7 +369,7 @@ fn differential_finds_a_seeded_defect_and_its_crash_becomes_a_vector() {
         &mut Reducer::new(case.limits),
         &case.facts,
         &case.limits,
-        &Profile::SPEC,
+        &review_spec::profile::Profile::SPEC,
     );
     assert!(
         matches!(real, Ok(None)),

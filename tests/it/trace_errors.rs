@@ -54,11 +54,11 @@ fn an_empty_trace_asks_for_a_header() {
 #[test]
 fn a_wrong_version_is_named() {
     check_error(
-        r#"{"review_spec_trace": 2}"#,
+        r#"{"review_spec_trace": 3}"#,
         1,
         1,
         None,
-        "unsupported trace format version 2: expected 1",
+        "unsupported trace format version 3: expected 1 to 2",
     );
 }
 
