@@ -153,6 +153,22 @@ fn explain(
         .map(|output| (output.emitted.output.clone(), output.rules.clone()))
         .collect();
     let mut rules = involved_rules(&expected, actual, output_index);
+    // The rules the model applied to the fact itself explain an output it did not emit; a
+    // departure the profile followed there comes right before the rule it departs on.
+    let own = explained
+        .fact_rules
+        .get(fact_index)
+        .map_or(&[][..], Vec::as_slice);
+    for rule in own {
+        if matches!(*rule, "FATE-2" | "ORDER-1") || rules.contains(rule) {
+            continue;
+        }
+        let departs_on = rule.strip_prefix("UP-");
+        match departs_on.and_then(|on| rules.iter().position(|listed| *listed == on)) {
+            Some(position) => rules.insert(position, rule),
+            None => rules.push(rule),
+        }
+    }
     for rule in related_rules(
         facts,
         &explained.fact_rules,

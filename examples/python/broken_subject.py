@@ -6,12 +6,16 @@ counted as an approval (resolution by scope) instead of a denial. Everything els
 
     review-spec check --subject-cmd "python3 examples/python/broken_subject.py"
 
-fails (exit code 1) with a shrunk counterexample whose explanation names GRANT-1.
+fails (exit code 1) with a shrunk counterexample whose explanation names GRANT-1. GRANT-1 is not a
+departure from upstream, so it fails under every profile (`--profile upstream`, `--depart ...`);
+like subject.py it speaks protocol version 2 and takes `--events-only`.
 """
 
 import os
 import sys
 
+# Importing subject.py must not leave a __pycache__/ in the examples folder.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import subject  # noqa: E402  (the path above makes the sibling module importable)

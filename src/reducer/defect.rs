@@ -8,6 +8,7 @@
 //! check that each defect shows in the outputs.
 
 use crate::event::Limits;
+use crate::profile::Profile;
 
 use super::Reducer;
 
@@ -61,11 +62,17 @@ pub enum Defect {
     /// LIFE-4: a closing fact for a request that is not pending is dropped silently, as upstream
     /// does, instead of yielding `orphan_response`.
     SilentOrphan,
+    /// UP-TURN-1: the turn's end releases its state even where the profile follows upstream,
+    /// which releases nothing (the switch is ignored).
+    UpstreamTurnReleases,
+    /// UP-LIFE-3: a conflicting request keeps the first pending review even where the profile
+    /// follows upstream, which replaces it (the switch is ignored).
+    UpstreamConflictKept,
 }
 
 impl Defect {
     /// Every seeded defect, in declaration order.
-    pub const ALL: [Defect; 20] = [
+    pub const ALL: [Defect; 22] = [
         Defect::EmptyGrantApproved,
         Defect::DuplicateGuardianCounted,
         Defect::NetworkAsCommand,
@@ -86,6 +93,8 @@ impl Defect {
         Defect::NetworkTriggerBeforeExecve,
         Defect::BoundIgnored,
         Defect::SilentOrphan,
+        Defect::UpstreamTurnReleases,
+        Defect::UpstreamConflictKept,
     ];
 
     /// The defect's name in snake case, for reports and replay commands.
@@ -111,6 +120,8 @@ impl Defect {
             Defect::NetworkTriggerBeforeExecve => "network_trigger_before_execve",
             Defect::BoundIgnored => "bound_ignored",
             Defect::SilentOrphan => "silent_orphan",
+            Defect::UpstreamTurnReleases => "upstream_turn_releases",
+            Defect::UpstreamConflictKept => "upstream_conflict_kept",
         }
     }
 
@@ -135,14 +146,26 @@ impl Defect {
             Defect::SilentEviction | Defect::BoundIgnored => "CAP-1",
             Defect::DuplicateStartOverwrites => "ITEM-6",
             Defect::NetworkTriggerBeforeExecve => "SUBJ-2",
+            Defect::UpstreamTurnReleases => "UP-TURN-1",
+            Defect::UpstreamConflictKept => "UP-LIFE-3",
+        }
+    }
+
+    /// The profile under which the defect shows: `upstream` for a defect in a departure's
+    /// switch, `spec` for every other.
+    pub fn profile(self) -> Profile {
+        match self {
+            Defect::UpstreamTurnReleases | Defect::UpstreamConflictKept => Profile::UPSTREAM,
+            _ => Profile::SPEC,
         }
     }
 }
 
 impl Reducer {
-    /// A reducer with one seeded defect switched on; it survives [`crate::subject::Subject::reset`].
+    /// A reducer with one seeded defect switched on, under the profile where the defect shows
+    /// ([`Defect::profile`]); the defect survives [`crate::subject::Subject::reset`].
     pub fn with_defect(limits: Limits, defect: Defect) -> Reducer {
-        let mut reducer = Reducer::new(limits);
+        let mut reducer = Reducer::with_profile(limits, defect.profile());
         reducer.defect = Some(defect);
         reducer.state = super::state::State::new(reducer.defective_limits(limits));
         reducer
@@ -282,6 +305,18 @@ mod tests {
 {{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1, "approval_id": "a1", "network_approval_context": {{"host": "example.com", "protocol": "https"}}}}
 {{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 2}}"#
             ),
+            Defect::UpstreamTurnReleases => format!(
+                r#"{CONTEXT}
+{{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}}
+{{"type": "turn_completed", "thread_id": "t1", "turn_id": "u1", "completed_at_ms": 2}}
+{{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 3}}"#
+            ),
+            Defect::UpstreamConflictKept => format!(
+                r#"{CONTEXT}
+{{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}}
+{{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i2", "started_at_ms": 1}}
+{{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 3}}"#
+            ),
         };
         (limits, trace)
     }
@@ -303,7 +338,7 @@ mod tests {
             let (limits, trace) = exposing_trace(defect);
             let facts = facts(&trace);
             assert!(facts.len() <= 6, "{}: trace too long", defect.name());
-            let correct = reduce(Reducer::new(limits), &facts);
+            let correct = reduce(Reducer::with_profile(limits, defect.profile()), &facts);
             let broken = reduce(Reducer::with_defect(limits, defect), &facts);
             assert_ne!(correct, broken, "{} is not observable", defect.name());
         }

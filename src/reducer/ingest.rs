@@ -255,7 +255,10 @@ impl Reducer {
     /// last silently (DEDUP-2). A turn with no state emits nothing.
     /// UP-TURN-1: upstream releases nothing.
     fn turn_completed(&mut self, thread_id: &str, turn_id: &str, outputs: &mut Vec<Output>) {
-        if self.upstream(Departure::Turn1) {
+        let releases_nothing = self.upstream(Departure::Turn1);
+        #[cfg(feature = "seeded-defects")]
+        let releases_nothing = releases_nothing && !self.has_defect(Defect::UpstreamTurnReleases);
+        if releases_nothing {
             return;
         }
         let Some(released) = self.state.release_turn(thread_id, turn_id) else {
@@ -556,7 +559,10 @@ impl Reducer {
                 self.report_eviction(evicted, outputs);
             }
             push_fact_diagnostic(DiagnosticReason::ConflictingRequest, fact, outputs);
-            if self.upstream(Departure::Life3) {
+            let replaces = self.upstream(Departure::Life3);
+            #[cfg(feature = "seeded-defects")]
+            let replaces = replaces && !self.has_defect(Defect::UpstreamConflictKept);
+            if replaces {
                 // UP-LIFE-3: the conflicting review opens afresh in the first one's place.
                 self.state.close_pending(request_id);
                 let evicted = self.state.open_pending(request_id, requested.to_pending());

@@ -6,10 +6,10 @@
 //! `REVIEW_SPEC_DEFECT_SEEDS=20 cargo test --all-features --test it defects -- --nocapture`
 //! prints the detection table (median cases and wall time to first detection over the seeds).
 
-use review_spec::profile::Profile;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+use proptest::strategy::Strategy as _;
 use proptest::test_runner::{RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use review_spec::diff::{Divergence, first_divergence, minimize};
 use review_spec::generators;
@@ -40,10 +40,12 @@ fn hunt(defect: Defect, seed: u64) -> Option<Detection> {
     let cases = Cell::new(0u32);
     let first_failure = Cell::new(None::<(u32, Duration)>);
     let start = Instant::now();
-    let result = runner.run(&generators::case(), |case| {
+    let profile = defect.profile();
+    let strategy = generators::case().prop_map(move |case| case.expressible_under(&profile));
+    let result = runner.run(&strategy, |case| {
         cases.set(cases.get() + 1);
         let mut reducer = Reducer::with_defect(case.limits, defect);
-        let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC)
+        let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &profile)
             .map_err(|error| TestCaseError::fail(error.to_string()))?;
         if divergence.is_some() {
             if first_failure.get().is_none() {
@@ -58,8 +60,7 @@ fn hunt(defect: Defect, seed: u64) -> Option<Detection> {
     };
     let (cases, elapsed) = first_failure.get()?;
     let mut reducer = Reducer::with_defect(case.limits, defect);
-    let divergence =
-        first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC).ok()??;
+    let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &profile).ok()??;
     let divergence = minimize(&mut reducer, divergence).ok()?;
     Some(Detection {
         cases,
@@ -117,7 +118,8 @@ fn every_seeded_defect_is_caught_by_its_saved_vector() {
         };
         for case in &file.cases {
             let mut reducer = Reducer::with_defect(case.limits, defect);
-            match first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC) {
+            let profile = case.profile.unwrap_or_default();
+            match first_divergence(&mut reducer, &case.facts, &case.limits, &profile) {
                 Ok(Some(divergence)) if divergence.rules.contains(&defect.rule()) => {}
                 Ok(Some(divergence)) => problems.push(format!(
                     "{}: {} diverges but the explanation misses {}:\n{divergence}",
@@ -166,11 +168,12 @@ fn every_seeded_defect_is_caught_and_shrinks_small() {
                 ));
             }
             let vector = shrunk.to_vector_case(defect.name(), "tests/it/defects.rs");
+            let profile = defect.profile();
             let replays = first_divergence(
                 &mut Reducer::with_defect(vector.limits, defect),
                 &vector.facts,
                 &vector.limits,
-                &Profile::SPEC,
+                &profile,
             );
             if !matches!(replays, Ok(Some(_))) {
                 problems.push(format!(
@@ -179,10 +182,10 @@ fn every_seeded_defect_is_caught_and_shrinks_small() {
                 ));
             }
             let real = first_divergence(
-                &mut Reducer::new(vector.limits),
+                &mut Reducer::with_profile(vector.limits, profile),
                 &vector.facts,
                 &vector.limits,
-                &Profile::SPEC,
+                &profile,
             );
             if !matches!(real, Ok(None)) {
                 problems.push(format!(

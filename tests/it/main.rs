@@ -18,6 +18,9 @@ mod schema;
 // Model vs reducer on generated sequences; failures saved as regression vectors.
 mod differential;
 
+// Profiles with departures switched: what the base profiles' vectors cannot pin.
+mod profiles;
+
 // Properties of the reducer on its own (dedup, empty grants, network, isolation, conservation).
 mod properties;
 

@@ -7,7 +7,7 @@ use review_spec::profile::Profile;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use review_spec::event::{Limits, Output};
+use review_spec::event::{Limits, Output, OutputKinds};
 use review_spec::fact::Fact;
 use review_spec::subject::{ProcessSubject, Stage, Subject, SubjectError};
 
@@ -168,11 +168,67 @@ fn another_protocol_version_is_refused_at_the_header() {
     let mut subject = misbehaving("version", 0);
     let error = subject
         .reset(Limits::default(), &Profile::SPEC)
-        .expect_err("version 2 is refused");
+        .expect_err("version 1 is refused");
     assert!(
-        matches!(&error, SubjectError::Version { got, expected: 1, .. } if got == "2"),
+        matches!(&error, SubjectError::Version { got, expected: 2, .. } if got == "1"),
         "{error:?}"
     );
+}
+
+#[test]
+fn an_output_of_an_undeclared_kind_is_garbage() {
+    let mut subject = misbehaving("undeclared", 1);
+    let error = feed(&mut subject, 3).expect_err("a diagnostic it said it does not emit");
+    assert_eq!(subject.emits(), OutputKinds::EVENTS);
+    assert!(
+        matches!(&error, SubjectError::Garbage { at: Stage::Fact(1), what, .. } if what.contains("diagnostic")),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_subject_that_declares_no_output_kind_is_refused_at_the_header() {
+    let mut subject = misbehaving("emits-nothing", 0);
+    let error = subject
+        .reset(Limits::default(), &Profile::SPEC)
+        .expect_err("emits nothing");
+    assert!(
+        matches!(&error, SubjectError::Garbage { at: Stage::Header, what, .. } if what.contains("emits nothing")),
+        "{error:?}"
+    );
+}
+
+/// The Python example subject: the profile of the header reaches it (it follows `upstream` where
+/// told), and with `--events-only` it declares events only and is compared on them alone.
+#[test]
+fn the_profile_reaches_the_subject_and_declared_kinds_limit_the_comparison() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python/subject.py");
+    let vector = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("spec/vectors/up/up-item-5-in-progress-consumes-item.json");
+    let case = review_spec::trace::read_vector_file(&vector)
+        .unwrap_or_else(|error| panic!("{error}"))
+        .cases
+        .remove(0);
+    for flags in ["", " --events-only"] {
+        let command = format!("python3 '{}'{flags}", script.display());
+        let mut subject = ProcessSubject::new(&command, TIMEOUT).expect("the command line parses");
+        for profile in [Profile::SPEC, Profile::UPSTREAM] {
+            let divergence = review_spec::diff::first_divergence(
+                &mut subject,
+                &case.facts,
+                &case.limits,
+                &profile,
+            )
+            .unwrap_or_else(|error| panic!("{error}"));
+            assert!(divergence.is_none(), "{flags} {profile}: {divergence:?}");
+        }
+        let expected = if flags.is_empty() {
+            OutputKinds::ALL
+        } else {
+            OutputKinds::EVENTS
+        };
+        assert_eq!(subject.emits(), expected, "{flags}");
+    }
 }
 
 #[test]

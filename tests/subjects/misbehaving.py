@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""A subject that speaks the protocol of spec/protocol.md correctly (answering every fact with no
-outputs) until fact AT (default 0) of a trace, where it misbehaves as MODE says:
+"""A subject that speaks the protocol of spec/protocol.md (version 2) correctly (answering every
+fact with no outputs, whatever the profile of the header and reset lines) until fact AT (default 0)
+of a trace, where it misbehaves as MODE says:
 
     crash            writes to stderr and exits with status 3
     hang             never answers
     garbage          writes a line that is not JSON
     early-exit       writes one output, then exits with status 0 before the delimiter
     wrong-delimiter  answers {"done": 7}
-    version          (at the header) acknowledges protocol version 2
+    version          (at the header) acknowledges protocol version 1, the version before the
+                     tool's (2): a stale subject, refused with a `version` error
     noisy            writes 256 KiB to stderr, then answers correctly (never misbehaves)
+    undeclared       declares it emits only events ("emits": ["review", "tool_item"]), then
+                     writes a diagnostic anyway
+    emits-nothing    (at the header) declares that it emits no output kind at all
 
 Usage: misbehaving.py MODE [AT]. Used by tests/it/protocol.rs and tests/it/cli.rs.
 """
@@ -27,8 +32,16 @@ def answer(line):
     out.flush()
 
 
+PROTOCOL_VERSION = 2
+STALE_VERSION = 1
+
 header = sys.stdin.readline()
-answer(json.dumps({"review_spec_protocol": 2 if mode == "version" else 1}))
+acknowledgement = {"review_spec_protocol": STALE_VERSION if mode == "version" else PROTOCOL_VERSION}
+if mode == "undeclared":
+    acknowledgement["emits"] = ["review", "tool_item"]
+if mode == "emits-nothing":
+    acknowledgement["emits"] = []
+answer(json.dumps(acknowledgement))
 index = 0
 for raw in sys.stdin:
     message = json.loads(raw)
@@ -51,5 +64,7 @@ for raw in sys.stdin:
             sys.exit(0)
         if mode == "wrong-delimiter":
             answer('{"done": 7}')
+        if mode == "undeclared":
+            answer('{"event_type": "review_spec_diagnostic", "event_params": {"reason": "orphan_response", "connection_id": 1, "request_id": 7}}')
     answer(json.dumps({"done": index}))
     index += 1
