@@ -30,7 +30,7 @@ use crate::event::Limits;
 use crate::fact::Fact;
 use crate::generators::case_from_unstructured;
 use crate::model;
-use crate::profile::Profile;
+use crate::profile::{Base, Departure, Profile};
 use crate::reducer::Reducer;
 use crate::subject::{Subject, SubjectError};
 use crate::trace::{Trace, TraceError, parse_trace, read_vector_file, write_trace};
@@ -138,12 +138,42 @@ fn subject_from_env() -> SubjectChoice {
     }
 }
 
-/// `differential`'s decoder: a coherent case (swarm, scenario, chaos) from the bytes.
+/// `differential`'s decoder: a coherent case (swarm, scenario, chaos) from the bytes, under the
+/// profile the last two bytes choose ([`profile_from_tail`]), with only the facts that profile's
+/// base can express.
 fn decode_generated(data: &[u8]) -> Option<Trace> {
+    let profile = profile_from_tail(data);
     // `case_from_unstructured` accepts every byte string; an error would be a reject, not a bug.
     case_from_unstructured(&mut Unstructured::new(data))
         .ok()
-        .map(|case| case.trace())
+        .map(|case| Trace {
+            profile,
+            ..case.expressible_under(&profile).trace()
+        })
+}
+
+/// A profile from the last two bytes of a fuzz input: the last byte's bit 0 picks the base
+/// (`upstream` when set), its bit 1 whether departures are switched, and then the byte before it
+/// and the last byte's bits 2-4 say which of the eleven.
+pub fn profile_from_tail(data: &[u8]) -> Profile {
+    let [.., departures, choice] = data else {
+        return Profile::SPEC;
+    };
+    let base = if choice & 1 == 1 {
+        Base::Upstream
+    } else {
+        Base::Spec
+    };
+    let mut profile = Profile::base(base);
+    if choice & 2 == 2 {
+        let bits = u16::from(*departures) | (u16::from(choice >> 2) << 8);
+        for (index, departure) in Departure::ALL.into_iter().enumerate() {
+            if bits & (1 << index) != 0 {
+                profile = profile.departing(departure);
+            }
+        }
+    }
+    profile
 }
 
 /// `trace_json`'s decoder: UTF-8, then the trace loader. A load error is the loader's answer to
@@ -741,4 +771,44 @@ fn dictionary_entry(token: &str) -> String {
     }
     line.push_str("\"\n");
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_two_bytes_choose_the_profile() {
+        assert_eq!(profile_from_tail(&[]), Profile::SPEC);
+        assert_eq!(profile_from_tail(&[7]), Profile::SPEC);
+        assert_eq!(profile_from_tail(&[0xff, 0b01]), Profile::UPSTREAM);
+        assert_eq!(
+            profile_from_tail(&[0b1, 0b11]),
+            Profile::UPSTREAM.departing(Departure::ALL[0])
+        );
+        assert_eq!(
+            profile_from_tail(&[0, 0b1_0010]),
+            Profile::SPEC.departing(Departure::ALL[10])
+        );
+    }
+
+    #[test]
+    fn differential_cases_carry_their_profile_and_only_expressible_facts() {
+        let mut upstream_cases = 0;
+        for seed in 0..200u8 {
+            let data: Vec<u8> = (0..512u32)
+                .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+                .chain([seed, seed])
+                .collect();
+            let Some(trace) = decode_generated(&data) else {
+                continue;
+            };
+            assert_eq!(trace.profile, profile_from_tail(&data));
+            if trace.profile.base == Base::Upstream {
+                upstream_cases += 1;
+                assert_eq!(crate::profile::first_inexpressible(&trace.facts), None);
+            }
+        }
+        assert!(upstream_cases > 0);
+    }
 }
