@@ -7,6 +7,8 @@
 //!
 //! The parts, in reading order:
 //! - [`fact`] and [`event`]: the vocabulary (inputs and outputs), serde types in the wire shape;
+//! - [`profile`]: the departures from upstream and the profiles that switch them (`spec`,
+//!   `upstream`, and either with departures switched);
 //! - [`model`]: the executable reference model, the spec as code, `reduce(&[Fact]) -> outputs`;
 //! - [`reducer`]: the production reducer, incremental and bounded;
 //! - [`subject`]: the trait every reducer under test implements, and the process adapter that
@@ -18,15 +20,16 @@
 //!   `schema`, `generate`).
 //!
 //! ```
-//! use review_spec::{event::Limits, fact::Fact, model};
+//! use review_spec::{model, profile::Profile};
 //!
 //! let trace = review_spec::trace::parse_trace(
-//!     r#"{"review_spec_trace": 1}
+//!     r#"{"review_spec_trace": 2, "profile": {"base": "upstream"}}
 //! {"type": "request_aborted", "connection_id": 1, "request_id": 7, "completed_at_ms": 5}"#,
 //! )
 //! .unwrap();
-//! let outputs = model::reduce(&trace.facts, &trace.limits);
-//! assert_eq!(outputs.len(), 1); // an orphan_response diagnostic (LIFE-4)
+//! assert_eq!(trace.profile, Profile::UPSTREAM);
+//! let outputs = model::reduce(&trace.facts, &trace.limits, &trace.profile);
+//! assert_eq!(outputs.len(), 1); // an orphan_response diagnostic (LIFE-4), in every profile
 //! ```
 
 pub mod cli;
