@@ -4,8 +4,9 @@
 # under the `spec` profile, under the `upstream` profile (spec/rules.md, "Departures from
 # upstream"), under upstream with two departures switched back to the spec, and with
 # `--events-only` under both profiles (the subject declares it emits no diagnostics, as upstream's
-# reducer does, and is compared on events alone); and check against examples/python/broken_subject.py must FAIL with
-# exit code 1, naming GRANT-1 (the harness has teeth). Needs cargo and python3. Run from
+# reducer does, and is compared on events alone); and check against
+# examples/python/broken_subject.py must FAIL with exit code 1, naming GRANT-1 (the harness has
+# teeth). Needs cargo and python3. Run from
 # anywhere: bash examples/ci.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,16 +36,18 @@ step "check, 300 random cases, against the Python subject" \
 step "vectors, profile upstream, against the Python subject" \
     vectors --profile upstream --subject-cmd "$subject"
 for seed in 1 2 3; do
-    step "check, profile upstream, 300 cases, seed $seed, against the Python subject" \
-        check --profile upstream --cases 300 --seed "$seed" --out "$out" --subject-cmd "$subject"
+    step "check, profile upstream, 1000 cases, seed $seed, against the Python subject" \
+        check --profile upstream --cases 1000 --seed "$seed" --out "$out" --subject-cmd "$subject"
 done
 
 step "check, 300 random cases, against the Python subject with --events-only" \
     check --cases 300 --seed 6 --out "$out" --subject-cmd "$events_only"
 step "vectors, profile upstream, against the Python subject with --events-only" \
     vectors --profile upstream --subject-cmd "$events_only"
-step "check, profile upstream, 300 cases, against the Python subject with --events-only" \
-    check --profile upstream --cases 300 --seed 4 --out "$out" --subject-cmd "$events_only"
+for seed in 4 5; do
+    step "check, profile upstream, 1000 cases, seed $seed, against the Python subject with --events-only" \
+        check --profile upstream --cases 1000 --seed "$seed" --out "$out" --subject-cmd "$events_only"
+done
 
 step "check, profile upstream with DEDUP-1 and TURN-1 from the spec, 300 cases, against the Python subject" \
     check --profile upstream --depart DEDUP-1 --depart TURN-1 --cases 300 --seed 5 --out "$out" \
