@@ -321,3 +321,134 @@ fn a_crashing_subject_fails_check_with_a_shrunk_case_and_the_fact_index() {
         "shrunk to the one fact: {file:?}"
     );
 }
+
+#[test]
+fn vectors_under_upstream_skip_what_upstream_cannot_express_and_say_why() {
+    let output = review_spec(&["vectors", "--profile", "upstream", "--json"]);
+    check_exit(&output, 0);
+    let summary = json(&output);
+    assert_eq!(summary["profile"]["base"], "upstream", "{summary}");
+    let skipped = summary["skipped"].as_array().expect("skipped cases");
+    assert!(!skipped.is_empty(), "{summary}");
+    for case in skipped {
+        let reason = case["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.starts_with("not applicable to upstream: fact "),
+            "{case}"
+        );
+    }
+    let text = stdout(&review_spec(&["vectors", "--profile", "upstream"]));
+    assert!(
+        text.contains(&format!(
+            "skipped {} cases that do not apply under this profile",
+            skipped.len()
+        )),
+        "{text}"
+    );
+    // Under the default profile nothing is skipped.
+    let summary = json(&review_spec(&["vectors", "--json"]));
+    assert!(summary.get("skipped").is_none(), "{summary}");
+}
+
+#[test]
+fn a_subject_that_emits_no_diagnostics_is_compared_on_events_and_the_summary_says_so() {
+    let subject = format!("{PYTHON_SUBJECT} --events-only");
+    let output = review_spec(&[
+        "vectors",
+        "--profile",
+        "upstream",
+        "--json",
+        "--subject-cmd",
+        &subject,
+    ]);
+    check_exit(&output, 0);
+    let summary = json(&output);
+    assert_eq!(
+        summary["not_compared"],
+        serde_json::json!(["diagnostic"]),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["compared"],
+        serde_json::json!(["review", "tool_item"]),
+        "{summary}"
+    );
+    let text = stdout(&review_spec(&[
+        "check",
+        "--cases",
+        "30",
+        "--seed",
+        "3",
+        "--profile",
+        "upstream",
+        "--subject-cmd",
+        &subject,
+    ]));
+    assert!(
+        text.contains("not compared (the subject does not emit them): diagnostic"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_counterexample_found_under_upstream_records_its_profile_and_replays_under_it() {
+    let dir = scratch("upstream-counterexample");
+    let output = review_spec(&[
+        "check",
+        "--cases",
+        "300",
+        "--seed",
+        "3",
+        "--profile",
+        "upstream",
+        "--depart",
+        "DEDUP-1",
+        "--out",
+        &dir.display().to_string(),
+        "--subject-cmd",
+        BROKEN_SUBJECT,
+    ]);
+    check_exit(&output, 1);
+    let text = stdout(&output);
+    assert!(
+        text.contains("profile: upstream --depart DEDUP-1"),
+        "{text}"
+    );
+    let saved = std::fs::read_dir(&dir)
+        .expect("the counterexample's folder")
+        .flatten()
+        .map(|entry| entry.path())
+        .find(|path| path.extension().is_some_and(|e| e == "json"))
+        .expect("a saved counterexample");
+    let file = review_spec::trace::read_vector_file(&saved).unwrap_or_else(|e| panic!("{e}"));
+    let profile =
+        review_spec::profile::Profile::UPSTREAM.departing(review_spec::profile::Departure::Dedup1);
+    assert_eq!(file.cases[0].profile, Some(profile));
+    let saved = saved.display().to_string();
+    let replay = review_spec(&["replay", &saved, "--json", "--subject-cmd", BROKEN_SUBJECT]);
+    check_exit(&replay, 1);
+    assert_eq!(
+        json(&replay)["profile"]["depart"],
+        serde_json::json!(["DEDUP-1"])
+    );
+    // The real reducer agrees with the model on it, under the recorded profile.
+    check_exit(&review_spec(&["replay", &saved]), 0);
+}
+
+#[test]
+fn an_unknown_profile_or_departure_is_a_usage_error() {
+    let output = review_spec(&["check", "--cases", "1", "--profile", "nightly"]);
+    check_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("unknown profile"),
+        "{}",
+        stderr(&output)
+    );
+    let output = review_spec(&["vectors", "--depart", "ITEM-9"]);
+    check_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("unknown departure \"ITEM-9\": expected one of CAP-1"),
+        "{}",
+        stderr(&output)
+    );
+}
