@@ -373,6 +373,55 @@ pub enum GuardianAction {
 }
 
 impl Fact {
+    /// Whether the fact closes a user review: a response, `malformed_response` or
+    /// `request_aborted`.
+    pub fn is_closing(&self) -> bool {
+        matches!(
+            self,
+            Fact::RequestAborted { .. }
+                | Fact::MalformedResponse { .. }
+                | Fact::FileChangeResponse { .. }
+                | Fact::CommandExecutionResponse { .. }
+                | Fact::EffectivePermissionsResponse { .. }
+        )
+    }
+
+    /// The fact's main timestamp: its completion, else its start; None for `initialize` and
+    /// `thread_bound`, which carry none.
+    pub fn timestamp_ms(&self) -> Option<i64> {
+        match self {
+            Fact::TurnCompleted {
+                completed_at_ms, ..
+            }
+            | Fact::ItemCompleted {
+                completed_at_ms, ..
+            }
+            | Fact::RequestAborted {
+                completed_at_ms, ..
+            }
+            | Fact::MalformedResponse {
+                completed_at_ms, ..
+            }
+            | Fact::FileChangeResponse {
+                completed_at_ms, ..
+            }
+            | Fact::CommandExecutionResponse {
+                completed_at_ms, ..
+            }
+            | Fact::EffectivePermissionsResponse {
+                completed_at_ms, ..
+            }
+            | Fact::GuardianReviewCompleted {
+                completed_at_ms, ..
+            } => Some(*completed_at_ms),
+            Fact::ItemStarted { started_at_ms, .. }
+            | Fact::FileChangeRequest { started_at_ms, .. }
+            | Fact::PermissionsRequest { started_at_ms, .. }
+            | Fact::CommandExecutionRequest { started_at_ms, .. } => Some(*started_at_ms),
+            Fact::Initialize { .. } | Fact::ThreadBound { .. } => None,
+        }
+    }
+
     /// The fact's type tag as it appears in traces (`"type": "..."`).
     pub fn type_name(&self) -> &'static str {
         match self {

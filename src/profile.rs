@@ -321,21 +321,7 @@ impl JsonSchema for Profile {
 pub fn upstream_cannot_express(fact: &Fact) -> Option<&'static str> {
     match fact {
         Fact::ItemCompleted { kind, status, .. } => item_status_inexpressible(*kind, *status),
-        Fact::RequestAborted {
-            completed_at_ms, ..
-        }
-        | Fact::MalformedResponse {
-            completed_at_ms, ..
-        }
-        | Fact::FileChangeResponse {
-            completed_at_ms, ..
-        }
-        | Fact::CommandExecutionResponse {
-            completed_at_ms, ..
-        }
-        | Fact::EffectivePermissionsResponse {
-            completed_at_ms, ..
-        } if *completed_at_ms < 0 => {
+        _ if fact.is_closing() && fact.timestamp_ms().is_some_and(|ms| ms < 0) => {
             Some("upstream's response and abort facts carry an unsigned completed_at_ms")
         }
         _ => None,

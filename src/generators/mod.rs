@@ -147,21 +147,9 @@ fn make_expressible_upstream(fact: &mut Fact) {
                 (_, status) => status,
             };
         }
-        Fact::RequestAborted {
-            completed_at_ms, ..
+        _ if fact.is_closing() && fact.timestamp_ms().is_some_and(|ms| ms < 0) => {
+            render::set_time(fact, 0, 0);
         }
-        | Fact::MalformedResponse {
-            completed_at_ms, ..
-        }
-        | Fact::FileChangeResponse {
-            completed_at_ms, ..
-        }
-        | Fact::CommandExecutionResponse {
-            completed_at_ms, ..
-        }
-        | Fact::EffectivePermissionsResponse {
-            completed_at_ms, ..
-        } => *completed_at_ms = (*completed_at_ms).max(0),
         _ => {}
     }
 }

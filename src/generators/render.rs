@@ -129,42 +129,12 @@ pub fn is_request(fact: &Fact) -> bool {
 
 /// Whether a fact closes a request: a response, `malformed_response` or `request_aborted`.
 pub fn is_closing(fact: &Fact) -> bool {
-    request_id(fact).is_some() && !is_request(fact)
+    fact.is_closing()
 }
 
 /// The fact's main timestamp: its completion, else its start.
 pub fn timestamp_ms(fact: &Fact) -> Option<i64> {
-    match fact {
-        Fact::TurnCompleted {
-            completed_at_ms, ..
-        }
-        | Fact::ItemCompleted {
-            completed_at_ms, ..
-        }
-        | Fact::RequestAborted {
-            completed_at_ms, ..
-        }
-        | Fact::MalformedResponse {
-            completed_at_ms, ..
-        }
-        | Fact::FileChangeResponse {
-            completed_at_ms, ..
-        }
-        | Fact::CommandExecutionResponse {
-            completed_at_ms, ..
-        }
-        | Fact::EffectivePermissionsResponse {
-            completed_at_ms, ..
-        }
-        | Fact::GuardianReviewCompleted {
-            completed_at_ms, ..
-        } => Some(*completed_at_ms),
-        Fact::ItemStarted { started_at_ms, .. }
-        | Fact::FileChangeRequest { started_at_ms, .. }
-        | Fact::PermissionsRequest { started_at_ms, .. }
-        | Fact::CommandExecutionRequest { started_at_ms, .. } => Some(*started_at_ms),
-        Fact::Initialize { .. } | Fact::ThreadBound { .. } => None,
-    }
+    fact.timestamp_ms()
 }
 
 /// One server-side happening: facts that share a timestamp, from one lane (turn) or none.
@@ -619,7 +589,7 @@ fn stamp(ordered: &mut [Chunk], timeline: &Timeline) {
 
 /// Sets a fact's timestamps: `at_ms` for its one timestamp, or for a guardian completion
 /// `completed_at_ms = at_ms` and `started_at_ms = at_ms - duration_ms`.
-fn set_time(fact: &mut Fact, at_ms: i64, duration_ms: i64) {
+pub(crate) fn set_time(fact: &mut Fact, at_ms: i64, duration_ms: i64) {
     match fact {
         Fact::TurnCompleted {
             completed_at_ms, ..
