@@ -154,7 +154,7 @@ fn decode_generated(data: &[u8]) -> Option<Trace> {
 
 /// A profile from the last two bytes of a fuzz input: the last byte's bit 0 picks the base
 /// (`upstream` when set), its bit 1 whether departures are switched, and then the byte before it
-/// and the last byte's bits 2-4 say which of the eleven.
+/// and the last byte's bits 2-5 say which of the twelve.
 pub fn profile_from_tail(data: &[u8]) -> Profile {
     let [.., departures, choice] = data else {
         return Profile::SPEC;

@@ -33,12 +33,16 @@ pub enum Departure {
     /// UP-CTX-2: upstream ignores a binding from a connection that never initialized.
     #[serde(rename = "CTX-2")]
     Ctx2,
-    /// UP-DEC-4: upstream records nothing for a malformed response; the review stays pending.
+    /// UP-DEC-4: upstream records nothing for a malformed response to a command or file-change
+    /// request; the review stays pending.
     #[serde(rename = "DEC-4")]
     Dec4,
     /// UP-DEDUP-1: upstream emits and counts every terminal guardian completion.
     #[serde(rename = "DEDUP-1")]
     Dedup1,
+    /// UP-ITEM-4: upstream maps every image generation status but failed to completed.
+    #[serde(rename = "ITEM-4")]
+    Item4,
     /// UP-ITEM-5: upstream's in-progress completion consumes the start and the summary.
     #[serde(rename = "ITEM-5")]
     Item5,
@@ -64,11 +68,12 @@ pub enum Departure {
 
 impl Departure {
     /// Every departure, in ID order.
-    pub const ALL: [Departure; 11] = [
+    pub const ALL: [Departure; 12] = [
         Departure::Cap1,
         Departure::Ctx2,
         Departure::Dec4,
         Departure::Dedup1,
+        Departure::Item4,
         Departure::Item5,
         Departure::Item6,
         Departure::Life3,
@@ -85,6 +90,7 @@ impl Departure {
             Departure::Ctx2 => "UP-CTX-2",
             Departure::Dec4 => "UP-DEC-4",
             Departure::Dedup1 => "UP-DEDUP-1",
+            Departure::Item4 => "UP-ITEM-4",
             Departure::Item5 => "UP-ITEM-5",
             Departure::Item6 => "UP-ITEM-6",
             Departure::Life3 => "UP-LIFE-3",
@@ -113,6 +119,7 @@ impl Departure {
             Departure::Turn1 => &["TURN-1"],
             Departure::Cap1
             | Departure::Ctx2
+            | Departure::Item4
             | Departure::Life5
             | Departure::Sum6
             | Departure::Time2 => &[],
@@ -316,8 +323,9 @@ impl JsonSchema for Profile {
 }
 
 /// Why upstream cannot express a fact, or None when it can. Upstream's item statuses are typed
-/// per item kind (web search has none, image generation's is a string it maps to completed or
-/// failed), and its response and abort facts carry unsigned completion times.
+/// per item kind (web search has none; MCP, dynamic and collab calls have no declined; image
+/// generation's is a free string, so any status is expressible, UP-ITEM-4), and its response and
+/// abort facts carry unsigned completion times.
 pub fn upstream_cannot_express(fact: &Fact) -> Option<&'static str> {
     match fact {
         Fact::ItemCompleted { kind, status, .. } => item_status_inexpressible(*kind, *status),
@@ -339,10 +347,6 @@ fn item_status_inexpressible(kind: ItemKind, status: ItemStatus) -> Option<&'sta
         (ItemKind::WebSearch, ItemStatus::Completed) => None,
         (ItemKind::WebSearch, _) => {
             Some("upstream's web search items have no status: a completion is always completed")
-        }
-        (ItemKind::ImageGeneration, ItemStatus::Completed | ItemStatus::Failed) => None,
-        (ItemKind::ImageGeneration, _) => {
-            Some("upstream maps every image generation status but failed and error to completed")
         }
         _ => None,
     }
@@ -395,7 +399,8 @@ mod tests {
 
     #[test]
     fn departure_ids_name_their_rules() {
-        for departure in Departure::ALL {
+        for (index, departure) in Departure::ALL.into_iter().enumerate() {
+            assert_eq!(departure as usize, index, "ALL is in declaration order");
             assert_eq!(departure.id(), format!("UP-{}", departure.rule()));
             assert_eq!(Departure::parse(departure.rule()), Ok(departure));
         }

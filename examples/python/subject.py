@@ -60,6 +60,7 @@ DEPARTURES = (
     "CTX-2",
     "DEC-4",
     "DEDUP-1",
+    "ITEM-4",
     "ITEM-5",
     "ITEM-6",
     "LIFE-3",
@@ -428,12 +429,19 @@ class Reducer:
         """LIFE-4, LIFE-5, DEC-1..4, GRANT-1..3, TIME-3: the first closing fact completes the
         review."""
         kind = fact["type"]
-        if kind == "malformed_response" and self.profile.upstream("DEC-4"):
-            # UP-DEC-4: nothing is recorded; the review (if any) stays pending.
-            self.emit(diagnostic("malformed_response", **identity(fact)))
-            return
         request_id = fact["request_id"]
         pending = self.pending_requests.get(request_id)
+        permissions_pending = pending is not None and pending["request_kind"] == "permissions"
+        if (
+            kind == "malformed_response"
+            and not permissions_pending
+            and self.profile.upstream("DEC-4")
+        ):
+            # UP-DEC-4: nothing is recorded for a command or file-change request; the review (if
+            # any) stays pending. A permissions review closes as DEC-4 says (upstream's handler
+            # records an empty grant).
+            self.emit(diagnostic("malformed_response", **identity(fact)))
+            return
         if pending is None:
             self.emit(diagnostic("orphan_response", **identity(fact)))
             return
@@ -567,6 +575,12 @@ class Reducer:
     def item_completed(self, fact):
         """ITEM-2..5, SUM-6."""
         status = fact["status"]
+        if (
+            fact["kind"] == "image_generation"
+            and status in ("in_progress", "declined")
+            and self.profile.upstream("ITEM-4")
+        ):
+            status = "completed"  # UP-ITEM-4: all but a failed image generation completed
         in_progress = status == "in_progress"
         if in_progress and not self.profile.upstream("ITEM-5"):
             self.emit(diagnostic("item_not_terminal", **identity(fact)))  # ITEM-5

@@ -1,5 +1,7 @@
 //! `replay`: one trace (`.jsonl`) or vector file (`.json`, every case) through the model and a
-//! subject; prints the first divergence with its diff and rule IDs, or that they agree.
+//! subject; prints the first divergence with its diff and rule IDs, or that they agree. Under a
+//! profile of the `upstream` base, a sequence with a fact upstream cannot express does not apply:
+//! it is skipped, with the reason.
 
 use std::path::PathBuf;
 
@@ -9,6 +11,7 @@ use super::summary::{Failure, Summary};
 use super::{CliError, Outcome, Printer, ProfileArgs, SubjectArgs, input_cases, make_subject};
 use crate::diff;
 use crate::model;
+use crate::profile::{Base, first_inexpressible};
 
 #[derive(Clone, Debug, Args)]
 pub struct ReplayArgs {
@@ -32,6 +35,14 @@ pub(super) fn run(args: ReplayArgs, json: bool) -> Result<Outcome, CliError> {
     summary.set_compared(subject.emits());
     for case in cases {
         let (name, limits, profile, facts) = (case.name, case.limits, case.profile, case.facts);
+        if profile.base == Base::Upstream
+            && let Some((index, why)) = first_inexpressible(&facts)
+        {
+            let reason = format!("not applicable to upstream: fact {index}: {why}");
+            printer.line(format_args!("{name}: {reason}"));
+            summary.skip(&name, reason);
+            continue;
+        }
         summary.cases += 1;
         summary.facts += facts.len();
         summary.add_hits(&model::reduce_with_hits(&facts, &limits, &profile).1);

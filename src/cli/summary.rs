@@ -252,14 +252,22 @@ impl Summary {
             let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
             for skipped in &self.skipped {
                 // "not applicable to upstream: fact N: why" groups by its why.
-                let reason = skipped.reason.rsplit(": ").next().unwrap_or_default();
+                let reason = skipped
+                    .reason
+                    .split_once(": fact ")
+                    .and_then(|(_, rest)| rest.split_once(": "))
+                    .map_or(skipped.reason.as_str(), |(_, why)| why);
                 *reasons.entry(reason).or_insert(0) += 1;
             }
             let _ = writeln!(
                 text,
-                "skipped {} case{} that do not apply under this profile:",
-                self.skipped.len(),
-                plural(self.skipped.len())
+                "skipped {} that {} not apply under this profile:",
+                count_of(self.skipped.len(), "case"),
+                if self.skipped.len() == 1 {
+                    "does"
+                } else {
+                    "do"
+                }
             );
             for (reason, count) in reasons {
                 let _ = writeln!(text, "  {count} × {reason}");
@@ -355,6 +363,11 @@ fn by_rule_table(by_rule: &BTreeMap<String, RuleTally>) -> String {
         let _ = writeln!(text, "  {}", line.join("    ").trim_end());
     }
     text
+}
+
+/// `1 case`, `2 cases`.
+fn count_of(count: usize, noun: &str) -> String {
+    format!("{count} {noun}{}", plural(count))
 }
 
 fn plural(count: usize) -> &'static str {

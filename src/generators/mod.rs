@@ -116,9 +116,9 @@ impl GeneratedCase {
     }
 
     /// The case with only facts the profile's base can express: under `upstream`, each item
-    /// completion carries a status its kind has upstream (the status upstream would report:
-    /// web search always completed, image generation completed unless failed, MCP, dynamic and
-    /// collab calls failed for declined), and responses and aborts carry unsigned timestamps.
+    /// completion carries a status its kind has upstream (web search always completed; MCP,
+    /// dynamic and collab calls failed for declined; image generation's status is a free string
+    /// upstream, so any status stays), and responses and aborts carry unsigned timestamps.
     pub fn expressible_under(mut self, profile: &Profile) -> GeneratedCase {
         if profile.base == Base::Upstream {
             for fact in &mut self.facts {
@@ -136,8 +136,6 @@ fn make_expressible_upstream(fact: &mut Fact) {
         Fact::ItemCompleted { kind, status, .. } => {
             *status = match (*kind, *status) {
                 (ItemKind::WebSearch, _) => ItemStatus::Completed,
-                (ItemKind::ImageGeneration, ItemStatus::Failed) => ItemStatus::Failed,
-                (ItemKind::ImageGeneration, _) => ItemStatus::Completed,
                 (
                     ItemKind::McpToolCall
                     | ItemKind::DynamicToolCall

@@ -8,7 +8,7 @@ use crate::event::{
     Diagnostic, DiagnosticReason, FailureKind, Output, TerminalStatus, ToolItemEvent,
     tool_item_event_type,
 };
-use crate::fact::{Fact, ItemStatus};
+use crate::fact::{Fact, ItemKind, ItemStatus};
 use crate::profile::Departure;
 
 /// ITEM-1 and ITEM-6: an item start is recorded under its thread, turn and item, unless the item
@@ -75,6 +75,7 @@ pub(crate) fn consume_start_of_rejected(state: &mut State, fact: &Fact) {
 /// ITEM-2, ITEM-3, ITEM-5: a terminal completion of a started item consumes its start and summary
 /// and emits the tool-item event; without a start, or with a non-terminal status, a diagnostic.
 /// UP-ITEM-5: upstream's in-progress completion consumes the start and summary all the same.
+/// UP-ITEM-4: upstream takes an image generation as completed unless it failed.
 /// UP-SUM-6: upstream keeps the summary when the event is dropped for missing context.
 pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
     let Fact::ItemCompleted {
@@ -89,7 +90,16 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
     else {
         return;
     };
-    let terminal = terminal(*status, &mut state.trail);
+    let terminal = if *kind == ItemKind::ImageGeneration
+        && matches!(status, ItemStatus::InProgress | ItemStatus::Declined)
+        && state.upstream(Departure::Item4)
+    {
+        // UP-ITEM-4: upstream's image generation status is a free string; all but failed is
+        // completed.
+        Some((TerminalStatus::Completed, None))
+    } else {
+        terminal(*status, &mut state.trail)
+    };
     if terminal.is_none() && !state.upstream(Departure::Item5) {
         state.trail.mark("ITEM-5");
         let diagnostic = fate::about_fact(fact, DiagnosticReason::ItemNotTerminal);

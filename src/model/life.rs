@@ -158,13 +158,21 @@ fn pending_review_of(
 
 /// LIFE-4..6: a closing fact completes its pending review once (first terminal fact wins), is an
 /// orphan when nothing is pending, and leaves the review pending when of the wrong kind.
-/// UP-DEC-4: upstream never sees a malformed response; UP-LIFE-5: it closes a review with a
-/// response of any kind.
+/// UP-DEC-4: upstream never sees a malformed response to a command or file-change request (its
+/// permissions handler turns one into an empty grant, which DEC-4's denial matches); UP-LIFE-5:
+/// it closes a review with a response of any kind.
 pub(crate) fn close_request(state: &mut State, fact: &Fact) {
     let Some((request_id, completed_at_ms)) = closing_request_id(fact) else {
         return;
     };
-    if matches!(fact, Fact::MalformedResponse { .. }) && state.upstream(Departure::Dec4) {
+    let pending_permissions = state
+        .pending_requests
+        .get(&request_id)
+        .is_some_and(|pending| pending.request_kind == RequestKind::Permissions);
+    if matches!(fact, Fact::MalformedResponse { .. })
+        && !pending_permissions
+        && state.upstream(Departure::Dec4)
+    {
         let diagnostic = fate::about_fact(fact, DiagnosticReason::MalformedResponse);
         state.emit(Output::Diagnostic(diagnostic));
         return;

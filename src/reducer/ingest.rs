@@ -8,7 +8,7 @@
 
 use crate::event::{
     DiagnosticReason, Emitted, Limits, Output, Resolution, ReviewStatus, Reviewer, SubjectKind,
-    Table, ToolItemEvent, Trigger,
+    Table, TerminalStatus, ToolItemEvent, Trigger,
 };
 use crate::fact::{
     AppServerClient, CommandDecision, ConnectionId, Fact, FileChangeDecision, GrantScope,
@@ -364,7 +364,15 @@ impl Reducer {
         completed_at_ms: u64,
         outputs: &mut Vec<Output>,
     ) {
-        let terminal = item_terminal_status(status);
+        let terminal = if kind == ItemKind::ImageGeneration
+            && matches!(status, ItemStatus::InProgress | ItemStatus::Declined)
+            && self.upstream(Departure::Item4)
+        {
+            // UP-ITEM-4: all but a failed image generation is a completed one upstream.
+            Some((TerminalStatus::Completed, None))
+        } else {
+            item_terminal_status(status)
+        };
         if terminal.is_none() && !self.upstream(Departure::Item5) {
             #[cfg(feature = "seeded-defects")]
             if self.has_defect(Defect::InProgressDiscardsSummary) {
@@ -585,8 +593,14 @@ impl Reducer {
         completed_at_ms: u64,
         outputs: &mut Vec<Output>,
     ) {
-        if closing == Closing::Malformed && self.upstream(Departure::Dec4) {
-            // UP-DEC-4: upstream never sees a malformed response; the review stays pending.
+        let pending_permissions = self
+            .state
+            .pending(request_id)
+            .is_some_and(|pending| pending.kind == RequestKind::Permissions);
+        if closing == Closing::Malformed && !pending_permissions && self.upstream(Departure::Dec4) {
+            // UP-DEC-4: upstream never sees a malformed response to a command or file-change
+            // request; the review stays pending. (Its permissions handler records an empty grant
+            // instead, which DEC-4's denial matches.)
             push_fact_diagnostic(DiagnosticReason::MalformedResponse, fact, outputs);
             return;
         }

@@ -452,3 +452,31 @@ fn an_unknown_profile_or_departure_is_a_usage_error() {
         stderr(&output)
     );
 }
+
+#[test]
+fn replay_under_upstream_skips_a_trace_upstream_cannot_express() {
+    let dir = scratch("replay-not-applicable");
+    let path = dir.join("web-search-failed.jsonl");
+    std::fs::write(
+        &path,
+        "{\"review_spec_trace\": 2, \"profile\": {\"base\": \"upstream\"}}\n\
+         {\"type\":\"item_completed\",\"connection_id\":1,\"thread_id\":\"t1\",\"turn_id\":\"u1\",\"item_id\":\"i1\",\"kind\":\"web_search\",\"status\":\"failed\",\"completed_at_ms\":5}\n",
+    )
+    .expect("write the trace");
+    let path = path.display().to_string();
+    let output = review_spec(&["replay", &path]);
+    check_exit(&output, 0);
+    assert!(
+        stdout(&output).contains("not applicable to upstream: fact 0: upstream's web search"),
+        "{}",
+        stdout(&output)
+    );
+    // Under the spec the same trace runs (and agrees).
+    let output = review_spec(&["replay", &path, "--profile", "spec"]);
+    check_exit(&output, 0);
+    assert!(
+        stdout(&output).contains("agrees (1 fact)"),
+        "{}",
+        stdout(&output)
+    );
+}
