@@ -165,12 +165,8 @@ pub(crate) fn close_request(state: &mut State, fact: &Fact) {
     let Some((request_id, completed_at_ms)) = closing_request_id(fact) else {
         return;
     };
-    let pending_permissions = state
-        .pending_requests
-        .get(&request_id)
-        .is_some_and(|pending| pending.request_kind == RequestKind::Permissions);
     if matches!(fact, Fact::MalformedResponse { .. })
-        && !pending_permissions
+        && !pending_is_permissions(state, request_id)
         && state.upstream(Departure::Dec4)
     {
         let diagnostic = fate::about_fact(fact, DiagnosticReason::MalformedResponse);
@@ -228,6 +224,15 @@ pub(crate) fn close_request(state: &mut State, fact: &Fact) {
         let diagnostic = fate::about_fact(fact, DiagnosticReason::MalformedResponse);
         state.emit(Output::Diagnostic(diagnostic));
     }
+}
+
+/// UP-DEC-4: whether the request a malformed response answers is a pending permissions request
+/// (upstream's permissions handler records an empty grant for it, so DEC-4 applies).
+fn pending_is_permissions(state: &State, request_id: crate::fact::RequestId) -> bool {
+    state
+        .pending_requests
+        .get(&request_id)
+        .is_some_and(|pending| pending.request_kind == RequestKind::Permissions)
 }
 
 /// LIFE-2: two pending reviews are the same review when they agree on the request kind, thread,

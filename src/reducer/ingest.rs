@@ -593,11 +593,13 @@ impl Reducer {
         completed_at_ms: u64,
         outputs: &mut Vec<Output>,
     ) {
-        let pending_permissions = self
-            .state
-            .pending(request_id)
-            .is_some_and(|pending| pending.kind == RequestKind::Permissions);
-        if closing == Closing::Malformed && !pending_permissions && self.upstream(Departure::Dec4) {
+        if closing == Closing::Malformed
+            && self.upstream(Departure::Dec4)
+            && self
+                .state
+                .pending(request_id)
+                .is_none_or(|pending| pending.kind != RequestKind::Permissions)
+        {
             // UP-DEC-4: upstream never sees a malformed response to a command or file-change
             // request; the review stays pending. (Its permissions handler records an empty grant
             // instead, which DEC-4's denial matches.)
