@@ -87,6 +87,12 @@ pub(super) struct Summary {
     pub(super) cases: usize,
     pub(super) facts: usize,
     pub(super) failures: Vec<Failure>,
+    /// Why the run stopped before its last case, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) stopped: Option<String>,
+    /// The cases not run because the run stopped early.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub(super) not_run: usize,
     /// For `vectors`: the cases that do not apply under the profile, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) skipped: Vec<Skipped>,
@@ -121,6 +127,8 @@ impl Summary {
             cases: 0,
             facts: 0,
             failures: Vec::new(),
+            stopped: None,
+            not_run: 0,
             skipped: Vec::new(),
             by_rule: None,
             rule_hits: BTreeMap::new(),
@@ -133,6 +141,12 @@ impl Summary {
     pub(super) fn set_compared(&mut self, compared: OutputKinds) {
         self.compared = compared.kinds().iter().map(|kind| kind.name()).collect();
         self.not_compared = compared.missing().iter().map(|kind| kind.name()).collect();
+    }
+
+    /// Records that the run stopped early, and how many cases it did not run.
+    pub(super) fn stop(&mut self, reason: String, not_run: usize) {
+        self.stopped = Some(reason);
+        self.not_run = not_run;
     }
 
     /// Records a vector case that does not apply under the profile.
@@ -240,6 +254,13 @@ impl Summary {
         }
         let _ = write!(text, ", profile {}", self.profile);
         text.push('\n');
+        if let Some(reason) = &self.stopped {
+            let _ = writeln!(
+                text,
+                "stopped early after {reason}: {} not run",
+                count_of(self.not_run, "case")
+            );
+        }
         if !self.not_compared.is_empty() {
             let _ = writeln!(
                 text,
@@ -363,6 +384,10 @@ fn by_rule_table(by_rule: &BTreeMap<String, RuleTally>) -> String {
         let _ = writeln!(text, "  {}", line.join("    ").trim_end());
     }
     text
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// `1 case`, `2 cases`.

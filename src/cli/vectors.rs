@@ -32,6 +32,15 @@ pub struct VectorsArgs {
     #[arg(long, short)]
     pub verbose: bool,
 
+    /// Stop after this many failing cases (0: run every case whatever fails).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_failures: usize,
+
+    /// Go on after a case in which the subject timed out. By default the run stops there: a
+    /// subject that hangs usually hangs on every case, and each would cost a timeout.
+    #[arg(long)]
+    pub keep_going_after_timeout: bool,
+
     #[command(flatten)]
     pub subject: SubjectArgs,
 
@@ -59,58 +68,64 @@ pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
     summary.subject = Some(subject.name());
     summary.set_compared(subject.emits());
     let mut by_rule: BTreeMap<String, RuleTally> = BTreeMap::new();
-    let total: usize = loaded.iter().map(|(_, file)| file.cases.len()).sum();
-    let bar = progress::bar(total as u64, json);
-    for (file_name, file) in &loaded {
-        for case in &file.cases {
-            let full_name = format!("{file_name}/{}", case.name);
-            if !filter_matches(args.filter.as_deref(), &full_name) {
-                continue;
-            }
-            bar.inc(1);
-            let (mut expected, hits) = match expected_outputs(case, &profile) {
-                Ok(expected) => expected,
-                Err(why) => {
-                    summary.skip(&full_name, why);
-                    continue;
-                }
-            };
-            summary.cases += 1;
-            summary.facts += case.facts.len();
-            summary.add_hits(&hits);
-            let failure = match run_case(subject.as_mut(), case, &profile) {
-                Ok(actual) => {
-                    let compared = subject.emits();
-                    compared.retain(&mut expected);
-                    (actual != expected)
-                        .then(|| mismatch(&full_name, case, &expected, &actual, compared))
-                }
-                Err(error) => Some(subject_failure(&full_name, case, &error)),
-            };
-            for rule in &case.rules {
-                let tally = by_rule.entry(rule.clone()).or_default();
-                if failure.is_some() {
-                    tally.failed += 1;
-                } else {
-                    tally.passed += 1;
-                }
-            }
-            if let Some(failure) = failure {
-                if args.verbose {
-                    bar.suspend(|| printer.line(format_args!("{}\n", failure.message)));
-                }
-                summary.failures.push(failure);
-            }
-        }
-    }
-    bar.finish_and_clear();
-    if summary.cases == 0 && summary.skipped.is_empty() {
+    let selected: Vec<(String, &VectorCase)> = loaded
+        .iter()
+        .flat_map(|(file_name, file)| {
+            file.cases
+                .iter()
+                .map(move |case| (format!("{file_name}/{}", case.name), case))
+        })
+        .filter(|(full_name, _)| filter_matches(args.filter.as_deref(), full_name))
+        .collect();
+    if selected.is_empty() {
         return Err(CliError::Usage(format!(
             "no vector case under {} matches the filter {:?}",
             dir.display(),
             args.filter.unwrap_or_default()
         )));
     }
+    let bar = progress::bar(selected.len() as u64, json);
+    for (done, (full_name, case)) in selected.iter().enumerate() {
+        if let Some(reason) = stop_reason(&args, &summary) {
+            summary.stop(reason, selected.len() - done);
+            break;
+        }
+        bar.inc(1);
+        let (mut expected, hits) = match expected_outputs(case, &profile) {
+            Ok(expected) => expected,
+            Err(why) => {
+                summary.skip(full_name, why);
+                continue;
+            }
+        };
+        summary.cases += 1;
+        summary.facts += case.facts.len();
+        summary.add_hits(&hits);
+        let failure = match run_case(subject.as_mut(), case, &profile) {
+            Ok(actual) => {
+                let compared = subject.emits();
+                compared.retain(&mut expected);
+                (actual != expected)
+                    .then(|| mismatch(full_name, case, &expected, &actual, compared))
+            }
+            Err(error) => Some(subject_failure(full_name, case, &error)),
+        };
+        for rule in &case.rules {
+            let tally = by_rule.entry(rule.clone()).or_default();
+            if failure.is_some() {
+                tally.failed += 1;
+            } else {
+                tally.passed += 1;
+            }
+        }
+        if let Some(failure) = failure {
+            if args.verbose {
+                bar.suspend(|| printer.line(format_args!("{}\n", failure.message)));
+            }
+            summary.failures.push(failure);
+        }
+    }
+    bar.finish_and_clear();
     summary.by_rule = Some(by_rule);
     let outcome = Outcome::of(summary.failures.len());
     if json {
@@ -127,6 +142,25 @@ pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
 /// What a case expects under `profile` (with the model's rule hits on it), or why it does not
 /// apply: the file's expectation for a base profile, the model's for a profile with departures
 /// switched (the base expectations pin the model, `tests/it/vectors.rs`).
+/// Why the run stops before the next case, if it does: too many failures, or a subject that
+/// timed out (each further case would likely cost a timeout too).
+fn stop_reason(args: &VectorsArgs, summary: &Summary) -> Option<String> {
+    let failures = summary.failures.len();
+    if args.max_failures > 0 && failures >= args.max_failures {
+        return Some(format!(
+            "{failures} failing cases (--max-failures {})",
+            args.max_failures
+        ));
+    }
+    let timed_out = summary
+        .failures
+        .iter()
+        .any(|failure| failure.kind == "timed_out");
+    (timed_out && !args.keep_going_after_timeout).then(|| {
+        "the subject timed out (--keep-going-after-timeout runs the other cases)".to_owned()
+    })
+}
+
 fn expected_outputs(
     case: &VectorCase,
     profile: &Profile,

@@ -480,3 +480,62 @@ fn replay_under_upstream_skips_a_trace_upstream_cannot_express() {
         stdout(&output)
     );
 }
+
+#[test]
+fn vectors_stop_after_max_failures_and_at_the_first_timeout() {
+    let output = review_spec(&[
+        "vectors",
+        "--json",
+        "--max-failures",
+        "2",
+        "--subject-cmd",
+        BROKEN_SUBJECT,
+    ]);
+    check_exit(&output, 1);
+    let summary = json(&output);
+    assert_eq!(summary["failure_count"], 2, "{summary}");
+    assert!(summary["not_run"].as_u64().unwrap_or(0) > 0, "{summary}");
+    assert!(
+        summary["stopped"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("--max-failures 2")),
+        "{summary}"
+    );
+    // --max-failures 0 runs every case: the broken subject fails more than two.
+    let summary = json(&review_spec(&[
+        "vectors",
+        "--json",
+        "--max-failures",
+        "0",
+        "--subject-cmd",
+        BROKEN_SUBJECT,
+    ]));
+    assert!(
+        summary["failure_count"].as_u64().unwrap_or(0) > 2,
+        "{summary}"
+    );
+    assert!(summary.get("stopped").is_none(), "{summary}");
+    // A subject that hangs on every trace costs one timeout, not one per case.
+    let hanging = format!(
+        "python3 '{}' hang 0",
+        root().join("tests/subjects/misbehaving.py").display()
+    );
+    let output = review_spec(&[
+        "vectors",
+        "--json",
+        "--timeout-ms",
+        "300",
+        "--subject-cmd",
+        &hanging,
+    ]);
+    check_exit(&output, 1);
+    let summary = json(&output);
+    assert_eq!(summary["failure_count"], 1, "{summary}");
+    assert_eq!(summary["failures"][0]["kind"], "timed_out", "{summary}");
+    assert!(
+        summary["stopped"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("timed out")),
+        "{summary}"
+    );
+}
