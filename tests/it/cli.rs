@@ -437,20 +437,23 @@ fn a_counterexample_found_under_upstream_records_its_profile_and_replays_under_i
 
 #[test]
 fn an_unknown_profile_or_departure_is_a_usage_error() {
-    let output = review_spec(&["check", "--cases", "1", "--profile", "nightly"]);
-    check_exit(&output, 2);
-    assert!(
-        stderr(&output).contains("unknown profile"),
-        "{}",
-        stderr(&output)
+    usage_error_says(
+        &["check", "--cases", "1", "--profile", "nightly"],
+        "unknown profile",
     );
-    let output = review_spec(&["vectors", "--depart", "ITEM-9"]);
-    check_exit(&output, 2);
-    assert!(
-        stderr(&output).contains("unknown departure \"ITEM-9\": expected one of CAP-1"),
-        "{}",
-        stderr(&output)
+    usage_error_says(
+        &["vectors", "--depart", "ITEM-9"],
+        "unknown departure \"ITEM-9\": expected one of CAP-1",
     );
+}
+
+/// Runs the binary with `args` and checks that it is a usage error (exit 2) whose message on
+/// stderr contains `text`.
+#[track_caller]
+fn usage_error_says(args: &[&str], text: &str) {
+    let output = review_spec(args);
+    check_exit(&output, 2);
+    assert!(stderr(&output).contains(text), "{}", stderr(&output));
 }
 
 #[test]
