@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use proptest::strategy::Union;
 
 use super::episode::{CLOCK_START_MS, Closing, Grant};
-use super::render::{closing_fact, is_closing, is_request, request_id, timestamp_ms};
+use super::render::{closing_fact, is_request, request_id};
 use super::scenario::{command_decision, file_change_decision, grant};
 use super::swarm::SwarmConfig;
 use crate::fact::{
@@ -307,7 +307,7 @@ fn completions_after_starts(facts: &[Fact]) -> Vec<(usize, usize)> {
                 matches!(earlier, Fact::ItemStarted { thread_id: t, turn_id: u, item_id: i, .. }
                     if t == thread_id && u == turn_id && i == item_id)
             }),
-            _ if is_closing(fact) => facts[..completion]
+            _ if fact.is_closing() => facts[..completion]
                 .iter()
                 .rposition(|earlier| is_request(earlier) && request_id(earlier) == request_id(fact))
                 .map(|request| first_copy(facts, request)),
@@ -330,7 +330,7 @@ fn requests_and_closings(facts: &[Fact]) -> Vec<(usize, usize)> {
             let after = request + 1;
             facts[after..]
                 .iter()
-                .position(|fact| is_closing(fact) && request_id(fact) == id)
+                .position(|fact| fact.is_closing() && request_id(fact) == id)
                 .map(|offset| (request, after + offset))
         })
         .collect()
@@ -370,7 +370,7 @@ fn nearby_time_ms(facts: &[Fact], index: usize) -> i64 {
     facts[..index]
         .iter()
         .rev()
-        .find_map(timestamp_ms)
+        .find_map(Fact::timestamp_ms)
         .unwrap_or(CLOCK_START_MS)
 }
 

@@ -127,16 +127,6 @@ pub fn is_request(fact: &Fact) -> bool {
     )
 }
 
-/// Whether a fact closes a request: a response, `malformed_response` or `request_aborted`.
-pub fn is_closing(fact: &Fact) -> bool {
-    fact.is_closing()
-}
-
-/// The fact's main timestamp: its completion, else its start.
-pub fn timestamp_ms(fact: &Fact) -> Option<i64> {
-    fact.timestamp_ms()
-}
-
 /// One server-side happening: facts that share a timestamp, from one lane (turn) or none.
 struct Chunk {
     lane: Option<usize>,

@@ -9,7 +9,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner
 
 use super::chaos::{ChaosOp, Conflict, apply_chaos};
 use super::episode::{CLOCK_START_MS, Closing};
-use super::render::{closing_fact, is_request, request_id, timestamp_ms};
+use super::render::{closing_fact, is_request, request_id};
 use super::swarm::{ChaosKinds, FactKinds, SwarmConfig};
 use super::{GeneratedCase, MAX_FACTS, case, case_from_unstructured, case_with, scenario};
 use crate::fact::{CommandDecision, Fact, FileChangeDecision, GuardianAction, NetworkPolicyAction};
@@ -75,7 +75,7 @@ impl Coverage {
         let mut request_started: BTreeMap<u64, i64> = BTreeMap::new();
         for fact in &case.facts {
             seen.insert(format!("fact:{}", fact.type_name()));
-            if let Some(at_ms) = timestamp_ms(fact) {
+            if let Some(at_ms) = fact.timestamp_ms() {
                 if at_ms < 0 {
                     seen.insert("time:negative".to_owned());
                 } else if at_ms == 0 {
@@ -130,7 +130,7 @@ impl Coverage {
                 }
                 _ => {}
             }
-            if let (Some(id), Some(completed_at_ms)) = (request_id(fact), timestamp_ms(fact))
+            if let (Some(id), Some(completed_at_ms)) = (request_id(fact), fact.timestamp_ms())
                 && !is_request(fact)
                 && request_started
                     .get(&id)
@@ -463,7 +463,7 @@ fn scenarios_number_requests_in_order_and_keep_the_clock() {
                 next_new += 1;
             }
         }
-        let times: Vec<i64> = facts.iter().filter_map(timestamp_ms).collect();
+        let times: Vec<i64> = facts.iter().filter_map(Fact::timestamp_ms).collect();
         for window in times.windows(2) {
             pairs += 1;
             if window[0] <= window[1] {
@@ -482,7 +482,7 @@ fn fanned_out_copies_share_id_and_timestamp() {
     for facts in sample(scenario(&config), 300, SEED) {
         let mut started: BTreeMap<u64, i64> = BTreeMap::new();
         for fact in facts.iter().filter(|fact| is_request(fact)) {
-            let (Some(id), Some(at_ms)) = (request_id(fact), timestamp_ms(fact)) else {
+            let (Some(id), Some(at_ms)) = (request_id(fact), fact.timestamp_ms()) else {
                 continue;
             };
             assert_eq!(*started.entry(id).or_insert(at_ms), at_ms);
