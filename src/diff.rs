@@ -11,10 +11,10 @@ use pretty_assertions::StrComparison;
 
 use std::collections::BTreeMap;
 
-use crate::event::{Emitted, Limits, Output, OutputKinds};
+use crate::event::{DiagnosticReason, Emitted, Limits, Output, OutputKind, OutputKinds};
 use crate::fact::Fact;
 use crate::model;
-use crate::profile::{Profile, first_inexpressible};
+use crate::profile::{Departure, Profile, first_inexpressible};
 use crate::subject::{Subject, SubjectError};
 use crate::trace::{Trace, UpstreamExpectation, VectorCase, write_trace};
 
@@ -38,10 +38,20 @@ pub struct Divergence {
     pub expected: Vec<Output>,
     /// The subject's outputs for that fact.
     pub actual: Vec<Output>,
-    /// The rules involved, most specific first: the rules of the diagnostics' reasons, then the
-    /// rules the model applied before the differing output, latest first.
+    /// The rules involved: the deciding rules first ([`Divergence::decided_by`]), then the rest
+    /// as context (the rules of the diagnostics' reasons, the rules the model applied to the
+    /// fact and to earlier facts about the same request or item).
     pub rules: Vec<&'static str>,
+    /// How many of the first `rules` decided the differing output or field (at most
+    /// [`DECIDING_RULES_MAX`]).
+    pub deciding: usize,
+    /// The earlier fact at which the first deciding rule applied, when the cause lies before
+    /// the fact where the divergence shows (a request whose subject shows in its review).
+    pub caused_at: Option<usize>,
 }
+
+/// The most rules named as deciding one divergence.
+pub const DECIDING_RULES_MAX: usize = 3;
 
 /// The outcome of running the model and a subject on one sequence.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,7 +119,7 @@ fn find_divergence(
             .zip(expected)
             .position(|(a, e)| a != e)
             .unwrap_or_else(|| actual.len().min(expected.len()));
-        let rules = explain(
+        let explanation = explain(
             facts,
             limits,
             profile,
@@ -128,13 +138,23 @@ fn find_divergence(
             output_index,
             expected: expected.clone(),
             actual: actual.clone(),
-            rules,
+            rules: explanation.rules,
+            deciding: explanation.deciding,
+            caused_at: explanation.caused_at,
         }));
     }
     Ok(None)
 }
 
-/// The rules involved in a divergence at `fact_index`, from the model's full explanation.
+/// Why a divergence happened: the rules, deciding ones first, and where the cause lies.
+struct Explanation {
+    rules: Vec<&'static str>,
+    deciding: usize,
+    caused_at: Option<usize>,
+}
+
+/// The rules involved in a divergence at `fact_index`, from the model's full explanation: the
+/// rules that decided the differing output or field, then the rest as context.
 fn explain(
     facts: &[Fact],
     limits: &Limits,
@@ -143,44 +163,344 @@ fn explain(
     fact_index: usize,
     actual: &[Output],
     output_index: usize,
-) -> Vec<&'static str> {
+) -> Explanation {
     let explained = model::reduce_explained(facts, limits, profile);
-    let expected: Vec<(Output, Vec<&'static str>)> = explained
+    let expected: Vec<&model::ExplainedOutput> = explained
         .outputs
         .iter()
         .filter(|output| output.emitted.at == fact_index)
         .filter(|output| compared.contains(output.emitted.output.kind()))
+        .collect();
+    // The first output the model emitted and the subject did not, and the other way round.
+    let (missing, extra) = unmatched(&expected, actual);
+    let differing = [
+        missing.first().map(|output| &output.emitted.output),
+        extra.first().copied(),
+    ];
+    let related = related_facts(facts, &differing, fact_index);
+    let (decided, caused_at) = deciding_rules(&explained, &expected, actual, fact_index, &related);
+    let expected: Vec<(Output, Vec<&'static str>)> = expected
+        .iter()
         .map(|output| (output.emitted.output.clone(), output.rules.clone()))
         .collect();
-    let mut rules = involved_rules(&expected, actual, output_index);
-    // The rules the model applied to the fact itself explain an output it did not emit; a
-    // departure the profile followed there comes right before the rule it departs on.
+    let mut rules = decided.clone();
+    let mut add = |rule: &'static str| {
+        if !matches!(rule, "FATE-2" | "ORDER-1") && !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    };
+    for rule in involved_rules(&expected, actual, output_index) {
+        add(rule);
+    }
+    // The rules the model applied to the fact itself explain an output it did not emit.
     let own = explained
         .fact_rules
         .get(fact_index)
         .map_or(&[][..], Vec::as_slice);
     for rule in own {
-        if matches!(*rule, "FATE-2" | "ORDER-1") || rules.contains(rule) {
-            continue;
-        }
-        let departs_on = rule.strip_prefix("UP-");
-        match departs_on.and_then(|on| rules.iter().position(|listed| *listed == on)) {
-            Some(position) => rules.insert(position, rule),
-            None => rules.push(rule),
+        add(rule);
+    }
+    for &fact in &related {
+        for rule in explained
+            .fact_rules
+            .get(fact)
+            .map_or(&[][..], Vec::as_slice)
+        {
+            add(rule);
         }
     }
-    for rule in related_rules(
-        facts,
-        &explained.fact_rules,
-        &expected,
-        actual,
-        output_index,
-    ) {
-        if !rules.contains(&rule) {
-            rules.push(rule);
+    Explanation {
+        deciding: decided.len(),
+        rules,
+        caused_at,
+    }
+}
+
+/// The rules that decided the first differing output, at most [`DECIDING_RULES_MAX`], and the
+/// earlier fact where the first of them applied.
+///
+/// The outputs of the fact are matched as multisets: what the model emitted and the subject did
+/// not (missing), and the other way round (extra).
+/// - Nothing missing or extra, only the order differs: ORDER-1.
+/// - A missing and an extra event of one type: the rules that decide the fields in which they
+///   differ ([`FIELD_RULES`], most specific first), those the model applied to the output or to
+///   a related fact first.
+/// - A missing or extra diagnostic about state (an entry released or evicted, a dropped
+///   event): the exceptional rules that made or removed that state ([`EXCEPTIONAL_RULES`]),
+///   latest first, then the diagnostic's own rule.
+/// - Otherwise: the diagnostic's rule, then the exceptional rules the model applied to the fact.
+///
+/// A departure the profile followed stands in for the rule it departs from.
+fn deciding_rules(
+    explained: &model::Explained,
+    expected: &[&model::ExplainedOutput],
+    actual: &[Output],
+    fact_index: usize,
+    related: &[usize],
+) -> (Vec<&'static str>, Option<usize>) {
+    let (missing, extra) = unmatched(expected, actual);
+    if missing.is_empty() && extra.is_empty() {
+        return (vec!["ORDER-1"], None);
+    }
+    // The marks that can explain the fact's outputs: the missing output's own provenance, the
+    // rules applied to the fact itself, and those applied to related facts (a suppressed
+    // duplicate, an earlier start of the same item), in fact order.
+    let mut marks: Vec<model::RuleMark> = missing.first().map_or(Vec::new(), |o| o.marks.clone());
+    let own_fact = std::iter::once(fact_index);
+    let mut facts: Vec<usize> = related.iter().copied().chain(own_fact).collect();
+    facts.sort_unstable();
+    facts.dedup();
+    for fact in facts {
+        for &rule in explained
+            .fact_rules
+            .get(fact)
+            .map_or(&[][..], Vec::as_slice)
+        {
+            let mark = model::RuleMark { fact, rule };
+            if !marks.contains(&mark) {
+                marks.push(mark);
+            }
         }
     }
-    rules
+    marks.sort_by_key(|mark| mark.fact);
+    let applied = |rule: &str| marks.iter().any(|mark| mark.rule == rule);
+    let departed = |rule: &'static str| {
+        Departure::ALL
+            .into_iter()
+            .find(|departure| {
+                departure.id().strip_prefix("UP-") == Some(rule) && applied(departure.id())
+            })
+            .map_or(rule, |departure| departure.id())
+    };
+    // Latest fact first; within one fact, in the order the rules applied.
+    let mut by_fact: Vec<&model::RuleMark> = marks.iter().collect();
+    by_fact.sort_by_key(|mark| std::cmp::Reverse(mark.fact));
+    let exceptional_latest_first: Vec<(usize, &'static str)> = by_fact
+        .into_iter()
+        .filter(|mark| is_exceptional(mark.rule))
+        .map(|mark| (mark.fact, mark.rule))
+        .collect();
+    let mut decided: Vec<&'static str> = Vec::new();
+    let add = |decided: &mut Vec<&'static str>, rule: &'static str| {
+        if !GENERIC_RULES.contains(&rule)
+            && !decided.contains(&rule)
+            && decided.len() < DECIDING_RULES_MAX
+        {
+            decided.push(rule);
+        }
+    };
+    let expected_output = missing.first().map(|output| &output.emitted.output);
+    let actual_output = extra.first().copied();
+    let diagnostic_of = |output: Option<&Output>| match output {
+        Some(Output::Diagnostic(diagnostic)) => Some(diagnostic.clone()),
+        _ => None,
+    };
+    if let (Some(e), Some(a)) = (expected_output, actual_output)
+        && same_type(e, a)
+    {
+        let field_rules = rules_of_differing_fields(e, a);
+        for rule in field_rules.iter().map(|rule| departed(rule)) {
+            if applied(rule) {
+                add(&mut decided, rule);
+            }
+        }
+        if decided.is_empty() && e.kind() != OutputKind::Diagnostic {
+            for rule in field_rules.iter().map(|rule| departed(rule)) {
+                add(&mut decided, rule);
+            }
+        }
+    }
+    if decided.is_empty() {
+        {
+            let expected_diagnostic = diagnostic_of(expected_output);
+            let actual_diagnostic = diagnostic_of(actual_output);
+            // The subject claims a request is (or is not) pending where the model's is not (or
+            // is): what decided is the request's history, not the claim.
+            let claims_pending = expected_diagnostic.is_none()
+                && actual_diagnostic
+                    .as_ref()
+                    .is_some_and(|diagnostic| claims_request_state(diagnostic.reason));
+            let about_state = claims_pending
+                || [&expected_diagnostic, &actual_diagnostic]
+                    .into_iter()
+                    .flatten()
+                    .any(|diagnostic| is_about_state(diagnostic.reason));
+            let reason_rules: Vec<&'static str> = [&expected_diagnostic, &actual_diagnostic]
+                .into_iter()
+                .flatten()
+                .map(|diagnostic| departed(diagnostic.reason.rule()))
+                .collect();
+            // State released at a turn's end or evicted: the rules that made or removed that
+            // kind of state, latest first; an event dropped for want of context: the rules
+            // that made the event.
+            let reasons: Vec<DiagnosticReason> = [&expected_diagnostic, &actual_diagnostic]
+                .into_iter()
+                .flatten()
+                .map(|diagnostic| diagnostic.reason)
+                .collect();
+            let state_rules: Vec<&'static str> = reasons
+                .iter()
+                .map(|reason| match claims_pending {
+                    true => DiagnosticReason::UnansweredRequest,
+                    false => *reason,
+                })
+                .filter_map(state_rules)
+                .flatten()
+                .copied()
+                .collect();
+            let released = claims_pending || reasons.iter().any(|reason| reason.rule() == "TURN-1");
+            // A departure that decided the release itself (UP-TURN-1 kept the state) comes first.
+            for rule in &reason_rules {
+                if rule.starts_with("UP-") && applied(rule) {
+                    add(&mut decided, rule);
+                }
+            }
+            if about_state {
+                for &(fact, rule) in &exceptional_latest_first {
+                    // Released state was made earlier than the release itself.
+                    let history = !released || fact < fact_index;
+                    let relevant = state_rules.contains(&rule)
+                        || rule
+                            .strip_prefix("UP-")
+                            .is_some_and(|on| state_rules.contains(&on));
+                    if history && relevant && !reason_rules.contains(&rule) {
+                        add(&mut decided, rule);
+                    }
+                }
+                // Item state the subject did not find where the model released it: its key.
+                let item_keyed = reasons.iter().any(|reason| {
+                    matches!(
+                        reason,
+                        DiagnosticReason::ItemNeverCompleted | DiagnosticReason::UnconsumedSummary
+                    )
+                });
+                if item_keyed && expected_diagnostic.is_some() {
+                    add(&mut decided, "ISO-1");
+                }
+            }
+            for rule in reason_rules {
+                add(&mut decided, rule);
+            }
+            for &(_, rule) in &exceptional_latest_first {
+                add(&mut decided, rule);
+            }
+        }
+    }
+    if decided.is_empty() {
+        // No rule decided anything exceptional: the rules the model applied to the fact.
+        let own = explained
+            .fact_rules
+            .get(fact_index)
+            .map_or(&[][..], Vec::as_slice);
+        for rule in own.iter().rev() {
+            add(&mut decided, rule);
+        }
+    }
+    let caused_at = decided.first().and_then(|first| {
+        marks
+            .iter()
+            .filter(|mark| mark.rule == *first && mark.fact <= fact_index)
+            .map(|mark| mark.fact)
+            .max()
+            .filter(|fact| *fact < fact_index)
+    });
+    (decided, caused_at)
+}
+
+/// Rules that apply to every fact or output and so decide nothing in particular.
+const GENERIC_RULES: &[&str] = &["FATE-1", "FATE-2", "ORDER-1"];
+
+/// Rules that decide only on an unusual branch: where one of them applied, it is the likeliest
+/// explanation of state that one side has and the other lacks. (CTX-3 is not among them: a
+/// small counterexample often binds no thread at all, so CTX-3 applies everywhere in it.)
+const EXCEPTIONAL_RULES: &[&str] = &[
+    "CAP-1", "DEC-3", "DEC-4", "DEDUP-1", "DEDUP-2", "GRANT-1", "GRANT-3", "GUARD-4", "ISO-1",
+    "ISO-2", "ITEM-3", "ITEM-5", "ITEM-6", "LIFE-2", "LIFE-3", "LIFE-4", "LIFE-5", "LIFE-6",
+    "SUM-1", "SUM-3", "SUM-6", "TIME-2", "TURN-1",
+];
+
+fn is_exceptional(rule: &str) -> bool {
+    rule.starts_with("UP-") || EXCEPTIONAL_RULES.contains(&rule)
+}
+
+/// The rules that make or remove the state a release diagnostic reports (None for the others).
+fn state_rules(reason: DiagnosticReason) -> Option<&'static [&'static str]> {
+    match reason {
+        DiagnosticReason::UnansweredRequest => Some(&[
+            "LIFE-2", "LIFE-3", "LIFE-4", "LIFE-5", "LIFE-6", "ISO-2", "CAP-1",
+        ]),
+        DiagnosticReason::ItemNeverCompleted => {
+            Some(&["ITEM-3", "ITEM-5", "ITEM-6", "ISO-1", "TIME-2", "CAP-1"])
+        }
+        DiagnosticReason::UnconsumedSummary => Some(&[
+            "SUM-1", "SUM-6", "ISO-1", "DEDUP-1", "DEDUP-2", "ITEM-5", "CAP-1",
+        ]),
+        DiagnosticReason::Evicted => Some(&["CAP-1"]),
+        // An event dropped for want of context: the rules that made the event.
+        DiagnosticReason::MissingThread | DiagnosticReason::MissingConnection => Some(&[
+            "DEC-3", "DEC-4", "DEDUP-1", "DEDUP-2", "GRANT-1", "GRANT-3", "GUARD-4", "ISO-2",
+            "ITEM-3", "ITEM-5", "LIFE-3", "LIFE-5", "LIFE-6", "TIME-2",
+        ]),
+        _ => None,
+    }
+}
+
+/// Whether a diagnostic says something about whether its request was pending.
+fn claims_request_state(reason: DiagnosticReason) -> bool {
+    matches!(
+        reason,
+        DiagnosticReason::DuplicateRequest
+            | DiagnosticReason::ConflictingRequest
+            | DiagnosticReason::OrphanResponse
+            | DiagnosticReason::MismatchedResponse
+    )
+}
+
+/// Whether a diagnostic reports state (released, evicted, or an event dropped for want of
+/// context) rather than the fact at hand: its explanation lies in how that state came to be.
+fn is_about_state(reason: DiagnosticReason) -> bool {
+    matches!(
+        reason,
+        DiagnosticReason::UnansweredRequest
+            | DiagnosticReason::ItemNeverCompleted
+            | DiagnosticReason::UnconsumedSummary
+            | DiagnosticReason::Evicted
+            | DiagnosticReason::MissingThread
+            | DiagnosticReason::MissingConnection
+    )
+}
+
+fn same_type(a: &Output, b: &Output) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+        && a.as_tool_item().is_some() == b.as_tool_item().is_some()
+        && serde_json::to_value(a)
+            .ok()
+            .map(|v| v["event_type"].clone())
+            == serde_json::to_value(b)
+                .ok()
+                .map(|v| v["event_type"].clone())
+}
+
+/// The expected outputs the subject did not emit and the subject's outputs the model did not,
+/// each in order (multiset difference).
+fn unmatched<'a, 'b>(
+    expected: &[&'a model::ExplainedOutput],
+    actual: &'b [Output],
+) -> (Vec<&'a model::ExplainedOutput>, Vec<&'b Output>) {
+    let mut extra: Vec<&Output> = actual.iter().collect();
+    let mut missing = Vec::new();
+    for output in expected {
+        match extra
+            .iter()
+            .position(|candidate| **candidate == output.emitted.output)
+        {
+            Some(position) => {
+                extra.remove(position);
+            }
+            None => missing.push(*output),
+        }
+    }
+    (missing, extra)
 }
 
 fn involved_rules(
@@ -232,23 +552,14 @@ fn involved_rules(
     rules
 }
 
-/// The rules the model applied to earlier facts about the same request or item as the differing
-/// outputs: the explanation of an output that one side has and the other lacks (a review left
-/// pending, a summary that should not exist) lies in the facts that made that state.
-fn related_rules(
-    facts: &[Fact],
-    fact_rules: &[Vec<&'static str>],
-    expected: &[(Output, Vec<&'static str>)],
-    actual: &[Output],
-    output_index: usize,
-) -> Vec<&'static str> {
-    let outputs = [
-        expected.get(output_index).map(|(output, _)| output),
-        actual.get(output_index),
-    ];
+/// The facts, up to `fact_index`, about the same request or item as the differing outputs: the
+/// explanation of an output that one side has and the other lacks (a review left pending, a
+/// summary that should not exist) lies in the facts that made that state.
+fn related_facts(facts: &[Fact], outputs: &[Option<&Output>], fact_index: usize) -> Vec<usize> {
     let mut keys: Vec<OutputKey> = outputs
-        .into_iter()
+        .iter()
         .flatten()
+        .copied()
         .filter_map(output_key)
         .collect();
     // A request on a related item relates its closing facts too.
@@ -262,18 +573,13 @@ fn related_rules(
         })
         .collect();
     keys.extend(requests_on_items);
-    let mut rules = Vec::new();
-    for (fact, applied) in facts.iter().zip(fact_rules) {
-        if !keys.iter().any(|key| key.relates_to(fact)) {
-            continue;
-        }
-        for rule in applied {
-            if !matches!(*rule, "FATE-2" | "ORDER-1") && !rules.contains(rule) {
-                rules.push(*rule);
-            }
-        }
-    }
-    rules
+    facts
+        .iter()
+        .enumerate()
+        .take(fact_index.saturating_add(1))
+        .filter(|(_, fact)| keys.iter().any(|key| key.relates_to(fact)))
+        .map(|(index, _)| index)
+        .collect()
 }
 
 /// What an output is about: a request, or an item.
@@ -284,6 +590,8 @@ struct OutputKey {
 
 fn output_key(output: &Output) -> Option<OutputKey> {
     let (request_id, thread, turn, item) = match output {
+        // A diagnostic about a request is about that request, not its item.
+        Output::Diagnostic(d) if d.request_id.is_some() => (d.request_id, None, None, None),
         Output::Diagnostic(d) => (
             d.request_id,
             d.thread_id.clone(),
@@ -387,7 +695,10 @@ fn fact_key(fact: &Fact) -> (Option<u64>, Option<(&str, &str, &str)>) {
     }
 }
 
-/// The rules that decide each output field, for attributing a field-level difference.
+/// The rules that decide each output field, for attributing a field-level difference. Each list
+/// runs from the most specific rule (one that decides only on an unusual branch: a suppressed
+/// duplicate, a replaced outcome, equal item ids elsewhere) to the most general, so that the rule
+/// whose branch the model took comes first.
 const FIELD_RULES: &[(&str, &[&str])] = &[
     ("subject_kind", &["SUBJ-1", "SUBJ-4", "SUBJ-5", "GUARD-1"]),
     ("subject_name", &["SUBJ-1", "SUBJ-4", "SUBJ-5", "GUARD-1"]),
@@ -395,43 +706,62 @@ const FIELD_RULES: &[(&str, &[&str])] = &[
     (
         "status",
         &[
-            "DEC-1", "DEC-2", "DEC-3", "DEC-4", "GRANT-1", "GRANT-2", "GRANT-3", "GUARD-3",
-            "GUARD-4",
+            "DEC-4", "DEC-3", "GRANT-3", "GRANT-1", "GRANT-2", "DEC-1", "DEC-2", "GUARD-4",
+            "GUARD-3",
         ],
     ),
     (
         "resolution",
         &[
-            "DEC-1", "DEC-2", "DEC-3", "DEC-4", "GRANT-1", "GRANT-2", "GUARD-3",
+            "DEC-4", "DEC-3", "GRANT-1", "GRANT-2", "DEC-1", "DEC-2", "GUARD-3",
         ],
     ),
     ("review_id", &["ID-1", "ID-2"]),
-    ("item_id", &["ISO-1", "GUARD-1"]),
-    ("started_at_ms", &["TIME-3", "GUARD-5", "ITEM-1", "ITEM-6"]),
+    ("item_id", &["LIFE-3", "GUARD-1", "ISO-2"]),
+    ("thread_id", &["LIFE-3", "ISO-2"]),
+    ("turn_id", &["LIFE-3", "ISO-2"]),
+    ("request_id", &["ISO-2"]),
+    ("started_at_ms", &["ITEM-6", "TIME-3", "GUARD-5", "ITEM-1"]),
     ("completed_at_ms", &["TIME-3", "GUARD-5", "ITEM-2"]),
     ("duration_ms", &["TIME-1"]),
     (
         "review_count",
-        &["SUM-1", "SUM-2", "ISO-1", "DEDUP-1", "ITEM-5"],
+        &[
+            "DEDUP-1", "DEDUP-2", "ITEM-5", "SUM-1", "ISO-1", "SUM-6", "LIFE-6", "SUM-2",
+        ],
     ),
     (
         "guardian_review_count",
-        &["SUM-1", "SUM-2", "ISO-1", "DEDUP-1", "ITEM-5"],
+        &[
+            "DEDUP-1", "DEDUP-2", "ITEM-5", "SUM-1", "ISO-1", "SUM-6", "SUM-2",
+        ],
     ),
-    ("user_review_count", &["SUM-1", "SUM-2", "ISO-1", "ITEM-5"]),
-    ("final_approval_outcome", &["SUM-3", "SUM-4", "ISO-1"]),
+    (
+        "user_review_count",
+        &["ITEM-5", "SUM-1", "ISO-1", "SUM-6", "LIFE-6", "SUM-2"],
+    ),
+    (
+        "final_approval_outcome",
+        &[
+            "SUM-3", "DEDUP-1", "ITEM-5", "SUM-1", "ISO-1", "SUM-4", "SUM-6",
+        ],
+    ),
     (
         "requested_additional_permissions",
-        &["SUM-5", "SUBJ-3", "SUBJ-4", "SUBJ-5", "GUARD-2"],
+        &[
+            "SUM-1", "ISO-1", "SUM-6", "SUBJ-3", "SUBJ-4", "SUBJ-5", "GUARD-2", "SUM-5",
+        ],
     ),
     (
         "requested_network_access",
-        &["SUM-5", "SUBJ-3", "SUBJ-5", "GUARD-2"],
+        &[
+            "SUM-1", "ISO-1", "SUM-6", "SUBJ-3", "SUBJ-5", "GUARD-2", "SUM-5",
+        ],
     ),
     ("terminal_status", &["ITEM-4"]),
     ("failure_kind", &["ITEM-4"]),
-    ("app_server_client", &["CTX-1", "CTX-2"]),
-    ("runtime", &["CTX-1", "CTX-2"]),
+    ("app_server_client", &["CTX-2", "CTX-1"]),
+    ("runtime", &["CTX-2", "CTX-1"]),
     ("thread_source", &["CTX-2"]),
     ("subagent_source", &["CTX-2"]),
     ("parent_thread_id", &["CTX-2"]),
@@ -450,15 +780,21 @@ fn rules_of_differing_fields(expected: &Output, actual: &Output) -> Vec<&'static
     let mut rules = Vec::new();
     for (field, field_rules) in FIELD_RULES {
         if expected["event_params"].get(field) != actual["event_params"].get(field) {
-            rules.extend(field_rules.iter().copied());
+            for rule in *field_rules {
+                if !rules.contains(rule) {
+                    rules.push(*rule);
+                }
+            }
         }
     }
     rules
 }
 
-/// Shrinks a divergence to a small sequence that still diverges: drops the facts after the
-/// divergence, then removes chunks of facts (halving the chunk size down to single facts) for as
-/// long as some divergence remains.
+/// Shrinks a divergence to a small sequence that still diverges *for the same reason*: drops the
+/// facts after the divergence, then removes chunks of facts (halving the chunk size down to
+/// single facts) for as long as a divergence decided by the same first rule remains. A candidate
+/// that diverges for another reason is a different bug, and is not taken (shrinking that slips
+/// to another bug would blame the wrong rule).
 pub fn minimize(
     subject: &mut dyn Subject,
     divergence: Divergence,
@@ -466,8 +802,12 @@ pub fn minimize(
     let limits = divergence.limits;
     let profile = divergence.profile;
     let mut best = divergence;
+    let blamed = best.decided_by().first().copied();
+    let same_bug = |found: &Divergence| found.decided_by().first().copied() == blamed;
     let truncated: Vec<Fact> = best.facts[..=best.fact_index].to_vec();
-    if let Some(found) = first_divergence(subject, &truncated, &limits, &profile)? {
+    if let Some(found) = first_divergence(subject, &truncated, &limits, &profile)?
+        && same_bug(&found)
+    {
         best = found;
     }
     let mut chunk = (best.facts.len() / 2).max(1);
@@ -479,11 +819,11 @@ pub fn minimize(
             let mut candidate = best.facts.clone();
             candidate.drain(start..end);
             match first_divergence(subject, &candidate, &limits, &profile)? {
-                Some(found) => {
+                Some(found) if same_bug(&found) => {
                     best = found;
                     improved = true;
                 }
-                None => start = end,
+                _ => start = end,
             }
         }
         if chunk == 1 && !improved {
@@ -496,6 +836,17 @@ pub fn minimize(
 }
 
 impl Divergence {
+    /// The rules that decided the differing output or field, most specific first.
+    pub fn decided_by(&self) -> &[&'static str] {
+        &self.rules[..self.deciding.min(self.rules.len())]
+    }
+
+    /// The other rules involved: applied to the fact, or to earlier facts about the same
+    /// request or item.
+    pub fn context(&self) -> &[&'static str] {
+        &self.rules[self.deciding.min(self.rules.len())..]
+    }
+
     /// The divergence as a conformance vector case: the facts, the model's outputs as expected,
     /// and the rules involved.
     pub fn to_vector_case(&self, name: &str, see: &str) -> VectorCase {
@@ -581,7 +932,19 @@ impl fmt::Display for Divergence {
             fact.map_or("?", Fact::type_name),
             self.output_index
         )?;
-        writeln!(f, "rules: {}", self.rules.join(", "))?;
+        write!(f, "decided by: {}", self.decided_by().join(", "))?;
+        match self.caused_at {
+            Some(cause) => writeln!(
+                f,
+                " (applied at fact {cause}, {})",
+                self.facts.get(cause).map_or("?", Fact::type_name)
+            )?,
+            None => writeln!(f)?,
+        }
+        let context = self.context();
+        if !context.is_empty() {
+            writeln!(f, "context: {}", context.join(", "))?;
+        }
         writeln!(f, "profile: {}", self.profile)?;
         let missing = self.compared.missing();
         if !missing.is_empty() {

@@ -386,6 +386,26 @@ impl Fact {
         )
     }
 
+    /// The connection that delivered the fact; None for `turn_completed`, which names none.
+    pub fn connection_id(&self) -> Option<ConnectionId> {
+        match self {
+            Fact::TurnCompleted { .. } => None,
+            Fact::Initialize { connection_id, .. }
+            | Fact::ThreadBound { connection_id, .. }
+            | Fact::ItemStarted { connection_id, .. }
+            | Fact::ItemCompleted { connection_id, .. }
+            | Fact::RequestAborted { connection_id, .. }
+            | Fact::MalformedResponse { connection_id, .. }
+            | Fact::FileChangeResponse { connection_id, .. }
+            | Fact::CommandExecutionResponse { connection_id, .. }
+            | Fact::EffectivePermissionsResponse { connection_id, .. }
+            | Fact::FileChangeRequest { connection_id, .. }
+            | Fact::PermissionsRequest { connection_id, .. }
+            | Fact::CommandExecutionRequest { connection_id, .. }
+            | Fact::GuardianReviewCompleted { connection_id, .. } => Some(*connection_id),
+        }
+    }
+
     /// The fact's main timestamp: its completion, else its start; None for `initialize` and
     /// `thread_bound`, which carry none.
     pub fn timestamp_ms(&self) -> Option<i64> {

@@ -51,12 +51,12 @@ impl<K: PartialEq, V> BoundedTable<K, V> {
     /// CAP-1: inserts a key that is not present; when the table is full, first evicts the oldest
     /// entry and returns it. UP-CAP-1: a table without bound evicts nothing.
     pub(crate) fn insert_new(&mut self, key: K, value: V, trail: &mut Trail) -> Option<(K, V)> {
-        trail.mark("CAP-1");
         let full = self.entries.len() >= self.entries_max && !self.entries.is_empty();
         if full && !self.bounded {
             trail.mark("UP-CAP-1");
         }
         let evicted = if full && self.bounded {
+            trail.mark("CAP-1");
             Some(self.entries.remove(0))
         } else {
             None

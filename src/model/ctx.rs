@@ -84,8 +84,8 @@ pub(crate) fn resolve_context(
     dropped: Diagnostic,
     carried: &Provenance,
 ) -> Option<EventContext> {
-    state.trail.mark("CTX-3");
     let Some(thread) = state.threads.get(&thread_id.to_owned()).cloned() else {
+        state.trail.mark("CTX-3");
         let diagnostic = Diagnostic {
             reason: DiagnosticReason::MissingThread,
             ..dropped
@@ -94,6 +94,7 @@ pub(crate) fn resolve_context(
         return None;
     };
     let Some(connection) = state.connections.get(&thread.connection_id).cloned() else {
+        state.trail.mark("CTX-3");
         let diagnostic = Diagnostic {
             reason: DiagnosticReason::MissingConnection,
             connection_id: Some(thread.connection_id),
@@ -102,6 +103,18 @@ pub(crate) fn resolve_context(
         state.emit_carrying(Output::Diagnostic(diagnostic), carried);
         return None;
     };
+    // The event carries the metadata of the connection its thread is bound to (CTX-2 decides
+    // when that is not the connection that delivered this fact), as that connection recorded it
+    // (CTX-1).
+    if state
+        .trail
+        .current_connection
+        .is_some_and(|id| id != thread.connection_id)
+    {
+        state.trail.mark("CTX-2");
+    } else {
+        state.trail.mark("CTX-1");
+    }
     Some(EventContext { thread, connection })
 }
 

@@ -19,17 +19,20 @@ pub(crate) fn first_completion(
     if state.upstream(Departure::Dedup1) {
         return true;
     }
-    state.trail.mark("DEDUP-1");
     let key = GuardianKey {
         thread_id: thread_id.to_owned(),
         review_id: review_id.to_owned(),
     };
     if state.guardian_completions.get(&key).is_some() {
+        state.trail.mark("DEDUP-1");
         let diagnostic = fate::about_fact(fact, DiagnosticReason::DuplicateGuardianCompletion);
         state.emit(Output::Diagnostic(diagnostic));
         return false;
     }
-    state.trail.mark("DEDUP-2");
+    if state.trail.note_guardian_completion(thread_id, review_id) {
+        // Counted before, and forgotten since: its turn ended (or CAP-1 evicted it).
+        state.trail.mark("DEDUP-2");
+    }
     if let Some((evicted_key, evicted_turn)) =
         state
             .guardian_completions

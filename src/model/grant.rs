@@ -22,8 +22,21 @@ pub(crate) fn effective_grant(
     }
 }
 
-/// GRANT-3: a profile is empty iff both network and file_system are absent.
+/// GRANT-3: a profile is empty iff both network and file_system are absent. GRANT-3 decides
+/// (beyond "nothing granted") when a present part grants nothing and still makes the profile
+/// non-empty.
 fn is_empty(permissions: &PermissionProfile, trail: &mut Trail) -> bool {
-    trail.mark("GRANT-3");
-    permissions.network.is_none() && permissions.file_system.is_none()
+    let empty = permissions.network.is_none() && permissions.file_system.is_none();
+    let network_grants_nothing = permissions
+        .network
+        .as_ref()
+        .is_none_or(|network| network.enabled != Some(true));
+    let file_system_grants_nothing = permissions
+        .file_system
+        .as_ref()
+        .is_none_or(|file_system| file_system.read.is_empty() && file_system.write.is_empty());
+    if !empty && network_grants_nothing && file_system_grants_nothing {
+        trail.mark("GRANT-3");
+    }
+    empty
 }

@@ -20,3 +20,11 @@ pub(crate) fn item_key(thread_id: &str, turn_id: &str, item_id: &str) -> ItemKey
 /// ISO-2: pending user reviews are keyed by request id alone; the review itself remembers the
 /// thread, turn and item it belongs to.
 pub(crate) type PendingKey = crate::fact::RequestId;
+
+/// ISO-1 decides when the item id of `key` also occurs under another thread or turn: the key
+/// keeps the two apart.
+pub(crate) fn scope(key: &ItemKey, trail: &mut super::trail::Trail) {
+    if trail.note_item_scope(&key.thread_id, &key.turn_id, &key.item_id) {
+        trail.mark("ISO-1");
+    }
+}

@@ -24,8 +24,8 @@ pub(crate) fn start_item(state: &mut State, fact: &Fact) {
     else {
         return;
     };
-    state.trail.mark("ISO-1");
     let key = iso::item_key(thread_id, turn_id, item_id);
+    iso::scope(&key, &mut state.trail);
     if state.item_starts.get(&key).is_some() {
         let replaces = state.upstream(Departure::Item6);
         if !replaces {
@@ -106,8 +106,8 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
         state.emit(Output::Diagnostic(diagnostic));
         return;
     }
-    state.trail.mark("ISO-1");
     let key = iso::item_key(thread_id, turn_id, item_id);
+    iso::scope(&key, &mut state.trail);
     let Some((started_at_ms, start_provenance)) = state.item_starts.remove(&key) else {
         state.trail.mark("ITEM-3");
         let diagnostic = fate::about_fact(fact, DiagnosticReason::ItemNotStarted);

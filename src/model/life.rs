@@ -40,7 +40,10 @@ pub(crate) fn open_request(state: &mut State, fact: &Fact) {
         }
         None => {
             state.trail.mark("LIFE-1");
-            state.trail.mark("ISO-2");
+            if state.trail.was_closed(request_id) {
+                // A copy of a request whose review already closed opens it again.
+                state.trail.mark("LIFE-6");
+            }
             if let Some((evicted_id, evicted)) =
                 state
                     .pending_requests
@@ -65,6 +68,7 @@ fn pending_review_of(
     fact: &Fact,
 ) -> Option<(crate::fact::RequestId, PendingReview)> {
     let trail = &mut state.trail;
+    let connection_id = fact.connection_id()?;
     let (request_id, request_kind, thread_id, turn_id, item_id, started_at_ms, subject) = match fact
     {
         Fact::CommandExecutionRequest {
@@ -145,6 +149,7 @@ fn pending_review_of(
     let provenance = trail.provenance();
     let review = PendingReview {
         request_kind,
+        connection_id,
         thread_id: thread_id.clone(),
         turn_id: turn_id.clone(),
         item_id: item_id.clone(),
@@ -183,8 +188,8 @@ pub(crate) fn close_request(state: &mut State, fact: &Fact) {
         state.emit(Output::Diagnostic(diagnostic));
         return;
     };
-    state.trail.mark("LIFE-5");
     if !closes_kind(fact, pending_kind) && !state.upstream(Departure::Life5) {
+        state.trail.mark("LIFE-5");
         let diagnostic = fate::about_fact(fact, DiagnosticReason::MismatchedResponse);
         state.emit(Output::Diagnostic(diagnostic));
         return;
@@ -193,7 +198,11 @@ pub(crate) fn close_request(state: &mut State, fact: &Fact) {
         return;
     };
     state.trail.mark("LIFE-4");
-    state.trail.mark("LIFE-6");
+    state.trail.note_closed(request_id);
+    if state.trail.current_connection != Some(pending.connection_id) {
+        // The review is found by request id alone, whichever connection answers.
+        state.trail.mark("ISO-2");
+    }
     let trail = &mut state.trail;
     let (status, resolution) = match fact {
         Fact::RequestAborted { .. } => dec::abort(trail),

@@ -40,8 +40,18 @@ pub struct ExplainedOutput {
     /// The rule IDs applied to produce it, earliest first: those applied to the facts it carries
     /// state from (its request, the reviews on its item), then those of its own fact.
     pub rules: Vec<&'static str>,
+    /// Each rule applied, with the index of the fact it applied to, earliest first.
+    pub marks: Vec<RuleMark>,
     /// The indexes of the facts it came from, its own last.
     pub facts: Vec<usize>,
+}
+
+/// A rule applied to a fact: where the rule decided something an output shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleMark {
+    /// Index of the fact.
+    pub fact: usize,
+    pub rule: &'static str,
 }
 
 /// The model's outputs, explained, and how often each rule applied over the whole reduction.
@@ -87,11 +97,17 @@ fn run(facts: &[Fact], limits: &Limits, profile: &Profile, recording: Recording)
     for (at, fact) in facts.iter().enumerate() {
         state.trail.current_fact.clear();
         state.trail.current_index = at;
+        state.trail.current_connection = fact.connection_id();
         state.apply(fact);
         for (output, provenance) in state.outputs.drain(..) {
             outputs.push(ExplainedOutput {
                 emitted: Emitted { at, output },
-                rules: provenance.rules,
+                rules: provenance.rules(),
+                marks: provenance
+                    .marks
+                    .iter()
+                    .map(|&(fact, rule)| RuleMark { fact, rule })
+                    .collect(),
                 facts: provenance.facts,
             });
         }

@@ -40,6 +40,9 @@ pub(crate) enum RequestKind {
 #[derive(Clone, Debug)]
 pub(crate) struct PendingReview {
     pub(crate) request_kind: RequestKind,
+    /// The connection the request came from (ISO-2 decides when another one answers; not part
+    /// of the review's identity, LIFE-2).
+    pub(crate) connection_id: ConnectionId,
     pub(crate) thread_id: String,
     pub(crate) turn_id: String,
     pub(crate) item_id: String,

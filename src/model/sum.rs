@@ -11,12 +11,15 @@ use crate::event::{
 /// SUM-1: a review denormalizes iff its subject is a command execution, file change or MCP tool
 /// call and it names an item.
 fn denormalizes(review: &CompletedReview, trail: &mut Trail) -> bool {
-    trail.mark("SUM-1");
     let item_subject = matches!(
         review.subject.kind,
         SubjectKind::CommandExecution | SubjectKind::FileChange | SubjectKind::McpToolCall
     );
-    item_subject && review.item_id.is_some()
+    let denormalizes = item_subject && review.item_id.is_some();
+    if !denormalizes {
+        trail.mark("SUM-1");
+    }
+    denormalizes
 }
 
 /// SUM-1..5: adds a completed review to its item's summary, when it denormalizes.
@@ -27,15 +30,13 @@ pub(crate) fn denormalize(state: &mut State, review: &CompletedReview) {
     let Some(item_id) = &review.item_id else {
         return;
     };
-    state.trail.mark("ISO-1");
     let key = iso::item_key(&review.thread_id, &review.turn_id, item_id);
-    let mut summary = state
-        .item_summaries
-        .get(&key)
-        .cloned()
-        .unwrap_or_else(empty_summary);
+    iso::scope(&key, &mut state.trail);
+    let previous = state.item_summaries.get(&key).cloned();
+    let overwrites_outcome = previous.is_some();
+    let mut summary = previous.unwrap_or_else(empty_summary);
     count_review(&mut summary, review.reviewer, &mut state.trail);
-    summary.final_approval_outcome = latest_outcome(review, &mut state.trail);
+    summary.final_approval_outcome = latest_outcome(review, overwrites_outcome, &mut state.trail);
     or_requested_flags(&mut summary, review, &mut state.trail);
     summary.provenance.merge(&review.provenance);
     summary.provenance.merge(&state.trail.provenance());
@@ -70,9 +71,16 @@ fn count_review(summary: &mut Summary, reviewer: Reviewer, trail: &mut Trail) {
     }
 }
 
-/// SUM-3: the final outcome is the latest review's.
-fn latest_outcome(review: &CompletedReview, trail: &mut Trail) -> FinalApprovalOutcome {
-    trail.mark("SUM-3");
+/// SUM-3: the final outcome is the latest review's (SUM-3 decides when it replaces an earlier
+/// review's outcome).
+fn latest_outcome(
+    review: &CompletedReview,
+    replaces: bool,
+    trail: &mut Trail,
+) -> FinalApprovalOutcome {
+    if replaces {
+        trail.mark("SUM-3");
+    }
     outcome(review.reviewer, review.status, review.resolution, trail)
 }
 
@@ -111,8 +119,11 @@ fn or_requested_flags(summary: &mut Summary, review: &CompletedReview, trail: &m
 /// SUM-6: the item's terminal event consumes its summary; without one, the item has no reviews:
 /// outcome unknown (SUM-3), flags false (SUM-5).
 pub(crate) fn consume_summary(state: &mut State, key: &ItemKey) -> Summary {
-    state.trail.mark("SUM-6");
-    state.item_summaries.remove(key).unwrap_or_else(|| {
+    let consumed = state.item_summaries.remove(key);
+    if consumed.is_some() {
+        state.trail.mark("SUM-6");
+    }
+    consumed.unwrap_or_else(|| {
         state.trail.mark("SUM-3");
         state.trail.mark("SUM-5");
         empty_summary()

@@ -1,10 +1,20 @@
 //! Rule marks: which rules the model applied, per fact and in total.
 //!
-//! Every rule function marks its ID when it applies. The marks of the current fact are attached to
-//! each output it produces (the differ and `explain` name rules by them), and the totals are the
-//! rule-coverage figures.
+//! A rule marks its ID where it *decides*: on the branch that makes an output, or a piece of state
+//! a later output reads, what it is (CAP-1 when it evicts, not on every insert; SUM-1 when it
+//! keeps a review off its item, not on every review). The marks of the current fact are attached
+//! to each output it produces, each with its fact index (the differ and `explain` name rules by
+//! them, and the differ names the fact where the deciding rule applied), and the totals are the
+//! rule-coverage figures: rules applied, not rules consulted.
+//!
+//! Some rules decide on what the state *no longer* holds (a late request copy re-opens a review
+//! that closed, LIFE-6; a guardian completion counts again after its turn released it, DEDUP-2;
+//! equal item ids under another thread or turn, ISO-1). The [`Memory`] below remembers just
+//! enough of the past to see those branches. It is explanation, not rule: no output reads it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::fact::{ConnectionId, RequestId};
 
 /// How much the trail records. Marks always run; what they record depends on who asks: plain
 /// outputs (the differ's comparison), rule-hit totals (coverage), or full explanations.
@@ -25,28 +35,55 @@ pub(crate) struct Trail {
     /// Rules applied to the fact being applied, in order.
     pub(crate) current_fact: Vec<&'static str>,
     pub(crate) hits: BTreeMap<&'static str, usize>,
+    /// The connection of the fact being applied (CTX-2 decides when an event's thread is bound
+    /// to another one).
+    pub(crate) current_connection: Option<ConnectionId>,
+    pub(crate) memory: Memory,
+}
+
+/// What the rules forgot, remembered only to see where a rule decides (never read by a rule).
+#[derive(Default)]
+pub(crate) struct Memory {
+    /// Request ids whose review closed (LIFE-6).
+    pub(crate) closed_requests: BTreeSet<RequestId>,
+    /// Guardian completions counted, by (thread, review id) (DEDUP-2).
+    pub(crate) guardian_completions: BTreeSet<(String, String)>,
+    /// The (thread, turn) scopes each item id was seen under (ISO-1).
+    pub(crate) item_scopes: BTreeMap<String, BTreeSet<(String, String)>>,
 }
 
 /// Where a piece of state or an output came from: the facts and the rules applied to them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Provenance {
     pub(crate) facts: Vec<usize>,
-    pub(crate) rules: Vec<&'static str>,
+    /// Each rule applied, with the index of the fact it applied to.
+    pub(crate) marks: Vec<(usize, &'static str)>,
 }
 
 impl Provenance {
-    /// Adds `other`'s facts and rules that are not here yet.
+    /// Adds `other`'s facts and marks that are not here yet.
     pub(crate) fn merge(&mut self, other: &Provenance) {
         for fact in &other.facts {
             if !self.facts.contains(fact) {
                 self.facts.push(*fact);
             }
         }
-        for rule in &other.rules {
-            if !self.rules.contains(rule) {
-                self.rules.push(rule);
+        for mark in &other.marks {
+            if !self.marks.contains(mark) {
+                self.marks.push(*mark);
             }
         }
+    }
+
+    /// The rule IDs of the marks, each once, in order.
+    pub(crate) fn rules(&self) -> Vec<&'static str> {
+        let mut rules = Vec::new();
+        for (_, rule) in &self.marks {
+            if !rules.contains(rule) {
+                rules.push(*rule);
+            }
+        }
+        rules
     }
 }
 
@@ -72,7 +109,57 @@ impl Trail {
         }
         Provenance {
             facts: vec![self.current_index],
-            rules: self.current_fact.clone(),
+            marks: self
+                .current_fact
+                .iter()
+                .map(|rule| (self.current_index, *rule))
+                .collect(),
         }
+    }
+
+    /// Whether the memory is kept: only when someone reads the marks.
+    fn remembers(&self) -> bool {
+        self.recording != Recording::Nothing
+    }
+
+    /// LIFE-6: remembers that request `id`'s review closed.
+    pub(crate) fn note_closed(&mut self, id: RequestId) {
+        if self.remembers() {
+            self.memory.closed_requests.insert(id);
+        }
+    }
+
+    /// LIFE-6: whether request `id`'s review closed before.
+    pub(crate) fn was_closed(&self, id: RequestId) -> bool {
+        self.memory.closed_requests.contains(&id)
+    }
+
+    /// DEDUP-2: remembers a counted guardian completion; returns whether it was counted before.
+    pub(crate) fn note_guardian_completion(&mut self, thread_id: &str, review_id: &str) -> bool {
+        self.remembers()
+            && !self
+                .memory
+                .guardian_completions
+                .insert((thread_id.to_owned(), review_id.to_owned()))
+    }
+
+    /// ISO-1: remembers item `item_id` under `(thread_id, turn_id)`; returns whether the same
+    /// item id was seen under another thread or turn.
+    pub(crate) fn note_item_scope(
+        &mut self,
+        thread_id: &str,
+        turn_id: &str,
+        item_id: &str,
+    ) -> bool {
+        if !self.remembers() {
+            return false;
+        }
+        let scopes = self
+            .memory
+            .item_scopes
+            .entry(item_id.to_owned())
+            .or_default();
+        scopes.insert((thread_id.to_owned(), turn_id.to_owned()));
+        scopes.len() > 1
     }
 }

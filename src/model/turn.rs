@@ -12,10 +12,19 @@ pub(crate) fn release_turn(state: &mut State, thread_id: &str, turn_id: &str) {
     if state.upstream(Departure::Turn1) {
         return;
     }
-    state.trail.mark("TURN-1");
+    let in_turn = |key: &super::iso::ItemKey| key.thread_id == thread_id && key.turn_id == turn_id;
     let unanswered = state
         .pending_requests
         .remove_where(|_, pending| pending.thread_id == thread_id && pending.turn_id == turn_id);
+    let never_completed = state.item_starts.remove_where(|key, _| in_turn(key));
+    let unconsumed = state.item_summaries.remove_where(|key, _| in_turn(key));
+    let forgotten = state
+        .guardian_completions
+        .remove_where(|key, turn| key.thread_id == thread_id && turn == turn_id);
+    state.trail.mark("TURN-1");
+    if !forgotten.is_empty() {
+        state.trail.mark("DEDUP-2");
+    }
     for (request_id, pending) in unanswered {
         let diagnostic = Diagnostic {
             request_id: Some(request_id),
@@ -26,13 +35,10 @@ pub(crate) fn release_turn(state: &mut State, thread_id: &str, turn_id: &str) {
         };
         state.emit_carrying(Output::Diagnostic(diagnostic), &pending.provenance);
     }
-    let in_turn = |key: &super::iso::ItemKey| key.thread_id == thread_id && key.turn_id == turn_id;
-    let never_completed = state.item_starts.remove_where(|key, _| in_turn(key));
     for (key, (_, provenance)) in never_completed {
         let base = Diagnostic::new(DiagnosticReason::ItemNeverCompleted);
         state.emit_carrying(Output::Diagnostic(item_diagnostic(key, base)), &provenance);
     }
-    let unconsumed = state.item_summaries.remove_where(|key, _| in_turn(key));
     for (key, summary) in unconsumed {
         let base = Diagnostic::new(DiagnosticReason::UnconsumedSummary);
         state.emit_carrying(
@@ -40,7 +46,4 @@ pub(crate) fn release_turn(state: &mut State, thread_id: &str, turn_id: &str) {
             &summary.provenance,
         );
     }
-    state
-        .guardian_completions
-        .remove_where(|key, turn| key.thread_id == thread_id && turn == turn_id);
 }

@@ -254,7 +254,7 @@ fn check_catches_the_broken_subject_names_grant_1_and_saves_a_replayable_vector(
     ]);
     check_exit(&output, 1);
     let text = stdout(&output);
-    assert!(text.contains("rules: GRANT-1"), "{text}");
+    assert!(text.contains("decided by: GRANT-1"), "{text}");
     assert!(text.contains("1 failure"), "{text}");
     let saved: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("read the output folder")
