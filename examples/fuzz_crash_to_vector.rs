@@ -219,6 +219,7 @@ fn panic_vector(
             "fuzz target {target}, crash input {input_name}, minimized to {} facts by fuzz_crash_to_vector",
             trace.facts.len()
         )),
+        history: Vec::new(),
     }
 }
 

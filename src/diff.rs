@@ -16,7 +16,7 @@ use crate::fact::Fact;
 use crate::model;
 use crate::profile::{Departure, Profile, first_inexpressible};
 use crate::subject::{Subject, SubjectError};
-use crate::trace::{Trace, UpstreamExpectation, VectorCase, write_trace};
+use crate::trace::{HistoryTrace, Trace, UpstreamExpectation, VectorCase, write_trace};
 
 /// The first fact on which a subject's outputs differ from the model's.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +72,28 @@ pub fn first_divergence(
 ) -> Result<Option<Divergence>, SubjectError> {
     let expected = model::reduce(facts, limits, profile);
     find_divergence(subject, facts, limits, profile, expected)
+}
+
+/// As [`first_divergence`], in a fresh subject process that first runs `history` (each trace
+/// after a reset, its outputs not compared): a counterexample that depends on what the process
+/// saw before (a vector case's `history`).
+pub fn first_divergence_after(
+    subject: &mut dyn Subject,
+    history: &[HistoryTrace],
+    facts: &[Fact],
+    limits: &Limits,
+    profile: &Profile,
+) -> Result<Option<Divergence>, SubjectError> {
+    subject.restart();
+    let mut ignored = Vec::new();
+    for trace in history {
+        subject.reset(trace.limits, profile)?;
+        for (index, fact) in trace.facts.iter().enumerate() {
+            ignored.clear();
+            subject.ingest(index, fact, &mut ignored)?;
+        }
+    }
+    first_divergence(subject, facts, limits, profile)
 }
 
 /// As [`first_divergence`], also returning the model's rule hits, from a single model run.
@@ -872,6 +894,7 @@ impl Divergence {
             upstream,
             profile: found_under(&self.profile),
             see: Some(see.to_owned()),
+            history: Vec::new(),
         }
     }
 

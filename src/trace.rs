@@ -22,8 +22,9 @@ pub const TRACE_FORMAT_VERSION: u32 = 2;
 
 /// The vector file format version this crate writes. Version 2 added `review_spec_vectors`, each
 /// case's `upstream` expectation and a saved counterexample's `profile`; files without the key
-/// are version 1 and still read.
-pub const VECTOR_FORMAT_VERSION: u32 = 2;
+/// are version 1 and still read. Version 3 added a case's `history`: traces a subject runs first,
+/// in the same process, for a failure that depends on what the process saw before.
+pub const VECTOR_FORMAT_VERSION: u32 = 3;
 
 /// The first line of a trace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -126,6 +127,20 @@ pub struct VectorCase {
     /// Where this case came from (a bug, a fuzz finding, a postmortem sentence).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub see: Option<String>,
+    /// Traces a subject runs first, in one fresh process and in order, each after a reset; only
+    /// the case's own facts are compared. A saved counterexample of a history-dependent failure
+    /// has one (format 3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryTrace>,
+}
+
+/// A trace run before a vector case, to put a subject process in the state where it fails.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryTrace {
+    #[serde(default, skip_serializing_if = "is_default_limits")]
+    pub limits: Limits,
+    pub facts: Vec<Fact>,
 }
 
 fn is_default_limits(limits: &Limits) -> bool {
@@ -398,6 +413,9 @@ pub fn write_vector_file(file: &VectorFile) -> String {
         }
         if let Some(profile) = &case.profile {
             let _ = writeln!(text, "      \"profile\": {},", to_json(profile));
+        }
+        if !case.history.is_empty() {
+            let _ = writeln!(text, "      \"history\": {},", to_json(&case.history));
         }
         write_array(&mut text, "facts", &case.facts, true);
         match &case.upstream {

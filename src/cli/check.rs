@@ -10,6 +10,7 @@
 //! each step would cost a timeout, so it is reported on the case as drawn.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -28,8 +29,8 @@ use crate::fact::Fact;
 use crate::generators::{self, GeneratedCase};
 use crate::model;
 use crate::profile::Profile;
-use crate::subject::{Subject, SubjectError};
-use crate::trace::{VectorCase, VectorFile, write_vector_file};
+use crate::subject::{Fresh, Subject, SubjectError};
+use crate::trace::{HistoryTrace, VectorCase, VectorFile, write_vector_file};
 
 /// Proptest's shrinking of a failing case stops after this many steps or this long;
 /// `diff::minimize` then finishes the job. The budget is kept here rather than in proptest's
@@ -73,7 +74,16 @@ struct Run {
     hung: bool,
     /// When the first failure was found.
     shrink_started: Option<Instant>,
+    /// The last traces the subject ran before the current case, oldest first (at most
+    /// [`HISTORY_MAX`]): what a history-dependent failure is reproduced with.
+    history: VecDeque<HistoryTrace>,
 }
+
+/// How many earlier traces a run remembers for a history-dependent failure.
+const HISTORY_MAX: usize = 64;
+
+/// How often a counterexample is replayed in a fresh subject process before it is trusted.
+const REPLAYS: usize = 5;
 
 pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
     let printer = Printer { json };
@@ -110,6 +120,12 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
         fatal: None,
         hung: false,
         shrink_started: None,
+        // The process's first trace is the empty one `make_subject` opened it with, to learn
+        // what it emits.
+        history: VecDeque::from([HistoryTrace {
+            limits: Limits::default(),
+            facts: Vec::new(),
+        }]),
     });
     let result = runner.run(&generators::seeded_case(profile), |case| {
         let mut run = state.borrow_mut();
@@ -143,6 +159,15 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
             }
             bar.inc(1);
         }
+        if !run.failed {
+            if run.history.len() == HISTORY_MAX {
+                run.history.pop_front();
+            }
+            run.history.push_back(HistoryTrace {
+                limits: case.limits,
+                facts: case.facts.clone(),
+            });
+        }
         match compared.map(|comparison| comparison.divergence) {
             Ok(None) => Ok(()),
             Ok(Some(divergence)) => {
@@ -171,8 +196,11 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
         mut summary,
         shrink_steps,
         fatal,
+        mut history,
         ..
     } = state.into_inner();
+    // The failing case itself is not part of its history.
+    history.pop_back();
     if let Some(error) = fatal {
         return Err(CliError::Subject(error));
     }
@@ -187,6 +215,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
                 &seed,
                 subject.as_mut(),
                 &case,
+                &history,
                 summary.cases,
                 shrink_steps,
                 &printer,
@@ -203,12 +232,18 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
     Ok(outcome)
 }
 
-/// Minimizes the shrunk case, prints it, saves it as a vector, and describes it.
+/// Confirms the failing case in fresh subject processes, minimizes it (every step in a fresh
+/// process), prints it, saves it as a vector, and describes it. A failure that does not
+/// reproduce from a clean start is reported as history-dependent (saved with the traces before
+/// it, when they reproduce it) or flaky (with its reproduction rate), never as a minimal
+/// counterexample.
+#[allow(clippy::too_many_arguments)]
 fn report_failure(
     args: &CheckArgs,
     seed: &Seed,
     subject: &mut dyn Subject,
     case: &GeneratedCase,
+    history: &VecDeque<HistoryTrace>,
     cases_run: usize,
     shrink_steps: u64,
     printer: &Printer,
@@ -234,7 +269,28 @@ fn report_failure(
     let outcome = diff::first_divergence(subject, &case.facts, &case.limits, profile);
     let (failure, vector) = match outcome {
         Ok(Some(divergence)) => {
-            let divergence = diff::minimize(subject, divergence.clone()).unwrap_or(divergence);
+            let fresh = reproductions(subject, &[], &case.facts, &case.limits, profile);
+            if fresh == 0 {
+                return report_history_dependent(
+                    args, subject, case, history, profile, &found_by, printer,
+                );
+            }
+            if fresh < REPLAYS {
+                return Ok(flaky(fresh, printer));
+            }
+            let mut fresh_subject = Fresh(subject);
+            let divergence =
+                diff::minimize(&mut fresh_subject, divergence.clone()).unwrap_or(divergence);
+            let replayed = reproductions(
+                subject,
+                &[],
+                &divergence.facts,
+                &divergence.limits,
+                &divergence.profile,
+            );
+            if replayed < REPLAYS {
+                return Ok(flaky(replayed, printer));
+            }
             printer.line(&divergence);
             divergence_failure(&divergence, &found_by)
         }
@@ -278,6 +334,142 @@ fn report_failure(
         replay: Some(replay),
         ..failure
     })
+}
+
+/// In how many of [`REPLAYS`] fresh subject processes the case (after `history`) fails.
+fn reproductions(
+    subject: &mut dyn Subject,
+    history: &[HistoryTrace],
+    facts: &[Fact],
+    limits: &Limits,
+    profile: &Profile,
+) -> usize {
+    (0..REPLAYS)
+        .filter(|_| {
+            !matches!(
+                diff::first_divergence_after(subject, history, facts, limits, profile),
+                Ok(None)
+            )
+        })
+        .count()
+}
+
+/// A failure that reproduces only sometimes from a clean start: reported with its rate, not
+/// saved as a counterexample.
+fn flaky(reproduced: usize, printer: &Printer) -> Failure {
+    let failure = Failure {
+        name: "generated case".to_owned(),
+        kind: "flaky".to_owned(),
+        fact_index: None,
+        rules: Vec::new(),
+        message: format!(
+            "flaky: the failing case failed again in {reproduced} of {REPLAYS} fresh subject \
+             processes ({}%): the subject is not deterministic; nothing is saved, since a \
+             counterexample that does not fail every time is not one",
+            reproduced * 100 / REPLAYS
+        ),
+        saved: None,
+        replay: None,
+    };
+    printer.line(&failure.message);
+    failure
+}
+
+/// A failure that does not reproduce in a fresh process: the traces the process ran before
+/// matter. Saved with the shortest run of earlier traces that reproduces it every time, as a
+/// vector case with a `history`.
+fn report_history_dependent(
+    args: &CheckArgs,
+    subject: &mut dyn Subject,
+    case: &GeneratedCase,
+    history: &VecDeque<HistoryTrace>,
+    profile: &Profile,
+    found_by: &str,
+    printer: &Printer,
+) -> Result<Failure, CliError> {
+    let history: Vec<HistoryTrace> = history.iter().cloned().collect();
+    let mut length = 1;
+    let reproducing = loop {
+        if length > history.len() {
+            break None;
+        }
+        let suffix = &history[history.len() - length..];
+        let fails = |subject: &mut dyn Subject| {
+            matches!(
+                diff::first_divergence_after(subject, suffix, &case.facts, &case.limits, profile),
+                Ok(Some(_))
+            )
+        };
+        if fails(subject)
+            && reproductions(subject, suffix, &case.facts, &case.limits, profile) == REPLAYS
+        {
+            break Some(suffix.to_vec());
+        }
+        length = if length == history.len() {
+            usize::MAX
+        } else {
+            (length * 2).min(history.len())
+        };
+    };
+    let mut failure = Failure {
+        name: format!("history-dependent-{:016x}", facts_hash(&case.facts)),
+        kind: "history_dependent".to_owned(),
+        fact_index: None,
+        rules: Vec::new(),
+        message: String::new(),
+        saved: None,
+        replay: None,
+    };
+    let Some(before) = reproducing else {
+        failure.message = format!(
+            "history-dependent: the failing case agrees in a fresh subject process, and the last \
+             {} traces before it do not make it fail again: the subject's verdict depends on \
+             what its process saw earlier in the run; nothing is saved",
+            history.len()
+        );
+        printer.line(&failure.message);
+        return Ok(failure);
+    };
+    let divergence =
+        diff::first_divergence_after(subject, &before, &case.facts, &case.limits, profile)
+            .ok()
+            .flatten();
+    let Some(divergence) = divergence else {
+        failure.message = "history-dependent: the failure did not reproduce again".to_owned();
+        printer.line(&failure.message);
+        return Ok(failure);
+    };
+    let mut vector = divergence.to_vector_case(&failure.name, found_by);
+    vector.description = format!(
+        "History-dependent: {} diverges from the model at fact {} only after the {} traces of \
+         `history` ran in the same process.",
+        divergence.subject,
+        divergence.fact_index,
+        before.len()
+    );
+    vector.history = before;
+    failure.fact_index = Some(divergence.fact_index);
+    failure.rules = divergence.rules.iter().map(|r| (*r).to_owned()).collect();
+    failure.message = format!(
+        "history-dependent: the failing case agrees in a fresh subject process, and fails there \
+         after the {} traces before it ({REPLAYS} of {REPLAYS} times); saved with them as its \
+         history, unshrunk\n{divergence}",
+        vector.history.len()
+    );
+    printer.line(&failure.message);
+    let path = save(&vector, args.out.as_deref())?;
+    let replay = format!(
+        "review-spec replay {}{}",
+        shell_quote(&path.display().to_string()),
+        super::subject_flag(&args.subject)
+    );
+    printer.line(format_args!(
+        "saved the counterexample as {}\nreplay: {replay}\n",
+        path.display()
+    ));
+    failure.saved = Some(path.display().to_string());
+    failure.replay = Some(replay);
+    Ok(failure)
 }
 
 /// Shrinks a sequence on which the subject fails (rather than diverges) by deleting facts for as
@@ -374,6 +566,7 @@ fn error_failure(
         facts_hash(facts)
     );
     let vector = VectorCase {
+        history: Vec::new(),
         name: name.clone(),
         description: format!(
             "Regression: the subject failed ({}) {}.",

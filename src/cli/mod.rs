@@ -274,6 +274,8 @@ struct InputCase {
     limits: Limits,
     profile: Profile,
     facts: Vec<crate::fact::Fact>,
+    /// Traces to run first in the same fresh subject process (a vector case's `history`).
+    history: Vec<crate::trace::HistoryTrace>,
 }
 
 /// The fact sequences of a trace or vector file, each under the profile the flags ask for, or
@@ -286,6 +288,7 @@ fn input_cases(path: &Path, flags: &ProfileArgs) -> Result<Vec<InputCase>, CliEr
             limits: trace.limits,
             profile: flags.profile_or(trace.profile)?,
             facts: trace.facts,
+            history: Vec::new(),
         }]),
         Input::Vectors(file) => file
             .cases
@@ -296,6 +299,7 @@ fn input_cases(path: &Path, flags: &ProfileArgs) -> Result<Vec<InputCase>, CliEr
                     limits: case.limits,
                     profile: flags.profile_or(case.profile.unwrap_or_default())?,
                     facts: case.facts,
+                    history: case.history,
                 })
             })
             .collect(),

@@ -35,6 +35,7 @@ pub(super) fn run(args: ReplayArgs, json: bool) -> Result<Outcome, CliError> {
     summary.set_compared(subject.emits());
     for case in cases {
         let (name, limits, profile, facts) = (case.name, case.limits, case.profile, case.facts);
+        let history = case.history;
         if profile.base == Base::Upstream
             && let Some((index, why)) = first_inexpressible(&facts)
         {
@@ -46,7 +47,14 @@ pub(super) fn run(args: ReplayArgs, json: bool) -> Result<Outcome, CliError> {
         summary.cases += 1;
         summary.facts += facts.len();
         summary.add_hits(&model::reduce_with_hits(&facts, &limits, &profile).1);
-        match diff::first_divergence(subject.as_mut(), &facts, &limits, &profile) {
+        // A case with a history runs in a fresh process after it; one without, in the process
+        // as it is (a fresh one for the first case).
+        let compared = if history.is_empty() {
+            diff::first_divergence(subject.as_mut(), &facts, &limits, &profile)
+        } else {
+            diff::first_divergence_after(subject.as_mut(), &history, &facts, &limits, &profile)
+        };
+        match compared {
             Ok(None) => printer.line(format_args!(
                 "{name}: agrees ({} fact{})",
                 facts.len(),

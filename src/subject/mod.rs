@@ -167,4 +167,41 @@ pub trait Subject {
         fact: &Fact,
         outputs: &mut Vec<Output>,
     ) -> Result<(), SubjectError>;
+
+    /// Starts afresh at the next reset, with nothing left of what came before: a new process
+    /// for a process subject. The default does nothing: an in-process subject is rebuilt by
+    /// `reset`. The differ confirms a counterexample after a restart before it trusts it.
+    fn restart(&mut self) {}
+}
+
+/// A subject that restarts before every trace: each trace runs in a fresh process, so a verdict
+/// on it does not depend on what the process saw before.
+pub struct Fresh<'a>(pub &'a mut dyn Subject);
+
+impl Subject for Fresh<'_> {
+    fn name(&self) -> String {
+        self.0.name()
+    }
+
+    fn reset(&mut self, limits: Limits, profile: &Profile) -> Result<(), SubjectError> {
+        self.0.restart();
+        self.0.reset(limits, profile)
+    }
+
+    fn emits(&self) -> OutputKinds {
+        self.0.emits()
+    }
+
+    fn ingest(
+        &mut self,
+        fact_index: usize,
+        fact: &Fact,
+        outputs: &mut Vec<Output>,
+    ) -> Result<(), SubjectError> {
+        self.0.ingest(fact_index, fact, outputs)
+    }
+
+    fn restart(&mut self) {
+        self.0.restart();
+    }
 }

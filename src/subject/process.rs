@@ -487,6 +487,11 @@ impl Subject for ProcessSubject {
         self.emits
     }
 
+    fn restart(&mut self) {
+        // The next reset starts a new process.
+        self.stop();
+    }
+
     fn ingest(
         &mut self,
         fact_index: usize,

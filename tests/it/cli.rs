@@ -542,3 +542,77 @@ fn vectors_stop_after_max_failures_and_at_the_first_timeout() {
         "{summary}"
     );
 }
+
+/// A subject whose bug needs earlier traces in the same process: `check` finds it, sees that
+/// the failing case agrees in a fresh process, and saves it with the traces before it as its
+/// history; `replay` of that vector fails in a fresh process.
+#[test]
+fn check_reports_a_history_dependent_failure_and_saves_a_vector_that_reproduces() {
+    let dir = scratch("history");
+    let subject = "python3 tests/subjects/history_dependent.py";
+    let output = review_spec(&[
+        "check",
+        "--cases",
+        "300",
+        "--seed",
+        "1",
+        "--out",
+        &dir.display().to_string(),
+        "--subject-cmd",
+        subject,
+    ]);
+    check_exit(&output, 1);
+    let text = stdout(&output);
+    assert!(
+        text.contains("history-dependent: the failing case agrees in a fresh subject process"),
+        "{text}"
+    );
+    let saved: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("read the output folder")
+        .map(|entry| entry.expect("an entry").path())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let file = review_spec::trace::read_vector_file(&saved[0]).expect("the saved vector loads");
+    assert!(
+        !file.cases[0].history.is_empty(),
+        "saved without its history"
+    );
+    let replayed = review_spec(&[
+        "replay",
+        &saved[0].display().to_string(),
+        "--subject-cmd",
+        subject,
+    ]);
+    check_exit(&replayed, 1);
+}
+
+/// A subject that fails in every other process: the failure is reported as flaky with its
+/// reproduction rate, and no counterexample is saved.
+#[test]
+fn check_reports_a_flaky_failure_with_its_rate_and_saves_nothing() {
+    let dir = scratch("flaky");
+    let counter = dir.join("counter");
+    let subject = format!("python3 tests/subjects/flaky.py {}", counter.display());
+    let out = dir.join("out");
+    let output = review_spec(&[
+        "check",
+        "--cases",
+        "300",
+        "--seed",
+        "1",
+        "--out",
+        &out.display().to_string(),
+        "--subject-cmd",
+        &subject,
+    ]);
+    check_exit(&output, 1);
+    let text = stdout(&output);
+    assert!(
+        text.contains("flaky: the failing case failed again in 2 of 5 fresh subject processes"),
+        "{text}"
+    );
+    assert!(
+        !out.exists() || std::fs::read_dir(&out).expect("read").next().is_none(),
+        "a flaky failure was saved"
+    );
+}
