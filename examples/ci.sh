@@ -61,7 +61,7 @@ if [ "$status" -ne 1 ]; then
     echo "examples/ci.sh: check against the broken subject exited with $status, expected 1" >&2
     exit 1
 fi
-if ! grep -q '^rules: GRANT-1' "$out/broken.txt"; then
+if ! grep -q '^decided by: GRANT-1' "$out/broken.txt"; then
     echo "examples/ci.sh: check against the broken subject did not name GRANT-1 first" >&2
     exit 1
 fi
