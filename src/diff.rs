@@ -616,12 +616,6 @@ fn involved_rules(
     for rule in applied.iter().rev() {
         add(rule);
     }
-    // ...then the rules that decide the differing fields but that the model did not apply.
-    if let (Some((expected, _)), Some(actual)) = (expected_output, actual.get(output_index)) {
-        for rule in rules_of_differing_fields(expected, actual) {
-            add(rule);
-        }
-    }
     rules
 }
 
