@@ -107,8 +107,8 @@ impl Departure {
     }
 
     /// The spec rules that cannot apply at all where a reduction follows upstream on this
-    /// departure (for DEDUP-1 also DEDUP-2: nothing is remembered to release). CAP-1, CTX-2,
-    /// LIFE-5, SUM-6 and TIME-2 keep branches that still apply, so they are not listed.
+    /// departure (for DEDUP-1 also DEDUP-2: nothing is remembered to release). CTX-2, ITEM-4,
+    /// SUM-6 and TIME-2 keep branches that still apply, so they are not listed.
     pub fn replaces(self) -> &'static [&'static str] {
         match self {
             Departure::Dedup1 => &["DEDUP-1", "DEDUP-2"],
@@ -117,12 +117,10 @@ impl Departure {
             Departure::Item6 => &["ITEM-6"],
             Departure::Life3 => &["LIFE-3"],
             Departure::Turn1 => &["TURN-1"],
-            Departure::Cap1
-            | Departure::Ctx2
-            | Departure::Item4
-            | Departure::Life5
-            | Departure::Sum6
-            | Departure::Time2 => &[],
+            // An unbounded table never evicts; a response of any kind closes.
+            Departure::Cap1 => &["CAP-1"],
+            Departure::Life5 => &["LIFE-5"],
+            Departure::Ctx2 | Departure::Item4 | Departure::Sum6 | Departure::Time2 => &[],
         }
     }
 

@@ -325,7 +325,7 @@ impl Summary {
     fn coverage_table(&self) -> String {
         let rows = self.coverage();
         let mut text = format!(
-            "rule coverage (times each rule applied in the model, profile {}):\n",
+            "rule coverage (times each rule decided something in the model, profile {}):\n",
             self.profile
         );
         let width = rows.iter().map(|row| row.rule.len()).max().unwrap_or(0);
@@ -345,12 +345,12 @@ impl Summary {
         if missing.is_empty() {
             let _ = writeln!(
                 text,
-                "every rule of spec/rules.md (and every departure the profile follows) was reached"
+                "every rule of spec/rules.md (and every departure the profile follows) was applied"
             );
         } else {
             let _ = writeln!(
                 text,
-                "not reached by any case ({} of {}): {}",
+                "not applied in any case ({} of {}): {}",
                 missing.len(),
                 rows.len(),
                 missing.join(", ")
@@ -418,7 +418,7 @@ mod tests {
         summary.add_hits(&BTreeMap::from([("FATE-1", 3)]));
         let text = summary.to_text();
         assert!(text.contains("FATE-1"), "{text}");
-        assert!(text.contains("not reached by any case"), "{text}");
+        assert!(text.contains("not applied in any case"), "{text}");
         assert!(summary.not_reached().contains(&"GRANT-1".to_owned()));
         assert!(!summary.not_reached().contains(&"FATE-1".to_owned()));
     }

@@ -616,3 +616,51 @@ fn check_reports_a_flaky_failure_with_its_rate_and_saves_nothing() {
         "a flaky failure was saved"
     );
 }
+
+/// A default `check` run (1000 generated cases) applies every rule of spec/rules.md under the
+/// `spec` profile, and every rule upstream keeps and every departure under `upstream`: a rule
+/// the generators never make decide anything is untested by `check`. The summary says which.
+#[test]
+fn a_default_check_applies_every_rule_and_every_departure() {
+    for profile in ["spec", "upstream"] {
+        let output = review_spec(&["check", "--seed", "1", "--profile", profile, "--json"]);
+        check_exit(&output, 0);
+        let summary = json(&output);
+        let not_applied = &summary["rules_not_reached"];
+        assert_eq!(
+            not_applied,
+            &serde_json::json!([]),
+            "under {profile}, a default check applied no case of these rules"
+        );
+        let text = review_spec(&["check", "--seed", "1", "--profile", profile]);
+        assert!(
+            stdout(&text).contains(
+                "every rule of spec/rules.md (and every departure the profile follows) was applied"
+            ),
+            "{}",
+            stdout(&text)
+        );
+    }
+    let upstream = json(&review_spec(&[
+        "check",
+        "--seed",
+        "1",
+        "--profile",
+        "upstream",
+        "--json",
+    ]));
+    let applied: Vec<&str> = upstream["rule_coverage"]
+        .as_array()
+        .expect("rule coverage rows")
+        .iter()
+        .filter(|row| row["hits"].as_u64() > Some(0))
+        .filter_map(|row| row["rule"].as_str())
+        .collect();
+    for departure in review_spec::profile::Departure::ALL {
+        assert!(
+            applied.contains(&departure.id()),
+            "a default check under upstream never applied {}",
+            departure.id()
+        );
+    }
+}
