@@ -219,3 +219,54 @@ fn every_diagnostic_reason_is_specified() {
         "diagnostic reasons missing from the table in spec/rules.md: {missing:?}"
     );
 }
+
+/// The rules every plain, happy-path reduction applies: a review asked and answered with its
+/// context known, an item started and completed, a turn ended. Against them, a case isolates a
+/// rule when it is the only other rule the model applies.
+const BASELINE_RULES: &[&str] = &[
+    "FATE-1", "FATE-2", "ORDER-1", "ID-1", "ID-2", "SUBJ-1", "SUBJ-2", "SUBJ-3", "SUBJ-4",
+    "SUBJ-5", "GUARD-1", "GUARD-2", "GUARD-3", "GUARD-5", "DEC-1", "DEC-2", "GRANT-2", "LIFE-1",
+    "LIFE-4", "SUM-1", "SUM-2", "SUM-3", "SUM-4", "SUM-5", "SUM-6", "ITEM-1", "ITEM-2", "ITEM-4",
+    "TIME-1", "TIME-3", "CTX-1", "CTX-2", "TURN-1",
+];
+
+/// Every rule has a case where it is the sole deciding rule: the case lists it first, the model
+/// applies it, and every other rule the model applies is a baseline rule (for a baseline rule:
+/// no rule outside the baseline applies). A break of that rule alone shows in that case, blamed
+/// on nothing else.
+#[test]
+fn every_rule_has_a_case_where_it_decides_alone() {
+    let ids = spec_rule_ids();
+    let mut isolated = BTreeMap::<String, String>::new();
+    for (file_name, _, file) in load_all() {
+        for case in &file.cases {
+            let Some(first) = case.rules.first() else {
+                continue;
+            };
+            if first.starts_with("UP-") {
+                continue;
+            }
+            let profile = case.profile.unwrap_or_default();
+            let hits = model::reduce_explained(&case.facts, &case.limits, &profile).rule_hits;
+            let others: Vec<&str> = hits
+                .keys()
+                .copied()
+                .filter(|rule| *rule != first.as_str() && !BASELINE_RULES.contains(rule))
+                .collect();
+            if hits.contains_key(first.as_str()) && others.is_empty() {
+                isolated
+                    .entry(first.clone())
+                    .or_insert_with(|| format!("spec/vectors/{file_name}.json: {}", case.name));
+            }
+        }
+    }
+    let missing: Vec<&String> = ids
+        .keys()
+        .filter(|id| !id.starts_with("UP-") && !isolated.contains_key(*id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no vector case where the rule decides alone (listed first, every other rule applied a \
+         baseline rule): {missing:?}"
+    );
+}
