@@ -415,6 +415,9 @@ impl fmt::Display for Stage {
     }
 }
 
+/// How many fresh reducers a minimized divergence must fail in before it is reported as one.
+const CONFIRMATIONS: usize = 5;
+
 /// What a crash input does when replayed in process, minimized where possible.
 #[derive(Debug)]
 pub enum Replay {
@@ -480,7 +483,34 @@ pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
     match check(&decoded, &mut subject) {
         Ok(()) => Replay::Passes(decoded),
         Err(Finding::Divergence(divergence)) => match diff::minimize(&mut subject, *divergence) {
-            Ok(minimized) => Replay::Diverges(Box::new(minimized)),
+            Ok(minimized) => {
+                // A counterexample is saved only when it fails every time from a clean start.
+                let reproduced = (0..CONFIRMATIONS)
+                    .filter(|_| {
+                        let mut fresh = choice.reducer(minimized.limits);
+                        matches!(
+                            diff::first_divergence(
+                                &mut fresh,
+                                &minimized.facts,
+                                &minimized.limits,
+                                &minimized.profile
+                            ),
+                            Ok(Some(_))
+                        )
+                    })
+                    .count();
+                if reproduced == CONFIRMATIONS {
+                    Replay::Diverges(Box::new(minimized))
+                } else {
+                    Replay::Other {
+                        trace: Some(decoded),
+                        finding: format!(
+                            "flaky: the minimized divergence reproduces in {reproduced} of \
+                             {CONFIRMATIONS} fresh reducers; not saved as a counterexample"
+                        ),
+                    }
+                }
+            }
             Err(error) => Replay::Other {
                 trace: Some(decoded),
                 finding: error.to_string(),

@@ -152,15 +152,16 @@ fn every_seeded_defect_is_caught_and_shrinks_small() {
     let mut problems = Vec::new();
     let mut table = vec![
         format!(
-            "| defect | rule | caught | median cases | median ms | max shrunk facts | worst rule rank |"
+            "| defect | rule | caught | median cases | median ms | max shrunk facts | blamed first | worst rule rank |"
         ),
-        "|---|---|---|---|---|---|---|".to_owned(),
+        "|---|---|---|---|---|---|---|---|".to_owned(),
     ];
     for defect in Defect::ALL {
         let mut cases = Vec::new();
         let mut millis = Vec::new();
         let mut shrunk_max = 0;
         let mut rank_max = 0;
+        let mut blamed_first = 0;
         for seed in 0..seeds {
             let Some(detection) = hunt(defect, 0x5eed_0000 + seed) else {
                 problems.push(format!(
@@ -192,6 +193,7 @@ fn every_seeded_defect_is_caught_and_shrinks_small() {
                 ));
             }
             rank_max = rank_max.max(rank);
+            blamed_first += usize::from(rank == 1);
             let vector = shrunk.to_vector_case(defect.name(), "tests/it/defects.rs");
             let profile = defect.profile();
             let replays = first_divergence(
@@ -230,12 +232,13 @@ fn every_seeded_defect_is_caught_and_shrinks_small() {
         }
         if !cases.is_empty() {
             table.push(format!(
-                "| {} | {} | {}/{seeds} | {} | {} | {shrunk_max} | {} |",
+                "| {} | {} | {}/{seeds} | {} | {} | {shrunk_max} | {blamed_first}/{} | {} |",
                 defect.name(),
                 defect.rule(),
                 cases.len(),
                 median(&mut cases),
                 median(&mut millis),
+                cases.len(),
                 if rank_max == usize::MAX {
                     "absent".to_owned()
                 } else {
