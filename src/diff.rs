@@ -358,11 +358,23 @@ fn deciding_rules(
                     .into_iter()
                     .flatten()
                     .any(|diagnostic| is_about_state(diagnostic.reason));
-            let reason_rules: Vec<&'static str> = [&expected_diagnostic, &actual_diagnostic]
+            let mut reason_rules: Vec<&'static str> = [&expected_diagnostic, &actual_diagnostic]
                 .into_iter()
                 .flatten()
                 .map(|diagnostic| departed(diagnostic.reason.rule()))
                 .collect();
+            // Two diagnostics of different rules: the subject took another branch because of an
+            // earlier fact; the rule the model applied earliest comes first (the cause precedes
+            // the symptom).
+            let first_applied = |rule: &str| {
+                marks
+                    .iter()
+                    .filter(|mark| mark.rule == rule)
+                    .map(|mark| mark.fact)
+                    .min()
+                    .unwrap_or(usize::MAX)
+            };
+            reason_rules.sort_by_key(|rule| first_applied(rule));
             // State released at a turn's end or evicted: the rules that made or removed that
             // kind of state, latest first; an event dropped for want of context: the rules
             // that made the event.
@@ -767,9 +779,18 @@ fn fact_key(fact: &Fact) -> (Option<u64>, Option<(&str, &str, &str)>) {
 /// duplicate, a replaced outcome, equal item ids elsewhere) to the most general, so that the rule
 /// whose branch the model took comes first.
 const FIELD_RULES: &[(&str, &[&str])] = &[
-    ("subject_kind", &["SUBJ-1", "SUBJ-4", "SUBJ-5", "GUARD-1"]),
-    ("subject_name", &["SUBJ-1", "SUBJ-4", "SUBJ-5", "GUARD-1"]),
-    ("trigger", &["SUBJ-2", "SUBJ-4", "SUBJ-5", "GUARD-1"]),
+    (
+        "subject_kind",
+        &["LIFE-3", "SUBJ-1", "SUBJ-4", "SUBJ-5", "GUARD-1"],
+    ),
+    (
+        "subject_name",
+        &["LIFE-3", "SUBJ-1", "SUBJ-4", "SUBJ-5", "GUARD-1"],
+    ),
+    (
+        "trigger",
+        &["LIFE-3", "SUBJ-2", "SUBJ-4", "SUBJ-5", "GUARD-1"],
+    ),
     (
         "status",
         &[
@@ -788,7 +809,10 @@ const FIELD_RULES: &[(&str, &[&str])] = &[
     ("thread_id", &["LIFE-3", "ISO-2"]),
     ("turn_id", &["LIFE-3", "ISO-2"]),
     ("request_id", &["ISO-2"]),
-    ("started_at_ms", &["ITEM-6", "TIME-3", "GUARD-5", "ITEM-1"]),
+    (
+        "started_at_ms",
+        &["LIFE-3", "ITEM-6", "TIME-3", "GUARD-5", "ITEM-1"],
+    ),
     ("completed_at_ms", &["TIME-3", "GUARD-5", "ITEM-2"]),
     ("duration_ms", &["TIME-1"]),
     (
