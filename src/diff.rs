@@ -96,6 +96,57 @@ pub fn first_divergence_after(
     first_divergence(subject, facts, limits, profile)
 }
 
+/// How often a counterexample is replayed in a fresh subject before it is trusted.
+pub const REPLAYS: usize = 5;
+
+/// In how many of [`REPLAYS`] fresh subjects (a restart, then `history`) the case fails.
+pub fn reproductions(
+    subject: &mut dyn Subject,
+    history: &[HistoryTrace],
+    facts: &[Fact],
+    limits: &Limits,
+    profile: &Profile,
+) -> usize {
+    (0..REPLAYS)
+        .filter(|_| {
+            !matches!(
+                first_divergence_after(subject, history, facts, limits, profile),
+                Ok(None)
+            )
+        })
+        .count()
+}
+
+/// For a case that agrees in a fresh subject but failed after `history` (the traces the subject
+/// ran before it, oldest first): the shortest suffix of `history` after which the case fails in
+/// a fresh subject every time ([`REPLAYS`] of [`REPLAYS`]), trying 1, 2, 4, ... traces; None if
+/// no suffix does.
+pub fn reproducing_history(
+    subject: &mut dyn Subject,
+    history: &[HistoryTrace],
+    facts: &[Fact],
+    limits: &Limits,
+    profile: &Profile,
+) -> Option<Vec<HistoryTrace>> {
+    let mut length = 1;
+    while length <= history.len() {
+        let suffix = &history[history.len() - length..];
+        let fails_once = matches!(
+            first_divergence_after(subject, suffix, facts, limits, profile),
+            Ok(Some(_))
+        );
+        if fails_once && reproductions(subject, suffix, facts, limits, profile) == REPLAYS {
+            return Some(suffix.to_vec());
+        }
+        length = if length == history.len() {
+            usize::MAX
+        } else {
+            (length * 2).min(history.len())
+        };
+    }
+    None
+}
+
 /// As [`first_divergence`], also returning the model's rule hits, from a single model run.
 pub fn compare(
     subject: &mut dyn Subject,

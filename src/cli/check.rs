@@ -23,7 +23,7 @@ use super::{
     CliError, Outcome, Printer, ProfileArgs, SubjectArgs, make_subject, profile_flags, progress,
     shell_quote,
 };
-use crate::diff::{self, Divergence};
+use crate::diff::{self, Divergence, REPLAYS};
 use crate::event::Limits;
 use crate::fact::Fact;
 use crate::generators::{self, GeneratedCase};
@@ -81,9 +81,6 @@ struct Run {
 
 /// How many earlier traces a run remembers for a history-dependent failure.
 const HISTORY_MAX: usize = 64;
-
-/// How often a counterexample is replayed in a fresh subject process before it is trusted.
-const REPLAYS: usize = 5;
 
 pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
     let printer = Printer { json };
@@ -269,7 +266,7 @@ fn report_failure(
     let outcome = diff::first_divergence(subject, &case.facts, &case.limits, profile);
     let (failure, vector) = match outcome {
         Ok(Some(divergence)) => {
-            let fresh = reproductions(subject, &[], &case.facts, &case.limits, profile);
+            let fresh = diff::reproductions(subject, &[], &case.facts, &case.limits, profile);
             if fresh == 0 {
                 return report_history_dependent(
                     args, subject, case, history, profile, &found_by, printer,
@@ -281,7 +278,7 @@ fn report_failure(
             let mut fresh_subject = Fresh(subject);
             let divergence =
                 diff::minimize(&mut fresh_subject, divergence.clone()).unwrap_or(divergence);
-            let replayed = reproductions(
+            let replayed = diff::reproductions(
                 subject,
                 &[],
                 &divergence.facts,
@@ -336,24 +333,6 @@ fn report_failure(
     })
 }
 
-/// In how many of [`REPLAYS`] fresh subject processes the case (after `history`) fails.
-fn reproductions(
-    subject: &mut dyn Subject,
-    history: &[HistoryTrace],
-    facts: &[Fact],
-    limits: &Limits,
-    profile: &Profile,
-) -> usize {
-    (0..REPLAYS)
-        .filter(|_| {
-            !matches!(
-                diff::first_divergence_after(subject, history, facts, limits, profile),
-                Ok(None)
-            )
-        })
-        .count()
-}
-
 /// A failure that reproduces only sometimes from a clean start: reported with its rate, not
 /// saved as a counterexample.
 fn flaky(reproduced: usize, printer: &Printer) -> Failure {
@@ -388,29 +367,8 @@ fn report_history_dependent(
     printer: &Printer,
 ) -> Result<Failure, CliError> {
     let history: Vec<HistoryTrace> = history.iter().cloned().collect();
-    let mut length = 1;
-    let reproducing = loop {
-        if length > history.len() {
-            break None;
-        }
-        let suffix = &history[history.len() - length..];
-        let fails = |subject: &mut dyn Subject| {
-            matches!(
-                diff::first_divergence_after(subject, suffix, &case.facts, &case.limits, profile),
-                Ok(Some(_))
-            )
-        };
-        if fails(subject)
-            && reproductions(subject, suffix, &case.facts, &case.limits, profile) == REPLAYS
-        {
-            break Some(suffix.to_vec());
-        }
-        length = if length == history.len() {
-            usize::MAX
-        } else {
-            (length * 2).min(history.len())
-        };
-    };
+    let reproducing =
+        diff::reproducing_history(subject, &history, &case.facts, &case.limits, profile);
     let mut failure = Failure {
         name: format!("history-dependent-{:016x}", facts_hash(&case.facts)),
         kind: "history_dependent".to_owned(),
