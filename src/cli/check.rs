@@ -298,7 +298,15 @@ fn report_failure(
             error_failure(&error, &case.facts, &case.limits, profile, &found_by)
         }
         Err(error) => {
-            let error = minimize_error(subject, &case.facts, &case.limits, profile, error);
+            // Every candidate in a fresh process: a crash after the process's Nth fact must
+            // not make every shorter sequence look like it crashes too.
+            let error = minimize_error(
+                &mut Fresh(subject),
+                &case.facts,
+                &case.limits,
+                profile,
+                error,
+            );
             printer.line(format_args!("{}\n", error.0));
             error_failure(&error.0, &error.1, &case.limits, profile, &found_by)
         }
