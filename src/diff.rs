@@ -388,7 +388,9 @@ fn deciding_rules(
                 add(&mut decided, rule);
             }
         }
-        if decided.is_empty() && e.kind() != OutputKind::Diagnostic {
+        // A diagnostic's field decided by one rule alone (a request id: ISO-2) names it even
+        // where the model did not mark it.
+        if decided.is_empty() && (e.kind() != OutputKind::Diagnostic || field_rules.len() == 1) {
             for rule in field_rules.iter().map(|rule| departed(rule)) {
                 add(&mut decided, rule);
             }
@@ -420,7 +422,8 @@ fn deciding_rules(
             let first_applied = |rule: &str| {
                 marks
                     .iter()
-                    .filter(|mark| mark.rule == rule)
+                    // CTX-3 applies all over a small counterexample that binds no thread.
+                    .filter(|mark| mark.rule == rule && rule != "CTX-3")
                     .map(|mark| mark.fact)
                     .min()
                     .unwrap_or(usize::MAX)
@@ -457,6 +460,24 @@ fn deciding_rules(
                     add(&mut decided, rule);
                 }
             }
+            // The model reports the fact itself where the subject reports state (a dropped
+            // event, a release): the model's rule decided this fact.
+            if let (Some(expected), Some(actual)) = (&expected_diagnostic, &actual_diagnostic)
+                && !is_about_state(expected.reason)
+                && is_about_state(actual.reason)
+            {
+                add(&mut decided, departed(expected.reason.rule()));
+            }
+            // The subject finds no start where the model had one: the start was not recorded
+            // (ITEM-1), or not found by its key (ISO-1).
+            let start_lost = expected_output.is_some_and(|output| output.as_tool_item().is_some())
+                && actual_diagnostic.as_ref().is_some_and(|diagnostic| {
+                    diagnostic.reason == DiagnosticReason::ItemNotStarted
+                });
+            if start_lost {
+                add(&mut decided, "ITEM-1");
+                add(&mut decided, "ISO-1");
+            }
             // An eviction the subject did not report, with nothing in its place: CAP-1 itself.
             let unreported_eviction = actual_output.is_none()
                 && expected_diagnostic
@@ -477,15 +498,26 @@ fn deciding_rules(
                         add(&mut decided, rule);
                     }
                 }
-                // Item state the subject did not find where the model released it: its key.
-                let item_keyed = reasons.iter().any(|reason| {
-                    matches!(
-                        reason,
-                        DiagnosticReason::ItemNeverCompleted | DiagnosticReason::UnconsumedSummary
-                    )
-                });
-                if item_keyed && expected_diagnostic.is_some() {
-                    add(&mut decided, "ISO-1");
+                // State the subject did not have where the model released it: the subject never
+                // recorded the start (ITEM-1), or does not find the entry by its key (ISO-1).
+                if expected_diagnostic.is_some() {
+                    if reasons.contains(&DiagnosticReason::ItemNeverCompleted) {
+                        add(&mut decided, "ITEM-1");
+                    }
+                    if reasons.iter().any(|reason| {
+                        matches!(
+                            reason,
+                            DiagnosticReason::ItemNeverCompleted
+                                | DiagnosticReason::UnconsumedSummary
+                        )
+                    }) {
+                        add(&mut decided, "ISO-1");
+                    }
+                }
+                // A request the subject takes for pending where the model's is not, with nothing
+                // in its history that closed it: the key it is found by (ISO-2).
+                if claims_pending {
+                    add(&mut decided, "ISO-2");
                 }
             }
             for rule in reason_rules {
@@ -574,8 +606,8 @@ fn state_rules(reason: DiagnosticReason) -> Option<&'static [&'static str]> {
         DiagnosticReason::Evicted => Some(&["CAP-1"]),
         // An event dropped for want of context: the rules that made the event.
         DiagnosticReason::MissingThread | DiagnosticReason::MissingConnection => Some(&[
-            "DEC-3", "DEC-4", "DEDUP-1", "DEDUP-2", "GRANT-1", "GRANT-3", "GUARD-4", "ISO-2",
-            "ITEM-3", "ITEM-5", "LIFE-3", "LIFE-5", "LIFE-6", "TIME-2",
+            "DEC-3", "DEC-4", "DEDUP-1", "DEDUP-2", "GRANT-1", "GRANT-3", "GUARD-4", "ITEM-3",
+            "ITEM-5", "LIFE-3", "LIFE-5", "LIFE-6", "TIME-2",
         ]),
         _ => None,
     }

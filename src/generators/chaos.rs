@@ -5,8 +5,10 @@
 //! stream, an operation without a candidate does nothing, and shrinking a scenario never makes
 //! its chaos invalid. The operations: duplicated facts, nearby swaps, dropped item starts,
 //! completions moved before their start, orphan responses with random request ids, a request
-//! copy arriving after its response (LIFE-6), a conflicting request reusing an id (LIFE-3), and
-//! a response of the wrong kind (LIFE-5).
+//! copy arriving after its response (LIFE-6), a conflicting request reusing an id (LIFE-3), a
+//! response of the wrong kind (LIFE-5), and guardian completions delivered again: later from
+//! another connection, under another turn of the thread, or after the turn ended (DEDUP-1,
+//! DEDUP-2).
 
 use proptest::prelude::*;
 use proptest::strategy::Union;
@@ -34,6 +36,9 @@ pub enum ChaosKind {
     LateRequestCopy,
     ConflictingRequest,
     WrongKindResponse,
+    GuardianLateCopy,
+    GuardianOtherTurn,
+    GuardianAfterTurnEnd,
 }
 
 /// One chaos operation.
@@ -62,6 +67,24 @@ pub enum ChaosOp {
     /// A response of another kind for a pending request follows it (LIFE-5); `other` picks
     /// which of the two other kinds.
     WrongKindResponse { pick: u16, other: bool },
+    /// A guardian completion is delivered again from `connection`, `1 + distance` places later
+    /// (per-connection deliveries need not be adjacent: DEDUP-1).
+    GuardianLateCopy {
+        pick: u16,
+        distance: u8,
+        connection: ConnectionId,
+    },
+    /// A guardian completion is delivered again from `connection`, `1 + distance` places later
+    /// (a few places: mostly before its turn ends), under another turn of its thread with the
+    /// same review id (DEDUP-1 keys by thread and review id alone).
+    GuardianOtherTurn {
+        pick: u16,
+        distance: u8,
+        connection: ConnectionId,
+    },
+    /// A guardian completion is delivered again from `connection`, just after its turn's
+    /// `turn_completed` released the dedup memory (DEDUP-2).
+    GuardianAfterTurnEnd { pick: u16, connection: ConnectionId },
 }
 
 /// How a conflicting request differs from the pending one.
@@ -75,7 +98,7 @@ pub enum Conflict {
 
 impl ChaosKind {
     /// Every kind, simple to complex.
-    pub const ALL: [ChaosKind; 8] = [
+    pub const ALL: [ChaosKind; 11] = [
         ChaosKind::Duplicate,
         ChaosKind::Swap,
         ChaosKind::DropItemStart,
@@ -84,6 +107,9 @@ impl ChaosKind {
         ChaosKind::LateRequestCopy,
         ChaosKind::ConflictingRequest,
         ChaosKind::WrongKindResponse,
+        ChaosKind::GuardianLateCopy,
+        ChaosKind::GuardianOtherTurn,
+        ChaosKind::GuardianAfterTurnEnd,
     ];
 
     pub fn name(self) -> &'static str {
@@ -96,6 +122,9 @@ impl ChaosKind {
             ChaosKind::LateRequestCopy => "late_request_copy",
             ChaosKind::ConflictingRequest => "conflicting_request",
             ChaosKind::WrongKindResponse => "wrong_kind_response",
+            ChaosKind::GuardianLateCopy => "guardian_late_copy",
+            ChaosKind::GuardianOtherTurn => "guardian_other_turn",
+            ChaosKind::GuardianAfterTurnEnd => "guardian_after_turn_end",
         }
     }
 
@@ -116,6 +145,9 @@ impl ChaosOp {
             ChaosOp::LateRequestCopy { .. } => ChaosKind::LateRequestCopy,
             ChaosOp::ConflictingRequest { .. } => ChaosKind::ConflictingRequest,
             ChaosOp::WrongKindResponse { .. } => ChaosKind::WrongKindResponse,
+            ChaosOp::GuardianLateCopy { .. } => ChaosKind::GuardianLateCopy,
+            ChaosOp::GuardianOtherTurn { .. } => ChaosKind::GuardianOtherTurn,
+            ChaosOp::GuardianAfterTurnEnd { .. } => ChaosKind::GuardianAfterTurnEnd,
         }
     }
 }
@@ -132,11 +164,10 @@ pub fn chaos(facts: Vec<Fact>, config: &SwarmConfig) -> impl Strategy<Value = Ve
 
 /// Up to [`CHAOS_OPS_MAX`] operations of the kinds `config` enables; none when it enables none.
 pub fn chaos_ops(config: &SwarmConfig) -> BoxedStrategy<Vec<ChaosOp>> {
-    let connections = config.connections.max(1);
     let kinds: Vec<BoxedStrategy<ChaosOp>> = config
         .chaos
         .kinds()
-        .map(|kind| chaos_op(kind, connections))
+        .map(|kind| chaos_op(kind, config))
         .collect();
     if kinds.is_empty() {
         return Just(Vec::new()).boxed();
@@ -144,8 +175,9 @@ pub fn chaos_ops(config: &SwarmConfig) -> BoxedStrategy<Vec<ChaosOp>> {
     proptest::collection::vec(Union::new(kinds), 0..=CHAOS_OPS_MAX).boxed()
 }
 
-fn chaos_op(kind: ChaosKind, connections: u8) -> BoxedStrategy<ChaosOp> {
-    let connection = 1..=u64::from(connections);
+fn chaos_op(kind: ChaosKind, config: &SwarmConfig) -> BoxedStrategy<ChaosOp> {
+    let connection = 1..=u64::from(config.connections.max(1));
+    let ids = config.ids;
     match kind {
         ChaosKind::Duplicate => (any::<u16>(), 0u8..=3)
             .prop_map(|(at, distance)| ChaosOp::Duplicate { at, distance })
@@ -160,7 +192,7 @@ fn chaos_op(kind: ChaosKind, connections: u8) -> BoxedStrategy<ChaosOp> {
             .prop_map(|pick| ChaosOp::CompletionBeforeStart { pick })
             .boxed(),
         ChaosKind::OrphanResponse => {
-            let request_id = prop_oneof![900u64..=999, 1u64..=30];
+            let request_id = prop_oneof![900u64..=999, 1u64..=30].prop_map(move |n| ids.id(n));
             (any::<u16>(), connection, request_id, closing())
                 .prop_map(
                     |(at, connection, request_id, closing)| ChaosOp::OrphanResponse {
@@ -188,6 +220,23 @@ fn chaos_op(kind: ChaosKind, connections: u8) -> BoxedStrategy<ChaosOp> {
         }
         ChaosKind::WrongKindResponse => (any::<u16>(), any::<bool>())
             .prop_map(|(pick, other)| ChaosOp::WrongKindResponse { pick, other })
+            .boxed(),
+        ChaosKind::GuardianLateCopy => (any::<u16>(), any::<u8>(), connection)
+            .prop_map(|(pick, distance, connection)| ChaosOp::GuardianLateCopy {
+                pick,
+                distance,
+                connection,
+            })
+            .boxed(),
+        ChaosKind::GuardianOtherTurn => (any::<u16>(), 0u8..=3, connection)
+            .prop_map(|(pick, distance, connection)| ChaosOp::GuardianOtherTurn {
+                pick,
+                distance,
+                connection,
+            })
+            .boxed(),
+        ChaosKind::GuardianAfterTurnEnd => (any::<u16>(), connection)
+            .prop_map(|(pick, connection)| ChaosOp::GuardianAfterTurnEnd { pick, connection })
             .boxed(),
     }
 }
@@ -279,7 +328,86 @@ fn apply_op(facts: &mut Vec<Fact>, op: &ChaosOp) {
                 facts.insert(after_copies(facts, index), response);
             }
         }
+        ChaosOp::GuardianLateCopy {
+            pick,
+            distance,
+            connection,
+        } => {
+            if let Some(index) = pick_from(&guardian_completions(facts), *pick) {
+                let copy = redelivered(&facts[index], *connection, false);
+                let to = (index + 1 + usize::from(*distance)).min(facts.len());
+                facts.insert(to, copy);
+            }
+        }
+        ChaosOp::GuardianOtherTurn {
+            pick,
+            distance,
+            connection,
+        } => {
+            if let Some(index) = pick_from(&guardian_completions(facts), *pick) {
+                let copy = redelivered(&facts[index], *connection, true);
+                let to = (index + 1 + usize::from(*distance)).min(facts.len());
+                facts.insert(to, copy);
+            }
+        }
+        ChaosOp::GuardianAfterTurnEnd { pick, connection } => {
+            if let Some((completion, turn_end)) =
+                pick_from(&completions_before_turn_end(facts), *pick)
+            {
+                let copy = redelivered(&facts[completion], *connection, false);
+                facts.insert(turn_end + 1, copy);
+            }
+        }
     }
+}
+
+/// The indices of guardian completions.
+fn guardian_completions(facts: &[Fact]) -> Vec<usize> {
+    (0..facts.len())
+        .filter(|index| matches!(facts[*index], Fact::GuardianReviewCompleted { .. }))
+        .collect()
+}
+
+/// `(completion, turn end)` index pairs: a guardian completion with the first later
+/// `turn_completed` of its thread and turn.
+fn completions_before_turn_end(facts: &[Fact]) -> Vec<(usize, usize)> {
+    guardian_completions(facts)
+        .into_iter()
+        .filter_map(|completion| {
+            let Fact::GuardianReviewCompleted {
+                thread_id, turn_id, ..
+            } = &facts[completion]
+            else {
+                return None;
+            };
+            let after = completion + 1;
+            facts[after..]
+                .iter()
+                .position(|fact| {
+                    matches!(fact, Fact::TurnCompleted { thread_id: t, turn_id: u, .. }
+                        if t == thread_id && u == turn_id)
+                })
+                .map(|offset| (completion, after + offset))
+        })
+        .collect()
+}
+
+/// A guardian completion delivered again, from `connection`, under another turn of its thread
+/// when `other_turn` is set (`"u2"` for `"u1"`, `"u1"` for any other).
+fn redelivered(completion: &Fact, connection: ConnectionId, other_turn: bool) -> Fact {
+    let mut copy = completion.clone();
+    if let Fact::GuardianReviewCompleted {
+        connection_id,
+        turn_id,
+        ..
+    } = &mut copy
+    {
+        *connection_id = connection;
+        if other_turn {
+            *turn_id = other_id(turn_id, "u");
+        }
+    }
+    copy
 }
 
 /// Index `selector % len`, or nothing in an empty stream.

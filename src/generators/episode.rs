@@ -78,6 +78,9 @@ pub struct TurnPlan {
     pub thread: u8,
     /// Item `n` gets item id `"i{n+1}"`, so equal item ids recur across threads and turns.
     pub items: Vec<ItemPlan>,
+    /// The items run in parallel (parallel tool calls): their happenings interleave, one of each
+    /// item in turn, so every item starts before any completes. Otherwise one after another.
+    pub parallel: bool,
     pub end: TurnEnd,
 }
 

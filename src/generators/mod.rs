@@ -1,13 +1,15 @@
 //! Generators: what to generate, never how to run it.
 //!
 //! A generated case is drawn in three steps: a [`SwarmConfig`] (which fact kinds and chaos
-//! operations this case may use, pool sizes, limits), a coherent [`scenario()`] within it
-//! (initialized connections, threads bound to one or several connections, turns with tool items
-//! and user or guardian reviews, fanned out per connection as the app-server does), then a
-//! [`chaos()`] layer (duplicates, swaps, orphans, late copies, conflicts, wrong kinds). Both the
-//! proptest strategies and the cargo-fuzz entry point ([`case_from_unstructured`]) build the
-//! same plain [`Scenario`] description and share one renderer. The differ, the test runner and
-//! the subjects live elsewhere; nothing here reduces facts.
+//! operations this case may use, pool sizes, where request ids and the clock run, limits), a
+//! coherent [`scenario()`] within it (initialized connections, threads bound to one or several
+//! connections, turns with tool items, one after another or in parallel, and user or guardian
+//! reviews, fanned out per connection as the app-server does), then a [`chaos()`] layer
+//! (duplicates, swaps, orphans, late copies, conflicts, wrong kinds, guardian completions
+//! delivered again). Both the proptest strategies and the cargo-fuzz entry point
+//! ([`case_from_unstructured`]) build the same plain [`Scenario`] description and share one
+//! renderer. The differ, the test runner and the subjects live elsewhere; nothing here reduces
+//! facts.
 
 pub mod chaos;
 pub mod episode;
@@ -47,7 +49,19 @@ pub struct GeneratedCase {
 
 /// A case: a swarm configuration, then a scenario within it, then chaos.
 pub fn case() -> impl Strategy<Value = GeneratedCase> {
-    swarm_config().prop_flat_map(case_with)
+    // The limits shape nothing the scenario or its chaos draws: drawn beside the case rather
+    // than inside the flat map (which redraws the case when its configuration shrinks), they
+    // shrink on their own, first, toward small bounds a short counterexample can fill.
+    (swarm::limits(), swarm_config().prop_flat_map(case_with)).prop_map(|(limits, case)| {
+        GeneratedCase {
+            swarm: SwarmConfig {
+                limits,
+                ..case.swarm
+            },
+            limits,
+            ..case
+        }
+    })
 }
 
 /// Random bytes behind one case drawn from a seed.

@@ -105,6 +105,42 @@ pub const INTERLEAVED: Chance = Chance::new(2, 3);
 /// Some chunks are stamped off the clock.
 pub const TIME_ANOMALIES: Chance = Chance::new(1, 4);
 
+/// Items of a turn run in parallel: all start, then their reviews interleave, then they
+/// complete (parallel tool calls), so many items of one turn hold state at once.
+pub const PARALLEL_ITEMS: Chance = Chance::new(1, 3);
+
+// Swarm choices (`swarm::SwarmConfig`).
+
+/// The most connections of a case.
+pub const CONNECTIONS_MAX: u8 = 8;
+/// The most items of a turn.
+pub const ITEMS_PER_TURN_MAX: u8 = 12;
+/// A small pool has 1..=3 members.
+pub const SMALL_POOL_MAX: u8 = 3;
+/// Pool sizes: small, large.
+pub const POOL_WEIGHTS: [u32; 2] = [3, 1];
+/// Request ids: small, past 2^53, near `u64::MAX`.
+pub const ID_RANGE_WEIGHTS: [u32; 3] = [4, 1, 1];
+/// The largest integer below which every integer is exact as an f64.
+pub const F64_EXACT_MAX: u64 = 1 << 53;
+/// Clocks: early, from zero, late.
+pub const CLOCK_WEIGHTS: [u32; 3] = [4, 1, 1];
+/// A late clock ends at most this far before `i64::MAX`.
+pub const LATE_CLOCK_BELOW_MAX: u16 = 1_000;
+/// Limits: default, small, log-uniform.
+pub const LIMIT_WEIGHTS: [u32; 3] = [3, 1, 1];
+/// Small limits are 1..=8.
+pub const SMALL_LIMIT_MAX: usize = 8;
+/// Log-uniform limits: octave `k` is `2^k..2^(k+1)`, the last one is the default bound 4096.
+pub const LIMIT_OCTAVE_MAX: u8 = 12;
+
+/// A bound in octave `octave`: `2^octave + within % 2^octave`, at most 4096 (the last octave
+/// is 4096 alone), so `1..=4096` with every octave equally likely when `octave` is uniform.
+pub fn in_octave(octave: u8, within: u16) -> usize {
+    let low = 1usize << octave.min(LIMIT_OCTAVE_MAX);
+    (low + usize::from(within) % low).min(1 << LIMIT_OCTAVE_MAX)
+}
+
 /// Body episodes: initialize, bind, turn.
 pub const BODY_EPISODE_WEIGHTS: [u32; 3] = [1, 1, 12];
 /// Item lifecycles: reviews only, started only, completed.

@@ -2,11 +2,13 @@
 //!
 //! Each turn renders to a *lane* of chunks; a chunk is one server-side happening (a request sent
 //! to every attached connection, a notification delivered per connection) and becomes one or
-//! more facts that share one timestamp. Lanes of consecutive turns are interleaved by the
-//! scenario's schedule; an initialize or binding is a barrier between them. Only then are
+//! more facts that share one timestamp. A turn's items run one after another, or in parallel
+//! (their chunks taken one of each item in turn). Lanes of consecutive turns are interleaved by
+//! the scenario's schedule; an initialize or binding is a barrier between them. Only then are
 //! request ids numbered (in order of first appearance, as the app-server's process-wide counter
-//! does) and timestamps stamped, so an interleaved stream still reads `req#1, req#2, ...` on a
-//! clock that moves forward.
+//! does, from where the swarm's [`IdRange`] starts) and timestamps stamped (on the swarm's
+//! [`Clock`]), so an interleaved stream still reads `req#1, req#2, ...` on a clock that moves
+//! forward.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -16,7 +18,7 @@ use super::episode::{
     UserReview,
 };
 use super::pools;
-use super::swarm::SwarmConfig;
+use super::swarm::{Clock, IdRange, SwarmConfig};
 use crate::fact::{ConnectionId, Fact, GuardianStatus, ItemKind, ItemStatus, RequestId};
 
 /// The most facts a rendered scenario holds; rendering stops at the last whole chunk that fits.
@@ -52,8 +54,8 @@ pub fn render(scenario: &Scenario, config: &SwarmConfig) -> Vec<Fact> {
         }
     }
     schedule.interleave(&mut segment, &mut ordered);
-    number_requests(&mut ordered);
-    stamp(&mut ordered, &scenario.timeline);
+    number_requests(&mut ordered, config.ids);
+    stamp(&mut ordered, &scenario.timeline, config.clock);
     flatten(ordered)
 }
 
@@ -256,6 +258,7 @@ impl<'c> Renderer<'c> {
         let thread_id = pools::thread_id(plan.thread);
         let turn_id = pools::turn_id(u8::try_from(turn_index).unwrap_or(u8::MAX));
         let mut unanswered = Vec::new();
+        let mut items = Vec::with_capacity(plan.items.len());
         for (index, item) in plan.items.iter().enumerate() {
             let item_ref = ItemRef {
                 thread_id: thread_id.clone(),
@@ -271,6 +274,12 @@ impl<'c> Renderer<'c> {
                 &mut lane,
                 &mut unanswered,
             );
+            items.push(std::mem::take(&mut lane.chunks));
+        }
+        if plan.parallel {
+            round_robin(&mut items, &mut lane.chunks);
+        } else {
+            lane.chunks.extend(items.into_iter().flatten());
         }
         let turn_completed = Fact::TurnCompleted {
             thread_id,
@@ -431,6 +440,13 @@ fn user_review(
     (request_id, Some(chunk(Some(lane.lane), vec![closing])))
 }
 
+/// Moves the chunks of `queues` into `into`, one chunk of each non-empty queue in turn.
+fn round_robin(queues: &mut [VecDeque<Chunk>], into: &mut VecDeque<Chunk>) {
+    while queues.iter().any(|queue| !queue.is_empty()) {
+        into.extend(queues.iter_mut().filter_map(VecDeque::pop_front));
+    }
+}
+
 fn chunk(lane: Option<usize>, facts: Vec<Fact>) -> Chunk {
     Chunk {
         lane,
@@ -507,8 +523,9 @@ fn request_fact(
     }
 }
 
-/// Replaces lane-local request ids by global ones, numbered in order of first appearance.
-fn number_requests(ordered: &mut [Chunk]) {
+/// Replaces lane-local request ids by global ones, numbered in order of first appearance and
+/// mapped into the case's id range.
+fn number_requests(ordered: &mut [Chunk], ids: IdRange) {
     let mut global: HashMap<(usize, RequestId), RequestId> = HashMap::new();
     let mut next: RequestId = 1;
     for chunk in ordered.iter_mut() {
@@ -516,7 +533,7 @@ fn number_requests(ordered: &mut [Chunk]) {
         for fact in &mut chunk.facts {
             if let Some(id) = request_id_mut(fact) {
                 *id = *global.entry((lane, *id)).or_insert_with(|| {
-                    let assigned = next;
+                    let assigned = ids.id(next);
                     next += 1;
                     assigned
                 });
@@ -544,13 +561,33 @@ fn request_id_mut(fact: &mut Fact) -> Option<&mut RequestId> {
     }
 }
 
-/// Stamps chunk `k` at `CLOCK_START_MS + k * tick_ms`, or at its anomaly's stamp.
-fn stamp(ordered: &mut [Chunk], timeline: &Timeline) {
+/// Stamps chunk `k` at `start + k * tick_ms`, `start` as `clock` says, or at its anomaly's stamp.
+fn stamp(ordered: &mut [Chunk], timeline: &Timeline, clock: Clock) {
     let count = ordered.len();
     if count == 0 {
         return;
     }
     let tick_ms = timeline.tick_ms.max(1);
+    let start_ms = match clock {
+        Clock::Early => CLOCK_START_MS,
+        Clock::Zero => {
+            // The first chunk with a timestamp (setup chunks have none) is at 0.
+            let first = ordered
+                .iter()
+                .position(|chunk| chunk.facts.iter().any(|fact| fact.timestamp_ms().is_some()))
+                .unwrap_or(0);
+            i64::try_from(first)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(tick_ms)
+                .saturating_neg()
+        }
+        Clock::Late { below } => {
+            let span_ms = i64::try_from(count - 1)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(tick_ms);
+            (i64::MAX - i64::from(below)).saturating_sub(span_ms)
+        }
+    };
     let mut stamps: Vec<Option<Stamp>> = vec![None; count];
     for anomaly in &timeline.anomalies {
         if let Some(slot) = stamps.get_mut(usize::from(anomaly.at) % count) {
@@ -561,7 +598,7 @@ fn stamp(ordered: &mut [Chunk], timeline: &Timeline) {
         let clock_ms = i64::try_from(index)
             .unwrap_or(i64::MAX)
             .saturating_mul(tick_ms)
-            .saturating_add(CLOCK_START_MS);
+            .saturating_add(start_ms);
         let at_ms = match stamp {
             None => clock_ms,
             Some(Stamp::Skew { ticks }) => {

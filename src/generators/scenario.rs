@@ -1,12 +1,12 @@
 //! Coherent scenarios as proptest strategies: plausible streams, not random facts.
 //!
 //! [`scenario_plan`] draws a [`Scenario`]: connections initialize, threads are bound to one or
-//! several connections, then turns run (interleaved across threads), each with tool items whose
-//! reviews are user requests fanned out to every attached connection, or guardian completions
-//! delivered per connection. Occasional re-initializations and rebindings happen between turns.
-//! [`scenario`] renders it to facts. Every `prop_oneof!` lists its alternatives simple to
-//! complex, and the top level is a list of independent episodes, so shrinking drops whole
-//! episodes and ends on a short, readable stream.
+//! several connections, then turns run (interleaved across threads), each with tool items (one
+//! after another, or in parallel) whose reviews are user requests fanned out to every attached
+//! connection, or guardian completions delivered per connection. Occasional re-initializations
+//! and rebindings happen between turns. [`scenario`] renders it to facts. Every `prop_oneof!`
+//! lists its alternatives simple to complex, and the top level is a list of independent
+//! episodes, so shrinking drops whole episodes and ends on a short, readable stream.
 
 use proptest::collection::vec;
 use proptest::option;
@@ -60,13 +60,15 @@ pub fn scenario_plan(config: &SwarmConfig) -> impl Strategy<Value = Scenario> + 
         vec(any::<u8>(), 1..=SCHEDULE_MAX),
     )
     .prop_map(Option::unwrap_or_default);
+    // The body comes first in the tuple, so shrinking drops whole episodes (and shortens the
+    // stream) before it simplifies the setup's metadata.
     (
-        setup(config),
         vec(body_episode(config), 1..=BODY_EPISODES_MAX),
+        setup(config),
         schedule,
         timeline(),
     )
-        .prop_map(|(mut episodes, body, schedule, timeline)| {
+        .prop_map(|(body, mut episodes, schedule, timeline)| {
             episodes.extend(body);
             Scenario {
                 episodes,
@@ -153,9 +155,15 @@ fn turn_plan(config: &SwarmConfig) -> impl Strategy<Value = TurnPlan> + use<> {
     (
         0..config.threads.max(1),
         vec(item_plan(), 1..=usize::from(config.items_per_turn.max(1))),
+        flag(pools::PARALLEL_ITEMS),
         weighted(pools::TURN_ENDS),
     )
-        .prop_map(|(thread, items, end)| TurnPlan { thread, items, end })
+        .prop_map(|(thread, items, parallel, end)| TurnPlan {
+            thread,
+            items,
+            parallel,
+            end,
+        })
 }
 
 fn item_plan() -> impl Strategy<Value = ItemPlan> {

@@ -10,8 +10,9 @@ use std::fmt;
 use proptest::prelude::*;
 
 use super::chaos::ChaosKind;
+use super::pools;
 use crate::event::Limits;
-use crate::fact::Fact;
+use crate::fact::{Fact, RequestId};
 
 /// What one generated case may contain.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -20,16 +21,48 @@ pub struct SwarmConfig {
     pub fact_kinds: FactKinds,
     /// The chaos operations that may be applied; empty means no chaos.
     pub chaos: ChaosKinds,
-    /// Connection pool size, 1..=3: connections `1..=connections`.
+    /// Connection pool size, 1..=8 (mostly 1..=3): connections `1..=connections`.
     pub connections: u8,
     /// Thread pool size, 1..=3: threads `"t1"..`.
     pub threads: u8,
     /// Turn ids per thread, 1..=2: turns `"u1"..`.
     pub turns_per_thread: u8,
-    /// Most items per turn, 1..=3: items `"i1"..`.
+    /// Most items per turn, 1..=12 (mostly 1..=3): items `"i1"..`.
     pub items_per_turn: u8,
-    /// The limits the case is reduced with; sometimes small, to exercise CAP-1 eviction.
+    /// Where request ids start: small, past 2^53, or just below `u64::MAX`.
+    pub ids: IdRange,
+    /// Where the clock runs: from 1000, from 0, or up to the end of time.
+    pub clock: Clock,
+    /// The limits the case is reduced with: the default, small (CAP-1 evictions), or any bound
+    /// of 1..=4096 drawn log-uniformly.
     pub limits: Limits,
+}
+
+/// Where request ids start. The scenario numbers its requests 1, 2, 3... in order of first
+/// appearance (as the app-server's process-wide counter does); the range maps those numbers to
+/// the ids a case carries, one to one, so distinct requests keep distinct ids and copies keep
+/// their shared id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdRange {
+    /// 1, 2, 3...: readable traces.
+    Small,
+    /// Counting up from `2^53 + offset`, `offset` in `-2..=2`: past 2^53, neighbouring ids read
+    /// through an f64 are equal (ISO-2's global ids in a JSON-number world).
+    PastF64 { offset: i8 },
+    /// Counting down from `u64::MAX - below`: the widest ids, with twenty decimal digits (ID-1).
+    NearMax { below: u8 },
+}
+
+/// Where the clock runs (chunk `k` is stamped `start + k * tick_ms`, anomalies aside).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// From `CLOCK_START_MS`: readable traces.
+    Early,
+    /// From 0, TIME-2's boundary: the first timestamped chunk is at 0.
+    Zero,
+    /// Up to `i64::MAX - below`: the last chunk is that late, every other chunk just before it,
+    /// so durations are computed between timestamps at the end of time (TIME-1).
+    Late { below: u16 },
 }
 
 /// A set of fact kinds, by index in [`Fact::TYPE_NAMES`].
@@ -41,8 +74,10 @@ pub struct FactKinds(u16);
 pub struct ChaosKinds(u16);
 
 /// The swarm configuration strategy: half the cases enable every fact kind, the others leave
-/// each kind out with probability 1/4; a third of the cases have no chaos; limits are small
-/// (1..=8) in a fifth of the cases.
+/// each kind out with probability 1/4; a third of the cases have no chaos; connection and item
+/// pools are small (1..=3) in three cases of four; ids, clocks and limits are the readable
+/// defaults in most cases and extreme in the others (see `pools`). Every alternative lists the
+/// simple one first, so shrinking ends on small pools, small ids and the early clock.
 pub fn swarm_config() -> impl Strategy<Value = SwarmConfig> {
     let fact_kinds = prop_oneof![
         Just(FactKinds::ALL),
@@ -55,18 +90,16 @@ pub fn swarm_config() -> impl Strategy<Value = SwarmConfig> {
         2 => proptest::collection::vec(proptest::bool::weighted(0.5), ChaosKind::ALL.len())
             .prop_map(|enabled| ChaosKinds::from_enabled(&enabled)),
     ];
-    let limits = prop_oneof![
-        4 => Just(Limits::default()),
-        1 => (1usize..=8).prop_map(|table_entries_max| Limits { table_entries_max }),
-    ];
     (
         fact_kinds,
         chaos,
-        1u8..=3,
+        pool_size(pools::CONNECTIONS_MAX),
         1u8..=3,
         1u8..=2,
-        1u8..=3,
-        limits,
+        pool_size(pools::ITEMS_PER_TURN_MAX),
+        id_range(),
+        clock(),
+        limits(),
     )
         .prop_map(
             |(
@@ -76,6 +109,8 @@ pub fn swarm_config() -> impl Strategy<Value = SwarmConfig> {
                 threads,
                 turns_per_thread,
                 items_per_turn,
+                ids,
+                clock,
                 limits,
             )| {
                 SwarmConfig {
@@ -85,10 +120,55 @@ pub fn swarm_config() -> impl Strategy<Value = SwarmConfig> {
                     threads,
                     turns_per_thread,
                     items_per_turn,
+                    ids,
+                    clock,
                     limits,
                 }
             },
         )
+}
+
+/// A pool size: small (`1..=SMALL_POOL_MAX`) or large (up to `max`), by `pools::POOL_WEIGHTS`.
+fn pool_size(max: u8) -> impl Strategy<Value = u8> {
+    let [small, large] = pools::POOL_WEIGHTS;
+    let small_max = pools::SMALL_POOL_MAX.min(max);
+    prop_oneof![
+        small => 1..=small_max,
+        large => small_max.saturating_add(1).min(max)..=max,
+    ]
+}
+
+fn id_range() -> impl Strategy<Value = IdRange> {
+    let [small, past_f64, near_max] = pools::ID_RANGE_WEIGHTS;
+    prop_oneof![
+        small => Just(IdRange::Small),
+        past_f64 => (-2i8..=2).prop_map(|offset| IdRange::PastF64 { offset }),
+        near_max => any::<u8>().prop_map(|below| IdRange::NearMax { below }),
+    ]
+}
+
+fn clock() -> impl Strategy<Value = Clock> {
+    let [early, zero, late] = pools::CLOCK_WEIGHTS;
+    prop_oneof![
+        early => Just(Clock::Early),
+        zero => Just(Clock::Zero),
+        late => (0..=pools::LATE_CLOCK_BELOW_MAX).prop_map(|below| Clock::Late { below }),
+    ]
+}
+
+/// Table limits: the default, small (1..=8), or log-uniform over 1..=4096 (an octave, then a
+/// value in it).
+pub fn limits() -> impl Strategy<Value = Limits> {
+    let [default, small, log_uniform] = pools::LIMIT_WEIGHTS;
+    prop_oneof![
+        default => Just(Limits::default()),
+        small => (1..=pools::SMALL_LIMIT_MAX)
+            .prop_map(|table_entries_max| Limits { table_entries_max }),
+        log_uniform => (0..=pools::LIMIT_OCTAVE_MAX, any::<u16>())
+            .prop_map(|(octave, within)| Limits {
+                table_entries_max: pools::in_octave(octave, within),
+            }),
+    ]
 }
 
 impl SwarmConfig {
@@ -109,7 +189,8 @@ impl SwarmConfig {
 }
 
 impl Default for SwarmConfig {
-    /// Every fact kind, no chaos, the largest pools, default limits.
+    /// Every fact kind, no chaos, the largest small pools, small ids, the early clock, default
+    /// limits: readable streams (the benchmarks' and the memory checks').
     fn default() -> SwarmConfig {
         SwarmConfig {
             fact_kinds: FactKinds::ALL,
@@ -118,7 +199,44 @@ impl Default for SwarmConfig {
             threads: 3,
             turns_per_thread: 2,
             items_per_turn: 3,
+            ids: IdRange::Small,
+            clock: Clock::Early,
             limits: Limits::default(),
+        }
+    }
+}
+
+impl IdRange {
+    /// The id of the request numbered `number` (1, 2, 3...; chaos draws orphan numbers up to
+    /// 999). One to one on numbers from 1.
+    pub fn id(self, number: RequestId) -> RequestId {
+        let index = number.saturating_sub(1);
+        match self {
+            IdRange::Small => number,
+            IdRange::PastF64 { offset } => pools::F64_EXACT_MAX
+                .saturating_add_signed(i64::from(offset))
+                .saturating_add(index),
+            IdRange::NearMax { below } => (u64::MAX - u64::from(below)).saturating_sub(index),
+        }
+    }
+}
+
+impl fmt::Display for IdRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdRange::Small => f.write_str("small"),
+            IdRange::PastF64 { offset } => write!(f, "2^53{offset:+}.."),
+            IdRange::NearMax { below } => write!(f, "u64::MAX-{below}.."),
+        }
+    }
+}
+
+impl fmt::Display for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Clock::Early => f.write_str("early"),
+            Clock::Zero => f.write_str("zero"),
+            Clock::Late { below } => write!(f, "..i64::MAX-{below}"),
         }
     }
 }
@@ -127,13 +245,15 @@ impl fmt::Display for SwarmConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "swarm: facts={} chaos={} connections={} threads={} turns/thread={} items/turn={} table_entries_max={}",
+            "swarm: facts={} chaos={} connections={} threads={} turns/thread={} items/turn={} ids={} clock={} table_entries_max={}",
             self.fact_kinds,
             self.chaos,
             self.connections,
             self.threads,
             self.turns_per_thread,
             self.items_per_turn,
+            self.ids,
+            self.clock,
             self.limits.table_entries_max
         )
     }

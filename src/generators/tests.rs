@@ -9,8 +9,9 @@ use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner
 
 use super::chaos::{ChaosOp, Conflict, apply_chaos};
 use super::episode::{CLOCK_START_MS, Closing};
+use super::pools;
 use super::render::{closing_fact, is_request, request_id};
-use super::swarm::{ChaosKinds, FactKinds, SwarmConfig};
+use super::swarm::{ChaosKinds, Clock, FactKinds, IdRange, SwarmConfig};
 use super::{GeneratedCase, MAX_FACTS, case, case_from_unstructured, case_with, scenario};
 use crate::fact::{CommandDecision, Fact, FileChangeDecision, GuardianAction, NetworkPolicyAction};
 use crate::trace::{parse_trace, write_trace};
@@ -35,8 +36,10 @@ fn sample<S: Strategy>(strategy: S, count: usize, seed: u8) -> Vec<S::Value> {
         .collect()
 }
 
-fn generated_cases() -> Vec<GeneratedCase> {
-    sample(case(), CASES, SEED)
+/// The `CASES` cases drawn from `case()` with `SEED`, drawn once for every test that reads them.
+fn generated_cases() -> &'static [GeneratedCase] {
+    static CASES_DRAWN: std::sync::OnceLock<Vec<GeneratedCase>> = std::sync::OnceLock::new();
+    CASES_DRAWN.get_or_init(|| sample(case(), CASES, SEED))
 }
 
 /// What a set of cases exercised, by name.
@@ -145,6 +148,7 @@ impl Coverage {
         if item_threads.values().any(|threads| threads.len() >= 2) {
             seen.insert("equal_item_ids_across_threads".to_owned());
         }
+        seen.extend(reach(case).into_iter().map(str::to_owned));
         for feature in seen {
             *self.features.entry(feature).or_default() += 1;
         }
@@ -192,6 +196,149 @@ impl Coverage {
         }
     }
 }
+
+/// The far corners of the input space a case reaches (each also a swarm choice, so each is
+/// absent from many cases too).
+fn reach(case: &GeneratedCase) -> BTreeSet<&'static str> {
+    let facts = &case.facts;
+    let mut reached = BTreeSet::new();
+    let limit = case.limits.table_entries_max;
+    if (9..=4095).contains(&limit) {
+        reached.insert("limits:mid_range");
+    }
+    let ids: BTreeSet<u64> = facts.iter().filter_map(request_id).collect();
+    let past_f64: Vec<u64> = ids.range(pools::F64_EXACT_MAX..).copied().collect();
+    if past_f64
+        .iter()
+        .any(|a| past_f64.iter().any(|b| a != b && *a as f64 == *b as f64))
+    {
+        reached.insert("ids:equal_as_f64");
+    }
+    if ids.iter().any(|id| *id >= u64::MAX - 300) {
+        reached.insert("ids:near_u64_max");
+    }
+    for at_ms in facts.iter().filter_map(Fact::timestamp_ms) {
+        if at_ms > i64::MAX - 1_000 && at_ms < i64::MAX {
+            reached.insert("time:near_max");
+        }
+    }
+    if facts.iter().any(|fact| connection_of(fact) == Some(8)) {
+        reached.insert("connections:8");
+    }
+    // Items per turn, and items of one turn started at once.
+    let mut items: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    let mut live: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    for fact in facts {
+        match fact {
+            Fact::ItemStarted {
+                thread_id,
+                turn_id,
+                item_id,
+                ..
+            } => {
+                let turn = (thread_id.as_str(), turn_id.as_str());
+                items.entry(turn).or_default().insert(item_id);
+                let started = live.entry(turn).or_default();
+                started.insert(item_id);
+                if started.len() >= 5 {
+                    reached.insert("items:5_started_at_once");
+                }
+            }
+            Fact::ItemCompleted {
+                thread_id,
+                turn_id,
+                item_id,
+                ..
+            } => {
+                let turn = (thread_id.as_str(), turn_id.as_str());
+                live.entry(turn).or_default().remove(item_id.as_str());
+            }
+            _ => {}
+        }
+    }
+    if items.values().any(|items| items.len() >= 12) {
+        reached.insert("items:12_in_a_turn");
+    }
+    // Guardian completions delivered again: under another turn, after their turn's end, later
+    // from another connection.
+    let mut turns: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    // (thread, turn, review) → (index of the last delivery, its connection, whether the turn
+    // ended since the first delivery).
+    let mut delivered: BTreeMap<(&str, &str, &str), (usize, u64, bool)> = BTreeMap::new();
+    for (index, fact) in facts.iter().enumerate() {
+        match fact {
+            Fact::TurnCompleted {
+                thread_id, turn_id, ..
+            } => {
+                for ((thread, turn, _), (_, _, ended)) in &mut delivered {
+                    *ended |= thread == thread_id && turn == turn_id;
+                }
+            }
+            Fact::GuardianReviewCompleted {
+                connection_id,
+                thread_id,
+                turn_id,
+                review_id,
+                ..
+            } => {
+                let review = (thread_id.as_str(), review_id.as_str());
+                turns.entry(review).or_default().insert(turn_id);
+                let key = (thread_id.as_str(), turn_id.as_str(), review_id.as_str());
+                let mut ended_before = false;
+                if let Some((last, connection, ended)) = delivered.get(&key) {
+                    if *ended {
+                        reached.insert("guardian:after_turn_end");
+                    }
+                    if index > last + 1 && connection != connection_id {
+                        reached.insert("guardian:later_from_another_connection");
+                    }
+                    ended_before = *ended;
+                }
+                delivered.insert(key, (index, *connection_id, ended_before));
+            }
+            _ => {}
+        }
+    }
+    if turns.values().any(|turns| turns.len() >= 2) {
+        reached.insert("guardian:under_two_turns");
+    }
+    reached
+}
+
+fn connection_of(fact: &Fact) -> Option<u64> {
+    match fact {
+        Fact::TurnCompleted { .. } => None,
+        Fact::Initialize { connection_id, .. }
+        | Fact::ThreadBound { connection_id, .. }
+        | Fact::ItemStarted { connection_id, .. }
+        | Fact::ItemCompleted { connection_id, .. }
+        | Fact::RequestAborted { connection_id, .. }
+        | Fact::MalformedResponse { connection_id, .. }
+        | Fact::FileChangeResponse { connection_id, .. }
+        | Fact::CommandExecutionResponse { connection_id, .. }
+        | Fact::EffectivePermissionsResponse { connection_id, .. }
+        | Fact::FileChangeRequest { connection_id, .. }
+        | Fact::PermissionsRequest { connection_id, .. }
+        | Fact::CommandExecutionRequest { connection_id, .. }
+        | Fact::GuardianReviewCompleted { connection_id, .. } => Some(*connection_id),
+    }
+}
+
+/// The reach features `reach` names.
+const REACH: [&str; 12] = [
+    "limits:mid_range",
+    "ids:equal_as_f64",
+    "ids:near_u64_max",
+    "time:near_max",
+    "time:zero",
+    "connections:8",
+    "items:12_in_a_turn",
+    "items:5_started_at_once",
+    "guardian:under_two_turns",
+    "guardian:after_turn_end",
+    "guardian:later_from_another_connection",
+    "fan_out",
+];
 
 fn observe_fact(fact: &Fact, seen: &mut BTreeSet<String>) {
     match fact {
@@ -289,7 +436,7 @@ fn observe_fact(fact: &Fact, seen: &mut BTreeSet<String>) {
 #[test]
 fn generated_cases_cover_the_vocabulary() {
     let cases = generated_cases();
-    let coverage = Coverage::of(&cases);
+    let coverage = Coverage::of(cases);
     coverage.report("case()");
     let mut required: Vec<String> = Fact::TYPE_NAMES
         .iter()
@@ -369,7 +516,7 @@ fn generated_cases_cover_the_vocabulary() {
 
 #[test]
 fn case_lengths_are_moderate() {
-    let coverage = Coverage::of(&generated_cases());
+    let coverage = Coverage::of(generated_cases());
     coverage.report("case() lengths");
     let mean = coverage.mean_length();
     assert!(
@@ -410,7 +557,7 @@ fn debug_prints_the_swarm_line_then_a_trace() {
 fn swarm_config_restricts_fact_kinds() {
     let cases = generated_cases();
     let mut restricted = 0;
-    for case in &cases {
+    for case in cases {
         if case.swarm.fact_kinds != FactKinds::ALL {
             restricted += 1;
         }
@@ -578,6 +725,8 @@ fn shrinking_lands_on_a_small_case() {
         Config {
             cases: 512,
             failure_persistence: None,
+            // The default budget is 4 steps per case (2,048): this one takes about 2,700.
+            max_shrink_iters: 10_000,
             ..Config::default()
         },
         TestRng::from_seed(RngAlgorithm::ChaCha, &[SEED; 32]),
@@ -767,6 +916,20 @@ fn chaos_without_candidates_changes_nothing() {
             other: true,
         },
         ChaosOp::Swap { at: 0, distance: 0 },
+        ChaosOp::GuardianLateCopy {
+            pick: 3,
+            distance: 2,
+            connection: 1,
+        },
+        ChaosOp::GuardianOtherTurn {
+            pick: 3,
+            distance: 2,
+            connection: 1,
+        },
+        ChaosOp::GuardianAfterTurnEnd {
+            pick: 3,
+            connection: 1,
+        },
     ];
     assert_eq!(apply_chaos(facts.clone(), &ops), facts);
     assert_eq!(apply_chaos(Vec::new(), &ops), Vec::new());
@@ -783,4 +946,219 @@ fn chaos_without_candidates_changes_nothing() {
         orphan,
         vec![closing_fact(1, 901, &Closing::Aborted, CLOCK_START_MS)]
     );
+}
+
+/// Cases from fuzzer-like bytes: 2,000 xorshift buffers of 64..=4096 bytes, drawn once.
+fn unstructured_sample() -> &'static [GeneratedCase] {
+    static DRAWN: std::sync::OnceLock<Vec<GeneratedCase>> = std::sync::OnceLock::new();
+    DRAWN.get_or_init(|| {
+        let mut rng = XorShift(0x5eed_cafe_f00d_0001);
+        (0..2_000)
+            .filter_map(|_| {
+                let len = 64 + (rng.next() % 4_033) as usize;
+                let bytes = rng.bytes(len);
+                case_from_unstructured(&mut arbitrary::Unstructured::new(&bytes)).ok()
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn both_generators_reach_the_far_corners() {
+    for (name, cases) in [
+        ("case()", generated_cases()),
+        ("case_from_unstructured", unstructured_sample()),
+    ] {
+        let coverage = Coverage::of(cases);
+        let missing: Vec<&str> = REACH
+            .into_iter()
+            .filter(|feature| coverage.count(feature) == 0)
+            .collect();
+        for feature in REACH {
+            println!("{name}: {feature:<40} {:>5}", coverage.count(feature));
+        }
+        assert!(
+            missing.is_empty(),
+            "{name}: never reached in {} cases: {missing:?}",
+            cases.len()
+        );
+    }
+}
+
+/// Whether a swarm configuration switches one feature on.
+type SwarmFeature = fn(&SwarmConfig) -> bool;
+
+#[test]
+fn every_swarm_feature_is_on_in_some_cases_and_off_in_others() {
+    for (name, cases) in [
+        ("case()", generated_cases()),
+        ("case_from_unstructured", unstructured_sample()),
+    ] {
+        let features: [(&str, SwarmFeature); 10] = [
+            ("connections > 3", |swarm| swarm.connections > 3),
+            ("items/turn > 3", |swarm| swarm.items_per_turn > 3),
+            ("ids past 2^53", |swarm| {
+                matches!(swarm.ids, IdRange::PastF64 { .. })
+            }),
+            ("ids near u64::MAX", |swarm| {
+                matches!(swarm.ids, IdRange::NearMax { .. })
+            }),
+            ("clock from 0", |swarm| swarm.clock == Clock::Zero),
+            ("late clock", |swarm| {
+                matches!(swarm.clock, Clock::Late { .. })
+            }),
+            ("limits 9..=4095", |swarm| {
+                (9..=4095).contains(&swarm.limits.table_entries_max)
+            }),
+            ("guardian_late_copy", |swarm| {
+                swarm.chaos.contains(super::ChaosKind::GuardianLateCopy)
+            }),
+            ("guardian_other_turn", |swarm| {
+                swarm.chaos.contains(super::ChaosKind::GuardianOtherTurn)
+            }),
+            ("guardian_after_turn_end", |swarm| {
+                swarm.chaos.contains(super::ChaosKind::GuardianAfterTurnEnd)
+            }),
+        ];
+        for (feature, on) in features {
+            let count = cases.iter().filter(|case| on(&case.swarm)).count();
+            println!("{name}: {feature:<25} on in {count} of {}", cases.len());
+            // On in at least 5 % of the cases, off in at least half.
+            assert!(count * 20 >= cases.len(), "{name}: {feature} too rare");
+            assert!(count * 2 <= cases.len(), "{name}: {feature} too common");
+        }
+    }
+}
+
+#[test]
+fn id_ranges_are_one_to_one_and_past_2_53_collide_as_f64() {
+    let ranges = [
+        IdRange::Small,
+        IdRange::PastF64 { offset: -2 },
+        IdRange::PastF64 { offset: 2 },
+        IdRange::NearMax { below: 0 },
+        IdRange::NearMax { below: u8::MAX },
+    ];
+    for range in ranges {
+        let ids: BTreeSet<u64> = (1..=1_000).map(|number| range.id(number)).collect();
+        assert_eq!(ids.len(), 1_000, "{range} maps two numbers to one id");
+    }
+    assert_eq!(IdRange::NearMax { below: 0 }.id(1), u64::MAX);
+    let past = IdRange::PastF64 { offset: 0 };
+    assert_eq!(past.id(1), 1 << 53);
+    assert_eq!(past.id(1) as f64, past.id(2) as f64);
+}
+
+#[test]
+fn clocks_start_at_zero_and_end_near_the_end_of_time() {
+    for clock in [Clock::Zero, Clock::Late { below: 7 }] {
+        let config = SwarmConfig {
+            clock,
+            ..SwarmConfig::default()
+        };
+        let mut checked = 0;
+        for plan in sample(super::scenario_plan(&config), 200, SEED) {
+            if !plan.timeline.anomalies.is_empty() {
+                continue;
+            }
+            let times: Vec<i64> = super::render(&plan, &config)
+                .iter()
+                .filter_map(Fact::timestamp_ms)
+                .collect();
+            let (Some(first), Some(last)) = (times.first(), times.iter().max()) else {
+                continue;
+            };
+            checked += 1;
+            match clock {
+                Clock::Zero => assert_eq!(*first, 0, "{times:?}"),
+                _ => assert!(*last <= i64::MAX - 7 && *last > i64::MAX - 7 - 30_000),
+            }
+            assert!(times.iter().all(|at_ms| *at_ms >= 0));
+        }
+        assert!(
+            checked > 50,
+            "{clock}: only {checked} plans without anomalies"
+        );
+    }
+}
+
+fn guardian(connection_id: u64, turn_id: &str) -> Fact {
+    Fact::GuardianReviewCompleted {
+        connection_id,
+        thread_id: "t1".to_owned(),
+        turn_id: turn_id.to_owned(),
+        review_id: "g1".to_owned(),
+        target_item_id: Some("i1".to_owned()),
+        action: GuardianAction::Command {
+            command: "ls".to_owned(),
+        },
+        status: crate::fact::GuardianStatus::Approved,
+        started_at_ms: 1_010,
+        completed_at_ms: 1_020,
+    }
+}
+
+fn turn_completed(completed_at_ms: i64) -> Fact {
+    Fact::TurnCompleted {
+        thread_id: "t1".to_owned(),
+        turn_id: "u1".to_owned(),
+        completed_at_ms,
+    }
+}
+
+/// `[start i1, guardian g1 on c1, complete i1, turn u1 ends]`
+fn guardian_stream() -> Vec<Fact> {
+    vec![
+        item_started(1_000),
+        guardian(1, "u1"),
+        item_completed(1_030),
+        turn_completed(1_040),
+    ]
+}
+
+#[test]
+fn guardian_redeliveries_land_later_under_another_turn_or_after_the_turn_end() {
+    let late = apply_chaos(
+        guardian_stream(),
+        &[ChaosOp::GuardianLateCopy {
+            pick: 0,
+            distance: 1,
+            connection: 5,
+        }],
+    );
+    assert_eq!(late[3], guardian(5, "u1"));
+    let clamped = apply_chaos(
+        guardian_stream(),
+        &[ChaosOp::GuardianLateCopy {
+            pick: 0,
+            distance: 200,
+            connection: 2,
+        }],
+    );
+    assert_eq!(clamped.last(), Some(&guardian(2, "u1")));
+    let other_turn = apply_chaos(
+        guardian_stream(),
+        &[ChaosOp::GuardianOtherTurn {
+            pick: 0,
+            distance: 0,
+            connection: 1,
+        }],
+    );
+    assert_eq!(other_turn[2], guardian(1, "u2"));
+    let after_end = apply_chaos(
+        guardian_stream(),
+        &[ChaosOp::GuardianAfterTurnEnd {
+            pick: 0,
+            connection: 3,
+        }],
+    );
+    assert_eq!(after_end[3], turn_completed(1_040));
+    assert_eq!(after_end[4], guardian(3, "u1"));
+    // Without a later end of its turn, a completion is no candidate.
+    let unended = vec![turn_completed(1_000), guardian(1, "u1")];
+    let ops = [ChaosOp::GuardianAfterTurnEnd {
+        pick: 0,
+        connection: 1,
+    }];
+    assert_eq!(apply_chaos(unended.clone(), &ops), unended);
 }

@@ -21,7 +21,7 @@ use super::scenario::{
     ANOMALIES_MAX, BODY_EPISODES_MAX, GUARDIAN_DURATION_MAX_MS, REVIEWS_PER_ITEM_MAX, SCHEDULE_MAX,
     SKEW_TICKS_MAX, TICK_MAX_MS,
 };
-use super::swarm::{ChaosKinds, FactKinds, SwarmConfig};
+use super::swarm::{ChaosKinds, Clock, FactKinds, IdRange, SwarmConfig};
 use crate::event::Limits;
 use crate::fact::{
     AppServerClient, CommandDecision, ConnectionId, FileChangeDecision, FileSystemPermission,
@@ -38,7 +38,8 @@ pub fn case_from_unstructured(u: &mut Unstructured<'_>) -> Result<GeneratedCase>
 }
 
 /// A swarm configuration: as `swarm::swarm_config`, half the cases enable every fact kind, the
-/// others disable each with chance 1/4; a third have no chaos; a fifth have small limits.
+/// others disable each with chance 1/4; a third have no chaos; pools, ids, clocks and limits by
+/// the weights of `pools`.
 pub fn swarm_config(u: &mut Unstructured<'_>) -> Result<SwarmConfig> {
     let mut fact_kinds = FactKinds::ALL;
     if chance(u, Chance::new(1, 2))? {
@@ -52,20 +53,41 @@ pub fn swarm_config(u: &mut Unstructured<'_>) -> Result<SwarmConfig> {
     }
     let mut chaos = ChaosKinds::NONE;
     if chance(u, Chance::new(2, 3))? {
-        let enabled = u.int_in_range(0..=u8::MAX)?;
-        let flags: Vec<bool> = (0..8).map(|bit| enabled & (1 << bit) != 0).collect();
+        let enabled = u.int_in_range(0..=u16::MAX)?;
+        let flags: Vec<bool> = (0..16).map(|bit| enabled & (1 << bit) != 0).collect();
         chaos = ChaosKinds::from_enabled(&flags);
     }
-    let connections = between(u, 1u8, 3)?;
+    let connections = pool_size(u, pools::CONNECTIONS_MAX)?;
     let threads = between(u, 1u8, 3)?;
     let turns_per_thread = between(u, 1u8, 2)?;
-    let items_per_turn = between(u, 1u8, 3)?;
-    let limits = if chance(u, Chance::new(1, 5))? {
-        Limits {
-            table_entries_max: between(u, 1usize, 8)?,
-        }
-    } else {
-        Limits::default()
+    let items_per_turn = pool_size(u, pools::ITEMS_PER_TURN_MAX)?;
+    let ids = match weighted_index(u, &pools::ID_RANGE_WEIGHTS)? {
+        0 => IdRange::Small,
+        1 => IdRange::PastF64 {
+            offset: between(u, -2, 2)?,
+        },
+        _ => IdRange::NearMax {
+            below: u.int_in_range(0..=u8::MAX)?,
+        },
+    };
+    let clock = match weighted_index(u, &pools::CLOCK_WEIGHTS)? {
+        0 => Clock::Early,
+        1 => Clock::Zero,
+        _ => Clock::Late {
+            below: between(u, 0, pools::LATE_CLOCK_BELOW_MAX)?,
+        },
+    };
+    let limits = match weighted_index(u, &pools::LIMIT_WEIGHTS)? {
+        0 => Limits::default(),
+        1 => Limits {
+            table_entries_max: between(u, 1, pools::SMALL_LIMIT_MAX)?,
+        },
+        _ => Limits {
+            table_entries_max: pools::in_octave(
+                between(u, 0, pools::LIMIT_OCTAVE_MAX)?,
+                u.int_in_range(0..=u16::MAX)?,
+            ),
+        },
     };
     Ok(SwarmConfig {
         fact_kinds,
@@ -74,8 +96,20 @@ pub fn swarm_config(u: &mut Unstructured<'_>) -> Result<SwarmConfig> {
         threads,
         turns_per_thread,
         items_per_turn,
+        ids,
+        clock,
         limits,
     })
+}
+
+/// A pool size as `swarm::swarm_config` draws it: small or large, by `pools::POOL_WEIGHTS`.
+fn pool_size(u: &mut Unstructured<'_>, max: u8) -> Result<u8> {
+    let small_max = pools::SMALL_POOL_MAX.min(max);
+    if weighted_index(u, &pools::POOL_WEIGHTS)? == 0 {
+        between(u, 1, small_max)
+    } else {
+        between(u, small_max.saturating_add(1).min(max), max)
+    }
 }
 
 /// A coherent scenario within `config`, as `scenario::scenario_plan` draws it.
@@ -110,12 +144,13 @@ pub fn chaos_ops(u: &mut Unstructured<'_>, config: &SwarmConfig) -> Result<Vec<C
             .get(below(u, kinds.len())?)
             .copied()
             .ok_or(Error::EmptyChoose)?;
-        ops.push(chaos_op(u, kind, config.connections)?);
+        ops.push(chaos_op(u, kind, config)?);
     }
     Ok(ops)
 }
 
-fn chaos_op(u: &mut Unstructured<'_>, kind: ChaosKind, connections: u8) -> Result<ChaosOp> {
+fn chaos_op(u: &mut Unstructured<'_>, kind: ChaosKind, config: &SwarmConfig) -> Result<ChaosOp> {
+    let connections = config.connections;
     let at = u.int_in_range(0..=u16::MAX)?;
     Ok(match kind {
         ChaosKind::Duplicate => ChaosOp::Duplicate {
@@ -131,11 +166,11 @@ fn chaos_op(u: &mut Unstructured<'_>, kind: ChaosKind, connections: u8) -> Resul
         ChaosKind::OrphanResponse => ChaosOp::OrphanResponse {
             at,
             connection: connection(u, connections)?,
-            request_id: if below(u, 2)? == 0 {
+            request_id: config.ids.id(if below(u, 2)? == 0 {
                 between(u, 900, 999)?
             } else {
                 between(u, 1, 30)?
-            },
+            }),
             closing: closing(u)?,
         },
         ChaosKind::LateRequestCopy => ChaosOp::LateRequestCopy {
@@ -154,6 +189,20 @@ fn chaos_op(u: &mut Unstructured<'_>, kind: ChaosKind, connections: u8) -> Resul
         ChaosKind::WrongKindResponse => ChaosOp::WrongKindResponse {
             pick: at,
             other: below(u, 2)? == 1,
+        },
+        ChaosKind::GuardianLateCopy => ChaosOp::GuardianLateCopy {
+            pick: at,
+            distance: u.int_in_range(0..=u8::MAX)?,
+            connection: connection(u, connections)?,
+        },
+        ChaosKind::GuardianOtherTurn => ChaosOp::GuardianOtherTurn {
+            pick: at,
+            distance: between(u, 0, 3)?,
+            connection: connection(u, connections)?,
+        },
+        ChaosKind::GuardianAfterTurnEnd => ChaosOp::GuardianAfterTurnEnd {
+            pick: at,
+            connection: connection(u, connections)?,
         },
     })
 }
@@ -232,6 +281,7 @@ fn turn_plan(u: &mut Unstructured<'_>, config: &SwarmConfig) -> Result<TurnPlan>
     Ok(TurnPlan {
         thread: thread(u, config)?,
         items: list(u, 1, usize::from(config.items_per_turn.max(1)), item_plan)?,
+        parallel: chance(u, pools::PARALLEL_ITEMS)?,
         end: weighted(u, pools::TURN_ENDS)?,
     })
 }

@@ -11,6 +11,7 @@ use crate::event::Limits;
 use crate::profile::Profile;
 
 use super::Reducer;
+use super::ingest::table_limits;
 
 /// One seeded bug. Each variant names the rule it breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,11 +69,37 @@ pub enum Defect {
     /// UP-LIFE-3: a conflicting request keeps the first pending review even where the profile
     /// follows upstream, which replaces it (the switch is ignored).
     UpstreamConflictKept,
+    /// ISO-2: pending reviews are keyed by the request id read through an f64 (as a JSON layer
+    /// that parses numbers as doubles would), so two ids past 2^53 can name one review.
+    RequestIdThroughF64,
+    /// ID-1: the review id's digit buffer holds 19 digits (enough for `i64::MAX`), so a request
+    /// id of twenty digits loses its leading one.
+    ReviewIdOfNineteenDigits,
+    /// DEDUP-1: a guardian completion is deduplicated within its turn only: delivered again
+    /// under another turn of the thread, it is counted again.
+    GuardianDedupPerTurn,
+    /// DEDUP-2: a guardian completion delivered again under another turn is re-filed as
+    /// thread-wide: no turn's end releases its dedup memory, so a copy delivered after its own
+    /// turn ended is still taken for a duplicate.
+    GuardianMemoryOutlivesTurn,
+    /// CTX-1: connection metadata is kept in four slots by connection id (which connections
+    /// initialized is tracked apart), so a fifth connection's `initialize` overwrites the
+    /// first's metadata.
+    FourConnectionSlots,
+    /// ITEM-1: a turn keeps at most four item starts (a fixed inline array: most turns run one
+    /// to three tools); while four items of a turn are running, a fifth one's start is lost.
+    FourItemStartsPerTurn,
+    /// CAP-1: a bound above 64 entries is taken in blocks of 64: the tables hold
+    /// `ceil(bound / 64)` entries.
+    BoundInBlocks,
+    /// TIME-3: a request's start is kept as an f64 (it also feeds a latency histogram), so a
+    /// start past 2^53 is rounded; `i64::MAX` survives, casts saturating back to it.
+    RequestStartThroughF64,
 }
 
 impl Defect {
     /// Every seeded defect, in declaration order.
-    pub const ALL: [Defect; 22] = [
+    pub const ALL: [Defect; 30] = [
         Defect::EmptyGrantApproved,
         Defect::DuplicateGuardianCounted,
         Defect::NetworkAsCommand,
@@ -95,6 +122,14 @@ impl Defect {
         Defect::SilentOrphan,
         Defect::UpstreamTurnReleases,
         Defect::UpstreamConflictKept,
+        Defect::RequestIdThroughF64,
+        Defect::ReviewIdOfNineteenDigits,
+        Defect::GuardianDedupPerTurn,
+        Defect::GuardianMemoryOutlivesTurn,
+        Defect::FourConnectionSlots,
+        Defect::FourItemStartsPerTurn,
+        Defect::BoundInBlocks,
+        Defect::RequestStartThroughF64,
     ];
 
     /// The defect's name in snake case, for reports and replay commands.
@@ -122,6 +157,14 @@ impl Defect {
             Defect::SilentOrphan => "silent_orphan",
             Defect::UpstreamTurnReleases => "upstream_turn_releases",
             Defect::UpstreamConflictKept => "upstream_conflict_kept",
+            Defect::RequestIdThroughF64 => "request_id_through_f64",
+            Defect::ReviewIdOfNineteenDigits => "review_id_of_nineteen_digits",
+            Defect::GuardianDedupPerTurn => "guardian_dedup_per_turn",
+            Defect::GuardianMemoryOutlivesTurn => "guardian_memory_outlives_turn",
+            Defect::FourConnectionSlots => "four_connection_slots",
+            Defect::FourItemStartsPerTurn => "four_item_starts_per_turn",
+            Defect::BoundInBlocks => "bound_in_blocks",
+            Defect::RequestStartThroughF64 => "request_start_through_f64",
         }
     }
 
@@ -129,7 +172,13 @@ impl Defect {
     pub fn rule(self) -> &'static str {
         match self {
             Defect::EmptyGrantApproved => "GRANT-1",
-            Defect::DuplicateGuardianCounted => "DEDUP-1",
+            Defect::DuplicateGuardianCounted | Defect::GuardianDedupPerTurn => "DEDUP-1",
+            Defect::GuardianMemoryOutlivesTurn => "DEDUP-2",
+            Defect::RequestIdThroughF64 => "ISO-2",
+            Defect::ReviewIdOfNineteenDigits => "ID-1",
+            Defect::FourConnectionSlots => "CTX-1",
+            Defect::FourItemStartsPerTurn => "ITEM-1",
+            Defect::RequestStartThroughF64 => "TIME-3",
             Defect::NetworkAsCommand => "SUBJ-1",
             Defect::SummaryKeyWithoutThread | Defect::SummaryKeyWithoutTurn => "ISO-1",
             Defect::ScopeIgnored => "GRANT-2",
@@ -143,7 +192,7 @@ impl Defect {
             Defect::ConflictReplaces => "LIFE-3",
             Defect::MalformedLeavesPending => "DEC-4",
             Defect::InProgressDiscardsSummary => "ITEM-5",
-            Defect::SilentEviction | Defect::BoundIgnored => "CAP-1",
+            Defect::SilentEviction | Defect::BoundIgnored | Defect::BoundInBlocks => "CAP-1",
             Defect::DuplicateStartOverwrites => "ITEM-6",
             Defect::NetworkTriggerBeforeExecve => "SUBJ-2",
             Defect::UpstreamTurnReleases => "UP-TURN-1",
@@ -165,17 +214,27 @@ impl Reducer {
     /// A reducer with one seeded defect switched on, under the profile where the defect shows
     /// ([`Defect::profile`]); the defect survives [`crate::subject::Subject::reset`].
     pub fn with_defect(limits: Limits, defect: Defect) -> Reducer {
-        let mut reducer = Reducer::with_profile(limits, defect.profile());
+        let profile = defect.profile();
+        let mut reducer = Reducer::with_profile(limits, profile);
         reducer.defect = Some(defect);
-        reducer.state = super::state::State::new(reducer.defective_limits(limits));
+        // The state again, with the limits the defect changes, bounded as the profile says (as
+        // `reset` builds it).
+        let limits = table_limits(reducer.defective_limits(limits), &profile);
+        reducer.state = super::state::State::new(limits);
         reducer
     }
 
-    /// The limits the state is built with: the configured ones, but for `BoundIgnored`.
+    /// The limits the state is built with: the configured ones, but for `BoundIgnored` and
+    /// `BoundInBlocks`.
     pub(crate) fn defective_limits(&self, limits: Limits) -> Limits {
+        let table_entries_max = limits.table_entries_max;
         if self.has_defect(Defect::BoundIgnored) {
             Limits {
                 table_entries_max: usize::MAX,
+            }
+        } else if self.has_defect(Defect::BoundInBlocks) && table_entries_max > 64 {
+            Limits {
+                table_entries_max: table_entries_max.div_ceil(64),
             }
         } else {
             limits
@@ -311,6 +370,60 @@ mod tests {
 {{"type": "turn_completed", "thread_id": "t1", "turn_id": "u1", "completed_at_ms": 2}}
 {{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 3}}"#
             ),
+            Defect::RequestIdThroughF64 => r#"
+{"type": "command_execution_request", "connection_id": 1, "request_id": 9007199254740992, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}
+{"type": "command_execution_request", "connection_id": 1, "request_id": 9007199254740993, "thread_id": "t1", "turn_id": "u1", "item_id": "i2", "started_at_ms": 2}"#
+                .to_owned(),
+            Defect::ReviewIdOfNineteenDigits => r#"
+{"type": "command_execution_request", "connection_id": 1, "request_id": 18446744073709551615, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}
+{"type": "request_aborted", "connection_id": 1, "request_id": 18446744073709551615, "completed_at_ms": 2}"#
+                .to_owned(),
+            Defect::GuardianDedupPerTurn => r#"
+{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}
+{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u2", "review_id": "g1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}"#
+                .to_owned(),
+            Defect::GuardianMemoryOutlivesTurn => r#"
+{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}
+{"type": "guardian_review_completed", "connection_id": 2, "thread_id": "t1", "turn_id": "u2", "review_id": "g1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}
+{"type": "turn_completed", "thread_id": "t1", "turn_id": "u1", "completed_at_ms": 3}
+{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}"#
+                .to_owned(),
+            Defect::FourConnectionSlots => r#"
+{"type": "initialize", "connection_id": 1, "app_server_client": {"client_name": "vscode"}, "runtime": {}}
+{"type": "initialize", "connection_id": 5, "app_server_client": {"client_name": "codex-tui"}, "runtime": {}}
+{"type": "thread_bound", "connection_id": 1, "thread_id": "t1", "binding": "started"}
+{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}"#
+                .to_owned(),
+            Defect::FourItemStartsPerTurn => {
+                let mut trace = String::new();
+                for item in 1..=5 {
+                    trace.push_str(&format!(
+                        r#"{{"type": "item_started", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i{item}", "kind": "command_execution", "started_at_ms": 1}}
+"#
+                    ));
+                }
+                trace.push_str(
+                    r#"{"type": "turn_completed", "thread_id": "t1", "turn_id": "u1", "completed_at_ms": 3}"#,
+                );
+                trace
+            }
+            Defect::BoundInBlocks => {
+                let trace = r#"
+{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}
+{"type": "command_execution_request", "connection_id": 1, "request_id": 2, "thread_id": "t1", "turn_id": "u1", "item_id": "i2", "started_at_ms": 1}
+{"type": "command_execution_request", "connection_id": 1, "request_id": 3, "thread_id": "t1", "turn_id": "u1", "item_id": "i3", "started_at_ms": 1}"#;
+                return (
+                    Limits {
+                        table_entries_max: 65,
+                    },
+                    trace.to_owned(),
+                );
+            }
+            Defect::RequestStartThroughF64 => format!(
+                r#"{CONTEXT}
+{{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 9223372036854775000}}
+{{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 9223372036854775001}}"#
+            ),
             Defect::UpstreamConflictKept => format!(
                 r#"{CONTEXT}
 {{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}}
@@ -345,6 +458,21 @@ mod tests {
     }
 
     #[test]
+    fn the_differ_names_each_defects_rule_on_its_trace() {
+        let mut problems = Vec::new();
+        for defect in Defect::ALL {
+            let (limits, trace) = exposing_trace(defect);
+            let facts = facts(&trace);
+            let mut broken = Reducer::with_defect(limits, defect);
+            match crate::diff::first_divergence(&mut broken, &facts, &limits, &defect.profile()) {
+                Ok(Some(divergence)) if divergence.rules.contains(&defect.rule()) => {}
+                other => problems.push(format!("{}: {other:?}", defect.name())),
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
     fn defect_names_are_unique_and_rules_exist_in_the_spec() {
         let rules = include_str!("../../spec/rules.md");
         let mut names: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
@@ -354,6 +482,18 @@ mod tests {
         for defect in Defect::ALL {
             let heading = format!("### {} ", defect.rule());
             assert!(rules.contains(&heading), "{}: no {heading}", defect.name());
+        }
+    }
+
+    #[test]
+    fn a_defective_reducer_is_built_as_reset_builds_it() {
+        let (limits, trace) = exposing_trace(Defect::SilentEviction);
+        let facts = facts(&trace);
+        for defect in Defect::ALL {
+            let built = reduce(Reducer::with_defect(limits, defect), &facts);
+            let mut reset = Reducer::with_defect(Limits::default(), defect);
+            assert!(reset.reset(limits, &defect.profile()).is_ok());
+            assert_eq!(built, reduce(reset, &facts), "{}", defect.name());
         }
     }
 

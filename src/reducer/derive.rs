@@ -127,6 +127,15 @@ impl Reducer {
         }
     }
 
+    /// ID-1: a user review's id is `"user:"` and its request id in decimal, every digit of it.
+    pub(crate) fn user_review_id(&self, request_id: RequestId) -> String {
+        #[cfg(feature = "seeded-defects")]
+        if self.has_defect(Defect::ReviewIdOfNineteenDigits) {
+            return user_review_id(request_id % 10_000_000_000_000_000_000);
+        }
+        user_review_id(request_id)
+    }
+
     /// TIME-1: `completed - started` when not negative, else null; never wraps.
     pub(crate) fn duration_ms(&self, started_at_ms: u64, completed_at_ms: u64) -> Option<u64> {
         #[cfg(feature = "seeded-defects")]

@@ -22,7 +22,7 @@ use super::Defect;
 use super::derive::{
     RequestedFlags, command_decision, command_requested_flags, file_change_decision,
     file_change_review, guardian_requested_flags, guardian_subject, item_terminal_status,
-    permissions_requested_flags, sandbox_trigger, user_review_id,
+    permissions_requested_flags, sandbox_trigger,
 };
 use super::diagnostic::{
     DroppedEvent, evicted_diagnostic, fact_diagnostic, missing_context, released_item,
@@ -285,6 +285,13 @@ impl Reducer {
         runtime: &Runtime,
         outputs: &mut Vec<Output>,
     ) {
+        #[cfg(feature = "seeded-defects")]
+        if self.has_defect(Defect::FourConnectionSlots) {
+            *self.state.connection_slot_mut(connection_id) = Some(Connection {
+                app_server_client: std::sync::Arc::new(app_server_client.clone()),
+                runtime: std::sync::Arc::new(runtime.clone()),
+            });
+        }
         // A reconnecting client usually announces the same metadata: keep the shared copy.
         if let Some(existing) = self.state.connection(connection_id)
             && *existing.app_server_client == *app_server_client
@@ -343,6 +350,12 @@ impl Reducer {
                     .record_item_start(key, ItemStart { started_at_ms });
                 debug_assert!(evicted.is_none());
             }
+            return;
+        }
+        #[cfg(feature = "seeded-defects")]
+        if self.has_defect(Defect::FourItemStartsPerTurn)
+            && self.state.turn_item_starts(key.thread_id, key.turn_id) >= 4
+        {
             return;
         }
         let evicted = self
@@ -491,7 +504,7 @@ impl Reducer {
                     subject_name,
                     trigger: self.command_trigger(approval_id.is_some(), flags),
                     flags,
-                    started_at_ms: timestamp_ms(*started_at_ms),
+                    started_at_ms: self.request_started_ms(*started_at_ms),
                 };
                 Some((*request_id, requested))
             }
@@ -514,7 +527,7 @@ impl Reducer {
                     subject_name: "apply_patch",
                     trigger,
                     flags,
-                    started_at_ms: timestamp_ms(*started_at_ms),
+                    started_at_ms: self.request_started_ms(*started_at_ms),
                 };
                 Some((*request_id, requested))
             }
@@ -537,12 +550,21 @@ impl Reducer {
                     subject_name: "permissions",
                     trigger: sandbox_trigger(flags),
                     flags,
-                    started_at_ms: timestamp_ms(*started_at_ms),
+                    started_at_ms: self.request_started_ms(*started_at_ms),
                 };
                 Some((*request_id, requested))
             }
             _ => None,
         }
+    }
+
+    /// TIME-3: a user review starts when its request was made.
+    fn request_started_ms(&self, started_at_ms: i64) -> u64 {
+        #[cfg(feature = "seeded-defects")]
+        if self.has_defect(Defect::RequestStartThroughF64) {
+            return timestamp_ms(started_at_ms as f64 as i64);
+        }
+        timestamp_ms(started_at_ms)
     }
 
     /// LIFE-1..3, LIFE-6: a request opens a pending review under its id alone, unless that id is
@@ -555,6 +577,7 @@ impl Reducer {
         requested: &RequestedReview<'_>,
         outputs: &mut Vec<Output>,
     ) {
+        let request_id = self.pending_key(request_id);
         if let Some(pending) = self.state.pending(request_id) {
             if requested.is_copy_of(pending) {
                 push_fact_diagnostic(DiagnosticReason::DuplicateRequest, fact, outputs);
@@ -593,11 +616,12 @@ impl Reducer {
         completed_at_ms: u64,
         outputs: &mut Vec<Output>,
     ) {
+        let key = self.pending_key(request_id);
         if closing == Closing::Malformed
             && self.upstream(Departure::Dec4)
             && self
                 .state
-                .pending(request_id)
+                .pending(key)
                 .is_none_or(|pending| pending.kind != RequestKind::Permissions)
         {
             // UP-DEC-4: upstream never sees a malformed response to a command or file-change
@@ -606,7 +630,7 @@ impl Reducer {
             push_fact_diagnostic(DiagnosticReason::MalformedResponse, fact, outputs);
             return;
         }
-        let Some(pending) = self.state.pending(request_id) else {
+        let Some(pending) = self.state.pending(key) else {
             #[cfg(feature = "seeded-defects")]
             if self.has_defect(Defect::SilentOrphan) {
                 return;
@@ -624,11 +648,11 @@ impl Reducer {
             return;
         }
         let (status, resolution) = self.decision(&closing);
-        let Some(review) = self.take_pending(request_id, &closing) else {
+        let Some(review) = self.take_pending(key, &closing) else {
             return;
         };
         let completed = CompletedReview {
-            review_id: user_review_id(request_id),
+            review_id: self.user_review_id(request_id),
             thread_id: review.thread_id,
             turn_id: review.turn_id,
             item_id: Some(review.item_id),
@@ -649,6 +673,15 @@ impl Reducer {
         if closing == Closing::Malformed {
             push_fact_diagnostic(DiagnosticReason::MalformedResponse, fact, outputs);
         }
+    }
+
+    /// ISO-2: a pending review is keyed by its request id alone, as it is.
+    fn pending_key(&self, request_id: RequestId) -> RequestId {
+        #[cfg(feature = "seeded-defects")]
+        if self.has_defect(Defect::RequestIdThroughF64) {
+            return request_id as f64 as RequestId;
+        }
+        request_id
     }
 
     /// LIFE-4: the first terminal fact removes the pending review, so a later one is an orphan.
@@ -711,8 +744,22 @@ impl Reducer {
         if !self.upstream(Departure::Dedup1) {
             let seen = self.state.guardian_seen(key);
             #[cfg(feature = "seeded-defects")]
-            let seen = seen && !self.has_defect(Defect::DuplicateGuardianCounted);
+            let seen_in_another_turn = self
+                .state
+                .guardian_seen_turn(key)
+                .is_some_and(|turn_id| turn_id != completion.turn_id);
+            #[cfg(feature = "seeded-defects")]
+            let seen = seen
+                && !self.has_defect(Defect::DuplicateGuardianCounted)
+                && !(self.has_defect(Defect::GuardianDedupPerTurn) && seen_in_another_turn);
             if seen {
+                #[cfg(feature = "seeded-defects")]
+                if self.has_defect(Defect::GuardianMemoryOutlivesTurn) && seen_in_another_turn {
+                    // Re-filed under no turn, which no `turn_completed` names.
+                    self.state.forget_guardian(key);
+                    let evicted = self.state.mark_guardian_seen(key, "");
+                    debug_assert!(evicted.is_none());
+                }
                 push_fact_diagnostic(DiagnosticReason::DuplicateGuardianCompletion, fact, outputs);
                 return;
             }
@@ -897,7 +944,7 @@ fn has_negative_timestamp(fact: &Fact) -> bool {
 }
 
 /// CAP-1 bounds each table by the limits; UP-CAP-1 (upstream) bounds nothing.
-fn table_limits(limits: Limits, profile: &Profile) -> Limits {
+pub(super) fn table_limits(limits: Limits, profile: &Profile) -> Limits {
     if profile.follows_upstream(Departure::Cap1) {
         Limits {
             table_entries_max: usize::MAX,

@@ -157,6 +157,11 @@ impl Reducer {
             .state
             .connection(thread.connection_id)
             .ok_or(MissingContext::Connection(thread.connection_id))?;
+        #[cfg(feature = "seeded-defects")]
+        let connection = match self.state.connection_slot(thread.connection_id) {
+            Some(slot) if self.has_defect(Defect::FourConnectionSlots) => slot,
+            _ => connection,
+        };
         Ok(EventContext {
             app_server_client: connection.app_server_client.clone(),
             runtime: connection.runtime.clone(),

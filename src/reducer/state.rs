@@ -280,6 +280,9 @@ pub(crate) struct State {
     /// `(thread, turn)` → that turn's entries. A turn is listed only while it has a live entry,
     /// so this index never holds more turns than the four turn-scoped tables hold entries.
     turns: Slab<TurnKey, TurnEntries>,
+    /// The seeded defect `FourConnectionSlots`: connection metadata in four slots by id.
+    #[cfg(feature = "seeded-defects")]
+    connection_slots: [Option<Connection>; 4],
 }
 
 impl State {
@@ -294,6 +297,8 @@ impl State {
             item_starts: BoundedTable::new(entries_max),
             item_summaries: BoundedTable::new(entries_max),
             turns: Slab::new(),
+            #[cfg(feature = "seeded-defects")]
+            connection_slots: Default::default(),
         }
     }
 
@@ -369,6 +374,21 @@ impl State {
         inserted
             .evicted
             .map(|(connection_id, _)| Evicted::Connection { connection_id })
+    }
+
+    /// The metadata slot of a connection under the seeded defect `FourConnectionSlots`: slot
+    /// `(id - 1) % 4`, shared by connections 1 and 5.
+    #[cfg(feature = "seeded-defects")]
+    pub(crate) fn connection_slot(&self, connection_id: ConnectionId) -> Option<&Connection> {
+        self.connection_slots[slot_of(connection_id)].as_ref()
+    }
+
+    #[cfg(feature = "seeded-defects")]
+    pub(crate) fn connection_slot_mut(
+        &mut self,
+        connection_id: ConnectionId,
+    ) -> &mut Option<Connection> {
+        &mut self.connection_slots[slot_of(connection_id)]
     }
 
     pub(crate) fn thread(&self, thread_id: &str) -> Option<&ThreadContext> {
@@ -447,6 +467,28 @@ impl State {
 
     pub(crate) fn guardian_seen(&self, key: GuardianKeyView<'_>) -> bool {
         self.guardian_completions.find(key).is_some()
+    }
+
+    /// The turn a seen guardian completion is remembered for.
+    #[cfg(feature = "seeded-defects")]
+    pub(crate) fn guardian_seen_turn(&self, key: GuardianKeyView<'_>) -> Option<&str> {
+        self.guardian_completions
+            .get(key)
+            .map(|seen| seen.turn_id.as_str())
+    }
+
+    /// Forgets a seen guardian completion.
+    #[cfg(feature = "seeded-defects")]
+    pub(crate) fn forget_guardian(&mut self, key: GuardianKeyView<'_>) {
+        if let Some((owned, seen)) = self.guardian_completions.remove_key(key) {
+            unlink(
+                &mut self.turns,
+                &self.guardian_completions,
+                TurnTable::GuardianCompletions,
+                &owned.thread_id,
+                &seen.turn_id,
+            );
+        }
     }
 
     /// Remembers a guardian completion as seen in `turn_id`; does nothing if it already is.
@@ -603,6 +645,14 @@ impl State {
         Some(summary)
     }
 
+    /// Item starts one turn holds.
+    #[cfg(feature = "seeded-defects")]
+    pub(crate) fn turn_item_starts(&self, thread_id: &str, turn_id: &str) -> usize {
+        self.turns
+            .get(TurnKeyView { thread_id, turn_id })
+            .map_or(0, |entries| entries.item_starts.live)
+    }
+
     // Turns.
 
     /// Removes every entry of one turn from the four turn-scoped tables, in insertion order per
@@ -634,6 +684,11 @@ impl State {
         debug_assert!(self.turns.find(view).is_none());
         Some(released)
     }
+}
+
+#[cfg(feature = "seeded-defects")]
+fn slot_of(connection_id: ConnectionId) -> usize {
+    (connection_id.wrapping_sub(1) % 4) as usize
 }
 
 /// Removes the live entries a turn list names, in list (insertion) order.
