@@ -84,6 +84,17 @@ pub fn first_divergence_after(
     limits: &Limits,
     profile: &Profile,
 ) -> Result<Option<Divergence>, SubjectError> {
+    run_history(subject, history, profile)?;
+    first_divergence(subject, facts, limits, profile)
+}
+
+/// Restarts the subject and runs `history` in it, each trace after a reset, outputs not
+/// compared: the state a history-dependent case needs before its own facts.
+pub fn run_history(
+    subject: &mut dyn Subject,
+    history: &[HistoryTrace],
+    profile: &Profile,
+) -> Result<(), SubjectError> {
     subject.restart();
     let mut ignored = Vec::new();
     for trace in history {
@@ -93,7 +104,7 @@ pub fn first_divergence_after(
             subject.ingest(index, fact, &mut ignored)?;
         }
     }
-    first_divergence(subject, facts, limits, profile)
+    Ok(())
 }
 
 /// How often a counterexample is replayed in a fresh subject before it is trusted.
@@ -397,139 +408,136 @@ fn deciding_rules(
         }
     }
     if decided.is_empty() {
-        {
-            let expected_diagnostic = diagnostic_of(expected_output);
-            let actual_diagnostic = diagnostic_of(actual_output);
-            // The subject claims a request is (or is not) pending where the model's is not (or
-            // is): what decided is the request's history, not the claim.
-            let claims_pending = expected_diagnostic.is_none()
-                && actual_diagnostic
-                    .as_ref()
-                    .is_some_and(|diagnostic| claims_request_state(diagnostic.reason));
-            let about_state = claims_pending
-                || [&expected_diagnostic, &actual_diagnostic]
-                    .into_iter()
-                    .flatten()
-                    .any(|diagnostic| is_about_state(diagnostic.reason));
-            let mut reason_rules: Vec<&'static str> = [&expected_diagnostic, &actual_diagnostic]
+        let expected_diagnostic = diagnostic_of(expected_output);
+        let actual_diagnostic = diagnostic_of(actual_output);
+        // The subject claims a request is (or is not) pending where the model's is not (or
+        // is): what decided is the request's history, not the claim.
+        let claims_pending = expected_diagnostic.is_none()
+            && actual_diagnostic
+                .as_ref()
+                .is_some_and(|diagnostic| claims_request_state(diagnostic.reason));
+        let about_state = claims_pending
+            || [&expected_diagnostic, &actual_diagnostic]
                 .into_iter()
                 .flatten()
-                .map(|diagnostic| departed(diagnostic.reason.rule()))
-                .collect();
-            // Two diagnostics of different rules: the subject took another branch because of an
-            // earlier fact; the rule the model applied earliest comes first (the cause precedes
-            // the symptom).
-            let first_applied = |rule: &str| {
-                marks
-                    .iter()
-                    // CTX-3 applies all over a small counterexample that binds no thread.
-                    .filter(|mark| mark.rule == rule && rule != "CTX-3")
-                    .map(|mark| mark.fact)
-                    .min()
-                    .unwrap_or(usize::MAX)
-            };
-            reason_rules.sort_by_key(|rule| first_applied(rule));
-            // State released at a turn's end or evicted: the rules that made or removed that
-            // kind of state, latest first; an event dropped for want of context: the rules
-            // that made the event.
-            let reasons: Vec<DiagnosticReason> = [&expected_diagnostic, &actual_diagnostic]
-                .into_iter()
-                .flatten()
-                .map(state_reason)
-                .collect();
-            let state_rules: Vec<&'static str> = reasons
+                .any(|diagnostic| is_about_state(diagnostic.reason));
+        let mut reason_rules: Vec<&'static str> = [&expected_diagnostic, &actual_diagnostic]
+            .into_iter()
+            .flatten()
+            .map(|diagnostic| departed(diagnostic.reason.rule()))
+            .collect();
+        // Two diagnostics of different rules: the subject took another branch because of an
+        // earlier fact; the rule the model applied earliest comes first (the cause precedes
+        // the symptom).
+        let first_applied = |rule: &str| {
+            marks
                 .iter()
-                .map(|reason| match claims_pending {
-                    true => DiagnosticReason::UnansweredRequest,
-                    false => *reason,
-                })
-                .filter_map(state_rules)
+                // CTX-3 applies all over a small counterexample that binds no thread.
+                .filter(|mark| mark.rule == rule && rule != "CTX-3")
+                .map(|mark| mark.fact)
+                .min()
+                .unwrap_or(usize::MAX)
+        };
+        reason_rules.sort_by_key(|rule| first_applied(rule));
+        // State released at a turn's end or evicted: the rules that made or removed that
+        // kind of state, latest first; an event dropped for want of context: the rules
+        // that made the event.
+        let reasons: Vec<DiagnosticReason> = [&expected_diagnostic, &actual_diagnostic]
+            .into_iter()
+            .flatten()
+            .map(state_reason)
+            .collect();
+        let state_rules: Vec<&'static str> = reasons
+            .iter()
+            .map(|reason| match claims_pending {
+                true => DiagnosticReason::UnansweredRequest,
+                false => *reason,
+            })
+            .filter_map(state_rules)
+            .flatten()
+            .copied()
+            .collect();
+        // Released or evicted state was made before the fact that released it.
+        let released = claims_pending
+            || reasons.iter().any(|reason| reason.rule() == "TURN-1")
+            || [&expected_diagnostic, &actual_diagnostic]
+                .into_iter()
                 .flatten()
-                .copied()
-                .collect();
-            // Released or evicted state was made before the fact that released it.
-            let released = claims_pending
-                || reasons.iter().any(|reason| reason.rule() == "TURN-1")
-                || [&expected_diagnostic, &actual_diagnostic]
-                    .into_iter()
-                    .flatten()
-                    .any(|diagnostic| diagnostic.reason == DiagnosticReason::Evicted);
-            // A departure that decided the release itself (UP-TURN-1 kept the state) comes first.
-            for rule in &reason_rules {
-                if rule.starts_with("UP-") && applied(rule) {
+                .any(|diagnostic| diagnostic.reason == DiagnosticReason::Evicted);
+        // A departure that decided the release itself (UP-TURN-1 kept the state) comes first.
+        for rule in &reason_rules {
+            if rule.starts_with("UP-") && applied(rule) {
+                add(&mut decided, rule);
+            }
+        }
+        // The model reports the fact itself where the subject reports state (a dropped
+        // event, a release): the model's rule decided this fact.
+        if let (Some(expected), Some(actual)) = (&expected_diagnostic, &actual_diagnostic)
+            && !is_about_state(expected.reason)
+            && is_about_state(actual.reason)
+        {
+            add(&mut decided, departed(expected.reason.rule()));
+        }
+        // The subject finds no start where the model had one: the start was not recorded
+        // (ITEM-1), or not found by its key (ISO-1).
+        let start_lost = expected_output.is_some_and(|output| output.as_tool_item().is_some())
+            && actual_diagnostic
+                .as_ref()
+                .is_some_and(|diagnostic| diagnostic.reason == DiagnosticReason::ItemNotStarted);
+        if start_lost {
+            add(&mut decided, "ITEM-1");
+            add(&mut decided, "ISO-1");
+        }
+        // An eviction the subject did not report, with nothing in its place: CAP-1 itself.
+        let unreported_eviction = actual_output.is_none()
+            && expected_diagnostic
+                .as_ref()
+                .is_some_and(|diagnostic| diagnostic.reason == DiagnosticReason::Evicted);
+        if unreported_eviction {
+            add(&mut decided, departed("CAP-1"));
+        }
+        if about_state {
+            for &(fact, rule) in &exceptional_latest_first {
+                // Released state was made earlier than the release itself.
+                let history = !released || fact < fact_index;
+                let relevant = state_rules.contains(&rule)
+                    || rule
+                        .strip_prefix("UP-")
+                        .is_some_and(|on| state_rules.contains(&on));
+                if history && relevant && !reason_rules.contains(&rule) {
                     add(&mut decided, rule);
                 }
             }
-            // The model reports the fact itself where the subject reports state (a dropped
-            // event, a release): the model's rule decided this fact.
-            if let (Some(expected), Some(actual)) = (&expected_diagnostic, &actual_diagnostic)
-                && !is_about_state(expected.reason)
-                && is_about_state(actual.reason)
-            {
-                add(&mut decided, departed(expected.reason.rule()));
-            }
-            // The subject finds no start where the model had one: the start was not recorded
-            // (ITEM-1), or not found by its key (ISO-1).
-            let start_lost = expected_output.is_some_and(|output| output.as_tool_item().is_some())
-                && actual_diagnostic.as_ref().is_some_and(|diagnostic| {
-                    diagnostic.reason == DiagnosticReason::ItemNotStarted
-                });
-            if start_lost {
-                add(&mut decided, "ITEM-1");
-                add(&mut decided, "ISO-1");
-            }
-            // An eviction the subject did not report, with nothing in its place: CAP-1 itself.
-            let unreported_eviction = actual_output.is_none()
-                && expected_diagnostic
-                    .as_ref()
-                    .is_some_and(|diagnostic| diagnostic.reason == DiagnosticReason::Evicted);
-            if unreported_eviction {
-                add(&mut decided, departed("CAP-1"));
-            }
-            if about_state {
-                for &(fact, rule) in &exceptional_latest_first {
-                    // Released state was made earlier than the release itself.
-                    let history = !released || fact < fact_index;
-                    let relevant = state_rules.contains(&rule)
-                        || rule
-                            .strip_prefix("UP-")
-                            .is_some_and(|on| state_rules.contains(&on));
-                    if history && relevant && !reason_rules.contains(&rule) {
-                        add(&mut decided, rule);
-                    }
+            // State the subject did not have where the model released it: the subject never
+            // recorded the start (ITEM-1), or does not find the entry by its key (ISO-1).
+            if expected_diagnostic.is_some() {
+                if reasons.contains(&DiagnosticReason::ItemNeverCompleted) {
+                    add(&mut decided, "ITEM-1");
                 }
-                // State the subject did not have where the model released it: the subject never
-                // recorded the start (ITEM-1), or does not find the entry by its key (ISO-1).
-                if expected_diagnostic.is_some() {
-                    if reasons.contains(&DiagnosticReason::ItemNeverCompleted) {
-                        add(&mut decided, "ITEM-1");
-                    }
-                    if reasons.iter().any(|reason| {
-                        matches!(
-                            reason,
-                            DiagnosticReason::ItemNeverCompleted
-                                | DiagnosticReason::UnconsumedSummary
-                        )
-                    }) {
-                        add(&mut decided, "ISO-1");
-                    }
-                }
-                // A request the subject takes for pending where the model's is not, with nothing
-                // in its history that closed it: the key it is found by (ISO-2).
-                if claims_pending {
-                    add(&mut decided, "ISO-2");
+                if reasons.iter().any(|reason| {
+                    matches!(
+                        reason,
+                        DiagnosticReason::ItemNeverCompleted | DiagnosticReason::UnconsumedSummary
+                    )
+                }) {
+                    add(&mut decided, "ISO-1");
                 }
             }
-            for rule in reason_rules {
-                add(&mut decided, rule);
+            // A request the subject takes for pending where the model's is not, with nothing
+            // in its history that closed it: the key it is found by (ISO-2).
+            if claims_pending {
+                add(&mut decided, "ISO-2");
             }
-            // The branch that made (or did not make) the output: the latest rule first.
-            let mut latest_first: Vec<&model::RuleMark> = marks.iter().collect();
-            latest_first.reverse();
-            for mark in latest_first {
-                if is_exceptional(mark.rule) {
-                    add(&mut decided, mark.rule);
-                }
+        }
+        for rule in reason_rules {
+            add(&mut decided, rule);
+        }
+        // The branch that made (or did not make) the output: the latest rule first.
+        let mut latest_first: Vec<&model::RuleMark> = marks.iter().collect();
+        latest_first.reverse();
+        for mark in latest_first {
+            if is_exceptional(mark.rule) {
+                add(&mut decided, mark.rule);
             }
         }
     }

@@ -324,18 +324,9 @@ fn report_failure(
             return Ok(failure);
         }
     };
-    let path = save(&vector, args.out.as_deref())?;
-    let replay = format!(
-        "review-spec replay {}{}",
-        shell_quote(&path.display().to_string()),
-        super::subject_flag(&args.subject)
-    );
-    printer.line(format_args!(
-        "saved the counterexample as {}\nreplay: {replay}\n",
-        path.display()
-    ));
+    let (saved, replay) = save_and_announce(args, &vector, printer)?;
     Ok(Failure {
-        saved: Some(path.display().to_string()),
+        saved: Some(saved),
         replay: Some(replay),
         ..failure
     })
@@ -423,7 +414,20 @@ fn report_history_dependent(
         vector.history.len()
     );
     printer.line(&failure.message);
-    let path = save(&vector, args.out.as_deref())?;
+    let (saved, replay) = save_and_announce(args, &vector, printer)?;
+    failure.saved = Some(saved);
+    failure.replay = Some(replay);
+    Ok(failure)
+}
+
+/// Saves a counterexample as a vector and prints where, with the command that replays it.
+/// Returns the path and that command.
+fn save_and_announce(
+    args: &CheckArgs,
+    vector: &VectorCase,
+    printer: &Printer,
+) -> Result<(String, String), CliError> {
+    let path = save(vector, args.out.as_deref())?;
     let replay = format!(
         "review-spec replay {}{}",
         shell_quote(&path.display().to_string()),
@@ -433,9 +437,7 @@ fn report_history_dependent(
         "saved the counterexample as {}\nreplay: {replay}\n",
         path.display()
     ));
-    failure.saved = Some(path.display().to_string());
-    failure.replay = Some(replay);
-    Ok(failure)
+    Ok((path.display().to_string(), replay))
 }
 
 /// Shrinks a sequence on which the subject fails (rather than diverges) by deleting facts for as

@@ -184,19 +184,12 @@ fn run_case(
     case: &VectorCase,
     profile: &Profile,
 ) -> Result<Vec<Emitted>, SubjectError> {
-    let mut outputs: Vec<Output> = Vec::new();
     if !case.history.is_empty() {
-        // A history-dependent case: its history first, in a fresh process, outputs ignored.
-        subject.restart();
-        for trace in &case.history {
-            subject.reset(trace.limits, profile)?;
-            for (at, fact) in trace.facts.iter().enumerate() {
-                outputs.clear();
-                subject.ingest(at, fact, &mut outputs)?;
-            }
-        }
+        // A history-dependent case: its history first, in a fresh process.
+        crate::diff::run_history(subject, &case.history, profile)?;
     }
     subject.reset(case.limits, profile)?;
+    let mut outputs: Vec<Output> = Vec::new();
     let mut actual = Vec::new();
     for (at, fact) in case.facts.iter().enumerate() {
         outputs.clear();

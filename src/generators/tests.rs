@@ -222,7 +222,7 @@ fn reach(case: &GeneratedCase) -> BTreeSet<&'static str> {
             reached.insert("time:near_max");
         }
     }
-    if facts.iter().any(|fact| connection_of(fact) == Some(8)) {
+    if facts.iter().any(|fact| fact.connection_id() == Some(8)) {
         reached.insert("connections:8");
     }
     // Items per turn, and items of one turn started at once.
@@ -303,25 +303,6 @@ fn reach(case: &GeneratedCase) -> BTreeSet<&'static str> {
         reached.insert("guardian:under_two_turns");
     }
     reached
-}
-
-fn connection_of(fact: &Fact) -> Option<u64> {
-    match fact {
-        Fact::TurnCompleted { .. } => None,
-        Fact::Initialize { connection_id, .. }
-        | Fact::ThreadBound { connection_id, .. }
-        | Fact::ItemStarted { connection_id, .. }
-        | Fact::ItemCompleted { connection_id, .. }
-        | Fact::RequestAborted { connection_id, .. }
-        | Fact::MalformedResponse { connection_id, .. }
-        | Fact::FileChangeResponse { connection_id, .. }
-        | Fact::CommandExecutionResponse { connection_id, .. }
-        | Fact::EffectivePermissionsResponse { connection_id, .. }
-        | Fact::FileChangeRequest { connection_id, .. }
-        | Fact::PermissionsRequest { connection_id, .. }
-        | Fact::CommandExecutionRequest { connection_id, .. }
-        | Fact::GuardianReviewCompleted { connection_id, .. } => Some(*connection_id),
-    }
 }
 
 /// The reach features `reach` names.
