@@ -262,7 +262,8 @@ fn explain(
         extra.first().copied(),
     ];
     let related = related_facts(facts, &differing, fact_index);
-    let (decided, caused_at) = deciding_rules(&explained, &expected, actual, fact_index, &related);
+    let (decided, caused_at) =
+        deciding_rules(facts, &explained, &expected, actual, fact_index, &related);
     let expected: Vec<(Output, Vec<&'static str>)> = expected
         .iter()
         .map(|output| (output.emitted.output.clone(), output.rules.clone()))
@@ -316,6 +317,7 @@ fn explain(
 ///
 /// A departure the profile followed stands in for the rule it departs from.
 fn deciding_rules(
+    facts: &[Fact],
     explained: &model::Explained,
     expected: &[&model::ExplainedOutput],
     actual: &[Output],
@@ -331,10 +333,10 @@ fn deciding_rules(
     // duplicate, an earlier start of the same item), in fact order.
     let mut marks: Vec<model::RuleMark> = missing.first().map_or(Vec::new(), |o| o.marks.clone());
     let own_fact = std::iter::once(fact_index);
-    let mut facts: Vec<usize> = related.iter().copied().chain(own_fact).collect();
-    facts.sort_unstable();
-    facts.dedup();
-    for fact in facts {
+    let mut involved: Vec<usize> = related.iter().copied().chain(own_fact).collect();
+    involved.sort_unstable();
+    involved.dedup();
+    for fact in involved {
         for &rule in explained
             .fact_rules
             .get(fact)
@@ -383,6 +385,18 @@ fn deciding_rules(
         && same_type(e, a)
     {
         let field_rules = rules_of_differing_fields(e, a);
+        // Wrong connection metadata that is not the delivering connection's either (the
+        // mistake CTX-2 forbids) came from a connection the store mixed up: CTX-1.
+        if field_rules.contains(&"CTX-1") && !carries_delivering_metadata(facts, fact_index, a) {
+            add(&mut decided, "CTX-1");
+        }
+        // The turn a remembered guardian completion belongs to is its dedup scope (DEDUP-2).
+        if let (Output::Diagnostic(expected), Output::Diagnostic(actual)) = (e, a)
+            && expected.table == Some(crate::event::Table::GuardianCompletions)
+            && expected.turn_id != actual.turn_id
+        {
+            add(&mut decided, "DEDUP-2");
+        }
         // A review's fields come from its own facts (its request and closing fact, or its
         // guardian completion); a tool item's review fields from the item's whole history.
         let own: &[model::RuleMark] = missing.first().map_or(&[], |output| &output.marks);
@@ -408,6 +422,21 @@ fn deciding_rules(
         }
     }
     if decided.is_empty() {
+        // Whether a review event exists is decided by the review's own rules; the summary and
+        // item rules applied on the way decide its item's event, not it.
+        let review_at_stake = match (expected_output, actual_output) {
+            (Some(output), _) | (None, Some(output)) => matches!(output, Output::Review(_)),
+            (None, None) => false,
+        };
+        let add = |decided: &mut Vec<&'static str>, rule: &'static str| {
+            let about_items = ["SUM-", "ITEM-", "UP-SUM-", "UP-ITEM-"]
+                .iter()
+                .any(|prefix| rule.starts_with(prefix))
+                || rule == "ISO-1";
+            if !(review_at_stake && about_items) {
+                add(decided, rule);
+            }
+        };
         let expected_diagnostic = diagnostic_of(expected_output);
         let actual_diagnostic = diagnostic_of(actual_output);
         // The subject claims a request is (or is not) pending where the model's is not (or
@@ -464,6 +493,21 @@ fn deciding_rules(
                 .into_iter()
                 .flatten()
                 .any(|diagnostic| diagnostic.reason == DiagnosticReason::Evicted);
+        // The subject applied a rule that the model, at this very fact, set aside by the rule
+        // that makes the exception (a completion counted again after its turn released it,
+        // DEDUP-2, where the subject still suppresses it as a duplicate, DEDUP-1).
+        for (exception, overridden) in EXCEPTIONS {
+            let claimed = actual_diagnostic
+                .as_ref()
+                .is_some_and(|diagnostic| diagnostic.reason.rule() == *overridden);
+            let applied_here = explained
+                .fact_rules
+                .get(fact_index)
+                .is_some_and(|rules| rules.contains(exception));
+            if claimed && applied_here {
+                add(&mut decided, exception);
+            }
+        }
         // A departure that decided the release itself (UP-TURN-1 kept the state) comes first.
         for rule in &reason_rules {
             if rule.starts_with("UP-") && applied(rule) {
@@ -564,6 +608,9 @@ fn deciding_rules(
 
 /// Rules that decide which review a review event is, from facts other than its own.
 const REVIEW_IDENTITY_RULES: &[&str] = &["LIFE-3", "LIFE-6", "UP-LIFE-3"];
+
+/// Rules that make an exception to another, each with the rule it sets aside.
+const EXCEPTIONS: &[(&str, &str)] = &[("DEDUP-2", "DEDUP-1"), ("LIFE-6", "LIFE-2")];
 
 /// Rules that apply to every fact or output and so decide nothing in particular.
 const GENERIC_RULES: &[&str] = &["FATE-1", "FATE-2", "ORDER-1"];
@@ -949,6 +996,30 @@ const FIELD_RULES: &[(&str, &[&str])] = &[
     ("parent_thread_id", &["CTX-2"]),
     ("table", &["CAP-1"]),
 ];
+
+/// Whether `output` carries the connection metadata (CTX-1) that the connection delivering fact
+/// `fact_index` last initialized with.
+fn carries_delivering_metadata(facts: &[Fact], fact_index: usize, output: &Output) -> bool {
+    let Some(delivering) = facts.get(fact_index).and_then(Fact::connection_id) else {
+        return false;
+    };
+    let initialized = facts[..fact_index].iter().rev().find_map(|fact| match fact {
+        Fact::Initialize {
+            connection_id,
+            app_server_client,
+            runtime,
+        } if *connection_id == delivering => Some((app_server_client, runtime)),
+        _ => None,
+    });
+    let Ok(output) = serde_json::to_value(output) else {
+        return false;
+    };
+    let params = &output["event_params"];
+    initialized.is_some_and(|(client, runtime)| {
+        serde_json::to_value(client).ok().as_ref() == params.get("app_server_client")
+            && serde_json::to_value(runtime).ok().as_ref() == params.get("runtime")
+    })
+}
 
 /// The rules deciding the `event_params` fields in which two outputs of one type differ.
 fn rules_of_differing_fields(expected: &Output, actual: &Output) -> Vec<&'static str> {
