@@ -11,6 +11,7 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -222,7 +223,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
     }
     let outcome = Outcome::of(summary.failures.len());
     if json {
-        println!("{}", summary.to_json(outcome.exit_code()));
+        super::write_stdout(&format!("{}\n", summary.to_json(outcome.exit_code())));
     } else {
         printer.line(summary.to_text());
     }
@@ -319,17 +320,13 @@ fn report_failure(
                 message: "the subject failed on this case once, then agreed on it: it is not deterministic".to_owned(),
                 saved: None,
                 replay: None,
+                save_error: None,
             };
             printer.line(&failure.message);
             return Ok(failure);
         }
     };
-    let (saved, replay) = save_and_announce(args, &vector, printer)?;
-    Ok(Failure {
-        saved: Some(saved),
-        replay: Some(replay),
-        ..failure
-    })
+    Ok(save_and_announce(args, &vector, printer, failure))
 }
 
 /// A failure that reproduces only sometimes from a clean start: reported with its rate, not
@@ -348,6 +345,7 @@ fn flaky(reproduced: usize, printer: &Printer) -> Failure {
         ),
         saved: None,
         replay: None,
+        save_error: None,
     };
     printer.line(&failure.message);
     failure
@@ -376,6 +374,7 @@ fn report_history_dependent(
         message: String::new(),
         saved: None,
         replay: None,
+        save_error: None,
     };
     let Some(before) = reproducing else {
         failure.message = format!(
@@ -414,30 +413,49 @@ fn report_history_dependent(
         vector.history.len()
     );
     printer.line(&failure.message);
-    let (saved, replay) = save_and_announce(args, &vector, printer)?;
-    failure.saved = Some(saved);
-    failure.replay = Some(replay);
-    Ok(failure)
+    Ok(save_and_announce(args, &vector, printer, failure))
 }
 
-/// Saves a counterexample as a vector and prints where, with the command that replays it.
-/// Returns the path and that command.
+/// Saves a counterexample as a vector and prints where, with the command that replays it, into
+/// `failure`. A counterexample that cannot be saved is still a failure (exit 1): the error is
+/// reported, and the trace printed above reproduces it.
 fn save_and_announce(
     args: &CheckArgs,
     vector: &VectorCase,
     printer: &Printer,
-) -> Result<(String, String), CliError> {
-    let path = save(vector, args.out.as_deref())?;
-    let replay = format!(
-        "review-spec replay {}{}",
-        shell_quote(&path.display().to_string()),
-        super::subject_flag(&args.subject)
-    );
-    printer.line(format_args!(
-        "saved the counterexample as {}\nreplay: {replay}\n",
-        path.display()
-    ));
-    Ok((path.display().to_string(), replay))
+    failure: Failure,
+) -> Failure {
+    match save(vector, args.out.as_deref()) {
+        Ok(path) => {
+            let replay = format!(
+                "review-spec replay {}{}",
+                shell_quote(&path.display().to_string()),
+                super::subject_flag(&args.subject)
+            );
+            printer.line(format_args!(
+                "saved the counterexample as {}\nreplay: {replay}\n",
+                path.display()
+            ));
+            Failure {
+                saved: Some(path.display().to_string()),
+                replay: Some(replay),
+                ..failure
+            }
+        }
+        Err(error) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "review-spec: error: cannot save the counterexample: {error}"
+            );
+            printer.line(format_args!(
+                "could not save the counterexample ({error}); the trace above reproduces it\n"
+            ));
+            Failure {
+                save_error: Some(error.to_string()),
+                ..failure
+            }
+        }
+    }
 }
 
 /// Shrinks a sequence on which the subject fails (rather than diverges) by deleting facts for as
@@ -504,6 +522,7 @@ fn divergence_failure(divergence: &Divergence, found_by: &str) -> (Failure, Vect
         message: divergence.to_string(),
         saved: None,
         replay: None,
+        save_error: None,
     };
     (failure, vector)
 }
@@ -563,6 +582,7 @@ fn error_failure(
         message: error.to_string(),
         saved: None,
         replay: None,
+        save_error: None,
     };
     (failure, vector)
 }
@@ -591,6 +611,6 @@ fn save(case: &VectorCase, out: Option<&Path>) -> Result<PathBuf, CliError> {
     std::fs::create_dir_all(&dir).map_err(|error| CliError::io(&dir, error))?;
     let path = dir.join(format!("{}.json", case.name));
     let file = VectorFile::new(vec![case.clone()]);
-    std::fs::write(&path, write_vector_file(&file)).map_err(|error| CliError::io(&path, error))?;
+    super::files::write_atomically(&path, &write_vector_file(&file))?;
     Ok(path)
 }
