@@ -30,8 +30,9 @@ use crate::fact::Fact;
 use crate::generators::{self, GeneratedCase};
 use crate::model;
 use crate::profile::Profile;
+use crate::regression;
 use crate::subject::{Fresh, Subject, SubjectError};
-use crate::trace::{HistoryTrace, VectorCase, VectorFile, write_vector_file};
+use crate::trace::{HistoryTrace, VectorCase};
 
 /// Proptest's shrinking of a failing case stops after this many steps or this long;
 /// `diff::minimize` then finishes the job. The budget is kept here rather than in proptest's
@@ -367,7 +368,7 @@ fn report_history_dependent(
     let reproducing =
         diff::reproducing_history(subject, &history, &case.facts, &case.limits, profile);
     let mut failure = Failure {
-        name: format!("history-dependent-{:016x}", facts_hash(&case.facts)),
+        name: regression::name("history-dependent", &case.facts),
         kind: "history_dependent".to_owned(),
         fact_index: None,
         rules: Vec::new(),
@@ -507,12 +508,7 @@ fn minimize_error(
 }
 
 fn divergence_failure(divergence: &Divergence, found_by: &str) -> (Failure, VectorCase) {
-    let rule = divergence.rules.first().copied().unwrap_or("none");
-    let name = format!(
-        "{}-{:016x}",
-        rule.to_lowercase(),
-        facts_hash(&divergence.facts)
-    );
+    let name = regression::divergence_name(divergence);
     let vector = divergence.to_vector_case(&name, found_by);
     let failure = Failure {
         name,
@@ -547,11 +543,7 @@ fn error_failure(
                 .collect()
         })
         .unwrap_or_default();
-    let name = format!(
-        "{}-{:016x}",
-        error.kind().replace('_', "-"),
-        facts_hash(facts)
-    );
+    let name = regression::name(error.kind(), facts);
     let vector = VectorCase {
         history: Vec::new(),
         name: name.clone(),
@@ -587,14 +579,6 @@ fn error_failure(
     (failure, vector)
 }
 
-/// A stable name part for a fact sequence (FNV-1a of its JSON).
-fn facts_hash(facts: &[Fact]) -> u64 {
-    let text = serde_json::to_string(facts).unwrap_or_default();
-    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
 /// Writes a one-case vector file under `out` (or the default folder) and returns its path.
 fn save(case: &VectorCase, out: Option<&Path>) -> Result<PathBuf, CliError> {
     let dir = match out {
@@ -608,9 +592,5 @@ fn save(case: &VectorCase, out: Option<&Path>) -> Result<PathBuf, CliError> {
             }
         }
     };
-    std::fs::create_dir_all(&dir).map_err(|error| CliError::io(&dir, error))?;
-    let path = dir.join(format!("{}.json", case.name));
-    let file = VectorFile::new(vec![case.clone()]);
-    super::files::write_atomically(&path, &write_vector_file(&file))?;
-    Ok(path)
+    regression::save_vector_case(&dir, case).map_err(|error| CliError::io(&dir, error))
 }

@@ -1,8 +1,7 @@
 //! Files the tool writes and the vector folders it walks.
 //!
-//! Every file is written to a temporary file in its destination folder and renamed into place:
-//! an interrupted run leaves the old file or the new one, never a partial one, and a symlink at
-//! the destination is replaced, not written through. Vector folders are walked without following
+//! Every file is written through `regression::write_atomically`: whole or not at all, never
+//! through a symlink. Vector folders are walked without following
 //! symlinks to folders (a link to `..` would loop); each one skipped is named on stderr.
 
 use std::io::Write as _;
@@ -10,26 +9,10 @@ use std::path::{Path, PathBuf};
 
 use super::CliError;
 
-/// Writes `contents` to `path` atomically (temporary file in the same folder, then rename).
+/// Writes `contents` to `path` atomically (see [`crate::regression::write_atomically`]).
 pub(super) fn write_atomically(path: &Path, contents: &str) -> Result<(), CliError> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::Builder::new()
-        .prefix(".review-spec-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|error| CliError::io(path, error))?;
-    // A temporary file is private (0600); the file it becomes is as readable as any other.
-    let readable = std::os::unix::fs::PermissionsExt::from_mode(0o644);
-    file.write_all(contents.as_bytes())
-        .and_then(|()| file.as_file().set_permissions(readable))
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(|error| CliError::io(path, error))?;
-    file.persist(path)
-        .map_err(|error| CliError::io(path, error.error))?;
-    Ok(())
+    crate::regression::write_atomically(path, contents.as_bytes())
+        .map_err(|error| CliError::io(path, error))
 }
 
 /// Every `*.json` file under `dir`, sorted, with its name relative to `dir` without `.json`

@@ -3,8 +3,14 @@
 use proptest::test_runner::Config;
 use review_spec::event::{Emitted, Output};
 
+/// How often shrinking may redraw a case after simplifying its swarm configuration (proptest's
+/// `prop_flat_map`). Its default, a million, let one shrink take minutes redrawing cases on the
+/// larger pools, for counterexamples no smaller.
+pub const FLAT_MAP_REGENS_MAX: u32 = 100;
+
 /// A proptest configuration with `default_cases` cases unless `PROPTEST_CASES` says otherwise,
-/// and no failure-persistence files (failures are saved as vectors instead).
+/// no failure-persistence files (failures are saved as vectors instead), and at most
+/// [`FLAT_MAP_REGENS_MAX`] redraws while shrinking.
 pub fn proptest_config(default_cases: u32) -> Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
@@ -13,6 +19,7 @@ pub fn proptest_config(default_cases: u32) -> Config {
     Config {
         cases,
         failure_persistence: None,
+        max_flat_map_regens: FLAT_MAP_REGENS_MAX,
         ..Config::default()
     }
 }
