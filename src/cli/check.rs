@@ -1,7 +1,7 @@
 //! `check`: the model against a subject on random generated scenarios.
 //!
-//! Prints the seed first (the run replays from it), draws `--cases` cases with proptest's runner
-//! from per-case seeds (`generators::seeded_case`: the same coherent scenarios as the property
+//! Prints the seed first (the run replays from it), draws `--cases` cases one after another, each
+//! from an RNG forked off the previous case's as proptest's runner does, from per-case seeds (`generators::seeded_case`: the same coherent scenarios as the property
 //! tests, drawn without proptest's value trees, several times faster), and runs each through the
 //! model and the subject. The first failing case (a divergence, or a subject that crashes, hangs
 //! or prints garbage) is shrunk by [`diff::minimize`] (deleting facts while it still fails),
@@ -9,14 +9,13 @@
 //! subject failure is shrunk the same way (deleting facts while it fails alike), except a hang:
 //! each step would cost a timeout, so it is reported on the case as drawn.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use clap::Args;
-use proptest::test_runner::{Config, TestCaseError, TestError};
+use proptest::strategy::{Strategy as _, ValueTree as _};
+use proptest::test_runner::{Config, TestRunner};
 
 use super::seed::Seed;
 use super::summary::{Failure, Summary};
@@ -33,12 +32,6 @@ use crate::profile::Profile;
 use crate::regression;
 use crate::subject::{Fresh, Subject, SubjectError};
 use crate::trace::{HistoryTrace, VectorCase};
-
-/// Proptest's shrinking of a failing case stops after this many steps or this long;
-/// `diff::minimize` then finishes the job. The budget is kept here rather than in proptest's
-/// config, whose limits print a message about its environment variables when reached.
-const SHRINK_STEPS_MAX: u64 = 2_000;
-const SHRINK_TIME_MAX: Duration = Duration::from_secs(60);
 
 #[derive(Clone, Debug, Args)]
 pub struct CheckArgs {
@@ -63,24 +56,6 @@ pub struct CheckArgs {
     pub profile: ProfileArgs,
 }
 
-/// What the test closure keeps between cases.
-struct Run {
-    subject: Box<dyn Subject>,
-    summary: Summary,
-    /// Whether a case has failed: later calls are proptest's shrinking steps.
-    failed: bool,
-    shrink_steps: u64,
-    /// A subject error that ends the run (the subject cannot be restarted).
-    fatal: Option<SubjectError>,
-    /// Whether the failure is a hang (a timeout), which is not shrunk.
-    hung: bool,
-    /// When the first failure was found.
-    shrink_started: Option<Instant>,
-    /// The last traces the subject ran before the current case, oldest first (at most
-    /// [`HISTORY_MAX`]): what a history-dependent failure is reproduced with.
-    history: VecDeque<HistoryTrace>,
-}
-
 /// How many earlier traces a run remembers for a history-dependent failure.
 const HISTORY_MAX: usize = 64;
 
@@ -96,131 +71,82 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
         args.cases,
         profile_flags(&profile)
     ));
-    let subject = make_subject(&args.subject, &profile)?;
+    let mut subject = make_subject(&args.subject, &profile)?;
     let mut summary = Summary::new("check", profile);
     summary.subject = Some(subject.name());
     summary.seed = Some(seed.text.clone());
     summary.set_compared(subject.emits());
+    // Cases are drawn one after another from the seed's RNG (each from a seed of its own, see
+    // `generators::seeded_case`); the first failure ends the run and is shrunk by deleting facts.
+    // Each case's RNG is forked off the previous case's, as proptest's own runner does, so a seed
+    // replays the cases it always did.
     let config = Config {
-        cases: args.cases,
         failure_persistence: None,
-        // u32::MAX means "4 × cases" to proptest; the real budget is SHRINK_STEPS_MAX.
-        max_shrink_iters: u32::MAX - 1,
-        max_shrink_time: 0,
         ..Config::default()
     };
-    let mut runner = seed.runner(config);
+    let mut runner = seed.runner(config.clone());
+    let strategy = generators::seeded_case(profile);
     let bar = progress::bar(u64::from(args.cases), json);
-    let state = RefCell::new(Run {
-        subject,
-        summary,
-        failed: false,
-        shrink_steps: 0,
-        fatal: None,
-        hung: false,
-        shrink_started: None,
-        // The process's first trace is the empty one `make_subject` opened it with, to learn
-        // what it emits.
-        history: VecDeque::from([HistoryTrace {
-            limits: Limits::default(),
-            facts: Vec::new(),
-        }]),
-    });
-    let result = runner.run(&generators::seeded_case(profile), |case| {
-        let mut run = state.borrow_mut();
-        if run.fatal.is_some() {
-            return Err(TestCaseError::fail("the subject cannot be restarted"));
-        }
-        if run.hung {
-            // Every shrinking step of a hang would cost a timeout: keep the case as drawn.
-            return Ok(());
-        }
-        if let Some(started) = run.shrink_started {
-            // Out of budget: every further candidate "passes", so proptest stops shrinking and
-            // keeps its smallest failing case.
-            if run.shrink_steps >= SHRINK_STEPS_MAX || started.elapsed() > SHRINK_TIME_MAX {
-                return Ok(());
-            }
-        }
+    // The last traces the subject ran before the current case, oldest first (at most
+    // HISTORY_MAX): what a history-dependent failure is reproduced with. The process's first
+    // trace is the empty one `make_subject` opened it with, to learn what it emits.
+    let mut history = VecDeque::from([HistoryTrace {
+        limits: Limits::default(),
+        facts: Vec::new(),
+    }]);
+    let mut failed = None;
+    for _ in 0..args.cases {
+        runner = TestRunner::new_with_rng(config.clone(), runner.new_rng());
+        let case = strategy
+            .new_tree(&mut runner)
+            .map_err(|reason| CliError::Usage(format!("the generator gave up: {reason}")))?
+            .current();
         // One model run per case gives both the comparison and the rule coverage.
-        let compared = diff::compare(run.subject.as_mut(), &case.facts, &case.limits, &profile);
-        if run.failed {
-            run.shrink_steps += 1;
-            bar.set_message(format!("shrinking, step {}", run.shrink_steps));
-        } else {
-            run.summary.cases += 1;
-            run.summary.facts += case.facts.len();
-            if let Ok(comparison) = &compared {
-                run.summary.add_hits(&comparison.rule_hits);
-            } else {
-                run.summary
-                    .add_hits(&model::reduce_with_hits(&case.facts, &case.limits, &profile).1);
+        let compared = diff::compare(subject.as_mut(), &case.facts, &case.limits, &profile);
+        summary.cases += 1;
+        summary.facts += case.facts.len();
+        match &compared {
+            Ok(comparison) => summary.add_hits(&comparison.rule_hits),
+            Err(_) => {
+                summary.add_hits(&model::reduce_with_hits(&case.facts, &case.limits, &profile).1)
             }
-            bar.inc(1);
         }
-        if !run.failed {
-            if run.history.len() == HISTORY_MAX {
-                run.history.pop_front();
-            }
-            run.history.push_back(HistoryTrace {
-                limits: case.limits,
-                facts: case.facts.clone(),
-            });
-        }
+        bar.inc(1);
         match compared.map(|comparison| comparison.divergence) {
-            Ok(None) => Ok(()),
-            Ok(Some(divergence)) => {
-                run.failed = true;
-                run.shrink_started.get_or_insert_with(Instant::now);
-                Err(TestCaseError::fail(format!(
-                    "diverges at fact {}",
-                    divergence.fact_index
-                )))
+            Ok(None) => {}
+            Ok(Some(_)) => {
+                failed = Some(case);
+                break;
             }
-            Err(error) => {
-                run.failed = true;
-                run.shrink_started.get_or_insert_with(Instant::now);
-                match error {
-                    SubjectError::Spawn { .. } => run.fatal = Some(error.clone()),
-                    SubjectError::TimedOut { .. } => run.hung = true,
-                    _ => {}
-                }
-                Err(TestCaseError::fail(error.to_string()))
+            Err(error @ SubjectError::Spawn { .. }) => {
+                bar.finish_and_clear();
+                return Err(CliError::Subject(error));
+            }
+            Err(_) => {
+                failed = Some(case);
+                break;
             }
         }
-    });
-    bar.finish_and_clear();
-    let Run {
-        mut subject,
-        mut summary,
-        shrink_steps,
-        fatal,
-        mut history,
-        ..
-    } = state.into_inner();
-    // The failing case itself is not part of its history.
-    history.pop_back();
-    if let Some(error) = fatal {
-        return Err(CliError::Subject(error));
+        if history.len() == HISTORY_MAX {
+            history.pop_front();
+        }
+        history.push_back(HistoryTrace {
+            limits: case.limits,
+            facts: case.facts,
+        });
     }
-    match result {
-        Ok(()) => {}
-        Err(TestError::Abort(reason)) => {
-            return Err(CliError::Usage(format!("the run was aborted: {reason}")));
-        }
-        Err(TestError::Fail(_, case)) => {
-            let failure = report_failure(
-                &args,
-                &seed,
-                subject.as_mut(),
-                &case,
-                &history,
-                summary.cases,
-                shrink_steps,
-                &printer,
-            )?;
-            summary.failures.push(failure);
-        }
+    bar.finish_and_clear();
+    if let Some(case) = failed {
+        let failure = report_failure(
+            &args,
+            &seed,
+            subject.as_mut(),
+            &case,
+            &history,
+            summary.cases,
+            &printer,
+        )?;
+        summary.failures.push(failure);
     }
     let outcome = Outcome::of(summary.failures.len());
     if json {
@@ -244,7 +170,6 @@ fn report_failure(
     case: &GeneratedCase,
     history: &VecDeque<HistoryTrace>,
     cases_run: usize,
-    shrink_steps: u64,
     printer: &Printer,
 ) -> Result<Failure, CliError> {
     let profile = &args.profile.profile()?;
@@ -256,13 +181,8 @@ fn report_failure(
         super::subject_flag(&args.subject)
     );
     printer.line(format_args!(
-        "FAIL after {cases_run} case{}; shrunk by {}deleting facts\n{}",
+        "FAIL after {cases_run} case{}; shrunk by deleting facts\n{}",
         if cases_run == 1 { "" } else { "s" },
-        if shrink_steps == 0 {
-            String::new()
-        } else {
-            format!("proptest in {shrink_steps} steps, then by ")
-        },
         case.swarm
     ));
     let outcome = diff::first_divergence(subject, &case.facts, &case.limits, profile);
