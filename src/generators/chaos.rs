@@ -15,8 +15,8 @@ use proptest::strategy::Union;
 
 use super::episode::{CLOCK_START_MS, Closing, Grant};
 use super::render::{closing_fact, is_request, request_id};
-use super::scenario::{command_decision, file_change_decision, grant};
-use super::swarm::SwarmConfig;
+use super::swarm::{ChaosKind, SwarmConfig};
+use super::values::{command_decision, file_change_decision, grant};
 use crate::fact::{
     CommandDecision, ConnectionId, Fact, FileChangeDecision, GrantScope, NetworkPermission,
     PermissionProfile, RequestId,
@@ -24,22 +24,6 @@ use crate::fact::{
 
 /// The most chaos operations applied to one case.
 pub const CHAOS_OPS_MAX: usize = 4;
-
-/// A kind of chaos operation, as enabled by a swarm configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ChaosKind {
-    Duplicate,
-    Swap,
-    DropItemStart,
-    CompletionBeforeStart,
-    OrphanResponse,
-    LateRequestCopy,
-    ConflictingRequest,
-    WrongKindResponse,
-    GuardianLateCopy,
-    GuardianOtherTurn,
-    GuardianAfterTurnEnd,
-}
 
 /// One chaos operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,44 +78,6 @@ pub enum Conflict {
     OtherTurn,
     LaterStart,
     OtherKind,
-}
-
-impl ChaosKind {
-    /// Every kind, simple to complex.
-    pub const ALL: [ChaosKind; 11] = [
-        ChaosKind::Duplicate,
-        ChaosKind::Swap,
-        ChaosKind::DropItemStart,
-        ChaosKind::CompletionBeforeStart,
-        ChaosKind::OrphanResponse,
-        ChaosKind::LateRequestCopy,
-        ChaosKind::ConflictingRequest,
-        ChaosKind::WrongKindResponse,
-        ChaosKind::GuardianLateCopy,
-        ChaosKind::GuardianOtherTurn,
-        ChaosKind::GuardianAfterTurnEnd,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ChaosKind::Duplicate => "duplicate",
-            ChaosKind::Swap => "swap",
-            ChaosKind::DropItemStart => "drop_item_start",
-            ChaosKind::CompletionBeforeStart => "completion_before_start",
-            ChaosKind::OrphanResponse => "orphan_response",
-            ChaosKind::LateRequestCopy => "late_request_copy",
-            ChaosKind::ConflictingRequest => "conflicting_request",
-            ChaosKind::WrongKindResponse => "wrong_kind_response",
-            ChaosKind::GuardianLateCopy => "guardian_late_copy",
-            ChaosKind::GuardianOtherTurn => "guardian_other_turn",
-            ChaosKind::GuardianAfterTurnEnd => "guardian_after_turn_end",
-        }
-    }
-
-    /// Position in [`ChaosKind::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
 }
 
 impl ChaosOp {

@@ -19,6 +19,7 @@ pub mod scenario;
 pub mod stream;
 pub mod swarm;
 pub mod unstructured;
+pub mod values;
 
 #[cfg(test)]
 mod tests;
@@ -27,11 +28,11 @@ use std::fmt;
 
 use proptest::prelude::*;
 
-pub use self::chaos::{ChaosKind, ChaosOp, apply_chaos, chaos, chaos_ops};
+pub use self::chaos::{ChaosOp, apply_chaos, chaos, chaos_ops};
 pub use self::episode::{Episode, Scenario};
 pub use self::render::{MAX_FACTS, render};
 pub use self::scenario::{scenario, scenario_plan};
-pub use self::swarm::{ChaosKinds, FactKinds, SwarmConfig, swarm_config};
+pub use self::swarm::{ChaosKind, ChaosKinds, FactKinds, SwarmConfig, swarm_config};
 pub use self::unstructured::case_from_unstructured;
 
 use crate::event::Limits;

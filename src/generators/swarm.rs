@@ -9,7 +9,6 @@ use std::fmt;
 
 use proptest::prelude::*;
 
-use super::chaos::ChaosKind;
 use super::pools;
 use crate::event::Limits;
 use crate::fact::{Fact, RequestId};
@@ -68,6 +67,60 @@ pub enum Clock {
 /// A set of fact kinds, by index in [`Fact::TYPE_NAMES`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FactKinds(u16);
+
+/// A kind of chaos operation, as enabled by a swarm configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChaosKind {
+    Duplicate,
+    Swap,
+    DropItemStart,
+    CompletionBeforeStart,
+    OrphanResponse,
+    LateRequestCopy,
+    ConflictingRequest,
+    WrongKindResponse,
+    GuardianLateCopy,
+    GuardianOtherTurn,
+    GuardianAfterTurnEnd,
+}
+
+impl ChaosKind {
+    /// Every kind, simple to complex.
+    pub const ALL: [ChaosKind; 11] = [
+        ChaosKind::Duplicate,
+        ChaosKind::Swap,
+        ChaosKind::DropItemStart,
+        ChaosKind::CompletionBeforeStart,
+        ChaosKind::OrphanResponse,
+        ChaosKind::LateRequestCopy,
+        ChaosKind::ConflictingRequest,
+        ChaosKind::WrongKindResponse,
+        ChaosKind::GuardianLateCopy,
+        ChaosKind::GuardianOtherTurn,
+        ChaosKind::GuardianAfterTurnEnd,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ChaosKind::Duplicate => "duplicate",
+            ChaosKind::Swap => "swap",
+            ChaosKind::DropItemStart => "drop_item_start",
+            ChaosKind::CompletionBeforeStart => "completion_before_start",
+            ChaosKind::OrphanResponse => "orphan_response",
+            ChaosKind::LateRequestCopy => "late_request_copy",
+            ChaosKind::ConflictingRequest => "conflicting_request",
+            ChaosKind::WrongKindResponse => "wrong_kind_response",
+            ChaosKind::GuardianLateCopy => "guardian_late_copy",
+            ChaosKind::GuardianOtherTurn => "guardian_other_turn",
+            ChaosKind::GuardianAfterTurnEnd => "guardian_after_turn_end",
+        }
+    }
+
+    /// Position in [`ChaosKind::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
 
 /// A set of chaos operations, by index in [`ChaosKind::ALL`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

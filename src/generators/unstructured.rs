@@ -10,7 +10,7 @@
 use arbitrary::{Error, Result, Unstructured};
 
 use super::GeneratedCase;
-use super::chaos::{CHAOS_OPS_MAX, ChaosKind, ChaosOp, Conflict};
+use super::chaos::{CHAOS_OPS_MAX, ChaosOp, Conflict};
 use super::episode::{
     BindPlan, Closing, CommandRequest, Episode, Grant, GuardianReview, ItemLifecycle, ItemPlan,
     Outcome, ReviewPlan, Scenario, Stamp, ThreadOrigin, TimeAnomaly, Timeline, TurnPlan,
@@ -21,7 +21,7 @@ use super::scenario::{
     ANOMALIES_MAX, BODY_EPISODES_MAX, GUARDIAN_DURATION_MAX_MS, REVIEWS_PER_ITEM_MAX, SCHEDULE_MAX,
     SKEW_TICKS_MAX, TICK_MAX_MS,
 };
-use super::swarm::{ChaosKinds, Clock, FactKinds, IdRange, SwarmConfig};
+use super::swarm::{ChaosKind, ChaosKinds, Clock, FactKinds, IdRange, SwarmConfig};
 use crate::event::Limits;
 use crate::fact::{
     AppServerClient, CommandDecision, ConnectionId, FileChangeDecision, FileSystemPermission,
