@@ -646,27 +646,11 @@ pub fn seed_corpus(vectors_dir: &Path) -> Result<Vec<Seed>, TraceError> {
 
 /// Every `*.json` file under `dir`, recursively, sorted.
 fn vector_paths(dir: &Path) -> Result<Vec<std::path::PathBuf>, TraceError> {
-    let unreadable = |error: std::io::Error| TraceError::Unreadable {
+    let found = crate::conformance::vector_files(dir).map_err(|error| TraceError::Unreadable {
         source_name: dir.display().to_string(),
         what: error.to_string(),
-    };
-    let mut paths = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).map_err(unreadable)? {
-            let path = entry.map_err(unreadable)?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|extension| extension == "json")
-            {
-                paths.push(path);
-            }
-        }
-    }
-    paths.sort();
-    Ok(paths)
+    })?;
+    Ok(found.files.into_iter().map(|(_, path)| path).collect())
 }
 
 /// `count` byte strings of lengths `0..=len_max` from a fixed pseudo-random stream (splitmix64),

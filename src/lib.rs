@@ -33,6 +33,7 @@
 //! ```
 
 pub mod cli;
+pub mod conformance;
 pub mod diff;
 pub mod event;
 pub mod fact;

@@ -15,55 +15,16 @@ pub(super) fn write_atomically(path: &Path, contents: &str) -> Result<(), CliErr
         .map_err(|error| CliError::io(path, error))
 }
 
-/// Every `*.json` file under `dir`, sorted, with its name relative to `dir` without `.json`
-/// (`dir` itself, named by its stem, when it is a file). Symlinks to files are read; symlinks to
-/// folders are skipped, and said so on stderr.
+/// The vector files under `dir` (see [`crate::conformance::vector_files`]); each symlinked
+/// folder skipped is named on stderr.
 pub(super) fn vector_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {
-    if dir.is_file() {
-        let name = dir.file_stem().unwrap_or(dir.as_os_str());
-        return Ok(vec![(
-            name.to_string_lossy().into_owned(),
-            dir.to_path_buf(),
-        )]);
+    let found = crate::conformance::vector_files(dir).map_err(|error| CliError::io(dir, error))?;
+    for skipped in &found.skipped {
+        let _ = writeln!(
+            std::io::stderr(),
+            "review-spec: note: skipping {}: a symlink to a folder (not followed)",
+            skipped.display()
+        );
     }
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
-        let entries = std::fs::read_dir(dir).map_err(|error| CliError::io(dir, error))?;
-        for entry in entries {
-            let entry = entry.map_err(|error| CliError::io(dir, error))?;
-            let path = entry.path();
-            let file_type = entry
-                .file_type()
-                .map_err(|error| CliError::io(&path, error))?;
-            if file_type.is_dir() {
-                walk(&path, out)?;
-            } else if file_type.is_symlink() && path.is_dir() {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "review-spec: note: skipping {}: a symlink to a folder (not followed)",
-                    path.display()
-                );
-            } else if path
-                .extension()
-                .is_some_and(|extension| extension == "json")
-            {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
-    let mut paths = Vec::new();
-    walk(dir, &mut paths)?;
-    paths.sort();
-    Ok(paths
-        .into_iter()
-        .map(|path| {
-            let name = path
-                .strip_prefix(dir)
-                .unwrap_or(&path)
-                .with_extension("")
-                .display()
-                .to_string();
-            (name, path)
-        })
-        .collect())
+    Ok(found.files)
 }

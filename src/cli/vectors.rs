@@ -12,6 +12,7 @@ use pretty_assertions::StrComparison;
 
 use super::summary::{Failure, RuleTally, Summary};
 use super::{CliError, Outcome, Printer, ProfileArgs, SubjectArgs, make_subject, progress};
+use crate::conformance::Filter;
 use crate::event::{Emitted, Output, OutputKinds};
 use crate::model;
 use crate::profile::{Base, Profile, first_inexpressible};
@@ -53,6 +54,7 @@ pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
     let printer = Printer { json };
     let dir = args.dir.clone().unwrap_or_else(super::default_vector_dir);
     let files = super::files::vector_files(&dir)?;
+    let filter = Filter::parse(args.filter.as_deref());
     if files.is_empty() {
         return Err(CliError::Usage(format!(
             "{}: no vector files (*.json) found",
@@ -76,7 +78,7 @@ pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
                 .iter()
                 .map(move |case| (format!("{file_name}/{}", case.name), case))
         })
-        .filter(|(full_name, _)| filter_matches(args.filter.as_deref(), full_name))
+        .filter(|(full_name, _)| filter.selects(full_name))
         .collect();
     if selected.is_empty() {
         let cases: usize = loaded.iter().map(|(_, file)| file.cases.len()).sum();
@@ -285,37 +287,4 @@ fn pretty(outputs: &[Emitted]) -> String {
         text.push_str("(no outputs)\n");
     }
     text
-}
-
-/// The filter of `--filter` (the same syntax as `REVIEW_SPEC_FILTER` in the test suite).
-fn filter_matches(filter: Option<&str>, full_name: &str) -> bool {
-    let Some(filter) = filter else {
-        return true;
-    };
-    let terms: Vec<&str> = filter
-        .split(',')
-        .map(str::trim)
-        .filter(|term| !term.is_empty())
-        .collect();
-    let (negative, positive): (Vec<&str>, Vec<&str>) =
-        terms.iter().partition(|term| term.starts_with('-'));
-    let included = positive.is_empty() || positive.iter().any(|term| full_name.contains(term));
-    included
-        && !negative
-            .iter()
-            .any(|term| full_name.contains(term.trim_start_matches('-')))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filters_take_positive_and_negative_terms() {
-        let name = "grant/grant-2-non-empty/x";
-        assert!(filter_matches(None, name));
-        assert!(filter_matches(Some("grant"), name));
-        assert!(!filter_matches(Some("grant,-grant-2"), name));
-        assert!(!filter_matches(Some("dedup"), name));
-    }
 }

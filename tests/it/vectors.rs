@@ -24,35 +24,9 @@ pub fn vector_root() -> PathBuf {
 
 /// Every vector file under `spec/vectors/`, sorted, with its path relative to that folder.
 pub fn vector_files() -> Vec<(String, PathBuf)> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                out.push(path);
-            }
-        }
-    }
-    let root = vector_root();
-    let mut paths = Vec::new();
-    walk(&root, &mut paths);
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let relative = path
-                .strip_prefix(&root)
-                .unwrap_or(&path)
-                .with_extension("")
-                .display()
-                .to_string();
-            (relative, path)
-        })
-        .collect()
+    review_spec::conformance::vector_files(&vector_root())
+        .unwrap_or_else(|error| panic!("spec/vectors: {error}"))
+        .files
 }
 
 /// Loads every vector file, failing with the positioned error of the first malformed one.
@@ -67,18 +41,8 @@ pub fn load_all() -> Vec<(String, PathBuf, VectorFile)> {
 }
 
 fn filter_matches(full_name: &str) -> bool {
-    let Ok(filter) = std::env::var("REVIEW_SPEC_FILTER") else {
-        return true;
-    };
-    let terms: Vec<&str> = filter
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .collect();
-    let (negative, positive): (Vec<&str>, Vec<&str>) =
-        terms.iter().partition(|t| t.starts_with('-'));
-    let included = positive.is_empty() || positive.iter().any(|t| full_name.contains(t));
-    included && !negative.iter().any(|t| full_name.contains(&t[1..]))
+    let filter = std::env::var("REVIEW_SPEC_FILTER").ok();
+    review_spec::conformance::Filter::parse(filter.as_deref()).selects(full_name)
 }
 
 /// The expectation of a case under a base profile, or None where the case does not apply.
