@@ -1,6 +1,7 @@
 //! `review-spec`: the command-line tool. Parsing and the subcommands live in
 //! `review_spec::cli`; this maps their result to an exit code: 0 all agree, 1 a divergence
-//! (or a failing subject) was found, 2 a usage or input error (clap's own errors included).
+//! (or a failing subject) was found, 2 a usage or input error (clap's own errors included), 130
+//! and 143 interrupted by SIGINT and SIGTERM (every subject process killed first).
 
 use std::process::ExitCode;
 
@@ -8,6 +9,8 @@ use clap::Parser as _;
 use review_spec::cli::{self, Cli, CliError};
 
 fn main() -> ExitCode {
+    // SIGINT and SIGTERM kill every subject process group, then exit 130 and 143.
+    review_spec::subject::kill_subjects_on_signals();
     // Usage errors exit with 2, `--help` and `--version` with 0 (clap's convention, ours too).
     let cli = Cli::parse();
     let json = cli.json;
