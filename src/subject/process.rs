@@ -45,7 +45,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 pub const STARTUP_TIMEOUT_MIN_MS: u64 = 10_000;
 
 /// The longest line a subject may write, in bytes without its line break (1 MiB); a longer one is
-/// garbage, quoted by its first [`QUOTED_LINE_CHARS_MAX`] characters.
+/// garbage, quoted by its first 200 characters.
 pub const LINE_BYTES_MAX: usize = 1 << 20;
 /// The lines a subject may write for one fact (or before its acknowledgement), blank lines
 /// included, beyond four per table entry: see [`lines_per_fact_max`].
