@@ -7,7 +7,7 @@
 //! number (130 for SIGINT, 143 for SIGTERM), as a shell reports a process killed by it.
 
 use std::collections::BTreeSet;
-use std::io;
+use std::io::{self, Write as _};
 use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -85,7 +85,10 @@ pub fn kill_subjects_on_signals() {
     let mut signals = match Signals::new([SIGINT, SIGTERM]) {
         Ok(signals) => signals,
         Err(error) => {
-            eprintln!("review-spec: warning: cannot handle SIGINT and SIGTERM: {error}");
+            let _ = writeln!(
+                io::stderr(),
+                "review-spec: warning: cannot handle SIGINT and SIGTERM: {error}"
+            );
             return;
         }
     };
@@ -103,7 +106,9 @@ pub fn kill_subjects_on_signals() {
         } else {
             "SIGTERM"
         };
-        eprintln!(
+        // Ignoring a closed stderr: the exit must come (eprintln! would panic the thread).
+        let _ = writeln!(
+            io::stderr(),
             "review-spec: {name}: killed {} subject process group{}; exiting",
             live.len(),
             if live.len() == 1 { "" } else { "s" }
