@@ -28,6 +28,7 @@ use std::process::ExitCode;
 
 use review_spec::fuzzing::{Replay, Stage, SubjectChoice, Target, replay};
 use review_spec::model;
+use review_spec::regression;
 use review_spec::trace::{Trace, VectorCase, VectorFile, write_trace, write_vector_file};
 
 const USAGE: &str = "usage: fuzz_crash_to_vector <target> <crash file>... [--out DIR]";
@@ -182,19 +183,8 @@ fn convert(
 
 /// `fuzz-<target>-<rule or kind>-<hash of the facts>`: stable, so one finding is one file.
 fn finding_name(target: Target, kind: Option<&str>, facts: &[review_spec::fact::Fact]) -> String {
-    let text = serde_json::to_string(facts).unwrap_or_default();
-    format!(
-        "fuzz-{}-{}-{:016x}",
-        target.name().replace('_', "-"),
-        kind.unwrap_or("none").to_lowercase(),
-        fnv1a(text.as_bytes())
-    )
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3)
-    })
+    let kind = format!("fuzz-{}-{}", target.name(), kind.unwrap_or("none"));
+    regression::name(&kind, facts)
 }
 
 fn panic_vector(
@@ -248,7 +238,7 @@ fn save_raw(target: Target, data: &[u8], output: &Output) -> Result<(), String> 
     let path = output
         .raw
         .join(target.name())
-        .join(format!("crash-{:016x}", fnv1a(data)));
+        .join(format!("crash-{:016x}", regression::hash_bytes(data)));
     write(&path, data)?;
     println!("saved raw input {}", path.display());
     if output.kept {
@@ -262,6 +252,6 @@ fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), String> {
         std::fs::create_dir_all(parent)
             .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
     }
-    std::fs::write(path, contents)
+    regression::write_atomically(path, contents.as_ref())
         .map_err(|error| format!("cannot write {}: {error}", path.display()))
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::fact::{AppServerClient, ConnectionId, ItemKind, RequestId, Runtime};
+use crate::fact::{AppServerClient, ConnectionId, RequestId, Runtime};
 
 /// One output of a reduction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -314,19 +314,6 @@ impl Output {
         }
     }
 
-    /// The tool-item output variant for an item kind (ITEM-1).
-    pub fn tool_item(kind: ItemKind, event: ToolItemEvent) -> Output {
-        match kind {
-            ItemKind::CommandExecution => Output::CommandExecution(event),
-            ItemKind::FileChange => Output::FileChange(event),
-            ItemKind::McpToolCall => Output::McpToolCall(event),
-            ItemKind::DynamicToolCall => Output::DynamicToolCall(event),
-            ItemKind::CollabAgentToolCall => Output::CollabAgentToolCall(event),
-            ItemKind::WebSearch => Output::WebSearch(event),
-            ItemKind::ImageGeneration => Output::ImageGeneration(event),
-        }
-    }
-
     /// The tool-item event inside this output, if it is one.
     pub fn as_tool_item(&self) -> Option<&ToolItemEvent> {
         match self {
@@ -354,19 +341,6 @@ impl Output {
             Output::ImageGeneration(_) => "codex_image_generation_event",
             Output::Diagnostic(_) => "review_spec_diagnostic",
         }
-    }
-}
-
-/// The `event_type` of the terminal event of a tool item of this kind.
-pub fn tool_item_event_type(kind: ItemKind) -> &'static str {
-    match kind {
-        ItemKind::CommandExecution => "codex_command_execution_event",
-        ItemKind::FileChange => "codex_file_change_event",
-        ItemKind::McpToolCall => "codex_mcp_tool_call_event",
-        ItemKind::DynamicToolCall => "codex_dynamic_tool_call_event",
-        ItemKind::CollabAgentToolCall => "codex_collab_agent_tool_call_event",
-        ItemKind::WebSearch => "codex_web_search_event",
-        ItemKind::ImageGeneration => "codex_image_generation_event",
     }
 }
 

@@ -386,30 +386,137 @@ impl Fact {
         )
     }
 
-    /// The connection that delivered the fact; None for `turn_completed`, which names none.
-    pub fn connection_id(&self) -> Option<ConnectionId> {
+    /// The ids the fact carries, each None where the fact has no such field (a guardian
+    /// completion's `target_item_id` is its item id).
+    pub fn ids(&self) -> FactIds<'_> {
+        let none = FactIds::default();
         match self {
-            Fact::TurnCompleted { .. } => None,
-            Fact::Initialize { connection_id, .. }
-            | Fact::ThreadBound { connection_id, .. }
-            | Fact::ItemStarted { connection_id, .. }
-            | Fact::ItemCompleted { connection_id, .. }
-            | Fact::RequestAborted { connection_id, .. }
-            | Fact::MalformedResponse { connection_id, .. }
-            | Fact::FileChangeResponse { connection_id, .. }
-            | Fact::CommandExecutionResponse { connection_id, .. }
-            | Fact::EffectivePermissionsResponse { connection_id, .. }
-            | Fact::FileChangeRequest { connection_id, .. }
-            | Fact::PermissionsRequest { connection_id, .. }
-            | Fact::CommandExecutionRequest { connection_id, .. }
-            | Fact::GuardianReviewCompleted { connection_id, .. } => Some(*connection_id),
+            Fact::TurnCompleted {
+                thread_id, turn_id, ..
+            } => FactIds {
+                thread_id: Some(thread_id),
+                turn_id: Some(turn_id),
+                ..none
+            },
+            Fact::Initialize { connection_id, .. } => FactIds {
+                connection_id: Some(*connection_id),
+                ..none
+            },
+            Fact::ThreadBound {
+                connection_id,
+                thread_id,
+                ..
+            } => FactIds {
+                connection_id: Some(*connection_id),
+                thread_id: Some(thread_id),
+                ..none
+            },
+            Fact::ItemStarted {
+                connection_id,
+                thread_id,
+                turn_id,
+                item_id,
+                ..
+            }
+            | Fact::ItemCompleted {
+                connection_id,
+                thread_id,
+                turn_id,
+                item_id,
+                ..
+            } => FactIds {
+                connection_id: Some(*connection_id),
+                thread_id: Some(thread_id),
+                turn_id: Some(turn_id),
+                item_id: Some(item_id),
+                ..none
+            },
+            Fact::RequestAborted {
+                connection_id,
+                request_id,
+                ..
+            }
+            | Fact::MalformedResponse {
+                connection_id,
+                request_id,
+                ..
+            }
+            | Fact::FileChangeResponse {
+                connection_id,
+                request_id,
+                ..
+            }
+            | Fact::CommandExecutionResponse {
+                connection_id,
+                request_id,
+                ..
+            }
+            | Fact::EffectivePermissionsResponse {
+                connection_id,
+                request_id,
+                ..
+            } => FactIds {
+                connection_id: Some(*connection_id),
+                request_id: Some(*request_id),
+                ..none
+            },
+            Fact::FileChangeRequest {
+                connection_id,
+                request_id,
+                thread_id,
+                turn_id,
+                item_id,
+                ..
+            }
+            | Fact::PermissionsRequest {
+                connection_id,
+                request_id,
+                thread_id,
+                turn_id,
+                item_id,
+                ..
+            }
+            | Fact::CommandExecutionRequest {
+                connection_id,
+                request_id,
+                thread_id,
+                turn_id,
+                item_id,
+                ..
+            } => FactIds {
+                connection_id: Some(*connection_id),
+                request_id: Some(*request_id),
+                thread_id: Some(thread_id),
+                turn_id: Some(turn_id),
+                item_id: Some(item_id),
+                ..none
+            },
+            Fact::GuardianReviewCompleted {
+                connection_id,
+                thread_id,
+                turn_id,
+                review_id,
+                target_item_id,
+                ..
+            } => FactIds {
+                connection_id: Some(*connection_id),
+                thread_id: Some(thread_id),
+                turn_id: Some(turn_id),
+                item_id: target_item_id.as_deref(),
+                review_id: Some(review_id),
+                ..none
+            },
         }
     }
 
-    /// The fact's main timestamp: its completion, else its start; None for `initialize` and
-    /// `thread_bound`, which carry none.
-    pub fn timestamp_ms(&self) -> Option<i64> {
-        match self {
+    /// The connection that delivered the fact; None for `turn_completed`, which names none.
+    pub fn connection_id(&self) -> Option<ConnectionId> {
+        self.ids().connection_id
+    }
+
+    /// The timestamps the fact carries.
+    pub fn times(&self) -> FactTimes {
+        let (started_at_ms, completed_at_ms) = match self {
             Fact::TurnCompleted {
                 completed_at_ms, ..
             }
@@ -430,16 +537,29 @@ impl Fact {
             }
             | Fact::EffectivePermissionsResponse {
                 completed_at_ms, ..
-            }
-            | Fact::GuardianReviewCompleted {
-                completed_at_ms, ..
-            } => Some(*completed_at_ms),
+            } => (None, Some(*completed_at_ms)),
             Fact::ItemStarted { started_at_ms, .. }
             | Fact::FileChangeRequest { started_at_ms, .. }
             | Fact::PermissionsRequest { started_at_ms, .. }
-            | Fact::CommandExecutionRequest { started_at_ms, .. } => Some(*started_at_ms),
-            Fact::Initialize { .. } | Fact::ThreadBound { .. } => None,
+            | Fact::CommandExecutionRequest { started_at_ms, .. } => (Some(*started_at_ms), None),
+            Fact::GuardianReviewCompleted {
+                started_at_ms,
+                completed_at_ms,
+                ..
+            } => (Some(*started_at_ms), Some(*completed_at_ms)),
+            Fact::Initialize { .. } | Fact::ThreadBound { .. } => (None, None),
+        };
+        FactTimes {
+            started_at_ms,
+            completed_at_ms,
         }
+    }
+
+    /// The fact's main timestamp: its completion, else its start; None for `initialize` and
+    /// `thread_bound`, which carry none.
+    pub fn timestamp_ms(&self) -> Option<i64> {
+        let times = self.times();
+        times.completed_at_ms.or(times.started_at_ms)
     }
 
     /// The fact's type tag as it appears in traces (`"type": "..."`).
@@ -479,4 +599,22 @@ impl Fact {
         "command_execution_request",
         "guardian_review_completed",
     ];
+}
+
+/// The ids a fact carries (see [`Fact::ids`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FactIds<'f> {
+    pub connection_id: Option<ConnectionId>,
+    pub request_id: Option<RequestId>,
+    pub thread_id: Option<&'f str>,
+    pub turn_id: Option<&'f str>,
+    pub item_id: Option<&'f str>,
+    pub review_id: Option<&'f str>,
+}
+
+/// The timestamps a fact carries (see [`Fact::times`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FactTimes {
+    pub started_at_ms: Option<i64>,
+    pub completed_at_ms: Option<i64>,
 }

@@ -41,6 +41,7 @@ pub mod generators;
 pub mod model;
 pub mod profile;
 pub mod reducer;
+pub mod regression;
 pub mod schema;
 pub mod subject;
 pub mod trace;

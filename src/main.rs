@@ -1,8 +1,10 @@
 //! `review-spec`: the command-line tool. Parsing and the subcommands live in
 //! `review_spec::cli`; this maps their result to an exit code: 0 all agree, 1 a divergence
-//! (or a failing subject) was found, 2 a usage or input error (clap's own errors included), 130
-//! and 143 interrupted by SIGINT and SIGTERM (every subject process killed first).
+//! (or a failing subject) was found, 2 a usage or input error (clap's own errors included), 141
+//! standard output was a closed pipe (as SIGPIPE would end it), 130 and 143 interrupted by SIGINT
+//! and SIGTERM (every subject process killed first).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -22,9 +24,10 @@ fn main() -> ExitCode {
                     "error": error.to_string(),
                     "exit_code": CliError::EXIT_CODE,
                 });
-                println!("{report}");
+                cli::write_stdout(&format!("{report}\n"));
             }
-            eprintln!("review-spec: error: {error}");
+            // Nothing is left to say if stderr is gone too.
+            let _ = writeln!(std::io::stderr(), "review-spec: error: {error}");
             ExitCode::from(CliError::EXIT_CODE)
         }
     }

@@ -11,6 +11,7 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -29,8 +30,9 @@ use crate::fact::Fact;
 use crate::generators::{self, GeneratedCase};
 use crate::model;
 use crate::profile::Profile;
+use crate::regression;
 use crate::subject::{Fresh, Subject, SubjectError};
-use crate::trace::{HistoryTrace, VectorCase, VectorFile, write_vector_file};
+use crate::trace::{HistoryTrace, VectorCase};
 
 /// Proptest's shrinking of a failing case stops after this many steps or this long;
 /// `diff::minimize` then finishes the job. The budget is kept here rather than in proptest's
@@ -222,7 +224,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
     }
     let outcome = Outcome::of(summary.failures.len());
     if json {
-        println!("{}", summary.to_json(outcome.exit_code()));
+        super::write_stdout(&format!("{}\n", summary.to_json(outcome.exit_code())));
     } else {
         printer.line(summary.to_text());
     }
@@ -319,17 +321,13 @@ fn report_failure(
                 message: "the subject failed on this case once, then agreed on it: it is not deterministic".to_owned(),
                 saved: None,
                 replay: None,
+                save_error: None,
             };
             printer.line(&failure.message);
             return Ok(failure);
         }
     };
-    let (saved, replay) = save_and_announce(args, &vector, printer)?;
-    Ok(Failure {
-        saved: Some(saved),
-        replay: Some(replay),
-        ..failure
-    })
+    Ok(save_and_announce(args, &vector, printer, failure))
 }
 
 /// A failure that reproduces only sometimes from a clean start: reported with its rate, not
@@ -348,6 +346,7 @@ fn flaky(reproduced: usize, printer: &Printer) -> Failure {
         ),
         saved: None,
         replay: None,
+        save_error: None,
     };
     printer.line(&failure.message);
     failure
@@ -369,13 +368,14 @@ fn report_history_dependent(
     let reproducing =
         diff::reproducing_history(subject, &history, &case.facts, &case.limits, profile);
     let mut failure = Failure {
-        name: format!("history-dependent-{:016x}", facts_hash(&case.facts)),
+        name: regression::name("history-dependent", &case.facts),
         kind: "history_dependent".to_owned(),
         fact_index: None,
         rules: Vec::new(),
         message: String::new(),
         saved: None,
         replay: None,
+        save_error: None,
     };
     let Some(before) = reproducing else {
         failure.message = format!(
@@ -414,30 +414,49 @@ fn report_history_dependent(
         vector.history.len()
     );
     printer.line(&failure.message);
-    let (saved, replay) = save_and_announce(args, &vector, printer)?;
-    failure.saved = Some(saved);
-    failure.replay = Some(replay);
-    Ok(failure)
+    Ok(save_and_announce(args, &vector, printer, failure))
 }
 
-/// Saves a counterexample as a vector and prints where, with the command that replays it.
-/// Returns the path and that command.
+/// Saves a counterexample as a vector and prints where, with the command that replays it, into
+/// `failure`. A counterexample that cannot be saved is still a failure (exit 1): the error is
+/// reported, and the trace printed above reproduces it.
 fn save_and_announce(
     args: &CheckArgs,
     vector: &VectorCase,
     printer: &Printer,
-) -> Result<(String, String), CliError> {
-    let path = save(vector, args.out.as_deref())?;
-    let replay = format!(
-        "review-spec replay {}{}",
-        shell_quote(&path.display().to_string()),
-        super::subject_flag(&args.subject)
-    );
-    printer.line(format_args!(
-        "saved the counterexample as {}\nreplay: {replay}\n",
-        path.display()
-    ));
-    Ok((path.display().to_string(), replay))
+    failure: Failure,
+) -> Failure {
+    match save(vector, args.out.as_deref()) {
+        Ok(path) => {
+            let replay = format!(
+                "review-spec replay {}{}",
+                shell_quote(&path.display().to_string()),
+                super::subject_flag(&args.subject)
+            );
+            printer.line(format_args!(
+                "saved the counterexample as {}\nreplay: {replay}\n",
+                path.display()
+            ));
+            Failure {
+                saved: Some(path.display().to_string()),
+                replay: Some(replay),
+                ..failure
+            }
+        }
+        Err(error) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "review-spec: error: cannot save the counterexample: {error}"
+            );
+            printer.line(format_args!(
+                "could not save the counterexample ({error}); the trace above reproduces it\n"
+            ));
+            Failure {
+                save_error: Some(error.to_string()),
+                ..failure
+            }
+        }
+    }
 }
 
 /// Shrinks a sequence on which the subject fails (rather than diverges) by deleting facts for as
@@ -489,12 +508,7 @@ fn minimize_error(
 }
 
 fn divergence_failure(divergence: &Divergence, found_by: &str) -> (Failure, VectorCase) {
-    let rule = divergence.rules.first().copied().unwrap_or("none");
-    let name = format!(
-        "{}-{:016x}",
-        rule.to_lowercase(),
-        facts_hash(&divergence.facts)
-    );
+    let name = regression::divergence_name(divergence);
     let vector = divergence.to_vector_case(&name, found_by);
     let failure = Failure {
         name,
@@ -504,6 +518,7 @@ fn divergence_failure(divergence: &Divergence, found_by: &str) -> (Failure, Vect
         message: divergence.to_string(),
         saved: None,
         replay: None,
+        save_error: None,
     };
     (failure, vector)
 }
@@ -528,11 +543,7 @@ fn error_failure(
                 .collect()
         })
         .unwrap_or_default();
-    let name = format!(
-        "{}-{:016x}",
-        error.kind().replace('_', "-"),
-        facts_hash(facts)
-    );
+    let name = regression::name(error.kind(), facts);
     let vector = VectorCase {
         history: Vec::new(),
         name: name.clone(),
@@ -563,16 +574,9 @@ fn error_failure(
         message: error.to_string(),
         saved: None,
         replay: None,
+        save_error: None,
     };
     (failure, vector)
-}
-
-/// A stable name part for a fact sequence (FNV-1a of its JSON).
-fn facts_hash(facts: &[Fact]) -> u64 {
-    let text = serde_json::to_string(facts).unwrap_or_default();
-    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
-    })
 }
 
 /// Writes a one-case vector file under `out` (or the default folder) and returns its path.
@@ -588,9 +592,5 @@ fn save(case: &VectorCase, out: Option<&Path>) -> Result<PathBuf, CliError> {
             }
         }
     };
-    std::fs::create_dir_all(&dir).map_err(|error| CliError::io(&dir, error))?;
-    let path = dir.join(format!("{}.json", case.name));
-    let file = VectorFile::new(vec![case.clone()]);
-    std::fs::write(&path, write_vector_file(&file)).map_err(|error| CliError::io(&path, error))?;
-    Ok(path)
+    regression::save_vector_case(&dir, case).map_err(|error| CliError::io(&dir, error))
 }

@@ -83,10 +83,7 @@ pub(super) fn run(args: ExplainArgs, json: bool) -> Result<Outcome, CliError> {
                 serde_json::to_value(&cases).unwrap_or_default(),
             );
         }
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
+        super::print_json(&value);
     } else {
         printer.line(summary.to_text());
     }

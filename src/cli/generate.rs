@@ -67,7 +67,7 @@ pub(super) fn run(args: GenerateArgs, json: bool) -> Result<Outcome, CliError> {
             profile,
             ..case.trace()
         };
-        std::fs::write(&path, write_trace(&trace)).map_err(|error| CliError::io(&path, error))?;
+        super::files::write_atomically(&path, &write_trace(&trace))?;
         summary.cases += 1;
         summary.facts += case.facts.len();
         summary.add_hits(&model::reduce_with_hits(&case.facts, &case.limits, &profile).1);
@@ -82,10 +82,7 @@ pub(super) fn run(args: GenerateArgs, json: bool) -> Result<Outcome, CliError> {
                 serde_json::Value::String(args.out.display().to_string()),
             );
         }
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
+        super::print_json(&value);
     } else {
         printer.line(format_args!(
             "wrote {} traces to {}",

@@ -13,6 +13,7 @@
 
 mod check;
 mod explain;
+mod files;
 mod generate;
 mod progress;
 mod replay;
@@ -78,7 +79,8 @@ pub struct SubjectArgs {
 
     /// Per-fact timeout of a subject process, in milliseconds; a subject that takes longer is
     /// killed and reported.
-    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_ms: u64,
 }
 
@@ -223,8 +225,7 @@ fn shell_quote(text: &str) -> String {
     }
 }
 
-/// Text for stdout, unless the run prints JSON (then stdout holds the JSON summary only). Write
-/// errors (a closed pipe) are ignored: the exit code still tells the outcome.
+/// Text for stdout, unless the run prints JSON (then stdout holds the JSON summary only).
 struct Printer {
     json: bool,
 }
@@ -239,10 +240,42 @@ impl Printer {
         if !std::io::stdout().is_terminal() {
             text = strip_colors(&text);
         }
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
+        text.push('\n');
+        write_stdout(&text);
     }
+}
+
+/// Writes `text` to stdout and flushes it. Standard output that is a closed pipe (`| head`) ends
+/// the program quietly with status 141, as SIGPIPE would; any other write error (a full disk) is
+/// reported on stderr and ends it with status 2. Either way it never panics.
+pub fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        drop(out);
+        stdout_failed(&error);
+    }
+}
+
+/// Writes `value` to stdout as pretty JSON and a line break (see [`write_stdout`]).
+fn print_json(value: &impl serde::Serialize) {
+    write_stdout(&format!(
+        "{}\n",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    ));
+}
+
+/// The exit status of a program that wrote to a closed pipe (128 + SIGPIPE).
+pub const BROKEN_PIPE_EXIT_CODE: i32 = 141;
+
+fn stdout_failed(error: &std::io::Error) -> ! {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(BROKEN_PIPE_EXIT_CODE);
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "review-spec: error: cannot write to standard output: {error}"
+    );
+    std::process::exit(i32::from(CliError::EXIT_CODE));
 }
 
 /// `text` without ANSI color sequences (`ESC [ ... m`), as in the diffs of pretty_assertions.

@@ -70,6 +70,7 @@ pub(super) fn run(args: ReplayArgs, json: bool) -> Result<Outcome, CliError> {
                     message: divergence.to_string(),
                     saved: None,
                     replay: None,
+                    save_error: None,
                 });
             }
             Err(error) => {
@@ -82,13 +83,14 @@ pub(super) fn run(args: ReplayArgs, json: bool) -> Result<Outcome, CliError> {
                     message: error.to_string(),
                     saved: None,
                     replay: None,
+                    save_error: None,
                 });
             }
         }
     }
     let outcome = Outcome::of(summary.failures.len());
     if json {
-        println!("{}", summary.to_json(outcome.exit_code()));
+        super::write_stdout(&format!("{}\n", summary.to_json(outcome.exit_code())));
     } else {
         printer.line(summary.to_text());
     }

@@ -24,16 +24,13 @@ pub(super) fn run(args: SchemaArgs, json: bool) -> Result<Outcome, CliError> {
         let mut written = Vec::new();
         for (name, text) in &schemas {
             let path = dir.join(name);
-            std::fs::write(&path, text).map_err(|error| CliError::io(&path, error))?;
+            super::files::write_atomically(&path, text)?;
             written.push(path.display().to_string());
         }
         if json {
             let summary =
                 serde_json::json!({"command": "schema", "written": written, "exit_code": 0});
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&summary).unwrap_or_default()
-            );
+            super::print_json(&summary);
         } else {
             printer.line(format_args!(
                 "summary: wrote {} schemas: {}",
@@ -49,10 +46,7 @@ pub(super) fn run(args: SchemaArgs, json: bool) -> Result<Outcome, CliError> {
             let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
             object.insert((*name).to_owned(), value);
         }
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&Value::Object(object)).unwrap_or_default()
-        );
+        super::print_json(&Value::Object(object));
     } else {
         for (name, text) in &schemas {
             printer.line(format_args!("# {name}\n{}", text.trim_end()));

@@ -27,6 +27,13 @@ impl Seed {
                 bytes,
             });
         }
+        // Decimal digits that do not fit a u64 are a mistake, not a hex seed: `0x` says hex.
+        if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+            return Err(CliError::Usage(format!(
+                "invalid --seed {text}: a decimal seed must fit in an unsigned 64-bit integer (at most {}); write a hex seed with a 0x prefix",
+                u64::MAX
+            )));
+        }
         let digits = text.strip_prefix("0x").unwrap_or(text);
         if digits.is_empty() || digits.len() > 64 || !digits.chars().all(|c| c.is_ascii_hexdigit())
         {
@@ -87,5 +94,16 @@ mod tests {
         assert!(matches!(hash.as_deref(), Ok([0xa8, 0x58, 0xae, 0x05])));
         assert!(Seed::parse("not a seed").is_err());
         assert!(Seed::parse(&"f".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn a_decimal_seed_too_big_for_u64_is_refused_not_read_as_hex() {
+        let max = Seed::parse("18446744073709551615").map(|seed| seed.bytes[..8].to_vec());
+        assert_eq!(max.ok().as_deref(), Some(&[0xff; 8][..]));
+        let Err(CliError::Usage(message)) = Seed::parse("18446744073709551616") else {
+            panic!("a decimal seed past u64::MAX must be refused");
+        };
+        assert!(message.contains("0x prefix"), "{message}");
+        assert!(Seed::parse("0x18446744073709551616").is_ok());
     }
 }

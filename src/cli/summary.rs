@@ -47,6 +47,9 @@ pub(super) struct Failure {
     /// A command that replays it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) replay: Option<String>,
+    /// Why the counterexample could not be saved, if it could not (the run still exits 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) save_error: Option<String>,
 }
 
 /// Pass and fail counts of the vector cases naming one rule.

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use pretty_assertions::StrComparison;
@@ -20,7 +20,8 @@ use crate::trace::{Expectation, VectorCase, read_vector_file};
 
 #[derive(Clone, Debug, Args)]
 pub struct VectorsArgs {
-    /// The folder of vector files (searched recursively for `*.json`). Default: spec/vectors.
+    /// The folder of vector files (searched recursively for `*.json`, without following symlinks
+    /// to folders), or one vector file. Default: spec/vectors.
     pub dir: Option<PathBuf>,
 
     /// Comma-separated terms matched against full names `family/file/case`: a case runs when it
@@ -51,7 +52,7 @@ pub struct VectorsArgs {
 pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
     let printer = Printer { json };
     let dir = args.dir.clone().unwrap_or_else(super::default_vector_dir);
-    let files = vector_files(&dir)?;
+    let files = super::files::vector_files(&dir)?;
     if files.is_empty() {
         return Err(CliError::Usage(format!(
             "{}: no vector files (*.json) found",
@@ -78,11 +79,20 @@ pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
         .filter(|(full_name, _)| filter_matches(args.filter.as_deref(), full_name))
         .collect();
     if selected.is_empty() {
-        return Err(CliError::Usage(format!(
-            "no vector case under {} matches the filter {:?}",
-            dir.display(),
-            args.filter.unwrap_or_default()
-        )));
+        let cases: usize = loaded.iter().map(|(_, file)| file.cases.len()).sum();
+        return Err(CliError::Usage(match &args.filter {
+            Some(filter) if cases > 0 => format!(
+                "no vector case under {} matches the filter {filter:?} ({cases} cases in {} files)",
+                dir.display(),
+                loaded.len()
+            ),
+            _ if dir.is_file() => format!("{}: the vector file holds no case", dir.display()),
+            _ => format!(
+                "no vector case under {}: its {} vector files hold no case",
+                dir.display(),
+                loaded.len()
+            ),
+        }));
     }
     let bar = progress::bar(selected.len() as u64, json);
     for (done, (full_name, case)) in selected.iter().enumerate() {
@@ -129,7 +139,7 @@ pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
     summary.by_rule = Some(by_rule);
     let outcome = Outcome::of(summary.failures.len());
     if json {
-        println!("{}", summary.to_json(outcome.exit_code()));
+        super::write_stdout(&format!("{}\n", summary.to_json(outcome.exit_code())));
     } else {
         printer.line(summary.to_text());
         if !summary.failures.is_empty() && !args.verbose {
@@ -233,6 +243,7 @@ fn mismatch(
         message,
         saved: None,
         replay: None,
+        save_error: None,
     }
 }
 
@@ -245,6 +256,7 @@ fn subject_failure(full_name: &str, case: &VectorCase, error: &SubjectError) -> 
         message: format!("FAIL {full_name}: {}\n{error}", case.rules.join(", ")),
         saved: None,
         replay: None,
+        save_error: None,
     }
 }
 
@@ -273,40 +285,6 @@ fn pretty(outputs: &[Emitted]) -> String {
         text.push_str("(no outputs)\n");
     }
     text
-}
-
-/// Every `*.json` file under `dir`, sorted, with its name relative to `dir` without `.json`.
-fn vector_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
-        let entries = std::fs::read_dir(dir).map_err(|error| CliError::io(dir, error))?;
-        for entry in entries {
-            let path = entry.map_err(|error| CliError::io(dir, error))?.path();
-            if path.is_dir() {
-                walk(&path, out)?;
-            } else if path
-                .extension()
-                .is_some_and(|extension| extension == "json")
-            {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
-    let mut paths = Vec::new();
-    walk(dir, &mut paths)?;
-    paths.sort();
-    Ok(paths
-        .into_iter()
-        .map(|path| {
-            let name = path
-                .strip_prefix(dir)
-                .unwrap_or(&path)
-                .with_extension("")
-                .display()
-                .to_string();
-            (name, path)
-        })
-        .collect())
 }
 
 /// The filter of `--filter` (the same syntax as `REVIEW_SPEC_FILTER` in the test suite).

@@ -6,7 +6,6 @@ use super::trail::Trail;
 use super::{cap, ctx, fate, iso, time};
 use crate::event::{
     Diagnostic, DiagnosticReason, FailureKind, Output, TerminalStatus, ToolItemEvent,
-    tool_item_event_type,
 };
 use crate::fact::{Fact, ItemKind, ItemStatus};
 use crate::profile::Departure;
@@ -139,7 +138,7 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
         sum::consume_summary(state, &key)
     };
     let dropped = Diagnostic {
-        dropped_event: Some(tool_item_event_type(*kind).to_owned()),
+        dropped_event: Some(event_type(*kind).to_owned()),
         ..item_diagnostic(key, Diagnostic::new(DiagnosticReason::MissingThread))
     };
     let mut carried = start_provenance;
@@ -170,7 +169,33 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
         requested_additional_permissions: summary.requested_additional_permissions,
         requested_network_access: summary.requested_network_access,
     };
-    state.emit_carrying(Output::tool_item(*kind, event), &carried);
+    state.emit_carrying(terminal_event(*kind, event), &carried);
+}
+
+/// ITEM-2: the terminal event of an item of each kind.
+fn terminal_event(kind: ItemKind, event: ToolItemEvent) -> Output {
+    match kind {
+        ItemKind::CommandExecution => Output::CommandExecution(event),
+        ItemKind::FileChange => Output::FileChange(event),
+        ItemKind::McpToolCall => Output::McpToolCall(event),
+        ItemKind::DynamicToolCall => Output::DynamicToolCall(event),
+        ItemKind::CollabAgentToolCall => Output::CollabAgentToolCall(event),
+        ItemKind::WebSearch => Output::WebSearch(event),
+        ItemKind::ImageGeneration => Output::ImageGeneration(event),
+    }
+}
+
+/// ITEM-2: the `event_type` of the terminal event of an item of each kind.
+fn event_type(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::CommandExecution => "codex_command_execution_event",
+        ItemKind::FileChange => "codex_file_change_event",
+        ItemKind::McpToolCall => "codex_mcp_tool_call_event",
+        ItemKind::DynamicToolCall => "codex_dynamic_tool_call_event",
+        ItemKind::CollabAgentToolCall => "codex_collab_agent_tool_call_event",
+        ItemKind::WebSearch => "codex_web_search_event",
+        ItemKind::ImageGeneration => "codex_image_generation_event",
+    }
 }
 
 /// ITEM-4: a terminal item status and its failure kind; in_progress is not terminal (ITEM-5).

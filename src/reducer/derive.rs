@@ -269,37 +269,43 @@ pub(crate) fn guardian_requested_flags(action: &GuardianAction) -> RequestedFlag
     }
 }
 
-/// DEC-1: a command decision's status and resolution.
+/// DEC-1: a command decision's status and resolution. The status says whether the command may
+/// run; the resolution names what, beyond this once, the decision also granted or recorded.
 pub(crate) fn command_decision(decision: &CommandDecision) -> (ReviewStatus, Resolution) {
-    match decision {
-        CommandDecision::Accept => (ReviewStatus::Approved, Resolution::None),
-        CommandDecision::AcceptForSession => (ReviewStatus::Approved, Resolution::SessionApproval),
-        CommandDecision::AcceptWithExecpolicyAmendment { .. } => {
-            (ReviewStatus::Approved, Resolution::ExecPolicyAmendment)
-        }
-        CommandDecision::ApplyNetworkPolicyAmendment {
-            network_policy_amendment,
-        } => match network_policy_amendment.action {
-            NetworkPolicyAction::Allow => {
-                (ReviewStatus::Approved, Resolution::NetworkPolicyAmendment)
-            }
-            NetworkPolicyAction::Deny => (ReviewStatus::Denied, Resolution::NetworkPolicyAmendment),
-        },
-        CommandDecision::Decline => (ReviewStatus::Denied, Resolution::None),
-        CommandDecision::Cancel => (ReviewStatus::Aborted, Resolution::None),
-    }
+    let denies_network = matches!(
+        decision,
+        CommandDecision::ApplyNetworkPolicyAmendment { network_policy_amendment }
+            if network_policy_amendment.action == NetworkPolicyAction::Deny
+    );
+    let status = match decision {
+        CommandDecision::Cancel => ReviewStatus::Aborted,
+        CommandDecision::Decline => ReviewStatus::Denied,
+        _ if denies_network => ReviewStatus::Denied,
+        _ => ReviewStatus::Approved,
+    };
+    let resolution = match decision {
+        CommandDecision::AcceptForSession => Resolution::SessionApproval,
+        CommandDecision::AcceptWithExecpolicyAmendment { .. } => Resolution::ExecPolicyAmendment,
+        CommandDecision::ApplyNetworkPolicyAmendment { .. } => Resolution::NetworkPolicyAmendment,
+        _ => Resolution::None,
+    };
+    (status, resolution)
 }
 
-/// DEC-2: a file-change decision's status and resolution.
+/// DEC-2: a file-change decision's status and resolution: a file change is only ever approved
+/// once or for the session.
 pub(crate) fn file_change_decision(decision: FileChangeDecision) -> (ReviewStatus, Resolution) {
-    match decision {
-        FileChangeDecision::Accept => (ReviewStatus::Approved, Resolution::None),
-        FileChangeDecision::AcceptForSession => {
-            (ReviewStatus::Approved, Resolution::SessionApproval)
-        }
-        FileChangeDecision::Decline => (ReviewStatus::Denied, Resolution::None),
-        FileChangeDecision::Cancel => (ReviewStatus::Aborted, Resolution::None),
-    }
+    let status = match decision {
+        FileChangeDecision::Cancel => ReviewStatus::Aborted,
+        FileChangeDecision::Decline => ReviewStatus::Denied,
+        FileChangeDecision::Accept | FileChangeDecision::AcceptForSession => ReviewStatus::Approved,
+    };
+    let resolution = if decision == FileChangeDecision::AcceptForSession {
+        Resolution::SessionApproval
+    } else {
+        Resolution::None
+    };
+    (status, resolution)
 }
 
 /// GRANT-3: a profile is empty iff both its network and file-system parts are absent.
@@ -307,29 +313,27 @@ pub(crate) fn is_empty_grant(permissions: &PermissionProfile) -> bool {
     permissions.network.is_none() && permissions.file_system.is_none()
 }
 
-/// SUM-4: the approval outcome of a completed review.
+/// SUM-4: the approval outcome of a completed review: who decided, crossed with how it ended
+/// (approved, approved for the session by a user, denied, or ended without a decision).
 pub(crate) fn approval_outcome(
     reviewer: Reviewer,
     status: ReviewStatus,
     resolution: Resolution,
 ) -> FinalApprovalOutcome {
-    match (reviewer, status) {
-        (Reviewer::Guardian, ReviewStatus::Approved) => FinalApprovalOutcome::GuardianApproved,
-        (Reviewer::Guardian, ReviewStatus::Denied) => FinalApprovalOutcome::GuardianDenied,
-        (Reviewer::Guardian, ReviewStatus::TimedOut | ReviewStatus::Aborted) => {
-            FinalApprovalOutcome::GuardianAborted
+    use FinalApprovalOutcome as Outcome;
+    let ended = |guardian: Outcome, user: Outcome| match reviewer {
+        Reviewer::Guardian => guardian,
+        Reviewer::User => user,
+    };
+    match status {
+        ReviewStatus::Approved if resolution == Resolution::SessionApproval => {
+            ended(Outcome::GuardianApproved, Outcome::UserApprovedForSession)
         }
-        (Reviewer::User, ReviewStatus::Approved) => {
-            if resolution == Resolution::SessionApproval {
-                FinalApprovalOutcome::UserApprovedForSession
-            } else {
-                FinalApprovalOutcome::UserApproved
-            }
-        }
-        (Reviewer::User, ReviewStatus::Denied) => FinalApprovalOutcome::UserDenied,
+        ReviewStatus::Approved => ended(Outcome::GuardianApproved, Outcome::UserApproved),
+        ReviewStatus::Denied => ended(Outcome::GuardianDenied, Outcome::UserDenied),
         // User reviews never time out; were one to, it ended without approval like an abort.
-        (Reviewer::User, ReviewStatus::Aborted | ReviewStatus::TimedOut) => {
-            FinalApprovalOutcome::UserAborted
+        ReviewStatus::Aborted | ReviewStatus::TimedOut => {
+            ended(Outcome::GuardianAborted, Outcome::UserAborted)
         }
     }
 }

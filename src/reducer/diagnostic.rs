@@ -5,130 +5,23 @@
 //! job. Builders that take state by value move its strings into the diagnostic instead of
 //! cloning them.
 
-use crate::event::{Diagnostic, DiagnosticReason, Table};
+use crate::event::{Diagnostic, DiagnosticReason, Output, Table, ToolItemEvent};
 use crate::fact::{ConnectionId, Fact, ItemKind, RequestId};
 
 use super::state::{Evicted, ItemKey, PendingReview};
 
-/// FATE-1: a diagnostic about a fact, carrying that fact's identity fields.
+/// FATE-1: a diagnostic about a fact, carrying that fact's identity fields: every id it has.
 pub(crate) fn fact_diagnostic(reason: DiagnosticReason, fact: &Fact) -> Diagnostic {
-    let base = Diagnostic::new(reason);
-    match fact {
-        Fact::TurnCompleted {
-            thread_id, turn_id, ..
-        } => Diagnostic {
-            thread_id: Some(thread_id.clone()),
-            turn_id: Some(turn_id.clone()),
-            ..base
-        },
-        Fact::Initialize { connection_id, .. } => Diagnostic {
-            connection_id: Some(*connection_id),
-            ..base
-        },
-        Fact::ThreadBound {
-            connection_id,
-            thread_id,
-            ..
-        } => Diagnostic {
-            connection_id: Some(*connection_id),
-            thread_id: Some(thread_id.clone()),
-            ..base
-        },
-        Fact::ItemStarted {
-            connection_id,
-            thread_id,
-            turn_id,
-            item_id,
-            ..
-        }
-        | Fact::ItemCompleted {
-            connection_id,
-            thread_id,
-            turn_id,
-            item_id,
-            ..
-        } => Diagnostic {
-            connection_id: Some(*connection_id),
-            thread_id: Some(thread_id.clone()),
-            turn_id: Some(turn_id.clone()),
-            item_id: Some(item_id.clone()),
-            ..base
-        },
-        Fact::RequestAborted {
-            connection_id,
-            request_id,
-            ..
-        }
-        | Fact::MalformedResponse {
-            connection_id,
-            request_id,
-            ..
-        }
-        | Fact::FileChangeResponse {
-            connection_id,
-            request_id,
-            ..
-        }
-        | Fact::CommandExecutionResponse {
-            connection_id,
-            request_id,
-            ..
-        }
-        | Fact::EffectivePermissionsResponse {
-            connection_id,
-            request_id,
-            ..
-        } => Diagnostic {
-            connection_id: Some(*connection_id),
-            request_id: Some(*request_id),
-            ..base
-        },
-        Fact::FileChangeRequest {
-            connection_id,
-            request_id,
-            thread_id,
-            turn_id,
-            item_id,
-            ..
-        }
-        | Fact::PermissionsRequest {
-            connection_id,
-            request_id,
-            thread_id,
-            turn_id,
-            item_id,
-            ..
-        }
-        | Fact::CommandExecutionRequest {
-            connection_id,
-            request_id,
-            thread_id,
-            turn_id,
-            item_id,
-            ..
-        } => Diagnostic {
-            connection_id: Some(*connection_id),
-            request_id: Some(*request_id),
-            thread_id: Some(thread_id.clone()),
-            turn_id: Some(turn_id.clone()),
-            item_id: Some(item_id.clone()),
-            ..base
-        },
-        Fact::GuardianReviewCompleted {
-            connection_id,
-            thread_id,
-            turn_id,
-            review_id,
-            target_item_id,
-            ..
-        } => Diagnostic {
-            connection_id: Some(*connection_id),
-            thread_id: Some(thread_id.clone()),
-            turn_id: Some(turn_id.clone()),
-            item_id: target_item_id.clone(),
-            review_id: Some(review_id.clone()),
-            ..base
-        },
+    let ids = fact.ids();
+    let owned = |id: Option<&str>| id.map(str::to_owned);
+    Diagnostic {
+        connection_id: ids.connection_id,
+        request_id: ids.request_id,
+        thread_id: owned(ids.thread_id),
+        turn_id: owned(ids.turn_id),
+        item_id: owned(ids.item_id),
+        review_id: owned(ids.review_id),
+        ..Diagnostic::new(reason)
     }
 }
 
@@ -244,16 +137,21 @@ pub(crate) fn missing_context(missing: MissingContext, dropped: DroppedEvent) ->
 /// The `event_type` of a review event.
 pub(crate) const REVIEW_EVENT_TYPE: &str = "codex_review_event";
 
-/// The `event_type` of the tool-item event of an item kind (ITEM-2).
-pub(crate) fn tool_item_event_type(kind: ItemKind) -> &'static str {
+/// ITEM-2: the terminal event of a tool item of a kind: its `event_type` on the wire, and the
+/// output variant that carries it.
+pub(crate) fn tool_item_event(kind: ItemKind) -> (&'static str, fn(ToolItemEvent) -> Output) {
+    use ItemKind as K;
     match kind {
-        ItemKind::CommandExecution => "codex_command_execution_event",
-        ItemKind::FileChange => "codex_file_change_event",
-        ItemKind::McpToolCall => "codex_mcp_tool_call_event",
-        ItemKind::DynamicToolCall => "codex_dynamic_tool_call_event",
-        ItemKind::CollabAgentToolCall => "codex_collab_agent_tool_call_event",
-        ItemKind::WebSearch => "codex_web_search_event",
-        ItemKind::ImageGeneration => "codex_image_generation_event",
+        K::CommandExecution => ("codex_command_execution_event", Output::CommandExecution),
+        K::FileChange => ("codex_file_change_event", Output::FileChange),
+        K::McpToolCall => ("codex_mcp_tool_call_event", Output::McpToolCall),
+        K::DynamicToolCall => ("codex_dynamic_tool_call_event", Output::DynamicToolCall),
+        K::CollabAgentToolCall => (
+            "codex_collab_agent_tool_call_event",
+            Output::CollabAgentToolCall,
+        ),
+        K::WebSearch => ("codex_web_search_event", Output::WebSearch),
+        K::ImageGeneration => ("codex_image_generation_event", Output::ImageGeneration),
     }
 }
 

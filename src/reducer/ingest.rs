@@ -26,7 +26,7 @@ use super::derive::{
 };
 use super::diagnostic::{
     DroppedEvent, evicted_diagnostic, fact_diagnostic, missing_context, released_item,
-    tool_item_event_type, unanswered_request,
+    tool_item_event, unanswered_request,
 };
 use super::review::CompletedReview;
 use super::state::{
@@ -415,34 +415,31 @@ impl Reducer {
         };
         let duration_ms = self.duration_ms(start.started_at_ms, completed_at_ms);
         match context {
-            Ok(context) => outputs.push(Output::tool_item(
-                kind,
-                ToolItemEvent {
-                    thread_id: item_key.thread_id,
-                    turn_id: item_key.turn_id,
-                    item_id: item_key.item_id,
-                    app_server_client: context.app_server_client,
-                    runtime: context.runtime,
-                    thread_source: context.thread_source,
-                    subagent_source: context.subagent_source,
-                    parent_thread_id: context.parent_thread_id,
-                    terminal_status,
-                    failure_kind,
-                    started_at_ms: start.started_at_ms,
-                    completed_at_ms,
-                    duration_ms,
-                    review_count: summary.review_count,
-                    guardian_review_count: summary.guardian_review_count,
-                    user_review_count: summary.user_review_count,
-                    final_approval_outcome: summary.final_approval_outcome,
-                    requested_additional_permissions: summary.requested_additional_permissions,
-                    requested_network_access: summary.requested_network_access,
-                },
-            )),
+            Ok(context) => outputs.push(tool_item_event(kind).1(ToolItemEvent {
+                thread_id: item_key.thread_id,
+                turn_id: item_key.turn_id,
+                item_id: item_key.item_id,
+                app_server_client: context.app_server_client,
+                runtime: context.runtime,
+                thread_source: context.thread_source,
+                subagent_source: context.subagent_source,
+                parent_thread_id: context.parent_thread_id,
+                terminal_status,
+                failure_kind,
+                started_at_ms: start.started_at_ms,
+                completed_at_ms,
+                duration_ms,
+                review_count: summary.review_count,
+                guardian_review_count: summary.guardian_review_count,
+                user_review_count: summary.user_review_count,
+                final_approval_outcome: summary.final_approval_outcome,
+                requested_additional_permissions: summary.requested_additional_permissions,
+                requested_network_access: summary.requested_network_access,
+            })),
             Err(missing) => outputs.push(Output::Diagnostic(missing_context(
                 missing,
                 DroppedEvent {
-                    event_type: tool_item_event_type(kind),
+                    event_type: tool_item_event(kind).0,
                     thread_id: item_key.thread_id,
                     turn_id: item_key.turn_id,
                     item_id: Some(item_key.item_id),
@@ -908,39 +905,11 @@ struct GuardianCompletion<'f> {
 
 /// TIME-2: whether a fact carries a negative `started_at_ms` or `completed_at_ms`.
 fn has_negative_timestamp(fact: &Fact) -> bool {
-    match fact {
-        Fact::Initialize { .. } | Fact::ThreadBound { .. } => false,
-        Fact::TurnCompleted {
-            completed_at_ms, ..
-        }
-        | Fact::ItemCompleted {
-            completed_at_ms, ..
-        }
-        | Fact::RequestAborted {
-            completed_at_ms, ..
-        }
-        | Fact::MalformedResponse {
-            completed_at_ms, ..
-        }
-        | Fact::FileChangeResponse {
-            completed_at_ms, ..
-        }
-        | Fact::CommandExecutionResponse {
-            completed_at_ms, ..
-        }
-        | Fact::EffectivePermissionsResponse {
-            completed_at_ms, ..
-        } => *completed_at_ms < 0,
-        Fact::ItemStarted { started_at_ms, .. }
-        | Fact::FileChangeRequest { started_at_ms, .. }
-        | Fact::PermissionsRequest { started_at_ms, .. }
-        | Fact::CommandExecutionRequest { started_at_ms, .. } => *started_at_ms < 0,
-        Fact::GuardianReviewCompleted {
-            started_at_ms,
-            completed_at_ms,
-            ..
-        } => *started_at_ms < 0 || *completed_at_ms < 0,
-    }
+    let times = fact.times();
+    [times.started_at_ms, times.completed_at_ms]
+        .into_iter()
+        .flatten()
+        .any(|ms| ms < 0)
 }
 
 /// CAP-1 bounds each table by the limits; UP-CAP-1 (upstream) bounds nothing.

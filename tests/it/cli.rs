@@ -661,3 +661,196 @@ fn a_default_check_applies_every_rule_and_every_departure() {
         );
     }
 }
+
+#[test]
+fn a_closed_or_full_stdout_ends_the_run_quietly_and_never_panics() {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    // `schema --json` writes more than a pipe holds (64 KiB): the reader closes after one byte.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_review-spec"))
+        .args(["schema", "--json"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run review-spec");
+    let mut pipe = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 1];
+    pipe.read_exact(&mut first).expect("one byte");
+    drop(pipe);
+    let closed = child.wait_with_output().expect("wait");
+    check_exit(&closed, 141);
+    assert_eq!(stderr(&closed), "", "a closed pipe ends the run quietly");
+    // A full device: the run says so and exits 2, on the success path and on the error path.
+    for args in [
+        &["vectors", "spec/vectors/grant", "--json"][..],
+        &["schema"],
+        &["replay", "no-such-trace.jsonl", "--json"],
+    ] {
+        let full = std::fs::File::create("/dev/full").expect("/dev/full");
+        let output = Command::new(env!("CARGO_BIN_EXE_review-spec"))
+            .args(args)
+            .current_dir(root())
+            .stdout(full)
+            .output()
+            .expect("run review-spec");
+        check_exit(&output, 2);
+        let text = stderr(&output);
+        assert!(!text.contains("panicked"), "{args:?}: {text}");
+        assert!(
+            text.contains("cannot write to standard output: No space left on device"),
+            "{args:?}: {text}"
+        );
+    }
+}
+
+#[test]
+fn written_files_replace_a_symlink_instead_of_writing_through_it_and_leave_no_temporary() {
+    let out = scratch("atomic-out");
+    let outside = scratch("atomic-outside");
+    std::fs::create_dir_all(&out).expect("out");
+    std::fs::create_dir_all(&outside).expect("outside");
+    let target = outside.join("precious.jsonl");
+    std::fs::write(&target, "precious\n").expect("target");
+    std::os::unix::fs::symlink(&target, out.join("case-00000.jsonl")).expect("symlink");
+    let out_text = out.display().to_string();
+    let output = review_spec(&[
+        "generate", "--cases", "3", "--seed", "1", "--out", &out_text,
+    ]);
+    check_exit(&output, 0);
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("target"),
+        "precious\n",
+        "the symlink's target is untouched"
+    );
+    let written = out.join("case-00000.jsonl");
+    assert!(!written.is_symlink(), "the symlink is replaced by the file");
+    review_spec::trace::read_trace(&written).expect("a whole trace");
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .expect("out")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(names.len(), 3, "three traces and nothing else: {names:?}");
+}
+
+#[test]
+fn an_interrupted_generate_leaves_only_whole_traces() {
+    let out = scratch("interrupted");
+    let out_text = out.display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_review-spec"))
+        .args([
+            "generate", "--cases", "100000", "--seed", "2", "--out", &out_text,
+        ])
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run review-spec");
+    // Interrupt once some traces are written (at most one more entry is a temporary).
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(&out).map_or(0, Iterator::count) < 21
+        && started.elapsed() < std::time::Duration::from_secs(30)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(interrupted.success());
+    child.wait().expect("wait");
+    let mut traces = 0;
+    for entry in std::fs::read_dir(&out).expect("out") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with(".review-spec-") {
+            continue; // a temporary, never a trace's name
+        }
+        let trace = review_spec::trace::read_trace(&path);
+        assert!(trace.is_ok(), "{name} is a partial trace: {trace:?}");
+        traces += 1;
+    }
+    assert!(traces >= 20, "{traces} traces before the interrupt");
+}
+
+#[test]
+fn vectors_do_not_follow_symlinked_folders_so_a_loop_ends_and_counts_each_case_once() {
+    let dir = scratch("symlink-loop");
+    std::fs::create_dir_all(dir.join("inner")).expect("dir");
+    std::fs::copy(
+        root().join("spec/vectors/grant/grant-3-emptiness.json"),
+        dir.join("inner/grant-3-emptiness.json"),
+    )
+    .expect("copy");
+    std::os::unix::fs::symlink("..", dir.join("inner/up")).expect("symlink");
+    std::os::unix::fs::symlink(".", dir.join("inner/here")).expect("symlink");
+    let dir_text = dir.display().to_string();
+    let output = review_spec(&["vectors", &dir_text, "--json"]);
+    check_exit(&output, 0);
+    let file = review_spec::trace::read_vector_file(&dir.join("inner/grant-3-emptiness.json"))
+        .expect("vector file");
+    assert_eq!(json(&output)["cases"], file.cases.len(), "each case once");
+    let text = stderr(&output);
+    assert!(
+        text.contains("a symlink to a folder (not followed)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn small_usage_mistakes_are_refused_with_plain_words() {
+    usage_error_says(
+        &["check", "--timeout-ms", "0", "--cases", "1"],
+        "0 is not in 1..",
+    );
+    usage_error_says(
+        &["check", "--seed", "18446744073709551616", "--cases", "1"],
+        "must fit in an unsigned 64-bit integer",
+    );
+    let dir = scratch("no-cases");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("empty.json");
+    std::fs::write(&file, "{\"review_spec_vectors\": 3, \"cases\": []}\n").expect("file");
+    let file_text = file.display().to_string();
+    usage_error_says(&["vectors", &file_text], "the vector file holds no case");
+    let dir_text = dir.display().to_string();
+    let output = review_spec(&["vectors", &dir_text]);
+    check_exit(&output, 2);
+    assert!(!stderr(&output).contains("filter"), "{}", stderr(&output));
+}
+
+#[test]
+fn check_that_cannot_save_its_counterexample_still_exits_1_and_says_why() {
+    let blocker = scratch("not-a-folder");
+    std::fs::remove_dir(&blocker).expect("scratch");
+    std::fs::write(&blocker, "a file where --out wants a folder\n").expect("file");
+    let out = blocker.join("out").display().to_string();
+    let output = review_spec(&[
+        "check",
+        "--seed",
+        "7",
+        "--cases",
+        "200",
+        "--subject-cmd",
+        BROKEN_SUBJECT,
+        "--out",
+        &out,
+        "--json",
+    ]);
+    check_exit(&output, 1);
+    let summary = json(&output);
+    let failure = &summary["failures"][0];
+    assert!(
+        failure["save_error"]
+            .as_str()
+            .is_some_and(|why| why.contains("not-a-folder")),
+        "{summary}"
+    );
+    assert!(stderr(&output).contains("cannot save the counterexample"));
+}

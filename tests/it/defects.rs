@@ -26,10 +26,6 @@ use crate::support::proptest_config;
 const CASES_TO_DETECT_MAX: u32 = 5_000;
 /// The most facts a shrunk counterexample may have.
 const SHRUNK_FACTS_MAX: usize = 8;
-/// How often shrinking may redraw a case after simplifying its swarm configuration (proptest's
-/// `prop_flat_map`). Its default, a million, let one shrink take minutes redrawing cases on the
-/// larger pools, for counterexamples no smaller.
-const FLAT_MAP_REGENS_MAX: u32 = 100;
 
 struct Detection {
     cases: u32,
@@ -42,7 +38,6 @@ fn hunt(defect: Defect, seed: u64) -> Option<Detection> {
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let mut config = proptest_config(CASES_TO_DETECT_MAX);
     config.cases = CASES_TO_DETECT_MAX;
-    config.max_flat_map_regens = FLAT_MAP_REGENS_MAX;
     let mut runner = TestRunner::new_with_rng(
         config,
         TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
@@ -311,7 +306,6 @@ fn every_property_fails_on_the_defect_it_guards_against() {
         };
         let mut config = proptest_config(CASES_TO_DETECT_MAX);
         config.cases = CASES_TO_DETECT_MAX;
-        config.max_flat_map_regens = FLAT_MAP_REGENS_MAX;
         let mut runner =
             TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
         let make = |limits| Reducer::with_defect(limits, *defect);

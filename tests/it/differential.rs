@@ -1,73 +1,79 @@
 //! Model vs production reducer on generated coherent fact sequences (with chaos and swarm
-//! configurations). A failure is minimized, printed with its diff and rule IDs, and saved as a
-//! regression vector under `spec/vectors/regressions/`, which `cargo test` then runs forever.
+//! configurations). Proptest shrinks a failing case; the shrunk case is then minimized once by
+//! `diff::minimize`, printed with its diff and rule IDs, and saved as a regression vector under
+//! `spec/vectors/regressions/`, which `cargo test` then runs forever.
 
 use proptest::prelude::*;
+use proptest::test_runner::{TestCaseError, TestError, TestRunner};
 use review_spec::diff::{Divergence, first_divergence, minimize};
-use review_spec::generators;
+use review_spec::generators::{self, GeneratedCase};
 use review_spec::profile::{Base, Departure, Profile};
 use review_spec::reducer::Reducer;
-use review_spec::trace::{VectorFile, write_vector_file};
 
 use crate::support::proptest_config;
 
 /// Writes a divergence as a one-case vector file under `spec/vectors/regressions/` and returns
-/// its path.
-pub fn save_regression(divergence: &Divergence, found_by: &str) -> String {
-    let text = serde_json::to_string(&divergence.facts).unwrap_or_default();
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    let rule = divergence
-        .rules
-        .first()
-        .copied()
-        .unwrap_or("none")
-        .to_lowercase();
-    let name = format!("{rule}-{hash:016x}");
+/// its path (or why it was not saved).
+fn save_regression(divergence: &Divergence, found_by: &str) -> String {
+    let name = review_spec::regression::divergence_name(divergence);
     let case = divergence.to_vector_case(&name, found_by);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/regressions");
-    let path = dir.join(format!("{name}.json"));
-    let written = std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&path, write_vector_file(&VectorFile::new(vec![case]))));
-    match written {
-        Ok(()) => path.display().to_string(),
+    match review_spec::regression::save_vector_case(&dir, &case) {
+        Ok(path) => path.display().to_string(),
         Err(error) => format!("(not saved: {error})"),
     }
 }
 
-proptest! {
-    #![proptest_config(proptest_config(512))]
+/// The first divergence of the reducer from the model on `case` under `profile`.
+fn divergence(case: &GeneratedCase, profile: Profile) -> Option<Divergence> {
+    let mut reducer = Reducer::with_profile(case.limits, profile);
+    first_divergence(&mut reducer, &case.facts, &case.limits, &profile)
+        .expect("the in-process reducer never fails")
+}
 
-    /// The production reducer's outputs equal the model's on every generated sequence.
-    #[test]
-    fn reducer_agrees_with_model(case in generators::case()) {
-        let mut reducer = Reducer::new(case.limits);
-        let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &Profile::SPEC)
-            .expect("the in-process reducer never fails");
-        if let Some(divergence) = divergence {
-            let divergence = minimize(&mut reducer, divergence).expect("the in-process reducer never fails");
-            let path = save_regression(&divergence, "tests/it/differential.rs reducer_agrees_with_model");
-            prop_assert!(false, "{divergence}\nsaved as {path}");
+/// Runs `strategy`'s cases; a failure is shrunk by proptest, minimized once, saved and reported.
+fn reducer_agrees(strategy: impl Strategy<Value = (GeneratedCase, Profile)>, found_by: &str) {
+    let mut runner = TestRunner::new(proptest_config(512));
+    let result = runner.run(&strategy, |(case, profile)| {
+        match divergence(&case, profile) {
+            Some(found) => Err(TestCaseError::fail(found.to_string())),
+            None => Ok(()),
         }
+    });
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(_, (case, profile))) => {
+            let Some(found) = divergence(&case, profile) else {
+                panic!("the shrunk case no longer diverges: {case:?}");
+            };
+            let mut reducer = Reducer::with_profile(case.limits, profile);
+            let minimal =
+                minimize(&mut reducer, found).expect("the in-process reducer never fails");
+            let path = save_regression(&minimal, found_by);
+            panic!("{minimal}\nsaved as {path}");
+        }
+        Err(TestError::Abort(reason)) => panic!("the generator gave up: {reason}"),
     }
+}
 
-    /// The same under every profile: either base with any set of departures switched, the case
-    /// drawn with only the facts the base can express.
-    #[test]
-    fn reducer_agrees_with_model_under_any_profile(
-        (case, profile) in (generators::case(), profile())
-    ) {
-        let case = case.expressible_under(&profile);
-        let mut reducer = Reducer::with_profile(case.limits, profile);
-        let divergence = first_divergence(&mut reducer, &case.facts, &case.limits, &profile)
-            .expect("the in-process reducer never fails");
-        if let Some(divergence) = divergence {
-            let divergence = minimize(&mut reducer, divergence).expect("the in-process reducer never fails");
-            let path = save_regression(&divergence, "tests/it/differential.rs reducer_agrees_with_model_under_any_profile");
-            prop_assert!(false, "{divergence}\nsaved as {path}");
-        }
-    }
+/// The production reducer's outputs equal the model's on every generated sequence.
+#[test]
+fn reducer_agrees_with_model() {
+    reducer_agrees(
+        generators::case().prop_map(|case| (case, Profile::SPEC)),
+        "tests/it/differential.rs reducer_agrees_with_model",
+    );
+}
+
+/// The same under every profile: either base with any set of departures switched, the case
+/// drawn with only the facts the base can express.
+#[test]
+fn reducer_agrees_with_model_under_any_profile() {
+    reducer_agrees(
+        (generators::case(), profile())
+            .prop_map(|(case, profile)| (case.expressible_under(&profile), profile)),
+        "tests/it/differential.rs reducer_agrees_with_model_under_any_profile",
+    );
 }
 
 /// A profile: `upstream` half the time, with any departures switched a quarter of the time.

@@ -182,9 +182,12 @@ fn saved_crash_inputs_replay_without_crashing() {
             .collect()
     };
     for target in Target::ALL {
-        check_inputs(
-            target,
-            files(root().join("fuzz/regressions").join(target.name()), None),
+        let dir = root().join("fuzz/regressions").join(target.name());
+        let count = check_inputs(target, files(dir.clone(), None));
+        assert!(
+            count > 0,
+            "{} holds no input: nothing was replayed",
+            dir.display()
         );
     }
     check_inputs(

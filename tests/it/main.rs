@@ -9,6 +9,9 @@ mod vectors;
 // Every rule ID is traced: spec ↔ model ↔ vectors.
 mod traceability;
 
+// The model and the reducer stay independent: no imports, no shared runs of code.
+mod independence;
+
 // Malformed traces and vector files give positioned errors, never panics.
 mod trace_errors;
 

@@ -5,8 +5,14 @@ use std::path::{Path, PathBuf};
 use proptest::test_runner::Config;
 use review_spec::event::{Emitted, Output};
 
+/// How often shrinking may redraw a case after simplifying its swarm configuration (proptest's
+/// `prop_flat_map`). Its default, a million, let one shrink take minutes redrawing cases on the
+/// larger pools, for counterexamples no smaller.
+pub const FLAT_MAP_REGENS_MAX: u32 = 100;
+
 /// A proptest configuration with `default_cases` cases unless `PROPTEST_CASES` says otherwise,
-/// and no failure-persistence files (failures are saved as vectors instead).
+/// no failure-persistence files (failures are saved as vectors instead), and at most
+/// [`FLAT_MAP_REGENS_MAX`] redraws while shrinking.
 pub fn proptest_config(default_cases: u32) -> Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
@@ -15,6 +21,7 @@ pub fn proptest_config(default_cases: u32) -> Config {
     Config {
         cases,
         failure_persistence: None,
+        max_flat_map_regens: FLAT_MAP_REGENS_MAX,
         ..Config::default()
     }
 }
@@ -41,6 +48,8 @@ pub fn thread_of(output: &Output) -> Option<&str> {
 pub fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
+    // A test may leave a file (or a symlink) where the folder goes.
+    let _ = std::fs::remove_file(&dir);
     std::fs::create_dir_all(&dir).expect("create a scratch folder");
     dir
 }
