@@ -19,7 +19,7 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStderr, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -695,7 +695,7 @@ fn spawn_writer(mut stdin: ChildStdin) -> Sender<String> {
 /// The stdout reader: forwards each line, then the end of the output (or a line too long). It
 /// reads at most [`QUEUED_LINES_MAX`] lines ahead of the tool, each at most [`LINE_BYTES_MAX`]
 /// bytes.
-fn spawn_reader(stdout: ChildStdout) -> Receiver<StdoutEvent> {
+fn spawn_reader(stdout: impl Read + Send + 'static) -> Receiver<StdoutEvent> {
     let (sender, receiver) = mpsc::sync_channel(QUEUED_LINES_MAX);
     thread::spawn(move || {
         let mut reader = BufReader::new(stdout);
@@ -782,6 +782,25 @@ mod tests {
             Err("unterminated single quote".to_owned())
         );
         assert_eq!(split_command("''"), Ok(vec![String::new()]));
+    }
+
+    #[test]
+    fn a_line_of_the_longest_length_is_read_and_a_longer_one_quoted_by_its_start() {
+        let longest = "a".repeat(LINE_BYTES_MAX);
+        let longer = "b".repeat(LINE_BYTES_MAX + 1);
+        let stdout = std::io::Cursor::new(format!("{longest}\n{longer}\nnever read\n"));
+        let events: Vec<StdoutEvent> = spawn_reader(stdout).iter().collect();
+        let [StdoutEvent::Line(line), StdoutEvent::TooLong(start)] = &events[..] else {
+            panic!(
+                "expected a line, then a line too long: {} events",
+                events.len()
+            );
+        };
+        assert_eq!(line.trim_end(), longest);
+        assert_eq!(
+            *start,
+            format!("{}... (more than {LINE_BYTES_MAX} bytes)", "b".repeat(200))
+        );
     }
 
     #[test]
