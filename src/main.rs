@@ -1,7 +1,8 @@
 //! `review-spec`: the command-line tool. Parsing and the subcommands live in
 //! `review_spec::cli`; this maps their result to an exit code: 0 all agree, 1 a divergence
 //! (or a failing subject) was found, 2 a usage or input error (clap's own errors included), 141
-//! standard output was a closed pipe (as SIGPIPE would end it).
+//! standard output was a closed pipe (as SIGPIPE would end it), 130 and 143 interrupted by SIGINT
+//! and SIGTERM (every subject process killed first).
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -10,6 +11,8 @@ use clap::Parser as _;
 use review_spec::cli::{self, Cli, CliError};
 
 fn main() -> ExitCode {
+    // SIGINT and SIGTERM kill every subject process group, then exit 130 and 143.
+    review_spec::subject::kill_subjects_on_signals();
     // Usage errors exit with 2, `--help` and `--version` with 0 (clap's convention, ours too).
     let cli = Cli::parse();
     let json = cli.json;

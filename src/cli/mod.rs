@@ -8,7 +8,8 @@
 //! starts processes; the rules, the generators and the differ stay below it and stay pure.
 //!
 //! Exit codes (see [`Outcome`] and [`CliError`]): 0 when every case agrees, 1 when a divergence
-//! (or a subject failure: crash, hang, garbage) was found, 2 for a usage or input error.
+//! (or a subject failure: crash, hang, garbage) was found, 2 for a usage or input error; 130 and
+//! 143 when interrupted by SIGINT and SIGTERM (`src/main.rs`; every subject process killed first).
 
 mod check;
 mod explain;
@@ -39,7 +40,7 @@ use crate::trace::{Trace, TraceError, VectorFile, read_trace, read_vector_file};
 /// Diffs the reference model of spec/rules.md against a subject: the built-in production
 /// reducer, or any program speaking the process protocol of spec/protocol.md
 /// (`--subject-cmd "python3 examples/python/subject.py"`). Exit codes: 0 all agree, 1 a
-/// divergence was found, 2 usage or input error.
+/// divergence was found, 2 usage or input error, 130/143 interrupted (SIGINT/SIGTERM).
 #[derive(Debug, Parser)]
 #[command(name = "review-spec", version)]
 pub struct Cli {

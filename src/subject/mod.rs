@@ -7,6 +7,7 @@
 //! can (crash, hang, garbage, early exit), which is what [`SubjectError`] reports, always naming
 //! the fact being ingested.
 
+mod group;
 pub mod process;
 
 use std::fmt;
@@ -15,6 +16,7 @@ use crate::event::{Limits, Output, OutputKinds};
 use crate::fact::Fact;
 use crate::profile::Profile;
 
+pub use group::kill_subjects_on_signals;
 pub use process::ProcessSubject;
 
 /// Where in the conversation with a subject something went wrong.

@@ -5,23 +5,29 @@
 //! each fact the subject writes the fact's outputs, one per line, then the delimiter
 //! `{"done": <fact index>}`. One process serves a whole run and is restarted when it died.
 //!
-//! The tool never hangs on a subject: the subject's stdout is read on a thread that forwards each
-//! line over a channel, waited on with a per-fact timeout; its stdin is written on another thread,
-//! so a subject that stops reading cannot block the tool either; its stderr is drained on a third
-//! thread into a bounded tail that errors quote. A subject that crashes, hangs, prints garbage,
-//! stops early or answers for the wrong fact is killed and reported as a [`SubjectError`] naming
-//! the fact index. This is the crate's I/O boundary with subjects; nothing here knows the rules.
+//! The tool never hangs on a subject, whatever it writes: the subject's stdout is read on a thread
+//! that forwards each line (at most [`LINE_BYTES_MAX`] bytes) over a bounded channel, and the tool
+//! checks the per-fact deadline before it takes each line, counts the lines of each fact
+//! ([`lines_per_fact_max`]), and polls the child while it waits, so a child that exited is
+//! reported as such even when a grandchild still holds its stdout. Its stdin is written on
+//! another thread, so a subject that stops reading cannot block the tool either; its stderr is
+//! drained on a third thread into a bounded tail that errors quote. The subject runs in a process
+//! group of its own (`group.rs`), killed whole. A subject that crashes, hangs, floods, prints
+//! garbage, stops early or answers for the wrong fact is killed and reported as a
+//! [`SubjectError`] naming the fact index. This is the crate's I/O boundary with subjects; nothing
+//! here knows the rules.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::process::{Child, ChildStderr, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::group::Group;
 use super::{Stage, Subject, SubjectError};
 use crate::event::{Limits, Output, OutputKind, OutputKinds};
 use crate::fact::Fact;
@@ -38,8 +44,20 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 /// timeout: starting a runtime (a JVM, a Python under load) can take longer than answering a fact.
 pub const STARTUP_TIMEOUT_MIN_MS: u64 = 10_000;
 
-/// The longest line read from a subject; a longer one is garbage.
-const LINE_BYTES_MAX: u64 = 64 << 20;
+/// The longest line a subject may write, in bytes without its line break (1 MiB); a longer one is
+/// garbage, quoted by its first 200 characters.
+pub const LINE_BYTES_MAX: usize = 1 << 20;
+/// The lines a subject may write for one fact (or before its acknowledgement), blank lines
+/// included, beyond four per table entry: see [`lines_per_fact_max`].
+pub const LINES_PER_FACT_MIN: usize = 1024;
+/// How many lines the stdout reader reads ahead of the tool: with [`LINE_BYTES_MAX`], what bounds
+/// the memory a subject that keeps writing can take.
+const QUEUED_LINES_MAX: usize = 64;
+/// How often the tool checks whether the subject it waits for has exited.
+const EXIT_POLL: Duration = Duration::from_millis(50);
+/// How long the tool waits for the rest of the output of a subject that exited: its stdout may
+/// never end, when a grandchild holds it open.
+const EXITED_OUTPUT_GRACE: Duration = Duration::from_millis(200);
 /// How much of the subject's stderr an error quotes.
 const STDERR_TAIL_BYTES_MAX: usize = 2_048;
 /// How long a subject whose output ended may take to exit before it is killed.
@@ -48,6 +66,16 @@ const EXIT_GRACE: Duration = Duration::from_millis(500);
 const STDERR_GRACE: Duration = Duration::from_millis(200);
 /// The longest garbage line quoted in an error.
 const QUOTED_LINE_CHARS_MAX: usize = 200;
+
+/// The most lines a subject may write for one fact (or before its acknowledgement), blank lines
+/// included, under `limits`: four per table entry (a turn end releases up to three tables' worth
+/// of entries, one output each, TURN-1) and [`LINES_PER_FACT_MIN`] more. One more is garbage.
+pub fn lines_per_fact_max(limits: &Limits) -> usize {
+    limits
+        .table_entries_max
+        .saturating_mul(4)
+        .saturating_add(LINES_PER_FACT_MIN)
+}
 
 /// The first line the tool writes: the protocol version, and the limits and profile of the first
 /// trace.
@@ -213,18 +241,23 @@ pub struct ProcessSubject {
     running: Option<Running>,
     /// What the subject declared it emits in its last acknowledgement.
     emits: OutputKinds,
+    /// The lines the subject may write for one fact under the current trace's limits.
+    lines_max: usize,
+    /// The lines it may still write for the fact being answered (or before its acknowledgement).
+    lines_left: usize,
 }
 
 /// What the subject's stdout reader forwards.
 enum StdoutEvent {
     Line(String),
-    TooLong,
+    /// A line longer than [`LINE_BYTES_MAX`], quoted by its start; the reader stops there.
+    TooLong(String),
     End,
 }
 
-/// A started subject process and the threads that talk to it.
+/// A started subject process (in its process group) and the threads that talk to it.
 struct Running {
-    child: Child,
+    group: Group,
     /// Lines for the stdin writer thread; dropping it closes the subject's stdin.
     stdin: Option<Sender<String>>,
     stdout: Receiver<StdoutEvent>,
@@ -246,6 +279,8 @@ impl ProcessSubject {
             timeout,
             running: None,
             emits: OutputKinds::ALL,
+            lines_max: LINES_PER_FACT_MIN,
+            lines_left: LINES_PER_FACT_MIN,
         })
     }
 
@@ -255,21 +290,22 @@ impl ProcessSubject {
             subject: self.command.clone(),
             what: "empty command".to_owned(),
         })?;
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| SubjectError::Spawn {
-                subject: self.command.clone(),
-                what: format!("{program}: {error}"),
-            })?;
+        let mut group = Group::spawn(
+            Command::new(program)
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        )
+        .map_err(|error| SubjectError::Spawn {
+            subject: self.command.clone(),
+            what: format!("{program}: {error}"),
+        })?;
+        let child = &mut group.child;
         let (Some(stdin), Some(stdout), Some(stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
         else {
-            let _ = child.kill();
-            let _ = child.wait();
+            // Dropping the group kills it.
             return Err(SubjectError::Spawn {
                 subject: self.command.clone(),
                 what: "no pipes to the process".to_owned(),
@@ -278,7 +314,7 @@ impl ProcessSubject {
         let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
         let (stderr_closed_tx, stderr_closed) = mpsc::channel();
         self.running = Some(Running {
-            child,
+            group,
             stdin: Some(spawn_writer(stdin)),
             stdout: spawn_reader(stdout),
             stderr_tail: Arc::clone(&stderr_tail),
@@ -291,6 +327,7 @@ impl ProcessSubject {
             profile,
         };
         self.send(&header);
+        self.lines_left = self.lines_max;
         let startup_timeout = self
             .timeout
             .max(Duration::from_millis(STARTUP_TIMEOUT_MIN_MS));
@@ -350,42 +387,90 @@ impl ProcessSubject {
         }
     }
 
-    /// The next line of the subject's stdout, if it comes before `deadline`; otherwise the
-    /// subject is killed and the error says why.
+    /// The next line of the subject's stdout, if it comes before `deadline` and within the lines
+    /// left for this fact; otherwise the subject is killed and the error says why. The deadline is
+    /// checked before every line, so a subject that keeps writing cannot outrun it; the child is
+    /// polled while the tool waits, so a child that exited is reported as exited (crashed, or
+    /// stopped early) even when a grandchild still holds its stdout open.
     fn line_before(&mut self, stage: Stage, deadline: Instant) -> Result<String, SubjectError> {
-        let Some(running) = self.running.as_ref() else {
-            return Err(SubjectError::EarlyExit {
-                subject: self.command.clone(),
-                at: stage,
-                status: "not running".to_owned(),
-                stderr_tail: String::new(),
-            });
-        };
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        match running.stdout.recv_timeout(remaining) {
-            Ok(StdoutEvent::Line(line)) => Ok(line),
-            Ok(StdoutEvent::TooLong) => Err(self.fail(SubjectError::Garbage {
-                subject: self.command.clone(),
-                at: stage,
-                what: format!("a line longer than {LINE_BYTES_MAX} bytes"),
-                line: String::new(),
-            })),
-            Ok(StdoutEvent::End) | Err(RecvTimeoutError::Disconnected) => Err(self.died(stage)),
-            Err(RecvTimeoutError::Timeout) => {
-                let stderr_tail = self.stop();
-                let timeout = match stage {
-                    Stage::Header => self
-                        .timeout
-                        .max(Duration::from_millis(STARTUP_TIMEOUT_MIN_MS)),
-                    Stage::Fact(_) => self.timeout,
-                };
-                Err(SubjectError::TimedOut {
+        loop {
+            let Some(running) = self.running.as_mut() else {
+                return Err(SubjectError::EarlyExit {
                     subject: self.command.clone(),
                     at: stage,
-                    timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                    stderr_tail,
-                })
+                    status: "not running".to_owned(),
+                    stderr_tail: String::new(),
+                });
+            };
+            let exited = matches!(running.group.child.try_wait(), Ok(Some(_)));
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(if exited {
+                    self.died(stage)
+                } else {
+                    self.timed_out(stage)
+                });
             }
+            let wait = if exited {
+                EXITED_OUTPUT_GRACE
+            } else {
+                (deadline - now).min(EXIT_POLL)
+            };
+            match running.stdout.recv_timeout(wait) {
+                Ok(StdoutEvent::Line(line)) => return self.counted(stage, line),
+                Ok(StdoutEvent::TooLong(start)) => {
+                    return Err(self.fail(SubjectError::Garbage {
+                        subject: self.command.clone(),
+                        at: stage,
+                        what: format!("a line longer than {LINE_BYTES_MAX} bytes"),
+                        line: start,
+                    }));
+                }
+                Ok(StdoutEvent::End) | Err(RecvTimeoutError::Disconnected) => {
+                    return Err(self.died(stage));
+                }
+                Err(RecvTimeoutError::Timeout) if exited => return Err(self.died(stage)),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+    }
+
+    /// `line`, if the subject had lines left for this fact; otherwise it is flooding the tool,
+    /// and is killed.
+    fn counted(&mut self, stage: Stage, line: String) -> Result<String, SubjectError> {
+        if self.lines_left == 0 {
+            let waiting_for = match stage {
+                Stage::Header => "before its acknowledgement",
+                Stage::Fact(_) => "for one fact",
+            };
+            return Err(self.fail(SubjectError::Garbage {
+                subject: self.command.clone(),
+                at: stage,
+                what: format!(
+                    "more than {} lines {waiting_for} (at most 4 per table entry and {LINES_PER_FACT_MIN} more, blank lines included)",
+                    self.lines_max
+                ),
+                line: quote(&line),
+            }));
+        }
+        self.lines_left -= 1;
+        Ok(line)
+    }
+
+    /// Kills the subject that did not answer in time, and says so.
+    fn timed_out(&mut self, stage: Stage) -> SubjectError {
+        let stderr_tail = self.stop();
+        let timeout = match stage {
+            Stage::Header => self
+                .timeout
+                .max(Duration::from_millis(STARTUP_TIMEOUT_MIN_MS)),
+            Stage::Fact(_) => self.timeout,
+        };
+        SubjectError::TimedOut {
+            subject: self.command.clone(),
+            at: stage,
+            timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            stderr_tail,
         }
     }
 
@@ -394,7 +479,7 @@ impl ProcessSubject {
     fn died(&mut self, stage: Stage) -> SubjectError {
         let status = self.running.as_mut().and_then(|running| {
             running.stdin = None;
-            wait_for_exit(&mut running.child, EXIT_GRACE)
+            wait_for_exit(&mut running.group.child, EXIT_GRACE)
         });
         let stderr_tail = self.stop();
         let subject = self.command.clone();
@@ -426,17 +511,16 @@ impl ProcessSubject {
         error
     }
 
-    /// Kills and reaps the process, if any, and returns the tail of its stderr. The next reset
-    /// starts a new one.
+    /// Kills the process and its whole process group, if any, and returns the tail of its
+    /// stderr. The next reset starts a new one.
     fn stop(&mut self) -> String {
         let Some(mut running) = self.running.take() else {
             return String::new();
         };
         running.stdin = None;
-        let _ = running.child.kill();
-        let _ = running.child.wait();
-        // The drain thread ends when every holder of the pipe has exited; a grandchild may hold
-        // it open, so wait only briefly.
+        running.group.kill();
+        // The drain thread ends when every holder of the pipe has exited; a process that left the
+        // group may hold it open, so wait only briefly.
         let _ = running.stderr_closed.recv_timeout(STDERR_GRACE);
         let tail = match running.stderr_tail.lock() {
             Ok(tail) => tail.iter().copied().collect::<Vec<u8>>(),
@@ -445,12 +529,19 @@ impl ProcessSubject {
         String::from_utf8_lossy(&tail).into_owned()
     }
 
-    /// A non-blank line the subject wrote after its last delimiter, if one has arrived.
+    /// A non-blank line the subject wrote after its last delimiter, if one has arrived, quoted.
+    /// Looks at a queue's worth of lines at most: blank lines that keep coming count against the
+    /// next fact's lines.
     fn stray_line(&mut self) -> Option<String> {
         let running = self.running.as_ref()?;
-        while let Ok(StdoutEvent::Line(line)) = running.stdout.try_recv() {
-            if !line.trim().is_empty() {
-                return Some(line);
+        for _ in 0..QUEUED_LINES_MAX {
+            match running.stdout.try_recv() {
+                Ok(StdoutEvent::Line(line)) if line.trim().is_empty() => {}
+                Ok(StdoutEvent::Line(line)) => return Some(quote(&line)),
+                Ok(StdoutEvent::TooLong(start)) => return Some(start),
+                Ok(StdoutEvent::End) | Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
+                    return None;
+                }
             }
         }
         None
@@ -460,7 +551,7 @@ impl ProcessSubject {
     fn is_alive(&mut self) -> bool {
         self.running
             .as_mut()
-            .is_some_and(|running| matches!(running.child.try_wait(), Ok(None)))
+            .is_some_and(|running| matches!(running.group.child.try_wait(), Ok(None)))
     }
 }
 
@@ -470,6 +561,7 @@ impl Subject for ProcessSubject {
     }
 
     fn reset(&mut self, limits: Limits, profile: &Profile) -> Result<(), SubjectError> {
+        self.lines_max = lines_per_fact_max(&limits);
         if self.is_alive() {
             self.send(&Reset {
                 reset: ResetBody {
@@ -512,10 +604,11 @@ impl Subject for ProcessSubject {
                 subject: self.command.clone(),
                 at: stage,
                 what: "a line after the previous delimiter, before this fact was sent".to_owned(),
-                line: quote(&line),
+                line,
             }));
         }
         self.send(fact);
+        self.lines_left = self.lines_max;
         let deadline = Instant::now() + self.timeout;
         loop {
             let line = self.line_before(stage, deadline)?;
@@ -559,11 +652,11 @@ impl Subject for ProcessSubject {
 
 impl Drop for ProcessSubject {
     /// Closes the subject's stdin (the end of the run), gives it a moment to exit by itself, then
-    /// kills it: no process outlives the tool's subject.
+    /// kills its process group: no process outlives the tool's subject.
     fn drop(&mut self) {
         if let Some(running) = self.running.as_mut() {
             running.stdin = None;
-            let _ = wait_for_exit(&mut running.child, EXIT_GRACE);
+            let _ = wait_for_exit(&mut running.group.child, EXIT_GRACE);
         }
         self.stop();
     }
@@ -599,19 +692,27 @@ fn spawn_writer(mut stdin: ChildStdin) -> Sender<String> {
     sender
 }
 
-/// The stdout reader: forwards each line, then the end of the output.
-fn spawn_reader(stdout: ChildStdout) -> Receiver<StdoutEvent> {
-    let (sender, receiver) = mpsc::channel();
+/// The stdout reader: forwards each line, then the end of the output (or a line too long). It
+/// reads at most [`QUEUED_LINES_MAX`] lines ahead of the tool, each at most [`LINE_BYTES_MAX`]
+/// bytes.
+fn spawn_reader(stdout: impl Read + Send + 'static) -> Receiver<StdoutEvent> {
+    let (sender, receiver) = mpsc::sync_channel(QUEUED_LINES_MAX);
     thread::spawn(move || {
         let mut reader = BufReader::new(stdout);
         loop {
             let mut bytes = Vec::new();
+            // The line break, if it comes, is the byte after the longest line.
             let read = (&mut reader)
-                .take(LINE_BYTES_MAX + 1)
+                .take(LINE_BYTES_MAX as u64 + 1)
                 .read_until(b'\n', &mut bytes);
             let event = match read {
                 Ok(0) | Err(_) => StdoutEvent::End,
-                Ok(_) if bytes.len() as u64 > LINE_BYTES_MAX => StdoutEvent::TooLong,
+                Ok(_) if bytes.len() > LINE_BYTES_MAX && bytes.last() != Some(&b'\n') => {
+                    // Enough bytes for the quoted characters, however wide.
+                    let start = bytes.get(..QUOTED_LINE_CHARS_MAX * 4).unwrap_or(&bytes);
+                    let start = String::from_utf8_lossy(start);
+                    StdoutEvent::TooLong(cut(&start, &format!("more than {LINE_BYTES_MAX} bytes")))
+                }
                 Ok(_) => StdoutEvent::Line(String::from_utf8_lossy(&bytes).into_owned()),
             };
             let last = !matches!(event, StdoutEvent::Line(_));
@@ -649,8 +750,13 @@ fn quote(line: &str) -> String {
     if line.chars().count() <= QUOTED_LINE_CHARS_MAX {
         return line.to_owned();
     }
-    let cut: String = line.chars().take(QUOTED_LINE_CHARS_MAX).collect();
-    format!("{cut}... ({} bytes)", line.len())
+    cut(line, &format!("{} bytes", line.len()))
+}
+
+/// The start of a long line, and its size.
+fn cut(line: &str, size: &str) -> String {
+    let start: String = line.chars().take(QUOTED_LINE_CHARS_MAX).collect();
+    format!("{start}... ({size})")
 }
 
 #[cfg(test)]
@@ -676,6 +782,25 @@ mod tests {
             Err("unterminated single quote".to_owned())
         );
         assert_eq!(split_command("''"), Ok(vec![String::new()]));
+    }
+
+    #[test]
+    fn a_line_of_the_longest_length_is_read_and_a_longer_one_quoted_by_its_start() {
+        let longest = "a".repeat(LINE_BYTES_MAX);
+        let longer = "b".repeat(LINE_BYTES_MAX + 1);
+        let stdout = std::io::Cursor::new(format!("{longest}\n{longer}\nnever read\n"));
+        let events: Vec<StdoutEvent> = spawn_reader(stdout).iter().collect();
+        let [StdoutEvent::Line(line), StdoutEvent::TooLong(start)] = &events[..] else {
+            panic!(
+                "expected a line, then a line too long: {} events",
+                events.len()
+            );
+        };
+        assert_eq!(line.trim_end(), longest);
+        assert_eq!(
+            *start,
+            format!("{}... (more than {LINE_BYTES_MAX} bytes)", "b".repeat(200))
+        );
     }
 
     #[test]

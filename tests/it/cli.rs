@@ -40,11 +40,7 @@ fn check_exit(output: &Output, code: i32) {
 
 /// A fresh folder for one test's files.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    let _ = std::fs::remove_file(&dir);
-    std::fs::create_dir_all(&dir).expect("create a scratch folder");
-    dir
+    crate::support::scratch(&format!("cli-{name}"))
 }
 
 fn json(output: &Output) -> serde_json::Value {

@@ -37,5 +37,8 @@ mod defects;
 // The process protocol's failure modes: crash, hang, garbage, early exit, wrong delimiter.
 mod protocol;
 
+// Hostile subjects: endless output, endless lines, orphaned grandchildren, signals to the tool.
+mod hostile_subjects;
+
 // The review-spec binary: exit codes, --json, explain pinned, schema, the Python subjects.
 mod cli;

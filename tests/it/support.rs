@@ -1,5 +1,7 @@
 //! Helpers shared by the test modules.
 
+use std::path::{Path, PathBuf};
+
 use proptest::test_runner::Config;
 use review_spec::event::{Emitted, Output};
 
@@ -40,4 +42,14 @@ pub fn thread_of(output: &Output) -> Option<&str> {
         Output::Diagnostic(diagnostic) => diagnostic.thread_id.as_deref(),
         other => other.as_tool_item().map(|event| event.thread_id.as_str()),
     }
+}
+
+/// A fresh, empty folder for one test's files, under Cargo's temporary folder for tests.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    // A test may leave a file (or a symlink) where the folder goes.
+    let _ = std::fs::remove_file(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch folder");
+    dir
 }
