@@ -268,6 +268,8 @@ fn print_json(value: &impl serde::Serialize) {
 pub const BROKEN_PIPE_EXIT_CODE: i32 = 141;
 
 fn stdout_failed(error: &std::io::Error) -> ! {
+    // `exit` runs no destructor: the subjects' process groups are killed here.
+    crate::subject::kill_all_subjects();
     if error.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(BROKEN_PIPE_EXIT_CODE);
     }

@@ -77,6 +77,20 @@ fn kill_group(id: i32) {
     let _ = killpg(Pid::from_raw(id), Signal::SIGKILL);
 }
 
+fn kill_all(live: &BTreeSet<i32>) {
+    for &id in live {
+        kill_group(id);
+    }
+}
+
+/// Kills every live subject process group, for a program about to exit without unwinding
+/// (`std::process::exit` runs no destructor). Returns how many groups there were.
+pub fn kill_all_subjects() -> usize {
+    let live = live_groups();
+    kill_all(&live);
+    live.len()
+}
+
 /// Kills every live subject process group when the tool gets SIGINT or SIGTERM, then exits with
 /// 130 or 143. Call it once, at the start of the program: it handles the signals on a thread of
 /// its own. If the handler cannot be installed, says so on stderr and leaves the default action
@@ -98,9 +112,7 @@ pub fn kill_subjects_on_signals() {
         };
         // Held until the process exits: no group can be started after this.
         let live = live_groups();
-        for &id in live.iter() {
-            kill_group(id);
-        }
+        kill_all(&live);
         let name = if signal == SIGINT {
             "SIGINT"
         } else {

@@ -16,7 +16,7 @@ use crate::event::{Limits, Output, OutputKinds};
 use crate::fact::Fact;
 use crate::profile::Profile;
 
-pub use group::kill_subjects_on_signals;
+pub use group::{kill_all_subjects, kill_subjects_on_signals};
 pub use process::ProcessSubject;
 
 /// Where in the conversation with a subject something went wrong.
