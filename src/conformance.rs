@@ -1,7 +1,35 @@
-//! The conformance suite as a library: the vector files of a folder and the filter that picks
-//! cases by name, shared by `review-spec vectors`, the test suite and the fuzz seed corpus.
+//! The conformance suite as a library: load the vector files of a folder ([`Suite::load`]), pick
+//! cases by name ([`Filter`]), and run them against any [`Subject`] ([`run_vectors`]), which
+//! returns the same report `review-spec vectors` prints. An implementer's Rust test:
+//!
+//! ```
+//! use review_spec::conformance::{Suite, VectorOptions, run_vectors};
+//! use review_spec::event::Limits;
+//! use review_spec::reducer::Reducer;
+//!
+//! let suite = Suite::load(std::path::Path::new("spec/vectors/grant"))?;
+//! // Any `Subject` goes here: your reducer behind the trait, or a process (`ProcessSubject`).
+//! let mut subject = Reducer::new(Limits::default());
+//! let report = run_vectors(&mut subject, &suite, &VectorOptions::default(), &mut |_| {})?;
+//! assert!(report.failures.is_empty(), "{}", report.to_text());
+//! # Ok::<(), review_spec::conformance::SuiteError>(())
+//! ```
+//!
+//! The files and the filter are shared by `review-spec vectors`, the test suite and the fuzz
+//! seed corpus.
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+use pretty_assertions::StrComparison;
+
+use crate::event::{Emitted, Output, OutputKinds};
+use crate::model;
+use crate::profile::{Base, Profile, first_inexpressible};
+use crate::report::{Failure, RuleTally, Summary};
+use crate::subject::{Subject, SubjectError};
+use crate::trace::{Expectation, TraceError, VectorCase, VectorFile, read_vector_file};
 
 /// Every `*.json` file under `dir`, recursively and sorted, with its name relative to `dir`
 /// without `.json` (`grant/grant-1-empty-grant-denied`); `dir` itself, named by its stem, when it
@@ -91,6 +119,324 @@ impl Filter {
                 .iter()
                 .any(|term| full_name.contains(term.as_str()))
     }
+}
+
+/// Why a suite cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    /// The folder or a file in it cannot be read.
+    #[error("{path}: {what}")]
+    Unreadable { path: String, what: String },
+    /// A vector file is malformed (file, line, column, fact index).
+    #[error(transparent)]
+    Input(#[from] TraceError),
+    /// Nothing to run: no vector file, no case, or no case the filter selects.
+    #[error("{0}")]
+    Empty(String),
+    /// The subject could not be started, or does not speak the protocol.
+    #[error(transparent)]
+    Subject(#[from] SubjectError),
+}
+
+/// The vector files of a folder (or one file), loaded.
+#[derive(Clone, Debug)]
+pub struct Suite {
+    /// Where they were loaded from.
+    pub dir: PathBuf,
+    /// Each file's name (relative, without `.json`) and contents, sorted by name.
+    pub files: Vec<(String, VectorFile)>,
+    /// Symlinks to folders that were not followed.
+    pub skipped: Vec<PathBuf>,
+}
+
+impl Suite {
+    /// Loads every vector file under `dir` (see [`vector_files`]).
+    pub fn load(dir: &Path) -> Result<Suite, SuiteError> {
+        let found = vector_files(dir).map_err(|error| SuiteError::Unreadable {
+            path: dir.display().to_string(),
+            what: error.to_string(),
+        })?;
+        if found.files.is_empty() {
+            return Err(SuiteError::Empty(format!(
+                "{}: no vector files (*.json) found",
+                dir.display()
+            )));
+        }
+        let mut files = Vec::new();
+        for (name, path) in found.files {
+            files.push((name, read_vector_file(&path)?));
+        }
+        Ok(Suite {
+            dir: dir.to_path_buf(),
+            files,
+            skipped: found.skipped,
+        })
+    }
+
+    /// Every case with its full name `family/file/case`, in order, that `filter` selects.
+    pub fn cases<'s>(&'s self, filter: &Filter) -> Vec<(String, &'s VectorCase)> {
+        self.files
+            .iter()
+            .flat_map(|(file_name, file)| {
+                file.cases
+                    .iter()
+                    .map(move |case| (format!("{file_name}/{}", case.name), case))
+            })
+            .filter(|(full_name, _)| filter.selects(full_name))
+            .collect()
+    }
+}
+
+/// How [`run_vectors`] runs.
+#[derive(Clone, Debug)]
+pub struct VectorOptions {
+    /// What the model follows (the cases' expectations under this profile).
+    pub profile: Profile,
+    /// Which cases run.
+    pub filter: Filter,
+    /// Stop after this many failing cases (0: never).
+    pub max_failures: usize,
+    /// Go on after a case in which the subject timed out (by default the run stops there).
+    pub keep_going_after_timeout: bool,
+}
+
+impl Default for VectorOptions {
+    /// The spec profile, every case, at most 10 failures, stop at the first timeout.
+    fn default() -> VectorOptions {
+        VectorOptions {
+            profile: Profile::SPEC,
+            filter: Filter::default(),
+            max_failures: 10,
+            keep_going_after_timeout: false,
+        }
+    }
+}
+
+/// What [`run_vectors`] reports while it runs (for a progress bar, or failures as they come).
+#[derive(Debug)]
+pub enum Progress<'a> {
+    /// The run starts with this many selected cases.
+    Started { cases: usize },
+    /// A case is about to run.
+    Case { name: &'a str },
+    /// A case failed.
+    Failed(&'a Failure),
+}
+
+/// Runs the suite's cases that `options.filter` selects against `subject`, comparing each with
+/// its `expected` outputs exactly as `spec/vectors/README.md` says (the whole ordered list, each
+/// output with its `at`; only the output kinds the subject declares it emits). Returns the
+/// report `review-spec vectors` prints, with pass/fail per rule ID.
+pub fn run_vectors(
+    subject: &mut dyn Subject,
+    suite: &Suite,
+    options: &VectorOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<Summary, SuiteError> {
+    let profile = options.profile;
+    let selected = suite.cases(&options.filter);
+    if selected.is_empty() {
+        let cases: usize = suite.files.iter().map(|(_, file)| file.cases.len()).sum();
+        let dir = suite.dir.display();
+        return Err(SuiteError::Empty(if cases > 0 {
+            format!(
+                "no vector case under {dir} matches the filter ({cases} cases in {} files)",
+                suite.files.len()
+            )
+        } else if suite.dir.is_file() {
+            format!("{dir}: the vector file holds no case")
+        } else {
+            format!(
+                "no vector case under {dir}: its {} vector files hold no case",
+                suite.files.len()
+            )
+        }));
+    }
+    let mut summary = Summary::new("vectors", profile);
+    summary.subject = Some(subject.name());
+    summary.set_compared(subject.emits());
+    let mut by_rule: BTreeMap<String, RuleTally> = BTreeMap::new();
+    progress(Progress::Started {
+        cases: selected.len(),
+    });
+    for (done, (full_name, case)) in selected.iter().enumerate() {
+        if let Some(reason) = stop_reason(options, &summary) {
+            summary.stop(reason, selected.len() - done);
+            break;
+        }
+        progress(Progress::Case { name: full_name });
+        let (mut expected, hits) = match expected_outputs(case, &profile) {
+            Ok(expected) => expected,
+            Err(why) => {
+                summary.skip(full_name, why);
+                continue;
+            }
+        };
+        summary.cases += 1;
+        summary.facts += case.facts.len();
+        summary.add_hits(&hits);
+        let failure = match run_case(subject, case, &profile) {
+            Ok(actual) => {
+                let compared = subject.emits();
+                compared.retain(&mut expected);
+                (actual != expected)
+                    .then(|| mismatch(full_name, case, &expected, &actual, compared))
+            }
+            Err(error) => Some(subject_failure(full_name, case, &error)),
+        };
+        for rule in &case.rules {
+            let tally = by_rule.entry(rule.clone()).or_default();
+            if failure.is_some() {
+                tally.failed += 1;
+            } else {
+                tally.passed += 1;
+            }
+        }
+        if let Some(failure) = failure {
+            progress(Progress::Failed(&failure));
+            summary.failures.push(failure);
+        }
+    }
+    summary.by_rule = Some(by_rule);
+    Ok(summary)
+}
+
+/// Why the run stops before the next case, if it does: too many failures, or a subject that
+/// timed out (each further case would likely cost a timeout too).
+fn stop_reason(options: &VectorOptions, summary: &Summary) -> Option<String> {
+    let failures = summary.failures.len();
+    if options.max_failures > 0 && failures >= options.max_failures {
+        return Some(format!(
+            "{failures} failing cases (--max-failures {})",
+            options.max_failures
+        ));
+    }
+    let timed_out = summary
+        .failures
+        .iter()
+        .any(|failure| failure.kind == "timed_out");
+    (timed_out && !options.keep_going_after_timeout).then(|| {
+        "the subject timed out (--keep-going-after-timeout runs the other cases)".to_owned()
+    })
+}
+
+/// What a case expects under `profile` (with the model's rule hits on it), or why it does not
+/// apply: the file's expectation for a base profile, the model's for a profile with departures
+/// switched (the base expectations pin the model, `tests/it/vectors.rs`).
+fn expected_outputs(
+    case: &VectorCase,
+    profile: &Profile,
+) -> Result<(Vec<Emitted>, BTreeMap<&'static str, usize>), String> {
+    let (model_outputs, hits) = model::reduce_with_hits(&case.facts, &case.limits, profile);
+    match case.expectation(profile) {
+        Expectation::Outputs(outputs) => Ok((outputs.to_vec(), hits)),
+        Expectation::NotApplicable(why) => Err(format!("not applicable to upstream: {why}")),
+        Expectation::FromModel => match first_inexpressible(&case.facts) {
+            Some((index, why)) if profile.base == Base::Upstream => {
+                Err(format!("not applicable to upstream: fact {index}: {why}"))
+            }
+            _ => Ok((model_outputs, hits)),
+        },
+    }
+}
+
+/// Runs one case through the subject, tagging each output with its fact index.
+fn run_case(
+    subject: &mut dyn Subject,
+    case: &VectorCase,
+    profile: &Profile,
+) -> Result<Vec<Emitted>, SubjectError> {
+    if !case.history.is_empty() {
+        // A history-dependent case: its history first, in a fresh process.
+        crate::diff::run_history(subject, &case.history, profile)?;
+    }
+    subject.reset(case.limits, profile)?;
+    let mut outputs: Vec<Output> = Vec::new();
+    let mut actual = Vec::new();
+    for (at, fact) in case.facts.iter().enumerate() {
+        outputs.clear();
+        subject.ingest(at, fact, &mut outputs)?;
+        actual.extend(outputs.drain(..).map(|output| Emitted { at, output }));
+    }
+    Ok(actual)
+}
+
+fn mismatch(
+    full_name: &str,
+    case: &VectorCase,
+    expected: &[Emitted],
+    actual: &[Emitted],
+    compared: OutputKinds,
+) -> Failure {
+    let fact_index = first_differing_fact(expected, actual);
+    let mut message = format!(
+        "FAIL {full_name}: {}\n{}\n",
+        case.rules.join(", "),
+        case.description
+    );
+    if let Some(index) = fact_index {
+        let fact = case.facts.get(index).map_or("?", |fact| fact.type_name());
+        let _ = writeln!(message, "first difference at fact {index} ({fact})");
+    }
+    if compared != OutputKinds::ALL {
+        let kinds: Vec<&str> = compared.kinds().iter().map(|kind| kind.name()).collect();
+        let _ = writeln!(message, "compared: {} outputs only", kinds.join(", "));
+    }
+    let _ = write!(
+        message,
+        "expected (vector) vs actual (subject):\n{}",
+        StrComparison::new(&pretty(expected), &pretty(actual))
+    );
+    Failure {
+        name: full_name.to_owned(),
+        kind: "mismatch".to_owned(),
+        fact_index,
+        rules: case.rules.clone(),
+        message,
+        saved: None,
+        replay: None,
+        save_error: None,
+    }
+}
+
+fn subject_failure(full_name: &str, case: &VectorCase, error: &SubjectError) -> Failure {
+    Failure {
+        name: full_name.to_owned(),
+        kind: error.kind().to_owned(),
+        fact_index: error.fact_index(),
+        rules: case.rules.clone(),
+        message: format!("FAIL {full_name}: {}\n{error}", case.rules.join(", ")),
+        saved: None,
+        replay: None,
+        save_error: None,
+    }
+}
+
+/// The index of the first fact whose outputs differ.
+fn first_differing_fact(expected: &[Emitted], actual: &[Emitted]) -> Option<usize> {
+    let position = expected.iter().zip(actual).position(|(e, a)| e != a);
+    match position {
+        Some(index) => {
+            let at = |outputs: &[Emitted]| outputs.get(index).map(|emitted| emitted.at);
+            [at(expected), at(actual)].into_iter().flatten().min()
+        }
+        None => expected
+            .get(actual.len())
+            .or_else(|| actual.get(expected.len()))
+            .map(|emitted| emitted.at),
+    }
+}
+
+fn pretty(outputs: &[Emitted]) -> String {
+    let mut text = String::new();
+    for emitted in outputs {
+        text.push_str(&serde_json::to_string_pretty(emitted).unwrap_or_default());
+        text.push('\n');
+    }
+    if text.is_empty() {
+        text.push_str("(no outputs)\n");
+    }
+    text
 }
 
 #[cfg(test)]

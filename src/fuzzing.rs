@@ -538,7 +538,7 @@ fn panics_in(
         }
         Stage::Reducer => {
             let mut reducer = choice.reducer(*limits);
-            let _ = reducer.reset(*limits, profile);
+            reducer.reset(*limits, *profile);
             reducer.ingest_all(facts);
         }
     }));

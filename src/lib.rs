@@ -16,8 +16,11 @@
 //! - [`diff`]: runs the model and a subject side by side, explains and minimizes divergences;
 //! - [`schema`]: JSON Schemas of the formats, generated from the types;
 //! - [`trace`]: JSON Lines traces and conformance vector files, with positioned errors;
-//! - [`cli`]: the `review-spec` command-line tool (`check`, `vectors`, `replay`, `explain`,
-//!   `schema`, `generate`).
+//! - [`conformance`]: the vector files and the case filter, for running the suite from Rust;
+//! - [`regression`]: naming and saving counterexamples as regression vectors;
+//! - `cli` (feature `cli`, on by default): the `review-spec` command-line tool (`check`,
+//!   `vectors`, `replay`, `explain`, `schema`, `generate`). `default-features = false` builds the
+//!   library without clap and indicatif.
 //!
 //! ```
 //! use review_spec::{model, profile::Profile};
@@ -32,6 +35,7 @@
 //! assert_eq!(outputs.len(), 1); // an orphan_response diagnostic (LIFE-4), in every profile
 //! ```
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod conformance;
 pub mod diff;
@@ -43,6 +47,7 @@ pub mod model;
 pub mod profile;
 pub mod reducer;
 pub mod regression;
+pub mod report;
 pub mod schema;
 pub mod subject;
 pub mod trace;

@@ -18,7 +18,6 @@ use proptest::strategy::{Strategy as _, ValueTree as _};
 use proptest::test_runner::{Config, TestRunner};
 
 use super::seed::Seed;
-use super::summary::{Failure, Summary};
 use super::{
     CliError, Outcome, Printer, ProfileArgs, SubjectArgs, make_subject, profile_flags, progress,
     shell_quote,
@@ -30,6 +29,7 @@ use crate::generators::{self, GeneratedCase};
 use crate::model;
 use crate::profile::Profile;
 use crate::regression;
+use crate::report::{Failure, Summary};
 use crate::subject::{Fresh, Subject, SubjectError};
 use crate::trace::{HistoryTrace, VectorCase};
 

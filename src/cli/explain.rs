@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::summary::Summary;
 use super::{CliError, Outcome, Printer, ProfileArgs, input_cases};
 use crate::event::Emitted;
 use crate::fact::Fact;
 use crate::model::{self, Explained};
+use crate::report::Summary;
 
 #[derive(Clone, Debug, Args)]
 pub struct ExplainArgs {

@@ -8,10 +8,10 @@ use proptest::strategy::{Strategy as _, ValueTree as _};
 use proptest::test_runner::Config;
 
 use super::seed::Seed;
-use super::summary::Summary;
 use super::{CliError, Outcome, Printer, ProfileArgs, profile_flags, progress, shell_quote};
 use crate::generators;
 use crate::model;
+use crate::report::Summary;
 use crate::trace::{Trace, write_trace};
 
 #[derive(Clone, Debug, Args)]
@@ -67,7 +67,7 @@ pub(super) fn run(args: GenerateArgs, json: bool) -> Result<Outcome, CliError> {
             profile,
             ..case.trace()
         };
-        super::files::write_atomically(&path, &write_trace(&trace))?;
+        super::write_file(&path, &write_trace(&trace))?;
         summary.cases += 1;
         summary.facts += case.facts.len();
         summary.add_hits(&model::reduce_with_hits(&case.facts, &case.limits, &profile).1);

@@ -13,13 +13,11 @@
 
 mod check;
 mod explain;
-mod files;
 mod generate;
 mod progress;
 mod replay;
 mod schema;
 mod seed;
-mod summary;
 mod vectors;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -168,6 +166,18 @@ pub enum CliError {
     Subject(#[from] SubjectError),
 }
 
+impl From<crate::conformance::SuiteError> for CliError {
+    fn from(error: crate::conformance::SuiteError) -> CliError {
+        use crate::conformance::SuiteError;
+        match error {
+            SuiteError::Unreadable { path, what } => CliError::Io { path, what },
+            SuiteError::Input(error) => CliError::Input(error),
+            SuiteError::Empty(what) => CliError::Usage(what),
+            SuiteError::Subject(error) => CliError::Subject(error),
+        }
+    }
+}
+
 impl CliError {
     /// The process exit code of any error.
     pub const EXIT_CODE: u8 = 2;
@@ -238,7 +248,7 @@ impl Printer {
         }
         let mut text = text.to_string();
         if !std::io::stdout().is_terminal() {
-            text = strip_colors(&text);
+            text = crate::report::strip_colors(&text);
         }
         text.push('\n');
         write_stdout(&text);
@@ -278,24 +288,6 @@ fn stdout_failed(error: &std::io::Error) -> ! {
         "review-spec: error: cannot write to standard output: {error}"
     );
     std::process::exit(i32::from(CliError::EXIT_CODE));
-}
-
-/// `text` without ANSI color sequences (`ESC [ ... m`), as in the diffs of pretty_assertions.
-fn strip_colors(text: &str) -> String {
-    let mut plain = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' && chars.peek() == Some(&'[') {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            plain.push(c);
-        }
-    }
-    plain
 }
 
 /// A loaded input file: one trace, or the cases of a vector file.
@@ -354,6 +346,13 @@ fn read_input(path: &Path) -> Result<Input, CliError> {
     }
 }
 
+/// Writes `contents` to `path` whole or not at all, never through a symlink
+/// ([`crate::regression::write_atomically`]).
+fn write_file(path: &Path, contents: &str) -> Result<(), CliError> {
+    crate::regression::write_atomically(path, contents.as_bytes())
+        .map_err(|error| CliError::io(path, error))
+}
+
 /// The default folder of the conformance vectors, relative to the current directory.
 fn default_vector_dir() -> PathBuf {
     PathBuf::from("spec/vectors")
@@ -366,7 +365,7 @@ mod tests {
     #[test]
     fn colors_are_stripped_and_text_kept() {
         assert_eq!(
-            strip_colors("\u{1b}[31m<    \"status\"\u{1b}[0m: x"),
+            crate::report::strip_colors("\u{1b}[31m<    \"status\"\u{1b}[0m: x"),
             "<    \"status\": x"
         );
         assert_eq!(shell_quote("python3 a.py"), "'python3 a.py'");

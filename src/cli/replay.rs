@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::summary::{Failure, Summary};
 use super::{CliError, Outcome, Printer, ProfileArgs, SubjectArgs, input_cases, make_subject};
 use crate::diff;
 use crate::model;
 use crate::profile::{Base, first_inexpressible};
+use crate::report::{Failure, Summary};
 
 #[derive(Clone, Debug, Args)]
 pub struct ReplayArgs {

@@ -24,7 +24,7 @@ pub(super) fn run(args: SchemaArgs, json: bool) -> Result<Outcome, CliError> {
         let mut written = Vec::new();
         for (name, text) in &schemas {
             let path = dir.join(name);
-            super::files::write_atomically(&path, text)?;
+            super::write_file(&path, text)?;
             written.push(path.display().to_string());
         }
         if json {

@@ -1,5 +1,5 @@
 //! The production reducer's public face and its per-fact handling: [`Reducer`], [`reduce_all`],
-//! the [`Subject`] implementation, and one handler per fact type that decides which rules apply
+//! and one handler per fact type that decides which rules apply
 //! and in which order their outputs appear (ORDER-1).
 //!
 //! Not here: table bookkeeping (`state`), what an event says (`derive`), diagnostic shapes
@@ -15,7 +15,6 @@ use crate::fact::{
     GuardianAction, GuardianStatus, ItemKind, ItemStatus, PermissionProfile, RequestId, Runtime,
 };
 use crate::profile::{Departure, Profile};
-use crate::subject::{Subject, SubjectError};
 
 #[cfg(feature = "seeded-defects")]
 use super::Defect;
@@ -796,28 +795,14 @@ impl Reducer {
     }
 }
 
-impl Subject for Reducer {
-    fn name(&self) -> String {
-        "reducer".to_owned()
-    }
-
-    /// Replaces all state and the profile; a seeded defect, if any, stays.
-    fn reset(&mut self, limits: Limits, profile: &Profile) -> Result<(), SubjectError> {
+impl Reducer {
+    /// Forgets all state and starts a new trace with `limits`, following `profile`; a seeded
+    /// defect, if any, stays.
+    pub fn reset(&mut self, limits: Limits, profile: Profile) {
         #[cfg(feature = "seeded-defects")]
         let limits = self.defective_limits(limits);
-        self.profile = *profile;
-        self.state = State::new(table_limits(limits, profile));
-        Ok(())
-    }
-
-    fn ingest(
-        &mut self,
-        _fact_index: usize,
-        fact: &Fact,
-        outputs: &mut Vec<Output>,
-    ) -> Result<(), SubjectError> {
-        Reducer::ingest(self, fact, outputs);
-        Ok(())
+        self.profile = profile;
+        self.state = State::new(table_limits(limits, &profile));
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod group;
 pub mod process;
+mod reducer;
 
 use std::fmt;
 

@@ -1,6 +1,8 @@
-//! The summary every run ends with: cases, facts, failures, and the rule-coverage table (how often
-//! each rule ID of `spec/rules.md` applied in the model, with the rules no case reached named
-//! explicitly). As text for people, or as one JSON object for CI (`--json`).
+//! The report every run ends with ([`Summary`]): cases, facts, failures, and the rule-coverage
+//! table (how often each rule ID of `spec/rules.md` applied in the model, with the rules no case
+//! reached named explicitly). As text for people ([`Summary::to_text`]), or as one JSON object for
+//! CI ([`Summary::to_json`]); `review-spec` prints it, and the library's runs
+//! ([`crate::conformance::run_vectors`]) return it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,7 +13,7 @@ use crate::event::OutputKinds;
 use crate::profile::{Departure, Profile};
 
 /// `spec/rules.md` as this binary was built with it: the list of every rule ID.
-const RULES_MD: &str = include_str!("../../spec/rules.md");
+const RULES_MD: &str = include_str!("../spec/rules.md");
 
 /// Columns of the coverage table.
 const COVERAGE_COLUMNS: usize = 4;
@@ -20,7 +22,7 @@ const RULES_SHOWN_MAX: usize = 4;
 
 /// Every rule and departure ID of `spec/rules.md` (its `### ID Title` headings), in the order of
 /// the spec.
-pub(super) fn rule_ids() -> Vec<&'static str> {
+pub fn rule_ids() -> Vec<&'static str> {
     RULES_MD
         .lines()
         .filter_map(|line| line.strip_prefix("### "))
@@ -30,33 +32,33 @@ pub(super) fn rule_ids() -> Vec<&'static str> {
 
 /// One failing case.
 #[derive(Clone, Debug, Serialize)]
-pub(super) struct Failure {
+pub struct Failure {
     /// The case: a vector's full name, a file, or `case N` of a generated run.
-    pub(super) name: String,
+    pub name: String,
     /// `divergence`, or the kind of subject error (`crashed`, `timed_out`, `garbage`, ...).
-    pub(super) kind: String,
+    pub kind: String,
     /// The fact the failure is pinned to.
-    pub(super) fact_index: Option<usize>,
+    pub fact_index: Option<usize>,
     /// The rules involved, most specific first.
-    pub(super) rules: Vec<String>,
+    pub rules: Vec<String>,
     /// The full report: the divergence with its diff, or the subject's error.
-    pub(super) message: String,
+    pub message: String,
     /// Where the counterexample was saved, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) saved: Option<String>,
+    pub saved: Option<String>,
     /// A command that replays it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) replay: Option<String>,
+    pub replay: Option<String>,
     /// Why the counterexample could not be saved, if it could not (the run still exits 1).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) save_error: Option<String>,
+    pub save_error: Option<String>,
 }
 
 /// Pass and fail counts of the vector cases naming one rule.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
-pub(super) struct RuleTally {
-    pub(super) passed: usize,
-    pub(super) failed: usize,
+pub struct RuleTally {
+    pub passed: usize,
+    pub failed: usize,
 }
 
 /// One row of the coverage table.
@@ -68,43 +70,43 @@ struct Coverage {
 
 /// A vector case that did not run, and why.
 #[derive(Clone, Debug, Serialize)]
-pub(super) struct Skipped {
-    pub(super) name: String,
-    pub(super) reason: String,
+pub struct Skipped {
+    pub name: String,
+    pub reason: String,
 }
 
 /// What a run did.
 #[derive(Clone, Debug, Serialize)]
-pub(super) struct Summary {
-    pub(super) command: &'static str,
+pub struct Summary {
+    pub command: &'static str,
     /// What the model followed where the spec departs from upstream.
-    pub(super) profile: Profile,
+    pub profile: Profile,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) subject: Option<String>,
+    pub subject: Option<String>,
     /// The output kinds compared: those the subject declared it emits.
-    pub(super) compared: Vec<&'static str>,
+    pub compared: Vec<&'static str>,
     /// The output kinds left out of the comparison.
-    pub(super) not_compared: Vec<&'static str>,
+    pub not_compared: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) seed: Option<String>,
-    pub(super) cases: usize,
-    pub(super) facts: usize,
-    pub(super) failures: Vec<Failure>,
+    pub seed: Option<String>,
+    pub cases: usize,
+    pub facts: usize,
+    pub failures: Vec<Failure>,
     /// Why the run stopped before its last case, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) stopped: Option<String>,
+    pub stopped: Option<String>,
     /// The cases not run because the run stopped early.
     #[serde(skip_serializing_if = "is_zero")]
-    pub(super) not_run: usize,
+    pub not_run: usize,
     /// For `vectors`: the cases that do not apply under the profile, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub(super) skipped: Vec<Skipped>,
+    pub skipped: Vec<Skipped>,
     /// For `vectors`: pass/fail of the cases naming each rule.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) by_rule: Option<BTreeMap<String, RuleTally>>,
+    pub by_rule: Option<BTreeMap<String, RuleTally>>,
     /// How often each rule applied in the model over the run.
     #[serde(skip)]
-    pub(super) rule_hits: BTreeMap<&'static str, usize>,
+    pub rule_hits: BTreeMap<&'static str, usize>,
 }
 
 /// The JSON shape of a summary: the summary, the coverage table and the exit code.
@@ -119,7 +121,8 @@ struct JsonSummary<'a> {
 }
 
 impl Summary {
-    pub(super) fn new(command: &'static str, profile: Profile) -> Summary {
+    /// An empty summary of a run of `command` under `profile`.
+    pub fn new(command: &'static str, profile: Profile) -> Summary {
         let mut summary = Summary {
             command,
             profile,
@@ -141,19 +144,19 @@ impl Summary {
     }
 
     /// Records which output kinds the run compares.
-    pub(super) fn set_compared(&mut self, compared: OutputKinds) {
+    pub fn set_compared(&mut self, compared: OutputKinds) {
         self.compared = compared.kinds().iter().map(|kind| kind.name()).collect();
         self.not_compared = compared.missing().iter().map(|kind| kind.name()).collect();
     }
 
     /// Records that the run stopped early, and how many cases it did not run.
-    pub(super) fn stop(&mut self, reason: String, not_run: usize) {
+    pub fn stop(&mut self, reason: String, not_run: usize) {
         self.stopped = Some(reason);
         self.not_run = not_run;
     }
 
     /// Records a vector case that does not apply under the profile.
-    pub(super) fn skip(&mut self, name: &str, reason: String) {
+    pub fn skip(&mut self, name: &str, reason: String) {
         self.skipped.push(Skipped {
             name: name.to_owned(),
             reason,
@@ -178,7 +181,7 @@ impl Summary {
     }
 
     /// Adds one case's rule hits to the run's.
-    pub(super) fn add_hits(&mut self, hits: &BTreeMap<&'static str, usize>) {
+    pub fn add_hits(&mut self, hits: &BTreeMap<&'static str, usize>) {
         for (rule, count) in hits {
             *self.rule_hits.entry(rule).or_insert(0) += count;
         }
@@ -216,15 +219,15 @@ impl Summary {
     }
 
     /// The summary as one JSON object.
-    pub(super) fn to_json(&self, exit_code: u8) -> String {
+    pub fn to_json(&self, exit_code: u8) -> String {
         serde_json::to_string_pretty(&self.to_json_value(exit_code)).unwrap_or_default()
     }
 
     /// The summary as a JSON value, for commands that add to it.
-    pub(super) fn to_json_value(&self, exit_code: u8) -> serde_json::Value {
+    pub fn to_json_value(&self, exit_code: u8) -> serde_json::Value {
         let mut plain = self.clone();
         for failure in &mut plain.failures {
-            failure.message = super::strip_colors(&failure.message);
+            failure.message = strip_colors(&failure.message);
         }
         let json = JsonSummary {
             summary: &plain,
@@ -237,7 +240,7 @@ impl Summary {
     }
 
     /// The summary as text: counts, the failing cases, per-rule vector results, coverage.
-    pub(super) fn to_text(&self) -> String {
+    pub fn to_text(&self) -> String {
         let mut text = String::new();
         let failures = self.failures.len();
         let _ = write!(
@@ -400,6 +403,24 @@ fn count_of(count: usize, noun: &str) -> String {
 
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
+}
+
+/// `text` without ANSI color sequences (`ESC [ ... m`), as in the diffs of pretty_assertions.
+pub fn strip_colors(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
 }
 
 #[cfg(test)]

@@ -1,0 +1,116 @@
+//! review-spec as an implementer's Rust project uses it: a dev-dependency (built without its
+//! `cli` feature: `cargo test --no-default-features --test outside_user`), their reducer behind
+//! the `Subject` trait, and the conformance suite run from a `#[test]` through the public API
+//! alone. A reducer that gets GRANT-1 wrong is caught, by rule, in the report.
+
+use std::path::Path;
+
+use review_spec::conformance::{Filter, Progress, Suite, VectorOptions, run_vectors};
+use review_spec::event::{Limits, Output, ReviewStatus};
+use review_spec::fact::Fact;
+use review_spec::profile::Profile;
+use review_spec::reducer::Reducer;
+use review_spec::subject::{Subject, SubjectError};
+
+/// "Their" reducer: review-spec's production reducer stands in for it, behind an adapter, the
+/// way an implementer wraps their own. With `approve_empty_grants`, it approves an empty
+/// permissions grant (the GRANT-1 bug the first implementation had).
+struct TheirReducer {
+    inner: Reducer,
+    approve_empty_grants: bool,
+}
+
+impl Subject for TheirReducer {
+    fn name(&self) -> String {
+        "their reducer".to_owned()
+    }
+
+    fn reset(&mut self, limits: Limits, profile: &Profile) -> Result<(), SubjectError> {
+        self.inner.reset(limits, *profile);
+        Ok(())
+    }
+
+    fn ingest(
+        &mut self,
+        _fact_index: usize,
+        fact: &Fact,
+        outputs: &mut Vec<Output>,
+    ) -> Result<(), SubjectError> {
+        let first = outputs.len();
+        self.inner.ingest(fact, outputs);
+        let empty_grant = matches!(fact, Fact::EffectivePermissionsResponse { permissions, .. }
+            if permissions.network.is_none() && permissions.file_system.is_none());
+        if self.approve_empty_grants && empty_grant {
+            for output in &mut outputs[first..] {
+                if let Output::Review(review) = output {
+                    review.status = ReviewStatus::Approved;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn suite() -> Suite {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors");
+    Suite::load(&dir).unwrap_or_else(|error| panic!("{error}"))
+}
+
+fn their_reducer(approve_empty_grants: bool) -> TheirReducer {
+    TheirReducer {
+        inner: Reducer::new(Limits::default()),
+        approve_empty_grants,
+    }
+}
+
+#[test]
+fn a_conforming_reducer_passes_every_vector() {
+    let mut cases = 0;
+    let report = run_vectors(
+        &mut their_reducer(false),
+        &suite(),
+        &VectorOptions::default(),
+        &mut |progress| {
+            if let Progress::Case { .. } = progress {
+                cases += 1;
+            }
+        },
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert!(report.failures.is_empty(), "{}", report.to_text());
+    assert!(report.cases > 100, "{} cases", report.cases);
+    assert_eq!(cases, report.cases + report.skipped.len());
+}
+
+#[test]
+fn a_reducer_that_approves_empty_grants_fails_on_grant_1() {
+    let options = VectorOptions {
+        filter: Filter::parse(Some("grant")),
+        max_failures: 0,
+        ..VectorOptions::default()
+    };
+    let report = run_vectors(&mut their_reducer(true), &suite(), &options, &mut |_| {})
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(
+        !report.failures.is_empty(),
+        "the GRANT-1 bug must be caught"
+    );
+    assert!(
+        report
+            .failures
+            .iter()
+            .all(|failure| failure.rules.iter().any(|rule| rule == "GRANT-1")),
+        "{}",
+        report.to_text()
+    );
+    let tally = report
+        .by_rule
+        .as_ref()
+        .and_then(|by_rule| by_rule.get("GRANT-1"));
+    assert!(
+        tally.is_some_and(|tally| tally.failed > 0),
+        "{}",
+        report.to_text()
+    );
+    assert!(report.to_text().contains("GRANT-1"));
+}
