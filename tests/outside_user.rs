@@ -114,3 +114,47 @@ fn a_reducer_that_approves_empty_grants_fails_on_grant_1() {
     );
     assert!(report.to_text().contains("GRANT-1"));
 }
+
+/// A reducer that reports an error of its own is a failing case, named with its fact.
+struct FailingReducer;
+
+impl Subject for FailingReducer {
+    fn name(&self) -> String {
+        "failing reducer".to_owned()
+    }
+
+    fn reset(&mut self, _limits: Limits, _profile: &Profile) -> Result<(), SubjectError> {
+        Ok(())
+    }
+
+    fn ingest(
+        &mut self,
+        fact_index: usize,
+        _fact: &Fact,
+        _outputs: &mut Vec<Output>,
+    ) -> Result<(), SubjectError> {
+        Err(SubjectError::Failed {
+            subject: self.name(),
+            fact_index,
+            message: "out of cheese".to_owned(),
+        })
+    }
+}
+
+#[test]
+fn a_reducer_error_is_a_failing_case_named_with_its_fact() {
+    let options = VectorOptions {
+        filter: Filter::parse(Some("grant-1")),
+        ..VectorOptions::default()
+    };
+    let report = run_vectors(&mut FailingReducer, &suite(), &options, &mut |_| {})
+        .unwrap_or_else(|error| panic!("{error}"));
+    let failure = report.failures.first();
+    assert!(
+        failure.is_some_and(|failure| failure.kind == "failed"),
+        "{}",
+        report.to_text()
+    );
+    assert!(failure.is_some_and(|failure| failure.message.contains("out of cheese")));
+    assert_eq!(failure.and_then(|failure| failure.fact_index), Some(0));
+}

@@ -53,71 +53,55 @@ pub(crate) fn complete_guardian_review(state: &mut State, fact: &Fact) {
     ctx::emit_review(state, review);
 }
 
-/// GUARD-1 and GUARD-2: the subject, trigger and requested flags of a guardian action.
+/// GUARD-1 and GUARD-2: the subject, trigger and requested flags of a guardian action. GUARD-1's
+/// table, with GUARD-2's flags (additional permissions, network access) as its last column.
 fn action_subject(action: &GuardianAction, trail: &mut Trail) -> Subject {
-    if let GuardianAction::RequestPermissions { permissions } = action {
-        trail.mark("GUARD-1");
-        trail.mark("GUARD-2");
-        return subj::permissions_subject(permissions, trail);
-    }
-    let (kind, name, trigger) = action_kind(action, trail);
-    let (requested_additional_permissions, requested_network_access) = action_flags(action, trail);
+    trail.mark("GUARD-1");
+    trail.mark("GUARD-2");
+    const NEITHER: (bool, bool) = (false, false);
+    let (kind, name, trigger, (requested_additional_permissions, requested_network_access)) =
+        match action {
+            GuardianAction::Command { .. } => (
+                SubjectKind::CommandExecution,
+                "command_execution".to_owned(),
+                Trigger::Initial,
+                NEITHER,
+            ),
+            GuardianAction::Execve { .. } => (
+                SubjectKind::CommandExecution,
+                "command_execution".to_owned(),
+                Trigger::ExecveIntercept,
+                NEITHER,
+            ),
+            GuardianAction::ApplyPatch { .. } => (
+                SubjectKind::FileChange,
+                "apply_patch".to_owned(),
+                Trigger::SandboxDenial,
+                (true, false),
+            ),
+            GuardianAction::NetworkAccess { .. } => (
+                SubjectKind::NetworkAccess,
+                "network_access".to_owned(),
+                Trigger::NetworkPolicyDenial,
+                (true, true),
+            ),
+            GuardianAction::McpToolCall { tool_name, .. } => (
+                SubjectKind::McpToolCall,
+                tool_name.clone(),
+                Trigger::Initial,
+                NEITHER,
+            ),
+            // `permissions`; trigger and flags as SUBJ-5 on the action's permissions.
+            GuardianAction::RequestPermissions { permissions } => {
+                return subj::permissions_subject(permissions, trail);
+            }
+        };
     Subject {
         kind,
         name,
         trigger,
         requested_additional_permissions,
         requested_network_access,
-    }
-}
-
-/// GUARD-1: subject kind, name and trigger by action.
-fn action_kind(action: &GuardianAction, trail: &mut Trail) -> (SubjectKind, String, Trigger) {
-    trail.mark("GUARD-1");
-    match action {
-        GuardianAction::Command { .. } => (
-            SubjectKind::CommandExecution,
-            "command_execution".to_owned(),
-            Trigger::Initial,
-        ),
-        GuardianAction::Execve { .. } => (
-            SubjectKind::CommandExecution,
-            "command_execution".to_owned(),
-            Trigger::ExecveIntercept,
-        ),
-        GuardianAction::ApplyPatch { .. } => (
-            SubjectKind::FileChange,
-            "apply_patch".to_owned(),
-            Trigger::SandboxDenial,
-        ),
-        GuardianAction::NetworkAccess { .. } => (
-            SubjectKind::NetworkAccess,
-            "network_access".to_owned(),
-            Trigger::NetworkPolicyDenial,
-        ),
-        GuardianAction::McpToolCall { tool_name, .. } => (
-            SubjectKind::McpToolCall,
-            tool_name.clone(),
-            Trigger::Initial,
-        ),
-        GuardianAction::RequestPermissions { .. } => (
-            SubjectKind::Permissions,
-            "permissions".to_owned(),
-            Trigger::Initial,
-        ),
-    }
-}
-
-/// GUARD-2: (requested additional permissions, requested network access) by action.
-fn action_flags(action: &GuardianAction, trail: &mut Trail) -> (bool, bool) {
-    trail.mark("GUARD-2");
-    match action {
-        GuardianAction::ApplyPatch { .. } => (true, false),
-        GuardianAction::NetworkAccess { .. } => (true, true),
-        GuardianAction::Command { .. }
-        | GuardianAction::Execve { .. }
-        | GuardianAction::McpToolCall { .. }
-        | GuardianAction::RequestPermissions { .. } => (false, false),
     }
 }
 

@@ -41,7 +41,8 @@ impl fmt::Display for Stage {
 /// Why a subject could not answer for a fact.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SubjectError {
-    /// The subject failed for a reason it describes.
+    /// The subject failed for a reason it describes: what an in-process subject (an
+    /// implementer's reducer behind this trait) returns when its reducer reports an error.
     #[error("subject {subject} failed at fact {fact_index}: {message}")]
     Failed {
         subject: String,
