@@ -14,7 +14,10 @@
 mod defect;
 mod derive;
 mod diagnostic;
+mod guardian;
 mod ingest;
+mod items;
+mod requests;
 mod review;
 mod state;
 mod table;

@@ -1,0 +1,91 @@
+//! Guardian reviews (GUARD-1..5, DEDUP-1..2, ID-2): a terminal completion, the first for its
+//! `(thread, review id)`, completes a review.
+
+use crate::event::{DiagnosticReason, Output, Resolution, Reviewer};
+use crate::fact::{Fact, GuardianAction, GuardianStatus};
+use crate::profile::Departure;
+
+#[cfg(feature = "seeded-defects")]
+use super::Defect;
+use super::derive::{guardian_requested_flags, guardian_subject};
+use super::review::CompletedReview;
+use super::state::GuardianKeyView;
+
+use super::Reducer;
+use super::ingest::push_fact_diagnostic;
+
+impl Reducer {
+    /// GUARD-1..5, DEDUP-1, ID-2: a terminal guardian completion, the first for its
+    /// `(thread, review id)`, is remembered for its turn and completes a guardian review; an
+    /// `in_progress` one or a repeat is reported and changes nothing.
+    pub(super) fn guardian_review_completed(
+        &mut self,
+        fact: &Fact,
+        completion: &GuardianCompletion<'_>,
+        outputs: &mut Vec<Output>,
+    ) {
+        let Some(status) = self.guardian_status(completion.status) else {
+            push_fact_diagnostic(DiagnosticReason::GuardianInProgress, fact, outputs);
+            return;
+        };
+        let key = GuardianKeyView {
+            thread_id: completion.thread_id,
+            review_id: completion.review_id,
+        };
+        // UP-DEDUP-1: upstream counts every terminal completion and remembers none.
+        if !self.upstream(Departure::Dedup1) {
+            let seen = self.state.guardian_seen(key);
+            #[cfg(feature = "seeded-defects")]
+            let seen_in_another_turn = self
+                .state
+                .guardian_seen_turn(key)
+                .is_some_and(|turn_id| turn_id != completion.turn_id);
+            #[cfg(feature = "seeded-defects")]
+            let seen = seen
+                && !self.has_defect(Defect::DuplicateGuardianCounted)
+                && !(self.has_defect(Defect::GuardianDedupPerTurn) && seen_in_another_turn);
+            if seen {
+                #[cfg(feature = "seeded-defects")]
+                if self.has_defect(Defect::GuardianMemoryOutlivesTurn) && seen_in_another_turn {
+                    // Re-filed under no turn, which no `turn_completed` names.
+                    self.state.forget_guardian(key);
+                    let evicted = self.state.mark_guardian_seen(key, "");
+                    debug_assert!(evicted.is_none());
+                }
+                push_fact_diagnostic(DiagnosticReason::DuplicateGuardianCompletion, fact, outputs);
+                return;
+            }
+            let evicted = self.state.mark_guardian_seen(key, completion.turn_id);
+            self.report_eviction(evicted, outputs);
+        }
+        let subject = guardian_subject(completion.action);
+        let review = CompletedReview {
+            thread_id: completion.thread_id.to_owned(),
+            turn_id: completion.turn_id.to_owned(),
+            item_id: completion.target_item_id.map(str::to_owned),
+            review_id: completion.review_id.to_owned(),
+            subject_kind: subject.kind,
+            subject_name: subject.name.to_owned(),
+            reviewer: Reviewer::Guardian,
+            trigger: subject.trigger,
+            status,
+            resolution: Resolution::None,
+            requested: guardian_requested_flags(completion.action),
+            started_at_ms: completion.started_at_ms,
+            completed_at_ms: completion.completed_at_ms,
+        };
+        self.complete_review(review, outputs);
+    }
+}
+
+/// A guardian completion's fields, borrowed from its fact, timestamps already checked (TIME-2).
+pub(super) struct GuardianCompletion<'f> {
+    pub(super) thread_id: &'f str,
+    pub(super) turn_id: &'f str,
+    pub(super) review_id: &'f str,
+    pub(super) target_item_id: Option<&'f str>,
+    pub(super) action: &'f GuardianAction,
+    pub(super) status: GuardianStatus,
+    pub(super) started_at_ms: u64,
+    pub(super) completed_at_ms: u64,
+}

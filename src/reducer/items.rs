@@ -1,0 +1,140 @@
+//! The item lifecycle (ITEM-1..6): starts recorded under their key, terminal completions that
+//! consume their summary and emit the tool-item event.
+
+use crate::event::{DiagnosticReason, Output, TerminalStatus, ToolItemEvent};
+use crate::fact::{Fact, ItemKind, ItemStatus};
+use crate::profile::Departure;
+
+#[cfg(feature = "seeded-defects")]
+use super::Defect;
+use super::derive::item_terminal_status;
+use super::diagnostic::{DroppedEvent, missing_context, tool_item_event};
+use super::state::{ItemKeyView, ItemStart};
+
+use super::Reducer;
+use super::ingest::push_fact_diagnostic;
+
+impl Reducer {
+    /// ITEM-1, ITEM-6: an item start is recorded under `(thread, turn, item)`; a second start
+    /// keeps the first and is reported (UP-ITEM-6: replaces it, and is reported).
+    pub(super) fn item_started(
+        &mut self,
+        fact: &Fact,
+        key: ItemKeyView<'_>,
+        started_at_ms: u64,
+        outputs: &mut Vec<Output>,
+    ) {
+        if self.state.item_start(key).is_some() {
+            #[cfg(feature = "seeded-defects")]
+            if self.has_defect(Defect::DuplicateStartOverwrites)
+                && let Some(start) = self.state.item_start_mut(key)
+            {
+                start.started_at_ms = started_at_ms;
+            }
+            push_fact_diagnostic(DiagnosticReason::DuplicateItemStart, fact, outputs);
+            if self.upstream(Departure::Item6) {
+                self.state.take_item_start(key);
+                let evicted = self
+                    .state
+                    .record_item_start(key, ItemStart { started_at_ms });
+                debug_assert!(evicted.is_none());
+            }
+            return;
+        }
+        #[cfg(feature = "seeded-defects")]
+        if self.has_defect(Defect::FourItemStartsPerTurn)
+            && self.state.turn_item_starts(key.thread_id, key.turn_id) >= 4
+        {
+            return;
+        }
+        let evicted = self
+            .state
+            .record_item_start(key, ItemStart { started_at_ms });
+        self.report_eviction(evicted, outputs);
+    }
+
+    /// ITEM-2..5, SUM-6: a terminal completion of a started item consumes its start and summary
+    /// and emits the tool-item event (or its CTX-3 diagnostic); an unstarted one, or an
+    /// `in_progress` one, changes nothing and is reported. UP-ITEM-5: an `in_progress` one
+    /// consumes the start and summary too; UP-SUM-6: a dropped event leaves the summary.
+    pub(super) fn item_completed(
+        &mut self,
+        fact: &Fact,
+        key: ItemKeyView<'_>,
+        kind: ItemKind,
+        status: ItemStatus,
+        completed_at_ms: u64,
+        outputs: &mut Vec<Output>,
+    ) {
+        let terminal = if kind == ItemKind::ImageGeneration
+            && matches!(status, ItemStatus::InProgress | ItemStatus::Declined)
+            && self.upstream(Departure::Item4)
+        {
+            // UP-ITEM-4: all but a failed image generation is a completed one upstream.
+            Some((TerminalStatus::Completed, None))
+        } else {
+            item_terminal_status(status)
+        };
+        if terminal.is_none() && !self.upstream(Departure::Item5) {
+            #[cfg(feature = "seeded-defects")]
+            if self.has_defect(Defect::InProgressDiscardsSummary) {
+                let summary_key = self.summary_key(key.thread_id, key.turn_id, key.item_id);
+                self.state.take_summary(summary_key);
+            }
+            push_fact_diagnostic(DiagnosticReason::ItemNotTerminal, fact, outputs);
+            return;
+        }
+        let Some((item_key, start)) = self.state.take_item_start(key) else {
+            push_fact_diagnostic(DiagnosticReason::ItemNotStarted, fact, outputs);
+            return;
+        };
+        let summary_key = self.summary_key(key.thread_id, key.turn_id, key.item_id);
+        let context = self.event_context(&item_key.thread_id);
+        let summary = if context.is_err() && self.upstream(Departure::Sum6) {
+            self.state.summary(summary_key).cloned().unwrap_or_default()
+        } else {
+            let summary = self.state.take_summary(summary_key).unwrap_or_default();
+            debug_assert!(self.state.summary(summary_key).is_none());
+            summary
+        };
+        debug_assert!(self.state.item_start(key).is_none());
+        let Some((terminal_status, failure_kind)) = terminal else {
+            push_fact_diagnostic(DiagnosticReason::ItemNotTerminal, fact, outputs);
+            return;
+        };
+        let duration_ms = self.duration_ms(start.started_at_ms, completed_at_ms);
+        match context {
+            Ok(context) => outputs.push(tool_item_event(kind).1(ToolItemEvent {
+                thread_id: item_key.thread_id,
+                turn_id: item_key.turn_id,
+                item_id: item_key.item_id,
+                app_server_client: context.app_server_client,
+                runtime: context.runtime,
+                thread_source: context.thread_source,
+                subagent_source: context.subagent_source,
+                parent_thread_id: context.parent_thread_id,
+                terminal_status,
+                failure_kind,
+                started_at_ms: start.started_at_ms,
+                completed_at_ms,
+                duration_ms,
+                review_count: summary.review_count,
+                guardian_review_count: summary.guardian_review_count,
+                user_review_count: summary.user_review_count,
+                final_approval_outcome: summary.final_approval_outcome,
+                requested_additional_permissions: summary.requested_additional_permissions,
+                requested_network_access: summary.requested_network_access,
+            })),
+            Err(missing) => outputs.push(Output::Diagnostic(missing_context(
+                missing,
+                DroppedEvent {
+                    event_type: tool_item_event(kind).0,
+                    thread_id: item_key.thread_id,
+                    turn_id: item_key.turn_id,
+                    item_id: Some(item_key.item_id),
+                    review_id: None,
+                },
+            ))),
+        }
+    }
+}
