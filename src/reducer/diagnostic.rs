@@ -8,7 +8,7 @@
 use crate::event::{Diagnostic, DiagnosticReason, Output, Table, ToolItemEvent};
 use crate::fact::{ConnectionId, Fact, ItemKind, RequestId};
 
-use super::state::{Evicted, ItemKey, PendingReview};
+use super::entries::{Evicted, ItemKey, PendingReview};
 
 /// FATE-1: a diagnostic about a fact, carrying that fact's identity fields: every id it has.
 pub(crate) fn fact_diagnostic(reason: DiagnosticReason, fact: &Fact) -> Diagnostic {

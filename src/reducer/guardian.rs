@@ -8,8 +8,8 @@ use crate::profile::Departure;
 #[cfg(feature = "seeded-defects")]
 use super::Defect;
 use super::derive::{guardian_requested_flags, guardian_subject};
+use super::entries::GuardianKeyView;
 use super::review::CompletedReview;
-use super::state::GuardianKeyView;
 
 use super::Reducer;
 use super::ingest::push_fact_diagnostic;

@@ -14,9 +14,10 @@ use crate::profile::{Departure, Profile};
 #[cfg(feature = "seeded-defects")]
 use super::Defect;
 use super::diagnostic::{evicted_diagnostic, fact_diagnostic, released_item, unanswered_request};
+use super::entries::{Connection, Evicted, ItemKeyView, ThreadContext};
 use super::guardian::GuardianCompletion;
 use super::requests::Closing;
-use super::state::{Connection, Evicted, ItemKeyView, State, ThreadContext};
+use super::state::State;
 
 /// The production reducer: incremental, bounded by [`Limits`], and total (every fact sequence is
 /// accepted, every fact accounted for).

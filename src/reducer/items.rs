@@ -9,7 +9,7 @@ use crate::profile::Departure;
 use super::Defect;
 use super::derive::item_terminal_status;
 use super::diagnostic::{DroppedEvent, missing_context, tool_item_event};
-use super::state::{ItemKeyView, ItemStart};
+use super::entries::{ItemKeyView, ItemStart};
 
 use super::Reducer;
 use super::ingest::push_fact_diagnostic;

@@ -14,6 +14,7 @@
 mod defect;
 mod derive;
 mod diagnostic;
+mod entries;
 mod guardian;
 mod ingest;
 mod items;
@@ -23,6 +24,7 @@ mod state;
 mod table;
 #[cfg(test)]
 mod tests;
+mod turns;
 
 #[cfg(feature = "seeded-defects")]
 pub use defect::Defect;

@@ -15,8 +15,8 @@ use super::derive::{
     RequestedFlags, command_decision, command_requested_flags, file_change_decision,
     file_change_review, permissions_requested_flags, sandbox_trigger,
 };
+use super::entries::{PendingReview, RequestKind};
 use super::review::CompletedReview;
-use super::state::{PendingReview, RequestKind};
 
 use super::Reducer;
 use super::ingest::{push_fact_diagnostic, timestamp_ms};

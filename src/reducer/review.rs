@@ -14,7 +14,7 @@ use super::Defect;
 use super::Reducer;
 use super::derive::{RequestedFlags, approval_outcome, denormalizes};
 use super::diagnostic::{DroppedEvent, MissingContext, REVIEW_EVENT_TYPE, missing_context};
-use super::state::{ItemKeyView, ItemSummary};
+use super::entries::{ItemKeyView, ItemSummary};
 
 /// A review that just completed, user or guardian, with every field its event needs except the
 /// thread's context.

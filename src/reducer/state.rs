@@ -1,5 +1,6 @@
-//! The reducer's state: the six bounded tables of CAP-1, their keys and values, and the per-turn
-//! index that lets a turn end release its entries without scanning the tables (TURN-1).
+//! The reducer's state: the six bounded tables of CAP-1 (their keys and entries are in
+//! `entries`) and the per-turn index (`turns`) that lets a turn end release its entries without
+//! scanning the tables (TURN-1).
 //!
 //! This module keeps the tables and the index consistent: every entry of a turn-scoped table
 //! (pending requests, guardian completions, item starts, item summaries) is listed under its
@@ -7,266 +8,15 @@
 //! removes it. It decides no rule: it never builds an output, and it hands evicted and released
 //! entries back to `ingest`, which reports them.
 
-use std::sync::Arc;
+use crate::event::{Limits, Table};
+use crate::fact::{ConnectionId, RequestId};
 
-use crate::event::{FinalApprovalOutcome, Limits, SubjectKind, Table, Trigger};
-use crate::fact::{AppServerClient, ConnectionId, RequestId, Runtime};
-
-use super::table::{BoundedTable, Handle, STALE_HANDLES_SLACK, Slab, TableKey};
-
-/// ISO-1: item starts and item summaries are keyed by thread, turn and item.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ItemKey {
-    pub(crate) thread_id: String,
-    pub(crate) turn_id: String,
-    pub(crate) item_id: String,
-}
-
-/// The borrowed form of an [`ItemKey`], for lookups that clone nothing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct ItemKeyView<'a> {
-    pub(crate) thread_id: &'a str,
-    pub(crate) turn_id: &'a str,
-    pub(crate) item_id: &'a str,
-}
-
-impl ItemKeyView<'_> {
-    pub(crate) fn to_key(self) -> ItemKey {
-        ItemKey {
-            thread_id: self.thread_id.to_owned(),
-            turn_id: self.turn_id.to_owned(),
-            item_id: self.item_id.to_owned(),
-        }
-    }
-}
-
-impl TableKey for ItemKey {
-    type View<'a> = ItemKeyView<'a>;
-
-    fn view(&self) -> ItemKeyView<'_> {
-        ItemKeyView {
-            thread_id: &self.thread_id,
-            turn_id: &self.turn_id,
-            item_id: &self.item_id,
-        }
-    }
-
-    fn matches(&self, query: ItemKeyView<'_>) -> bool {
-        self.view() == query
-    }
-}
-
-/// DEDUP-1: a guardian completion is identified by its thread and review id.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct GuardianKey {
-    pub(crate) thread_id: String,
-    pub(crate) review_id: String,
-}
-
-/// The borrowed form of a [`GuardianKey`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct GuardianKeyView<'a> {
-    pub(crate) thread_id: &'a str,
-    pub(crate) review_id: &'a str,
-}
-
-impl TableKey for GuardianKey {
-    type View<'a> = GuardianKeyView<'a>;
-
-    fn view(&self) -> GuardianKeyView<'_> {
-        GuardianKeyView {
-            thread_id: &self.thread_id,
-            review_id: &self.review_id,
-        }
-    }
-
-    fn matches(&self, query: GuardianKeyView<'_>) -> bool {
-        self.view() == query
-    }
-}
-
-/// A turn, for the per-turn index: turns are keyed by thread and turn, never by turn alone.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct TurnKey {
-    thread_id: String,
-    turn_id: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct TurnKeyView<'a> {
-    thread_id: &'a str,
-    turn_id: &'a str,
-}
-
-impl TableKey for TurnKey {
-    type View<'a> = TurnKeyView<'a>;
-
-    fn view(&self) -> TurnKeyView<'_> {
-        TurnKeyView {
-            thread_id: &self.thread_id,
-            turn_id: &self.turn_id,
-        }
-    }
-
-    fn matches(&self, query: TurnKeyView<'_>) -> bool {
-        self.view() == query
-    }
-}
-
-/// CTX-1: a connection's metadata, copied onto the events of the threads bound to it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Connection {
-    pub(crate) app_server_client: Arc<AppServerClient>,
-    pub(crate) runtime: Arc<Runtime>,
-}
-
-/// CTX-2: the connection a thread was last bound to, and the thread's metadata.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ThreadContext {
-    pub(crate) connection_id: ConnectionId,
-    pub(crate) thread_source: Option<String>,
-    pub(crate) subagent_source: Option<String>,
-    pub(crate) parent_thread_id: Option<String>,
-}
-
-/// Which request opened a pending review; a response closes only its own kind (LIFE-5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum RequestKind {
-    CommandExecution,
-    FileChange,
-    Permissions,
-}
-
-/// LIFE-1: a user review waiting for its closing fact, with everything SUBJ-1..5 derived.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct PendingReview {
-    pub(crate) kind: RequestKind,
-    pub(crate) thread_id: String,
-    pub(crate) turn_id: String,
-    pub(crate) item_id: String,
-    pub(crate) subject_kind: SubjectKind,
-    pub(crate) subject_name: &'static str,
-    pub(crate) trigger: Trigger,
-    pub(crate) requested_additional_permissions: bool,
-    pub(crate) requested_network_access: bool,
-    pub(crate) started_at_ms: u64,
-}
-
-/// DEDUP-2: a seen guardian completion remembers its turn, which releases it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct SeenGuardian {
-    pub(crate) turn_id: String,
-}
-
-/// ITEM-1: when a tool item started.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ItemStart {
-    pub(crate) started_at_ms: u64,
-}
-
-/// SUM-2..5: the review fields accumulated for one tool item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ItemSummary {
-    pub(crate) review_count: u64,
-    pub(crate) guardian_review_count: u64,
-    pub(crate) user_review_count: u64,
-    pub(crate) final_approval_outcome: FinalApprovalOutcome,
-    pub(crate) requested_additional_permissions: bool,
-    pub(crate) requested_network_access: bool,
-}
-
-impl Default for ItemSummary {
-    /// SUM-3, SUM-5: no reviews, outcome `unknown`, nothing requested.
-    fn default() -> ItemSummary {
-        ItemSummary {
-            review_count: 0,
-            guardian_review_count: 0,
-            user_review_count: 0,
-            final_approval_outcome: FinalApprovalOutcome::Unknown,
-            requested_additional_permissions: false,
-            requested_network_access: false,
-        }
-    }
-}
-
-/// CAP-1: an entry evicted to make room, handed back for its `evicted` diagnostic.
-#[derive(Debug)]
-pub(crate) enum Evicted {
-    Connection {
-        connection_id: ConnectionId,
-    },
-    Thread {
-        thread_id: String,
-    },
-    PendingRequest {
-        request_id: RequestId,
-        review: PendingReview,
-    },
-    GuardianCompletion {
-        key: GuardianKey,
-        seen: SeenGuardian,
-    },
-    ItemStart {
-        key: ItemKey,
-    },
-    ItemSummary {
-        key: ItemKey,
-    },
-}
-
-/// TURN-1: what a turn end removed, each list in the order its entries were inserted.
-#[derive(Debug, Default)]
-pub(crate) struct ReleasedTurn {
-    pub(crate) pending_requests: Vec<(RequestId, PendingReview)>,
-    pub(crate) item_starts: Vec<ItemKey>,
-    pub(crate) item_summaries: Vec<ItemKey>,
-    pub(crate) guardian_completions: usize,
-}
-
-/// The turn-scoped tables, for the per-turn index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum TurnTable {
-    PendingRequests,
-    GuardianCompletions,
-    ItemStarts,
-    ItemSummaries,
-}
-
-/// The handles of one turn's entries in one table, in insertion order. Removal by another rule
-/// leaves a stale handle behind (lazy deletion); the list is compacted when stale handles
-/// outnumber live ones, so a long turn with many answered requests stays small.
-#[derive(Debug, Default)]
-struct TurnList {
-    handles: Vec<Handle>,
-    live: usize,
-}
-
-/// One turn's entries, per turn-scoped table.
-#[derive(Debug, Default)]
-struct TurnEntries {
-    pending_requests: TurnList,
-    guardian_completions: TurnList,
-    item_starts: TurnList,
-    item_summaries: TurnList,
-}
-
-impl TurnEntries {
-    fn list_mut(&mut self, table: TurnTable) -> &mut TurnList {
-        match table {
-            TurnTable::PendingRequests => &mut self.pending_requests,
-            TurnTable::GuardianCompletions => &mut self.guardian_completions,
-            TurnTable::ItemStarts => &mut self.item_starts,
-            TurnTable::ItemSummaries => &mut self.item_summaries,
-        }
-    }
-
-    fn live(&self) -> usize {
-        self.pending_requests.live
-            + self.guardian_completions.live
-            + self.item_starts.live
-            + self.item_summaries.live
-    }
-}
+use super::entries::{
+    Connection, Evicted, GuardianKey, GuardianKeyView, ItemKey, ItemKeyView, ItemStart,
+    ItemSummary, PendingReview, ReleasedTurn, SeenGuardian, ThreadContext,
+};
+use super::table::{BoundedTable, Slab, TableKey};
+use super::turns::{TurnEntries, TurnKey, TurnKeyView, TurnTable, link, remove_all, unlink};
 
 /// All state of the production reducer.
 pub(crate) struct State {
@@ -691,87 +441,14 @@ fn slot_of(connection_id: ConnectionId) -> usize {
     (connection_id.wrapping_sub(1) % 4) as usize
 }
 
-/// Removes the live entries a turn list names, in list (insertion) order.
-fn remove_all<K: TableKey, V>(table: &mut BoundedTable<K, V>, list: &TurnList) -> Vec<(K, V)> {
-    list.handles
-        .iter()
-        .filter_map(|&handle| table.remove(handle))
-        .collect()
-}
-
-/// Lists a newly inserted entry under its turn, creating the turn's index entry if needed.
-fn link<K: TableKey, V>(
-    turns: &mut Slab<TurnKey, TurnEntries>,
-    table: &BoundedTable<K, V>,
-    which: TurnTable,
-    thread_id: &str,
-    turn_id: &str,
-    handle: Handle,
-) {
-    debug_assert!(table.is_live(handle));
-    let view = TurnKeyView { thread_id, turn_id };
-    let turn = match turns.find(view) {
-        Some(turn) => turn,
-        None => turns.insert(
-            TurnKey {
-                thread_id: thread_id.to_owned(),
-                turn_id: turn_id.to_owned(),
-            },
-            TurnEntries::default(),
-        ),
-    };
-    let Some(entries) = turns.value_mut(turn) else {
-        debug_assert!(false, "a turn just found or inserted resolves");
-        return;
-    };
-    let list = entries.list_mut(which);
-    list.handles.push(handle);
-    list.live += 1;
-    compact_if_stale(list, table);
-}
-
-/// Unlists an entry that was just removed from its table (by its own rule or by eviction), and
-/// frees the turn's index entry once the turn has no live entry left.
-fn unlink<K: TableKey, V>(
-    turns: &mut Slab<TurnKey, TurnEntries>,
-    table: &BoundedTable<K, V>,
-    which: TurnTable,
-    thread_id: &str,
-    turn_id: &str,
-) {
-    let view = TurnKeyView { thread_id, turn_id };
-    let Some(turn) = turns.find(view) else {
-        debug_assert!(false, "a live entry's turn is indexed");
-        return;
-    };
-    let Some(entries) = turns.value_mut(turn) else {
-        return;
-    };
-    let list = entries.list_mut(which);
-    debug_assert!(list.live > 0);
-    list.live = list.live.saturating_sub(1);
-    compact_if_stale(list, table);
-    if entries.live() == 0 {
-        turns.remove(turn);
-    }
-}
-
-fn compact_if_stale<K: TableKey, V>(list: &mut TurnList, table: &BoundedTable<K, V>) {
-    let bound = list
-        .live
-        .saturating_mul(2)
-        .saturating_add(STALE_HANDLES_SLACK);
-    if list.handles.len() > bound {
-        list.handles.retain(|&handle| table.is_live(handle));
-        debug_assert!(list.handles.len() == list.live);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use pretty_assertions::assert_eq;
 
     use super::*;
+    use crate::event::{SubjectKind, Trigger};
+    use crate::reducer::entries::RequestKind;
+    use crate::reducer::table::STALE_HANDLES_SLACK;
     use crate::reducer::table::collisions::assert_lookups_survive_collisions;
 
     /// ISO-1, DEDUP-1: composite keys are compared field by field, not trusted to their hash.
