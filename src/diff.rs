@@ -1003,14 +1003,17 @@ fn carries_delivering_metadata(facts: &[Fact], fact_index: usize, output: &Outpu
     let Some(delivering) = facts.get(fact_index).and_then(Fact::connection_id) else {
         return false;
     };
-    let initialized = facts[..fact_index].iter().rev().find_map(|fact| match fact {
-        Fact::Initialize {
-            connection_id,
-            app_server_client,
-            runtime,
-        } if *connection_id == delivering => Some((app_server_client, runtime)),
-        _ => None,
-    });
+    let initialized = facts[..fact_index]
+        .iter()
+        .rev()
+        .find_map(|fact| match fact {
+            Fact::Initialize {
+                connection_id,
+                app_server_client,
+                runtime,
+            } if *connection_id == delivering => Some((app_server_client, runtime)),
+            _ => None,
+        });
     let Ok(output) = serde_json::to_value(output) else {
         return false;
     };
