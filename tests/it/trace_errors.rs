@@ -317,7 +317,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     assert_eq!(error.fact_index(), Some(0), "{error}");
     assert!(parse_trace(&format!("{HEADER}\n{deep}\n")).is_err());
     assert!(parse_trace(&format!("{{\"review_spec_trace\": {deep}\n")).is_err());
-    let vectors = format!("{{\"cases\": {deep}");
+    let vectors = format!("{{\"cases\": [{{\"name\": \"a\", \"facts\": [{nested_field}]}}]}}");
     let error = parse_vector_file(&vectors, "v.json").expect_err("too deep");
     assert!(
         error.to_string().contains("recursion limit exceeded"),
