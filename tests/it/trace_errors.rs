@@ -6,7 +6,7 @@ use std::io::{BufReader, Read as _};
 use proptest::prelude::*;
 use review_spec::trace::{
     DEFAULT_MAX_LINE_BYTES, TraceError, TraceReader, parse_trace, parse_trace_bytes,
-    parse_trace_named, parse_vector_bytes, parse_vector_file,
+    parse_vector_bytes, parse_vector_file,
 };
 
 const HEADER: &str = r#"{"review_spec_trace": 1}"#;
