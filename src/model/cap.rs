@@ -146,3 +146,61 @@ pub(crate) fn evicted(table: Table) -> Diagnostic {
         ..Diagnostic::new(DiagnosticReason::Evicted)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(max: usize) -> BoundedTable<u64, (String, String)> {
+        BoundedTable::new(Table::PendingRequests, max, true)
+            .by_turn(|_, (thread, turn)| (thread, turn))
+    }
+
+    fn scope(thread: &str, turn: &str) -> (String, String) {
+        (thread.to_owned(), turn.to_owned())
+    }
+
+    #[test]
+    fn eviction_is_first_in_first_out_and_an_update_keeps_its_place() {
+        let mut trail = Trail::default();
+        let mut table = table(3);
+        for key in 1..=3 {
+            assert!(table.insert_new(key, scope("t", "u"), &mut trail).is_none());
+        }
+        assert!(table.upsert(1, scope("t", "v"), &mut trail).is_none());
+        let evicted = table.insert_new(4, scope("t", "u"), &mut trail);
+        assert_eq!(evicted, Some((1, scope("t", "v"))));
+        assert_eq!(table.get(&1), None);
+        assert_eq!(table.remove(&3), Some(scope("t", "u")));
+        let evicted = table.insert_new(5, scope("t", "u"), &mut trail);
+        assert_eq!(evicted, None, "two entries left, room for a third");
+        let evicted = table.insert_new(6, scope("t", "u"), &mut trail);
+        assert_eq!(evicted.map(|(key, _)| key), Some(2));
+    }
+
+    #[test]
+    fn a_turn_releases_its_entries_in_insertion_order_and_follows_updates() {
+        let mut trail = Trail::default();
+        let mut table = table(usize::MAX);
+        for key in [5, 3, 9, 1] {
+            table.insert_new(key, scope("t", "u"), &mut trail);
+        }
+        table.insert_new(7, scope("t", "other"), &mut trail);
+        // An update that moves an entry to another turn moves it in the index too.
+        table.upsert(9, scope("t", "other"), &mut trail);
+        let released: Vec<u64> = table
+            .remove_turn("t", "u")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(released, [5, 3, 1]);
+        assert!(table.remove_turn("t", "u").is_empty());
+        let released: Vec<u64> = table
+            .remove_turn("t", "other")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(released, [9, 7]);
+        assert_eq!(table.get(&5), None);
+    }
+}

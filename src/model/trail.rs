@@ -204,3 +204,27 @@ impl Trail {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_explanation_memory_keeps_only_the_most_recent_entries() {
+        let mut trail = Trail {
+            recording: Recording::Explanations,
+            ..Trail::default()
+        };
+        let last = u64::try_from(MEMORY_ENTRIES_MAX).unwrap_or(u64::MAX);
+        for id in 0..=last {
+            trail.note_closed(id);
+        }
+        assert!(!trail.was_closed(0), "the oldest is forgotten");
+        assert!(trail.was_closed(1) && trail.was_closed(last));
+        assert!(!trail.note_item_scope("t1", "u1", "i"));
+        assert!(trail.note_item_scope("t2", "u1", "i"));
+        assert!(trail.note_item_scope("t3", "u1", "i"));
+        assert!(trail.note_item_scope("t1", "u1", "i"));
+        assert_eq!(trail.memory.item_scopes.entry("i".to_owned()).len(), 2);
+    }
+}
