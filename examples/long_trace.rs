@@ -76,7 +76,7 @@ fn requests(turn_length: Option<u64>) -> impl Iterator<Item = String> {
     let body = std::iter::from_fn(move || {
         if let Some(length) = turn_length
             && request > 0
-            && request % length == 0
+            && request.is_multiple_of(length)
             && request / length > turn
         {
             turn += 1;
