@@ -836,7 +836,11 @@ fn number_problem(line_text: &str) -> Option<(usize, String)> {
                     Some(key) => format!("{} {}", excerpt(key), excerpt(token)),
                     None => format!("number {}", excerpt(token)),
                 };
-                let what = if token.contains(['.', 'e', 'E']) {
+                let digits = token.strip_prefix('-').unwrap_or(token);
+                let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+                let what = if !integer && token.parse::<f64>().is_err() {
+                    None // not a number: serde_json says what is wrong
+                } else if !integer {
                     Some(format!(
                         "{named} is not an integer: every number here is a whole number, without fraction or exponent"
                     ))
