@@ -424,7 +424,7 @@ const CONFIRMATIONS: usize = 5;
 /// What a crash input does when replayed in process, minimized where possible.
 #[derive(Debug)]
 pub enum Replay {
-    /// The target rejects the input before running anything (not a trace: a positioned load error).
+    /// The target rejects the input before running anything (not a loadable trace).
     Rejected,
     /// Nothing wrong: the input does not reproduce a crash in this build.
     Passes(Trace),
