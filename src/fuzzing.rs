@@ -33,7 +33,9 @@ use crate::model;
 use crate::profile::{Base, Departure, Profile};
 use crate::reducer::Reducer;
 use crate::subject::{Subject, SubjectError};
-use crate::trace::{Trace, TraceError, parse_trace, read_vector_file, write_trace};
+use crate::trace::{
+    Trace, TraceError, parse_trace, parse_trace_bytes, read_vector_file, write_trace,
+};
 
 /// The environment variable naming the seeded defect the fuzz targets run instead of the
 /// production reducer (needs the `seeded-defects` feature).
@@ -176,35 +178,36 @@ pub fn profile_from_tail(data: &[u8]) -> Profile {
     profile
 }
 
-/// `trace_json`'s decoder: UTF-8, then the trace loader. A load error is the loader's answer to
-/// bad input, not a finding, as long as it points into the input.
+/// `trace_json`'s decoder: the streaming trace loader, on the raw bytes (invalid UTF-8 included).
+/// A load error is the loader's answer to bad input, not a finding, as long as it points into
+/// the input.
 fn decode_trace_json(data: &[u8]) -> Result<Option<Trace>, Finding> {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return Ok(None);
-    };
-    match parse_trace(text) {
+    match parse_trace_bytes(data, "<trace>") {
         Ok(trace) => Ok(Some(trace)),
-        Err(error) => check_error_position(text, &error).map(|()| None),
+        Err(error) => check_error_position(data, &error).map(|()| None),
     }
 }
 
 /// A load error names a line of the input (or the line after the last, for a missing part) and a
 /// column within that line (or just past its end).
-fn check_error_position(text: &str, error: &TraceError) -> Result<(), Finding> {
+fn check_error_position(data: &[u8], error: &TraceError) -> Result<(), Finding> {
     let TraceError::Invalid { line, column, .. } = error else {
         return Err(Finding::BadError {
             error: error.to_string(),
             why: "a trace held in memory cannot be unreadable",
         });
     };
-    let lines: Vec<&str> = text.lines().collect();
+    let mut lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    if lines.last().is_some_and(|last| last.is_empty()) {
+        lines.pop();
+    }
     if *line == 0 || *line > lines.len() + 1 {
         return Err(Finding::BadError {
             error: error.to_string(),
             why: "the line is not in the input",
         });
     }
-    let line_bytes = lines.get(line - 1).map_or(0, |text| text.len());
+    let line_bytes = lines.get(line - 1).map_or(0, |bytes| bytes.len());
     if *column == 0 || *column > line_bytes + 1 {
         return Err(Finding::BadError {
             error: error.to_string(),
@@ -421,7 +424,7 @@ const CONFIRMATIONS: usize = 5;
 /// What a crash input does when replayed in process, minimized where possible.
 #[derive(Debug)]
 pub enum Replay {
-    /// The target rejects the input before running anything (not UTF-8, no trace).
+    /// The target rejects the input before running anything (not a loadable trace).
     Rejected,
     /// Nothing wrong: the input does not reproduce a crash in this build.
     Passes(Trace),

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(error) => {
-            if json {
+            if json && !error.reported_in_json() {
                 let report = serde_json::json!({
                     "error": error.to_string(),
                     "exit_code": CliError::EXIT_CODE,

@@ -3,11 +3,18 @@
 //! A **trace** is JSON Lines: a header line `{"review_spec_trace": 1, "limits": {...}}`, then one
 //! fact per line. Blank lines are allowed and carry nothing. A **vector file** is one JSON object
 //! `{"cases": [...]}`; each case holds facts in and the expected outputs out (see
-//! `spec/vectors/README.md`). Loading is all-or-nothing: a malformed line or case is an error
-//! naming the source, line, column, fact index and what was expected, and nothing is returned
-//! half-applied. Nothing here panics on any input.
+//! `spec/vectors/README.md`). A malformed line or case is an error naming the source, line,
+//! column (in bytes), fact index and what was expected, quoting at most [`EXCERPT_CHARS`]
+//! characters of the input; nothing is returned half-applied. Nothing here panics on any input.
+//!
+//! Traces stream: [`TraceReader`] reads the header, then one fact per line from any `BufRead`,
+//! holding one line at a time; a line longer than its `max_line_bytes`
+//! ([`DEFAULT_MAX_LINE_BYTES`] unless told otherwise) is refused as soon as the limit is passed,
+//! so an endless line (`/dev/zero`) costs no more than the limit. A vector file is one JSON
+//! document and is read whole, up to [`DEFAULT_MAX_FILE_BYTES`] unless told otherwise.
 
 use std::fmt::Write as _;
+use std::io::{BufRead, Read as _};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -25,6 +32,17 @@ pub const TRACE_FORMAT_VERSION: u32 = 2;
 /// are version 1 and still read. Version 3 added a case's `history`: traces a subject runs first,
 /// in the same process, for a failure that depends on what the process saw before.
 pub const VECTOR_FORMAT_VERSION: u32 = 3;
+
+/// The longest trace line read, in bytes, unless told otherwise (`--max-line-bytes`). A
+/// realistic fact is a few hundred bytes.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The largest vector file read, in bytes, unless told otherwise (`--max-file-bytes`). The
+/// checked-in vector files are a few kilobytes each.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// The most characters of the input an error quotes; longer text is cut, with "…".
+pub const EXCERPT_CHARS: usize = 80;
 
 /// The first line of a trace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -217,87 +235,273 @@ pub fn parse_trace(text: &str) -> Result<Trace, TraceError> {
 
 /// Parses a trace; errors name `source_name`.
 pub fn parse_trace_named(text: &str, source_name: &str) -> Result<Trace, TraceError> {
-    let invalid =
-        |line: usize, column: usize, fact_index: Option<usize>, what: String| TraceError::Invalid {
+    parse_trace_bytes(text.as_bytes(), source_name)
+}
+
+/// Parses a trace from bytes (which need not be UTF-8: invalid UTF-8 is a positioned error),
+/// with the default line limit.
+pub fn parse_trace_bytes(bytes: &[u8], source_name: &str) -> Result<Trace, TraceError> {
+    TraceReader::new(bytes, source_name, DEFAULT_MAX_LINE_BYTES)?.into_trace()
+}
+
+/// Reads and parses a whole trace file (with the default line limit). For long traces, read
+/// fact by fact with [`TraceReader::open`] instead: this holds every fact.
+pub fn read_trace(path: &std::path::Path) -> Result<Trace, TraceError> {
+    TraceReader::open(path, DEFAULT_MAX_LINE_BYTES)?.into_trace()
+}
+
+/// A trace read as a stream: the header at once, then one fact per [`TraceReader::next_fact`],
+/// holding only the current line (at most `max_line_bytes` of it).
+pub struct TraceReader<R> {
+    reader: R,
+    source_name: String,
+    max_line_bytes: usize,
+    header: TraceHeader,
+    /// The one-based number of the last line read.
+    line: usize,
+    /// How many facts were read.
+    facts: usize,
+    buffer: Vec<u8>,
+    /// After an error or the end, nothing more is read.
+    done: bool,
+}
+
+impl TraceReader<std::io::BufReader<std::fs::File>> {
+    /// Opens a trace file and reads its header.
+    pub fn open(path: &std::path::Path, max_line_bytes: usize) -> Result<Self, TraceError> {
+        let source_name = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|error| TraceError::Unreadable {
+            source_name: source_name.clone(),
+            what: error.to_string(),
+        })?;
+        TraceReader::new(std::io::BufReader::new(file), &source_name, max_line_bytes)
+    }
+}
+
+impl<R: BufRead> TraceReader<R> {
+    /// Reads the header from `reader`; errors name `source_name`.
+    pub fn new(reader: R, source_name: &str, max_line_bytes: usize) -> Result<Self, TraceError> {
+        let mut trace = TraceReader {
+            reader,
             source_name: source_name.to_owned(),
-            line,
+            max_line_bytes,
+            header: TraceHeader {
+                review_spec_trace: TRACE_FORMAT_VERSION,
+                limits: Limits::default(),
+                profile: Profile::SPEC,
+            },
+            line: 0,
+            facts: 0,
+            buffer: Vec::new(),
+            done: false,
+        };
+        if !trace.next_line(None)? {
+            trace.line = 1;
+            return Err(trace.invalid(
+                1,
+                None,
+                format!(
+                    "empty trace: expected a header line {{\"review_spec_trace\": {TRACE_FORMAT_VERSION}}}"
+                ),
+            ));
+        };
+        let header: TraceHeader = match serde_json::from_str(trace.text()) {
+            Ok(header) => header,
+            Err(error) => {
+                let (column, what) = describe(&error, trace.text());
+                return Err(trace.invalid(
+                    column,
+                    None,
+                    format!(
+                        "invalid trace header: {what}; expected {{\"review_spec_trace\": {TRACE_FORMAT_VERSION}, \"limits\": {{...}}}}"
+                    ),
+                ));
+            }
+        };
+        if !(1..=TRACE_FORMAT_VERSION).contains(&header.review_spec_trace) {
+            return Err(trace.invalid(
+                1,
+                None,
+                format!(
+                    "unsupported trace format version {}: expected 1 to {TRACE_FORMAT_VERSION}",
+                    header.review_spec_trace
+                ),
+            ));
+        }
+        if header.limits.table_entries_max == 0 {
+            return Err(trace.invalid(
+                1,
+                None,
+                "invalid limits: table_entries_max must be at least 1".to_owned(),
+            ));
+        }
+        trace.header = header;
+        Ok(trace)
+    }
+
+    /// The trace's limits (CAP-1).
+    pub fn limits(&self) -> Limits {
+        self.header.limits
+    }
+
+    /// The profile the trace's header records.
+    pub fn profile(&self) -> Profile {
+        self.header.profile
+    }
+
+    /// The name errors give the source.
+    pub fn source_name(&self) -> &str {
+        &self.source_name
+    }
+
+    /// How many facts were read so far.
+    pub fn facts_read(&self) -> usize {
+        self.facts
+    }
+
+    /// The next fact, or `None` at the end of the trace. After an error, `None`.
+    pub fn next_fact(&mut self) -> Result<Option<Fact>, TraceError> {
+        let fact_index = self.facts;
+        if !self.next_line(Some(fact_index))? {
+            return Ok(None);
+        }
+        match serde_json::from_str(self.text()) {
+            Ok(fact) => {
+                self.facts += 1;
+                Ok(Some(fact))
+            }
+            Err(error) => {
+                let (column, what) = describe(&error, self.text());
+                Err(self.invalid(column, Some(fact_index), format!("invalid fact: {what}")))
+            }
+        }
+    }
+
+    /// Every remaining fact, as a whole [`Trace`].
+    pub fn into_trace(mut self) -> Result<Trace, TraceError> {
+        let mut facts = Vec::new();
+        while let Some(fact) = self.next_fact()? {
+            facts.push(fact);
+        }
+        Ok(Trace {
+            limits: self.header.limits,
+            profile: self.header.profile,
+            facts,
+        })
+    }
+
+    /// An error at column `column` of the current line; stops the reader.
+    fn invalid(&mut self, column: usize, fact_index: Option<usize>, what: String) -> TraceError {
+        self.done = true;
+        TraceError::Invalid {
+            source_name: self.source_name.clone(),
+            line: self.line.max(1),
             column,
             fact_index,
             what,
-        };
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .map(|(index, line)| (index + 1, line))
-        .filter(|(_, line)| !line.trim().is_empty());
-    let Some((header_line, header_text)) = lines.next() else {
-        return Err(invalid(
-            1,
-            1,
-            None,
-            format!(
-                "empty trace: expected a header line {{\"review_spec_trace\": {TRACE_FORMAT_VERSION}}}"
-            ),
-        ));
-    };
-    let header: TraceHeader = serde_json::from_str(header_text).map_err(|error| {
-        invalid(
-            header_line,
-            error.column().max(1),
-            None,
-            format!(
-                "invalid trace header: {}; expected {{\"review_spec_trace\": {TRACE_FORMAT_VERSION}, \"limits\": {{...}}}}",
-                strip_position(&error)
-            ),
-        )
-    })?;
-    if !(1..=TRACE_FORMAT_VERSION).contains(&header.review_spec_trace) {
-        return Err(invalid(
-            header_line,
-            1,
-            None,
-            format!(
-                "unsupported trace format version {}: expected 1 to {TRACE_FORMAT_VERSION}",
-                header.review_spec_trace
-            ),
-        ));
+        }
     }
-    if header.limits.table_entries_max == 0 {
-        return Err(invalid(
-            header_line,
-            1,
-            None,
-            "invalid limits: table_entries_max must be at least 1".to_owned(),
-        ));
+
+    /// The current line (valid UTF-8 once [`TraceReader::next_line`] returned true).
+    fn text(&self) -> &str {
+        std::str::from_utf8(&self.buffer).unwrap_or_default()
     }
-    let mut facts = Vec::new();
-    for (line_number, line_text) in lines {
-        let fact_index = facts.len();
-        let fact: Fact = serde_json::from_str(line_text).map_err(|error| {
-            invalid(
-                line_number,
-                column_of(&error, line_text),
-                Some(fact_index),
-                format!("invalid fact: {}", strip_position(&error)),
-            )
-        })?;
-        facts.push(fact);
+
+    /// Reads the next non-blank line, without its line break, into the buffer; false at the end.
+    fn next_line(&mut self, fact_index: Option<usize>) -> Result<bool, TraceError> {
+        loop {
+            if self.done {
+                return Ok(false);
+            }
+            self.buffer.clear();
+            let read = read_line_bounded(&mut self.reader, &mut self.buffer, self.max_line_bytes)
+                .map_err(|error| {
+                self.done = true;
+                TraceError::Unreadable {
+                    source_name: self.source_name.clone(),
+                    what: error.to_string(),
+                }
+            })?;
+            match read {
+                LineRead::End => {
+                    self.done = true;
+                    return Ok(false);
+                }
+                LineRead::TooLong => {
+                    self.line += 1;
+                    let limit = self.max_line_bytes;
+                    return Err(self.invalid(
+                        limit.saturating_add(1),
+                        fact_index,
+                        format!(
+                            "line longer than {limit} bytes (the line limit; raise it with --max-line-bytes)"
+                        ),
+                    ));
+                }
+                LineRead::Line => self.line += 1,
+            }
+            if self.line == 1 && self.buffer.starts_with(BOM) {
+                return Err(self.invalid(1, fact_index, BOM_MESSAGE.to_owned()));
+            }
+            if let Err(error) = std::str::from_utf8(&self.buffer) {
+                let column = error.valid_up_to() + 1;
+                return Err(self.invalid(column, fact_index, "invalid UTF-8".to_owned()));
+            }
+            if !self.buffer.iter().all(u8::is_ascii_whitespace) {
+                return Ok(true);
+            }
+        }
     }
-    Ok(Trace {
-        limits: header.limits,
-        profile: header.profile,
-        facts,
-    })
 }
 
-/// Reads and parses a trace file.
-pub fn read_trace(path: &std::path::Path) -> Result<Trace, TraceError> {
-    let source_name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| TraceError::Unreadable {
-        source_name: source_name.clone(),
-        what: error.to_string(),
-    })?;
-    parse_trace_named(&text, &source_name)
+impl<R: BufRead> Iterator for TraceReader<R> {
+    type Item = Result<Fact, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_fact().transpose()
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+const BOM_MESSAGE: &str = "byte order mark at the start of the file: remove it";
+
+enum LineRead {
+    Line,
+    TooLong,
+    End,
+}
+
+/// Reads one line into `buffer`, without its `\n`; stops reading past `max` bytes.
+fn read_line_bounded(
+    reader: &mut impl BufRead,
+    buffer: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<LineRead> {
+    let mut any = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if available.is_empty() {
+            return Ok(if any { LineRead::Line } else { LineRead::End });
+        }
+        any = true;
+        let (chunk, found) = match available.iter().position(|&b| b == b'\n') {
+            Some(end) => (&available[..end], true),
+            None => (available, false),
+        };
+        if buffer.len() + chunk.len() > max {
+            return Ok(LineRead::TooLong);
+        }
+        buffer.extend_from_slice(chunk);
+        let used = chunk.len() + usize::from(found);
+        reader.consume(used);
+        if found {
+            return Ok(LineRead::Line);
+        }
+    }
 }
 
 /// Writes a trace as JSON Lines: the header, then one fact per line.
@@ -314,17 +518,64 @@ pub fn write_trace(trace: &Trace) -> String {
     text
 }
 
+/// Parses a vector file from bytes (which need not be UTF-8: invalid UTF-8 is a positioned
+/// error); errors name `source_name` and the position in it.
+pub fn parse_vector_bytes(bytes: &[u8], source_name: &str) -> Result<VectorFile, TraceError> {
+    let invalid = |line: usize, column: usize, what: &str| TraceError::Invalid {
+        source_name: source_name.to_owned(),
+        line,
+        column,
+        fact_index: None,
+        what: what.to_owned(),
+    };
+    if bytes.starts_with(BOM) {
+        return Err(invalid(1, 1, BOM_MESSAGE));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_vector_file(text, source_name),
+        Err(error) => {
+            let before = &bytes[..error.valid_up_to()];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            Err(invalid(
+                line,
+                before.len() - line_start + 1,
+                "invalid UTF-8",
+            ))
+        }
+    }
+}
+
 /// Parses a vector file; errors name `source_name` and the position in it.
 pub fn parse_vector_file(text: &str, source_name: &str) -> Result<VectorFile, TraceError> {
-    let file: VectorFile = serde_json::from_str(text).map_err(|error| TraceError::Invalid {
-        source_name: source_name.to_owned(),
-        line: error.line().max(1),
-        column: error.column().max(1),
-        fact_index: None,
-        what: format!(
-            "invalid vector file: {}; expected {{\"cases\": [{{\"name\", \"description\", \"rules\", \"facts\", \"expected\"}}]}}",
-            strip_position(&error)
-        ),
+    if text.as_bytes().starts_with(BOM) {
+        return Err(TraceError::Invalid {
+            source_name: source_name.to_owned(),
+            line: 1,
+            column: 1,
+            fact_index: None,
+            what: BOM_MESSAGE.to_owned(),
+        });
+    }
+    let file: VectorFile = serde_json::from_str(text).map_err(|error| {
+        let line = error.line().max(1);
+        let line_text = text.lines().nth(line - 1).unwrap_or_default();
+        let (column, what) = match number_problem(line_text) {
+            Some(problem) => problem,
+            None => (error.column().max(1), shorten(&strip_position(&error))),
+        };
+        TraceError::Invalid {
+            source_name: source_name.to_owned(),
+            line,
+            column,
+            fact_index: None,
+            what: format!(
+                "invalid vector file: {what}; expected {{\"cases\": [{{\"name\", \"description\", \"rules\", \"facts\", \"expected\"}}]}}"
+            ),
+        }
     })?;
     if !(1..=VECTOR_FORMAT_VERSION).contains(&file.review_spec_vectors) {
         return Err(TraceError::Invalid {
@@ -338,13 +589,14 @@ pub fn parse_vector_file(text: &str, source_name: &str) -> Result<VectorFile, Tr
             ),
         });
     }
-    let mut names = std::collections::BTreeSet::new();
+    let mut names = std::collections::BTreeMap::new();
     for case in &file.cases {
+        let occurrence = names.get(case.name.as_str()).copied().unwrap_or(0);
         let upstream = match &case.upstream {
             Some(UpstreamExpectation::Expected(outputs)) => outputs.as_slice(),
             _ => &[],
         };
-        let problem = if !names.insert(case.name.as_str()) {
+        let problem = if names.insert(case.name.as_str(), occurrence + 1).is_some() {
             Some(format!("duplicate case name {:?}", case.name))
         } else if case.limits.table_entries_max == 0 {
             Some("invalid limits: table_entries_max must be at least 1".to_owned())
@@ -353,12 +605,13 @@ pub fn parse_vector_file(text: &str, source_name: &str) -> Result<VectorFile, Tr
                 .or_else(|| outputs_problem("upstream expected", upstream, case.facts.len()))
         };
         if let Some(what) = problem {
+            let (line, column) = case_position(text, &case.name, occurrence);
             return Err(TraceError::Invalid {
                 source_name: source_name.to_owned(),
-                line: line_of(text, &format!("\"name\": {:?}", case.name)),
-                column: 1,
+                line,
+                column,
                 fact_index: None,
-                what: format!("case {:?}: {what}", case.name),
+                what: format!("case {}: {what}", excerpt(&to_json(&case.name))),
             });
         }
     }
@@ -379,14 +632,36 @@ fn outputs_problem(what: &str, outputs: &[Emitted], fact_count: usize) -> Option
     }
 }
 
-/// Reads and parses a vector file.
+/// Reads and parses a vector file of at most [`DEFAULT_MAX_FILE_BYTES`].
 pub fn read_vector_file(path: &std::path::Path) -> Result<VectorFile, TraceError> {
+    read_vector_file_limited(path, DEFAULT_MAX_FILE_BYTES)
+}
+
+/// Reads and parses a vector file of at most `max_file_bytes`; a larger one is refused without
+/// reading past the limit.
+pub fn read_vector_file_limited(
+    path: &std::path::Path,
+    max_file_bytes: u64,
+) -> Result<VectorFile, TraceError> {
     let source_name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| TraceError::Unreadable {
+    let unreadable = |error: std::io::Error| TraceError::Unreadable {
         source_name: source_name.clone(),
         what: error.to_string(),
-    })?;
-    parse_vector_file(&text, &source_name)
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    file.take(max_file_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > max_file_bytes {
+        return Err(TraceError::Unreadable {
+            source_name,
+            what: format!(
+                "larger than {max_file_bytes} bytes (the file limit; raise it with --max-file-bytes)"
+            ),
+        });
+    }
+    parse_vector_bytes(&bytes, &source_name)
 }
 
 /// Writes a vector file in the checked-in layout: one fact and one expected output per line, so
@@ -486,6 +761,148 @@ fn line_of(text: &str, needle: &str) -> usize {
     text.lines()
         .position(|line| line.contains(needle))
         .map_or(1, |index| index + 1)
+}
+
+/// The line and column of the `occurrence`th case named `name` (its `"name"` key), wherever
+/// the file puts it: one key per line, one case per line, or all on one line.
+fn case_position(text: &str, name: &str, occurrence: usize) -> (usize, usize) {
+    let value = to_json(name);
+    let mut seen = 0;
+    for (offset, _) in text.match_indices("\"name\"") {
+        let rest = text[offset + "\"name\"".len()..].trim_start();
+        let Some(rest) = rest.strip_prefix(':') else {
+            continue;
+        };
+        if !rest.trim_start().starts_with(&value) {
+            continue;
+        }
+        if seen == occurrence {
+            return position_of(text, offset);
+        }
+        seen += 1;
+    }
+    (1, 1)
+}
+
+/// The one-based line and byte column of byte `offset` of `text`.
+fn position_of(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, offset - line_start + 1)
+}
+
+/// The column and message of an error in one line. A number that does not fit its field is
+/// named as written (serde_json would report it as a floating-point value, without a position);
+/// otherwise serde_json's message, with long quoted input cut short.
+fn describe(error: &serde_json::Error, line_text: &str) -> (usize, String) {
+    if let Some(problem) = number_problem(line_text) {
+        return problem;
+    }
+    (column_of(error, line_text), shorten(&strip_position(error)))
+}
+
+/// The first number of a JSON line that no field of the formats can hold: one with a fraction
+/// or an exponent (every number of the formats is an integer), above 2^64-1 or below -2^63;
+/// its column and what is wrong, naming the key it is the value of.
+fn number_problem(line_text: &str) -> Option<(usize, String)> {
+    let bytes = line_text.as_bytes();
+    let mut key: Option<&str> = None;
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'"' => {
+                let start = index + 1;
+                index = start;
+                while index < bytes.len() && bytes[index] != b'"' {
+                    index += if bytes[index] == b'\\' { 2 } else { 1 };
+                }
+                let end = index.min(bytes.len());
+                index = end + 1;
+                let after = line_text.get(index..).unwrap_or_default().trim_start();
+                if after.starts_with(':') {
+                    key = line_text.get(start..end);
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = index;
+                while index < bytes.len()
+                    && matches!(bytes[index], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    index += 1;
+                }
+                let token = &line_text[start..index];
+                let named = match key {
+                    Some(key) => format!("{} {}", excerpt(key), excerpt(token)),
+                    None => format!("number {}", excerpt(token)),
+                };
+                let digits = token.strip_prefix('-').unwrap_or(token);
+                let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+                let what = if !integer && token.parse::<f64>().is_err() {
+                    None // not a number: serde_json says what is wrong
+                } else if !integer {
+                    Some(format!(
+                        "{named} is not an integer: every number here is a whole number, without fraction or exponent"
+                    ))
+                } else if token.starts_with('-') && token.parse::<i64>().is_err() {
+                    Some(format!("{named} does not fit in a signed 64-bit integer"))
+                } else if !token.starts_with('-') && token.parse::<u64>().is_err() {
+                    Some(format!(
+                        "{named} does not fit in an unsigned 64-bit integer"
+                    ))
+                } else {
+                    None
+                };
+                if let Some(what) = what {
+                    return Some((start + 1, what));
+                }
+            }
+            _ => index += 1,
+        }
+    }
+    None
+}
+
+/// At most [`EXCERPT_CHARS`] characters of `text`, with "…" when cut.
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// A serde_json message with every quoted piece of input (between backticks or double quotes)
+/// cut to an excerpt.
+fn shorten(message: &str) -> String {
+    let mut short = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        short.push_str(&rest[..=open]);
+        let inside = &rest[open + 1..];
+        let close = closing_quote(inside, quote).unwrap_or(inside.len());
+        short.push_str(&excerpt(&inside[..close]));
+        rest = &inside[close..];
+        if let Some(after) = rest.strip_prefix(quote) {
+            short.push(quote);
+            rest = after;
+        }
+    }
+    short.push_str(rest);
+    short
+}
+
+/// The byte offset of the quote closing a piece of `text`; a double quote escaped with `\` does
+/// not close it.
+fn closing_quote(text: &str, quote: char) -> Option<usize> {
+    let mut escaped = false;
+    for (offset, c) in text.char_indices() {
+        if c == quote && !(escaped && quote == '"') {
+            return Some(offset);
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    None
 }
 
 /// The column of an error in one line. Errors inside an internally tagged enum (a fact's fields)

@@ -31,7 +31,10 @@ use crate::profile::Profile;
 use crate::reducer::Reducer;
 use crate::subject::process::DEFAULT_TIMEOUT_MS;
 use crate::subject::{ProcessSubject, Subject, SubjectError};
-use crate::trace::{Trace, TraceError, VectorFile, read_trace, read_vector_file};
+use crate::trace::{
+    DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES, TraceError, TraceReader,
+    read_vector_file_limited,
+};
 
 /// The property-tested specification harness for Codex review analytics.
 ///
@@ -164,6 +167,10 @@ pub enum CliError {
     /// The subject could not be started, or does not speak the protocol.
     #[error(transparent)]
     Subject(#[from] SubjectError),
+    /// An error met after `--json` output began streaming; the command already closed its JSON
+    /// object with the error, so nothing more goes to stdout.
+    #[error(transparent)]
+    AfterJson(Box<CliError>),
 }
 
 impl From<crate::conformance::SuiteError> for CliError {
@@ -181,6 +188,11 @@ impl From<crate::conformance::SuiteError> for CliError {
 impl CliError {
     /// The process exit code of any error.
     pub const EXIT_CODE: u8 = 2;
+
+    /// Whether the error is already reported in the JSON on stdout.
+    pub fn reported_in_json(&self) -> bool {
+        matches!(self, CliError::AfterJson(_))
+    }
 
     fn io(path: &Path, error: impl std::fmt::Display) -> CliError {
         CliError::Io {
@@ -290,13 +302,32 @@ fn stdout_failed(error: &std::io::Error) -> ! {
     std::process::exit(i32::from(CliError::EXIT_CODE));
 }
 
-/// A loaded input file: one trace, or the cases of a vector file.
-enum Input {
-    Trace(Trace),
-    Vectors(VectorFile),
+/// How much of an input file is read: a trace streams line by line, a vector file is read
+/// whole.
+#[derive(Clone, Debug, Args)]
+pub struct ReadArgs {
+    /// The longest trace line read, in bytes; a longer line is an input error (and is not read
+    /// further).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE_BYTES)]
+    pub max_line_bytes: usize,
+
+    /// The largest vector file read, in bytes (a vector file is one JSON document, held whole).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_bytes: u64,
 }
 
-/// One fact sequence of a trace or vector file, as `replay` and `explain` run it.
+/// An opened input file: a trace, read fact by fact, or the cases of a vector file.
+enum Input {
+    Trace {
+        name: String,
+        /// The profile the flags ask for, or else the trace header's.
+        profile: Profile,
+        reader: TraceReader<std::io::BufReader<std::fs::File>>,
+    },
+    Cases(Vec<InputCase>),
+}
+
+/// One fact sequence of a vector file, as `replay` and `explain` run it.
 struct InputCase {
     name: String,
     limits: Limits,
@@ -306,44 +337,37 @@ struct InputCase {
     history: Vec<crate::trace::HistoryTrace>,
 }
 
-/// The fact sequences of a trace or vector file, each under the profile the flags ask for, or
-/// else the one the file records (a trace's header, a saved counterexample's `profile`).
-fn input_cases(path: &Path, flags: &ProfileArgs) -> Result<Vec<InputCase>, CliError> {
+/// Opens a trace (`.jsonl`: its header is read) or reads a vector file (anything else, normally
+/// `.json`); each case runs under the profile the flags ask for, or else the one the file
+/// records (a trace's header, a saved counterexample's `profile`).
+fn open_input(path: &Path, flags: &ProfileArgs, read: &ReadArgs) -> Result<Input, CliError> {
     let file_name = path.display().to_string();
-    match read_input(path)? {
-        Input::Trace(trace) => Ok(vec![InputCase {
-            name: file_name,
-            limits: trace.limits,
-            profile: flags.profile_or(trace.profile)?,
-            facts: trace.facts,
-            history: Vec::new(),
-        }]),
-        Input::Vectors(file) => file
-            .cases
-            .into_iter()
-            .map(|case| {
-                Ok(InputCase {
-                    name: format!("{file_name}: {}", case.name),
-                    limits: case.limits,
-                    profile: flags.profile_or(case.profile.unwrap_or_default())?,
-                    facts: case.facts,
-                    history: case.history,
-                })
-            })
-            .collect(),
-    }
-}
-
-/// Loads a trace (`.jsonl`) or a vector file (anything else, normally `.json`).
-fn read_input(path: &Path) -> Result<Input, CliError> {
     if path
         .extension()
         .is_some_and(|extension| extension == "jsonl")
     {
-        Ok(Input::Trace(read_trace(path)?))
-    } else {
-        Ok(Input::Vectors(read_vector_file(path)?))
+        let reader = TraceReader::open(path, read.max_line_bytes)?;
+        return Ok(Input::Trace {
+            name: file_name,
+            profile: flags.profile_or(reader.profile())?,
+            reader,
+        });
     }
+    let file = read_vector_file_limited(path, read.max_file_bytes)?;
+    let cases = file
+        .cases
+        .into_iter()
+        .map(|case| {
+            Ok(InputCase {
+                name: format!("{file_name}: {}", case.name),
+                limits: case.limits,
+                profile: flags.profile_or(case.profile.unwrap_or_default())?,
+                facts: case.facts,
+                history: case.history,
+            })
+        })
+        .collect::<Result<_, CliError>>()?;
+    Ok(Input::Cases(cases))
 }
 
 /// Writes `contents` to `path` whole or not at all, never through a symlink

@@ -1,7 +1,7 @@
 //! ISO: isolation of items across threads and turns.
 
 /// ISO-1: item state (starts and summaries) is keyed by thread, turn and item together.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct ItemKey {
     pub(crate) thread_id: String,
     pub(crate) turn_id: String,

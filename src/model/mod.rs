@@ -1,7 +1,8 @@
 //! The executable reference model: the spec of `spec/rules.md` as code.
 //!
 //! Written for the reader, not for speed: one small function per rule, the rule ID first in its
-//! doc comment, plain vectors searched linearly, no caches. One file per rule family
+//! doc comment, no caches. The state tables are lists in insertion order, with an index so that
+//! a lookup is not a search (`cap.rs`): time stays linear in the trace under any limit. One file per rule family
 //! (`grant.rs` holds GRANT-n). It shares only the vocabulary (`fact`, `event`) with the
 //! production reducer, never rule logic, so that a diff between the two means something.
 //!
@@ -63,6 +64,92 @@ pub struct Explained {
     pub rule_hits: BTreeMap<&'static str, usize>,
 }
 
+pub use trail::MEMORY_ENTRIES_MAX;
+
+/// The model as a state machine: one fact in, that fact's outputs out. Its memory is its six
+/// bounded tables (CAP-1) and, when explaining, the bounded explanation memory
+/// ([`MEMORY_ENTRIES_MAX`]) and the provenance of what the tables hold; never the facts. This
+/// is what streaming reads use; [`reduce`] and its siblings are loops over it.
+pub struct Model {
+    state: state::State,
+    /// The index of the next fact.
+    at: usize,
+}
+
+impl Model {
+    /// A model that returns outputs only.
+    pub fn new(limits: &Limits, profile: &Profile) -> Model {
+        Model::recording(limits, profile, Recording::Nothing)
+    }
+
+    /// A model that also counts how often each rule applied ([`Model::rule_hits`]) and keeps
+    /// the rules applied to the last fact ([`Model::fact_rules`]).
+    pub fn with_hits(limits: &Limits, profile: &Profile) -> Model {
+        Model::recording(limits, profile, Recording::Hits)
+    }
+
+    /// A model whose outputs come with their rules and source facts ([`Model::apply_explained`]).
+    pub fn explaining(limits: &Limits, profile: &Profile) -> Model {
+        Model::recording(limits, profile, Recording::Explanations)
+    }
+
+    fn recording(limits: &Limits, profile: &Profile, recording: Recording) -> Model {
+        Model {
+            state: state::State::new(limits, profile, recording),
+            at: 0,
+        }
+    }
+
+    /// ORDER-1: applies the next fact and returns its outputs.
+    pub fn apply(&mut self, fact: &Fact) -> Vec<Emitted> {
+        self.apply_explained(fact)
+            .into_iter()
+            .map(|o| o.emitted)
+            .collect()
+    }
+
+    /// As [`Model::apply`], each output with its rules and source facts (empty unless the model
+    /// is [`Model::explaining`]).
+    pub fn apply_explained(&mut self, fact: &Fact) -> Vec<ExplainedOutput> {
+        let at = self.at;
+        self.at += 1;
+        let trail = &mut self.state.trail;
+        trail.current_fact.clear();
+        trail.current_index = at;
+        trail.current_connection = fact.connection_id();
+        self.state.apply(fact);
+        self.state
+            .outputs
+            .drain(..)
+            .map(|(output, provenance)| ExplainedOutput {
+                emitted: Emitted { at, output },
+                rules: provenance.rules(),
+                marks: provenance
+                    .marks
+                    .iter()
+                    .map(|&(fact, rule)| RuleMark { fact, rule })
+                    .collect(),
+                facts: provenance.facts,
+            })
+            .collect()
+    }
+
+    /// The rules applied to the last fact, in order (unless the model records nothing).
+    pub fn fact_rules(&self) -> &[&'static str] {
+        &self.state.trail.current_fact
+    }
+
+    /// How often each rule applied so far (unless the model records nothing).
+    pub fn rule_hits(&self) -> &BTreeMap<&'static str, usize> {
+        &self.state.trail.hits
+    }
+
+    /// How many facts were applied.
+    pub fn facts_applied(&self) -> usize {
+        self.at
+    }
+}
+
 /// ORDER-1: reduces facts in order to their outputs, each tagged with the index of its fact,
 /// following `profile` where the spec departs from upstream.
 pub fn reduce(facts: &[Fact], limits: &Limits, profile: &Profile) -> Vec<Emitted> {
@@ -91,33 +178,18 @@ pub fn reduce_explained(facts: &[Fact], limits: &Limits, profile: &Profile) -> E
 }
 
 fn run(facts: &[Fact], limits: &Limits, profile: &Profile, recording: Recording) -> Explained {
-    let mut state = state::State::new(limits, profile, recording);
+    let mut model = Model::recording(limits, profile, recording);
     let mut outputs = Vec::with_capacity(facts.len());
     let mut fact_rules = Vec::new();
-    for (at, fact) in facts.iter().enumerate() {
-        state.trail.current_fact.clear();
-        state.trail.current_index = at;
-        state.trail.current_connection = fact.connection_id();
-        state.apply(fact);
-        for (output, provenance) in state.outputs.drain(..) {
-            outputs.push(ExplainedOutput {
-                emitted: Emitted { at, output },
-                rules: provenance.rules(),
-                marks: provenance
-                    .marks
-                    .iter()
-                    .map(|&(fact, rule)| RuleMark { fact, rule })
-                    .collect(),
-                facts: provenance.facts,
-            });
-        }
+    for fact in facts {
+        outputs.extend(model.apply_explained(fact));
         if recording == Recording::Explanations {
-            fact_rules.push(state.trail.current_fact.clone());
+            fact_rules.push(model.fact_rules().to_vec());
         }
     }
     Explained {
         outputs,
         fact_rules,
-        rule_hits: state.trail.hits,
+        rule_hits: model.state.trail.hits,
     }
 }

@@ -84,7 +84,7 @@ pub(crate) struct Summary {
 }
 
 /// A guardian completion already counted (DEDUP-1), keyed by thread and review id.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct GuardianKey {
     pub(crate) thread_id: String,
     pub(crate) review_id: String,
@@ -119,10 +119,14 @@ impl State {
         State {
             connections: BoundedTable::new(Table::Connections, max, bounded),
             threads: BoundedTable::new(Table::Threads, max, bounded),
-            pending_requests: BoundedTable::new(Table::PendingRequests, max, bounded),
-            guardian_completions: BoundedTable::new(Table::GuardianCompletions, max, bounded),
-            item_starts: BoundedTable::new(Table::ItemStarts, max, bounded),
-            item_summaries: BoundedTable::new(Table::ItemSummaries, max, bounded),
+            pending_requests: BoundedTable::new(Table::PendingRequests, max, bounded)
+                .by_turn(|_, pending| (&pending.thread_id, &pending.turn_id)),
+            guardian_completions: BoundedTable::new(Table::GuardianCompletions, max, bounded)
+                .by_turn(|key, turn| (&key.thread_id, turn)),
+            item_starts: BoundedTable::new(Table::ItemStarts, max, bounded)
+                .by_turn(|key, _| (&key.thread_id, &key.turn_id)),
+            item_summaries: BoundedTable::new(Table::ItemSummaries, max, bounded)
+                .by_turn(|key, _| (&key.thread_id, &key.turn_id)),
             outputs: Vec::new(),
             trail: Trail {
                 recording,

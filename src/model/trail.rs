@@ -11,8 +11,11 @@
 //! that closed, LIFE-6; a guardian completion counts again after its turn released it, DEDUP-2;
 //! equal item ids under another thread or turn, ISO-1). The [`Memory`] below remembers just
 //! enough of the past to see those branches. It is explanation, not rule: no output reads it.
+//! It is bounded: each of its sets remembers the last [`MEMORY_ENTRIES_MAX`] entries, so on a
+//! longer trace a mark of LIFE-6, DEDUP-2 or ISO-1 may be missing where the past it needs is
+//! older than that (the outputs are unchanged).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::fact::{ConnectionId, RequestId};
 
@@ -41,15 +44,53 @@ pub(crate) struct Trail {
     pub(crate) memory: Memory,
 }
 
+/// How many entries each set of the explanation [`Memory`] remembers: the most recent ones.
+pub const MEMORY_ENTRIES_MAX: usize = 65_536;
+
 /// What the rules forgot, remembered only to see where a rule decides (never read by a rule).
 #[derive(Default)]
 pub(crate) struct Memory {
     /// Request ids whose review closed (LIFE-6).
-    pub(crate) closed_requests: BTreeSet<RequestId>,
+    pub(crate) closed_requests: Recent<RequestId, ()>,
     /// Guardian completions counted, by (thread, review id) (DEDUP-2).
-    pub(crate) guardian_completions: BTreeSet<(String, String)>,
-    /// The (thread, turn) scopes each item id was seen under (ISO-1).
-    pub(crate) item_scopes: BTreeMap<String, BTreeSet<(String, String)>>,
+    pub(crate) guardian_completions: Recent<(String, String), ()>,
+    /// Up to two (thread, turn) scopes each item id was seen under: two are enough to tell that
+    /// it was seen under another one (ISO-1).
+    pub(crate) item_scopes: Recent<String, BTreeSet<(String, String)>>,
+}
+
+/// A map that remembers its last [`MEMORY_ENTRIES_MAX`] keys, forgetting the oldest first.
+pub(crate) struct Recent<K, V> {
+    map: BTreeMap<K, V>,
+    order: VecDeque<K>,
+}
+
+impl<K, V> Default for Recent<K, V> {
+    fn default() -> Self {
+        Recent {
+            map: BTreeMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+}
+
+impl<K: Ord + Clone, V: Default> Recent<K, V> {
+    pub(crate) fn contains(&self, key: &K) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// The value of `key`, inserted (and the oldest key forgotten past the bound) when new.
+    pub(crate) fn entry(&mut self, key: K) -> &mut V {
+        if !self.map.contains_key(&key) {
+            if self.order.len() >= MEMORY_ENTRIES_MAX
+                && let Some(oldest) = self.order.pop_front()
+            {
+                self.map.remove(&oldest);
+            }
+            self.order.push_back(key.clone());
+        }
+        self.map.entry(key).or_default()
+    }
 }
 
 /// Where a piece of state or an output came from: the facts and the rules applied to them.
@@ -94,9 +135,6 @@ impl Trail {
             return;
         }
         *self.hits.entry(id).or_insert(0) += 1;
-        if self.recording == Recording::Hits {
-            return;
-        }
         if !self.current_fact.contains(&id) {
             self.current_fact.push(id);
         }
@@ -125,7 +163,7 @@ impl Trail {
     /// LIFE-6: remembers that request `id`'s review closed.
     pub(crate) fn note_closed(&mut self, id: RequestId) {
         if self.remembers() {
-            self.memory.closed_requests.insert(id);
+            self.memory.closed_requests.entry(id);
         }
     }
 
@@ -136,11 +174,13 @@ impl Trail {
 
     /// DEDUP-2: remembers a counted guardian completion; returns whether it was counted before.
     pub(crate) fn note_guardian_completion(&mut self, thread_id: &str, review_id: &str) -> bool {
-        self.remembers()
-            && !self
-                .memory
-                .guardian_completions
-                .insert((thread_id.to_owned(), review_id.to_owned()))
+        if !self.remembers() {
+            return false;
+        }
+        let key = (thread_id.to_owned(), review_id.to_owned());
+        let seen = self.memory.guardian_completions.contains(&key);
+        self.memory.guardian_completions.entry(key);
+        seen
     }
 
     /// ISO-1: remembers item `item_id` under `(thread_id, turn_id)`; returns whether the same
@@ -154,12 +194,37 @@ impl Trail {
         if !self.remembers() {
             return false;
         }
-        let scopes = self
-            .memory
-            .item_scopes
-            .entry(item_id.to_owned())
-            .or_default();
-        scopes.insert((thread_id.to_owned(), turn_id.to_owned()));
-        scopes.len() > 1
+        let scopes = self.memory.item_scopes.entry(item_id.to_owned());
+        let scope = (thread_id.to_owned(), turn_id.to_owned());
+        if scopes.len() < 2 {
+            scopes.insert(scope);
+            scopes.len() > 1
+        } else {
+            true
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_explanation_memory_keeps_only_the_most_recent_entries() {
+        let mut trail = Trail {
+            recording: Recording::Explanations,
+            ..Trail::default()
+        };
+        let last = u64::try_from(MEMORY_ENTRIES_MAX).unwrap_or(u64::MAX);
+        for id in 0..=last {
+            trail.note_closed(id);
+        }
+        assert!(!trail.was_closed(0), "the oldest is forgotten");
+        assert!(trail.was_closed(1) && trail.was_closed(last));
+        assert!(!trail.note_item_scope("t1", "u1", "i"));
+        assert!(trail.note_item_scope("t2", "u1", "i"));
+        assert!(trail.note_item_scope("t3", "u1", "i"));
+        assert!(trail.note_item_scope("t1", "u1", "i"));
+        assert_eq!(trail.memory.item_scopes.entry("i".to_owned()).len(), 2);
     }
 }

@@ -12,15 +12,10 @@ pub(crate) fn release_turn(state: &mut State, thread_id: &str, turn_id: &str) {
     if state.upstream(Departure::Turn1) {
         return;
     }
-    let in_turn = |key: &super::iso::ItemKey| key.thread_id == thread_id && key.turn_id == turn_id;
-    let unanswered = state
-        .pending_requests
-        .remove_where(|_, pending| pending.thread_id == thread_id && pending.turn_id == turn_id);
-    let never_completed = state.item_starts.remove_where(|key, _| in_turn(key));
-    let unconsumed = state.item_summaries.remove_where(|key, _| in_turn(key));
-    let forgotten = state
-        .guardian_completions
-        .remove_where(|key, turn| key.thread_id == thread_id && turn == turn_id);
+    let unanswered = state.pending_requests.remove_turn(thread_id, turn_id);
+    let never_completed = state.item_starts.remove_turn(thread_id, turn_id);
+    let unconsumed = state.item_summaries.remove_turn(thread_id, turn_id);
+    let forgotten = state.guardian_completions.remove_turn(thread_id, turn_id);
     state.trail.mark("TURN-1");
     if !forgotten.is_empty() {
         state.trail.mark("DEDUP-2");

@@ -160,7 +160,20 @@ fn explain_json_gives_rules_and_facts_per_output() {
     ]);
     check_exit(&output, 0);
     let summary = json(&output);
-    let first = &summary["explained"][0]["outputs"][0];
+    let case = &summary["explained"][0];
+    assert_eq!(
+        (&case["fact_count"], &case["output_count"]),
+        (&4.into(), &1.into())
+    );
+    let fact = &case["facts"][3];
+    assert_eq!(fact["type"], "effective_permissions_response", "{fact}");
+    assert!(
+        fact["rules"]
+            .as_array()
+            .is_some_and(|rules| rules.iter().any(|rule| rule == "GRANT-1")),
+        "{fact}"
+    );
+    let first = &fact["outputs"][0];
     assert_eq!(first["at"], 3, "{first}");
     assert!(
         first["rules"]
@@ -686,6 +699,12 @@ fn a_closed_or_full_stdout_ends_the_run_quietly_and_never_panics() {
         &["vectors", "spec/vectors/grant", "--json"][..],
         &["schema"],
         &["replay", "no-such-trace.jsonl", "--json"],
+        &["explain", "spec/vectors/grant/grant-3-emptiness.json"],
+        &[
+            "explain",
+            "spec/vectors/grant/grant-3-emptiness.json",
+            "--json",
+        ],
     ] {
         let full = std::fs::File::create("/dev/full").expect("/dev/full");
         let output = Command::new(env!("CARGO_BIN_EXE_review-spec"))
@@ -853,4 +872,117 @@ fn check_that_cannot_save_its_counterexample_still_exits_1_and_says_why() {
         "{summary}"
     );
     assert!(stderr(&output).contains("cannot save the counterexample"));
+}
+
+/// The GRANT-1 vector's first case as a trace, its first fact (an `initialize`, which changes
+/// nothing when repeated) repeated `filler` more times first.
+fn grant_1_trace(dir: &Path, filler: usize) -> PathBuf {
+    let file = review_spec::trace::read_vector_file(
+        &root().join("spec/vectors/grant/grant-1-empty-grant-denied.json"),
+    )
+    .expect("the vector loads");
+    let case = &file.cases[0];
+    let mut facts = vec![case.facts[0].clone(); filler];
+    facts.extend(case.facts.iter().cloned());
+    let trace = review_spec::trace::Trace {
+        limits: case.limits,
+        profile: review_spec::profile::Profile::SPEC,
+        facts,
+    };
+    let path = dir.join(format!("grant-1-{filler}.jsonl"));
+    std::fs::write(&path, review_spec::trace::write_trace(&trace)).expect("write the trace");
+    path
+}
+
+#[test]
+fn replay_streams_a_trace_and_explains_a_divergence_near_its_start() {
+    let dir = scratch("replay-stream-near");
+    let trace = grant_1_trace(&dir, 0);
+    let output = review_spec(&[
+        "replay",
+        &trace.display().to_string(),
+        "--subject-cmd",
+        BROKEN_SUBJECT,
+    ]);
+    check_exit(&output, 1);
+    let text = stdout(&output);
+    assert!(text.contains("decided by: GRANT-1"), "{text}");
+    assert!(text.contains("sequence (4 facts) as a trace"), "{text}");
+}
+
+#[test]
+fn replay_reports_a_divergence_past_the_explained_prefix_without_the_prefix() {
+    let dir = scratch("replay-stream-far");
+    let filler = review_spec::diff::EXPLAIN_PREFIX_MAX;
+    let trace = grant_1_trace(&dir, filler);
+    let output = review_spec(&[
+        "--json",
+        "replay",
+        &trace.display().to_string(),
+        "--subject-cmd",
+        BROKEN_SUBJECT,
+    ]);
+    check_exit(&output, 1);
+    let summary = json(&output);
+    let failure = &summary["failures"][0];
+    assert_eq!(failure["fact_index"], filler + 3, "{failure}");
+    let message = failure["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("past the first {filler} facts")),
+        "{message}"
+    );
+    assert!(message.contains("rules at this fact: "), "{message}");
+    assert!(message.contains("GRANT-1"), "{message}");
+    assert!(!message.contains("as a trace"), "{message}");
+    assert!(
+        message.matches("\"type\":\"initialize\"").count() <= review_spec::diff::STREAM_WINDOW,
+        "{message}"
+    );
+}
+
+#[test]
+fn a_malformed_line_mid_trace_is_an_input_error_and_explain_json_stays_one_object() {
+    let dir = scratch("explain-stream-error");
+    let trace = grant_1_trace(&dir, 0);
+    let mut text = std::fs::read_to_string(&trace).expect("read");
+    text.push_str("{\"type\": \"request_aborted\", \"request_id\": 1e3}\n");
+    std::fs::write(&trace, text).expect("write");
+    let path = trace.display().to_string();
+    let output = review_spec(&["--json", "explain", &path]);
+    check_exit(&output, 2);
+    let value = json(&output);
+    assert_eq!(value["exit_code"], 2, "{value}");
+    let error = value["error"].as_str().unwrap_or_default();
+    assert!(
+        error.ends_with(":6:43: invalid fact: request_id 1e3 is not an integer: every number here is a whole number, without fraction or exponent (fact 4)"),
+        "{error}"
+    );
+    assert_eq!(value["explained"][0]["facts"][3]["index"], 3, "{value}");
+    let output = review_spec(&["replay", &path]);
+    check_exit(&output, 2);
+    assert!(
+        stderr(&output).contains(":6:43: invalid fact"),
+        "{}",
+        stderr(&output)
+    );
+    // A line over the limit.
+    let output = review_spec(&["explain", &path, "--max-line-bytes", "100"]);
+    check_exit(&output, 2);
+    assert!(
+        stderr(&output).contains(":2:101: line longer than 100 bytes"),
+        "{}",
+        stderr(&output)
+    );
+    let output = review_spec(&[
+        "replay",
+        "spec/vectors/grant/grant-1-empty-grant-denied.json",
+        "--max-file-bytes",
+        "100",
+    ]);
+    check_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("larger than 100 bytes"),
+        "{}",
+        stderr(&output)
+    );
 }

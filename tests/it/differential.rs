@@ -93,3 +93,29 @@ pub fn profile() -> impl Strategy<Value = Profile> {
         },
     )
 }
+
+/// Long streams under a small and a huge `table_entries_max`: the model's indexed tables keep
+/// CAP-1's order (evictions under the small bound) and TURN-1's release order (unended turns
+/// piling up under the huge one), exactly as the reducer does.
+#[test]
+fn long_streams_agree_under_small_and_huge_limits() {
+    use review_spec::event::Limits;
+    use review_spec::generators::stream;
+    let streams: [(&str, Vec<review_spec::fact::Fact>); 2] = [
+        ("lossy", stream::lossy(7).take(20_000).collect()),
+        ("hostile", stream::hostile(7).take(5_000).collect()),
+    ];
+    for (name, facts) in &streams {
+        for table_entries_max in [16, usize::MAX] {
+            let limits = Limits { table_entries_max };
+            let mut reducer = Reducer::new(limits);
+            let found = first_divergence(&mut reducer, facts, &limits, &Profile::SPEC)
+                .expect("the reducer does not fail");
+            assert!(
+                found.is_none(),
+                "{name} under {table_entries_max}: {}",
+                found.map(|d| d.to_string()).unwrap_or_default()
+            );
+        }
+    }
+}

@@ -1,8 +1,13 @@
 //! Loading malformed traces and vector files: a clear error naming line, column, fact index and
 //! what was expected; never a panic, never a half-loaded result.
 
+use std::io::{BufReader, Read as _};
+
 use proptest::prelude::*;
-use review_spec::trace::{TraceError, parse_trace, parse_trace_named, parse_vector_file};
+use review_spec::trace::{
+    DEFAULT_MAX_LINE_BYTES, TraceError, TraceReader, parse_trace, parse_trace_bytes,
+    parse_vector_bytes, parse_vector_file,
+};
 
 const HEADER: &str = r#"{"review_spec_trace": 1}"#;
 const ABORT: &str =
@@ -10,7 +15,18 @@ const ABORT: &str =
 
 #[track_caller]
 fn check_error(text: &str, line: usize, column: usize, fact_index: Option<usize>, what: &str) {
-    let error = parse_trace_named(text, "t.jsonl").expect_err("the trace is malformed");
+    check_bytes_error(text.as_bytes(), line, column, fact_index, what);
+}
+
+#[track_caller]
+fn check_bytes_error(
+    bytes: &[u8],
+    line: usize,
+    column: usize,
+    fact_index: Option<usize>,
+    what: &str,
+) {
+    let error = parse_trace_bytes(bytes, "t.jsonl").expect_err("the trace is malformed");
     let TraceError::Invalid {
         line: l,
         column: c,
@@ -163,12 +179,292 @@ fn duplicate_case_names_are_rejected() {
     );
 }
 
+/// An abort fact with `request_id` as written.
+fn abort_with_request_id(request_id: &str) -> String {
+    format!(
+        r#"{{"type": "request_aborted", "connection_id": 1, "request_id": {request_id}, "completed_at_ms": 5}}"#
+    )
+}
+
+#[test]
+fn invalid_utf8_is_positioned() {
+    let mut bytes = format!("{HEADER}\n{ABORT}\n").into_bytes();
+    bytes.extend_from_slice(b"{\"type\": \"request_\xFFaborted\"}\n");
+    check_bytes_error(&bytes, 3, 19, Some(1), "invalid UTF-8");
+    let mut header = b"{\"review_spec_trace\": 1, \"x\": \"\xC3\"}\n".to_vec();
+    header.extend_from_slice(ABORT.as_bytes());
+    check_bytes_error(&header, 1, 32, None, "invalid UTF-8");
+}
+
+#[test]
+fn a_byte_order_mark_is_named() {
+    check_error(
+        &format!("\u{FEFF}{HEADER}\n{ABORT}\n"),
+        1,
+        1,
+        None,
+        "byte order mark at the start of the file: remove it",
+    );
+    let error = parse_vector_file("\u{FEFF}{\"cases\": []}", "v.json").expect_err("a BOM");
+    assert!(
+        error.to_string().starts_with("v.json:1:1: byte order mark"),
+        "{error}"
+    );
+}
+
+#[test]
+fn numbers_that_do_not_fit_are_named_as_written_where_they_start() {
+    let column = ABORT.find('7').expect("the request id") + 1;
+    check_error(
+        &format!(
+            "{HEADER}\n{}\n",
+            abort_with_request_id("18446744073709551616")
+        ),
+        2,
+        column,
+        Some(0),
+        "request_id 18446744073709551616 does not fit in an unsigned 64-bit integer",
+    );
+    check_error(
+        &format!("{HEADER}\n{}\n", abort_with_request_id("1e3")),
+        2,
+        column,
+        Some(0),
+        "request_id 1e3 is not an integer",
+    );
+    let low = ABORT.replace(
+        "\"completed_at_ms\": 5",
+        "\"completed_at_ms\": -9223372036854775809",
+    );
+    check_error(
+        &format!("{HEADER}\n{ABORT}\n{low}\n"),
+        3,
+        low.find("-9").expect("the timestamp") + 1,
+        Some(1),
+        "completed_at_ms -9223372036854775809 does not fit in a signed 64-bit integer",
+    );
+    check_error(
+        r#"{"review_spec_trace": 1, "limits": {"table_entries_max": 18446744073709551616}}"#,
+        1,
+        58,
+        None,
+        "table_entries_max 18446744073709551616 does not fit in an unsigned 64-bit integer",
+    );
+    // The largest values that fit still load.
+    let max = abort_with_request_id("18446744073709551615").replace(
+        "\"completed_at_ms\": 5",
+        "\"completed_at_ms\": -9223372036854775808",
+    );
+    parse_trace(&format!("{HEADER}\n{max}\n")).expect("u64::MAX and i64::MIN fit");
+    for error in [
+        parse_trace(&format!(
+            "{HEADER}\n{}\n",
+            abort_with_request_id("18446744073709551616")
+        )),
+        parse_trace(&format!("{HEADER}\n{}\n", abort_with_request_id("1e3"))),
+    ] {
+        let text = error.expect_err("malformed").to_string();
+        assert!(!text.contains("floating point"), "{text}");
+        assert!(!text.contains("18446744073709552000"), "{text}");
+    }
+}
+
+#[test]
+fn crlf_line_endings_load_and_errors_keep_their_lines() {
+    let text = format!("{HEADER}\r\n{ABORT}\r\n\r\n{ABORT}\r\n");
+    assert_eq!(parse_trace(&text).expect("CRLF loads").facts.len(), 2);
+    check_error(
+        &format!("{HEADER}\r\n{ABORT}\r\n\r\n{{\"type\": \"nope\"}}\r\n"),
+        4,
+        15,
+        Some(1),
+        "unknown variant `nope`",
+    );
+}
+
+#[test]
+fn duplicate_keys_are_rejected() {
+    let twice = ABORT.replace("\"request_id\": 7", "\"request_id\": 7, \"request_id\": 8");
+    let error = parse_trace(&format!("{HEADER}\n{twice}\n")).expect_err("a duplicate key");
+    assert!(
+        error.to_string().contains("duplicate field `request_id`"),
+        "{error}"
+    );
+    assert_eq!(
+        (error.line(), error.fact_index()),
+        (Some(2), Some(0)),
+        "{error}"
+    );
+    let header = r#"{"review_spec_trace": 1, "review_spec_trace": 2}"#;
+    let error = parse_trace(header).expect_err("a duplicate key");
+    assert!(
+        error
+            .to_string()
+            .contains("duplicate field `review_spec_trace`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let deep = "[".repeat(100_000);
+    let nested_field = ABORT.replace("\"request_id\": 7", &format!("\"x\": {deep}"));
+    let error = parse_trace(&format!("{HEADER}\n{nested_field}\n")).expect_err("too deep");
+    assert!(
+        error.to_string().contains("recursion limit exceeded"),
+        "{error}"
+    );
+    assert_eq!(error.fact_index(), Some(0), "{error}");
+    assert!(parse_trace(&format!("{HEADER}\n{deep}\n")).is_err());
+    assert!(parse_trace(&format!("{{\"review_spec_trace\": {deep}\n")).is_err());
+    let vectors = format!("{{\"cases\": [{{\"name\": \"a\", \"facts\": [{nested_field}]}}]}}");
+    let error = parse_vector_file(&vectors, "v.json").expect_err("too deep");
+    assert!(
+        error.to_string().contains("recursion limit exceeded"),
+        "{error}"
+    );
+}
+
+#[test]
+fn nul_bytes_are_a_positioned_error() {
+    let with_nul = ABORT.replace("\"request_id\"", "\0\"request_id\"");
+    let error = parse_trace(&format!("{HEADER}\n{with_nul}\n")).expect_err("a NUL byte");
+    assert_eq!(
+        (error.line(), error.fact_index()),
+        (Some(2), Some(0)),
+        "{error}"
+    );
+    check_bytes_error(b"\0\0\0\n", 1, 1, None, "invalid trace header");
+}
+
+#[test]
+fn an_endless_line_is_refused_at_the_line_limit() {
+    let started = std::time::Instant::now();
+    let zeros = BufReader::new(std::io::repeat(0));
+    let error = TraceReader::new(zeros, "/dev/zero", DEFAULT_MAX_LINE_BYTES)
+        .err()
+        .expect("refused");
+    assert!(
+        error
+            .to_string()
+            .starts_with("/dev/zero:1:1048577: line longer than 1048576 bytes"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("--max-line-bytes"), "{error}");
+    // After a valid header, the same: the fact index is named, and nothing is held but the line.
+    let start = format!("{HEADER}\n{ABORT}\n");
+    let endless = start.as_bytes().chain(std::io::repeat(b'x'));
+    let mut reader = TraceReader::new(BufReader::new(endless), "t", 1000).expect("header");
+    assert!(reader.next_fact().expect("one fact").is_some());
+    let error = reader.next_fact().expect_err("refused");
+    assert_eq!(
+        (error.line(), error.fact_index()),
+        (Some(3), Some(1)),
+        "{error}"
+    );
+    assert!(reader.next_fact().expect("stopped").is_none());
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn a_huge_bad_token_gives_a_short_error() {
+    let token = "x".repeat(50 << 20);
+    let text = format!("{HEADER}\n{{\"type\": \"{token}\"}}\n");
+    // Under the default line limit, the line is refused unread.
+    let error = parse_trace(&text).expect_err("too long").to_string();
+    assert!(error.len() < 300, "{}", &error[..300.min(error.len())]);
+    // Under a limit that lets it through, serde's message quotes an excerpt, once.
+    let reader = TraceReader::new(text.as_bytes(), "t", 64 << 20).expect("header");
+    let error = reader.into_trace().expect_err("unknown type").to_string();
+    assert!(error.len() < 1000, "{}", &error[..1000.min(error.len())]);
+    assert_eq!(error.matches(&"x".repeat(80)).count(), 1, "{error}");
+    assert!(error.contains("x…"), "{error}");
+    // The same in a vector file.
+    let vectors = format!("{{\"cases\": [{{\"name\": 1, \"x\": \"{token}\"}}]}}");
+    let error = parse_vector_file(&vectors, "v.json")
+        .expect_err("bad")
+        .to_string();
+    assert!(error.len() < 1000, "{}", &error[..1000.min(error.len())]);
+    let vectors = format!("{{\"{token}\": 1}}");
+    let error = parse_vector_file(&vectors, "v.json")
+        .expect_err("bad")
+        .to_string();
+    assert!(error.len() < 1000, "{}", &error[..1000.min(error.len())]);
+}
+
+#[test]
+fn vector_files_report_invalid_utf8_with_its_position() {
+    let error = parse_vector_bytes(b"{\n  \"cases\": [\xFF]}", "v.json").expect_err("bad");
+    assert!(
+        error.to_string().starts_with("v.json:2:13: invalid UTF-8"),
+        "{error}"
+    );
+}
+
+/// A case on one line, named `name`, with an expected output at fact `at` of its one fact.
+fn compact_case(name: &str, at: usize) -> String {
+    format!(
+        r#"{{"name":"{name}","description":"d","rules":[],"facts":[{ABORT}],"expected":[{{"at":{at},"event_type":"review_spec_diagnostic","event_params":{{"reason":"orphan_response","connection_id":1,"request_id":7}}}}]}}"#
+    )
+}
+
+#[test]
+fn case_errors_in_compact_vector_files_point_at_the_case() {
+    // One case per line.
+    let text = format!(
+        "{{\"cases\": [\n{},\n{},\n{}\n]}}\n",
+        compact_case("a", 0),
+        compact_case("b", 0),
+        compact_case("a", 0)
+    );
+    let error = parse_vector_file(&text, "v.json").expect_err("duplicate");
+    assert!(
+        error
+            .to_string()
+            .starts_with("v.json:4:2: case \"a\": duplicate case name"),
+        "{error}"
+    );
+    let text = format!(
+        "{{\"cases\": [\n{},\n{}\n]}}\n",
+        compact_case("a", 0),
+        compact_case("b", 5)
+    );
+    let error = parse_vector_file(&text, "v.json").expect_err("output past the facts");
+    assert!(
+        error.to_string().starts_with("v.json:3:2: case \"b\""),
+        "{error}"
+    );
+    // Minified: one line, the column of the case.
+    let text = format!(
+        "{{\"cases\":[{},{}]}}",
+        compact_case("a", 0),
+        compact_case("b", 5)
+    );
+    let column = text.rfind("\"name\":\"b\"").expect("case b") + 1;
+    let error = parse_vector_file(&text, "v.json").expect_err("output past the facts");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("v.json:1:{column}: case \"b\"")),
+        "{error}"
+    );
+}
+
 proptest! {
     /// Any bytes: the loader returns Ok or a positioned error, and never panics.
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
         let _ = parse_trace(&text);
         let _ = parse_vector_file(&text, "v.json");
+    }
+
+    /// Any bytes, UTF-8 or not: Ok or a positioned error, never a panic.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        if let Err(error) = parse_trace_bytes(&bytes, "t") {
+            prop_assert!(error.line().is_some(), "{error}");
+        }
+        let _ = parse_vector_bytes(&bytes, "v.json");
     }
 
     /// A valid trace with one byte replaced: Ok, or an error whose line is within the text.
