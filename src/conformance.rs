@@ -29,7 +29,7 @@ use crate::model;
 use crate::profile::{Base, Profile, first_inexpressible};
 use crate::report::{Failure, RuleTally, Summary};
 use crate::subject::{Subject, SubjectError};
-use crate::trace::{Expectation, TraceError, VectorCase, VectorFile, read_vector_file};
+use crate::trace::{Expectation, TraceError, VectorCase, VectorFile, read_vector_file_limited};
 
 /// Every `*.json` file under `dir`, recursively and sorted, with its name relative to `dir`
 /// without `.json` (`grant/grant-1-empty-grant-denied`); `dir` itself, named by its stem, when it
@@ -150,8 +150,14 @@ pub struct Suite {
 }
 
 impl Suite {
-    /// Loads every vector file under `dir` (see [`vector_files`]).
+    /// Loads every vector file under `dir` (see [`vector_files`]), each of at most
+    /// [`crate::trace::DEFAULT_MAX_FILE_BYTES`].
     pub fn load(dir: &Path) -> Result<Suite, SuiteError> {
+        Suite::load_limited(dir, crate::trace::DEFAULT_MAX_FILE_BYTES)
+    }
+
+    /// Loads every vector file under `dir`, refusing a file larger than `max_file_bytes`.
+    pub fn load_limited(dir: &Path, max_file_bytes: u64) -> Result<Suite, SuiteError> {
         let found = vector_files(dir).map_err(|error| SuiteError::Unreadable {
             path: dir.display().to_string(),
             what: error.to_string(),
@@ -164,7 +170,7 @@ impl Suite {
         }
         let mut files = Vec::new();
         for (name, path) in found.files {
-            files.push((name, read_vector_file(&path)?));
+            files.push((name, read_vector_file_limited(&path, max_file_bytes)?));
         }
         Ok(Suite {
             dir: dir.to_path_buf(),
@@ -413,7 +419,7 @@ fn subject_failure(full_name: &str, case: &VectorCase, error: &SubjectError) -> 
 }
 
 /// The index of the first fact whose outputs differ.
-fn first_differing_fact(expected: &[Emitted], actual: &[Emitted]) -> Option<usize> {
+pub(crate) fn first_differing_fact(expected: &[Emitted], actual: &[Emitted]) -> Option<usize> {
     let position = expected.iter().zip(actual).position(|(e, a)| e != a);
     match position {
         Some(index) => {
@@ -427,7 +433,7 @@ fn first_differing_fact(expected: &[Emitted], actual: &[Emitted]) -> Option<usiz
     }
 }
 
-fn pretty(outputs: &[Emitted]) -> String {
+pub(crate) fn pretty(outputs: &[Emitted]) -> String {
     let mut text = String::new();
     for emitted in outputs {
         text.push_str(&serde_json::to_string_pretty(emitted).unwrap_or_default());

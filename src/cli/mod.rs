@@ -335,6 +335,8 @@ struct InputCase {
     facts: Vec<crate::fact::Fact>,
     /// Traces to run first in the same fresh subject process (a vector case's `history`).
     history: Vec<crate::trace::HistoryTrace>,
+    /// The outputs the vector file expects under the case's profile, where it says.
+    expected: Option<Vec<crate::event::Emitted>>,
 }
 
 /// Opens a trace (`.jsonl`: its header is read) or reads a vector file (anything else, normally
@@ -358,12 +360,18 @@ fn open_input(path: &Path, flags: &ProfileArgs, read: &ReadArgs) -> Result<Input
         .cases
         .into_iter()
         .map(|case| {
+            let profile = flags.profile_or(case.profile.unwrap_or_default())?;
+            let expected = match case.expectation(&profile) {
+                crate::trace::Expectation::Outputs(outputs) => Some(outputs.to_vec()),
+                _ => None,
+            };
             Ok(InputCase {
                 name: format!("{file_name}: {}", case.name),
                 limits: case.limits,
-                profile: flags.profile_or(case.profile.unwrap_or_default())?,
+                profile,
                 facts: case.facts,
                 history: case.history,
+                expected,
             })
         })
         .collect::<Result<_, CliError>>()?;

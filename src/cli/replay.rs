@@ -95,6 +95,7 @@ fn replay_case(subject: &mut dyn Subject, summary: &mut Summary, case: InputCase
         profile,
         facts,
         history,
+        expected,
         ..
     } = case;
     if profile.base == Base::Upstream
@@ -104,7 +105,28 @@ fn replay_case(subject: &mut dyn Subject, summary: &mut Summary, case: InputCase
     }
     summary.cases += 1;
     summary.facts += facts.len();
-    summary.add_hits(&model::reduce_with_hits(&facts, &limits, &profile).1);
+    let (model_outputs, hits) = model::reduce_with_hits(&facts, &limits, &profile);
+    summary.add_hits(&hits);
+    // A vector file's `expected` is what the case pins: a model that no longer produces it is
+    // reported before the subject is compared with the model.
+    if let Some(expected) = expected
+        && expected != model_outputs
+    {
+        let fact_index = crate::conformance::first_differing_fact(&expected, &model_outputs);
+        return Verdict::Diverged {
+            fact_index: fact_index.unwrap_or(0),
+            rules: Vec::new(),
+            message: format!(
+                "the vector's expected outputs differ from the model's{}: the vector is stale, \
+                 or the model changed (UPDATE_VECTORS=1 regenerates spec/vectors/)\n{}",
+                fact_index.map_or(String::new(), |index| format!(" at fact {index}")),
+                pretty_assertions::StrComparison::new(
+                    &crate::conformance::pretty(&expected),
+                    &crate::conformance::pretty(&model_outputs)
+                )
+            ),
+        };
+    }
     // A case with a history runs in a fresh process after it; one without, in the process
     // as it is (a fresh one for the first case).
     let compared = if history.is_empty() {

@@ -29,6 +29,10 @@ pub struct VectorsArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub max_failures: usize,
 
+    /// The largest vector file read, in bytes (a vector file is one JSON document, held whole).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::trace::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_bytes: u64,
+
     /// Go on after a case in which the subject timed out. By default the run stops there: a
     /// subject that hangs usually hangs on every case, and each would cost a timeout.
     #[arg(long)]
@@ -44,7 +48,7 @@ pub struct VectorsArgs {
 pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
     let printer = Printer { json };
     let dir = args.dir.clone().unwrap_or_else(super::default_vector_dir);
-    let suite = Suite::load(&dir).map_err(CliError::from)?;
+    let suite = Suite::load_limited(&dir, args.max_file_bytes).map_err(CliError::from)?;
     for skipped in &suite.skipped {
         let _ = writeln!(
             std::io::stderr(),

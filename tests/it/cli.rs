@@ -838,6 +838,10 @@ fn small_usage_mistakes_are_refused_with_plain_words() {
     std::fs::write(&file, "{\"review_spec_vectors\": 3, \"cases\": []}\n").expect("file");
     let file_text = file.display().to_string();
     usage_error_says(&["vectors", &file_text], "the vector file holds no case");
+    usage_error_says(
+        &["vectors", "spec/vectors/grant", "--max-file-bytes", "100"],
+        "larger than 100 bytes",
+    );
     let dir_text = dir.display().to_string();
     let output = review_spec(&["vectors", &dir_text]);
     check_exit(&output, 2);
@@ -985,4 +989,29 @@ fn a_malformed_line_mid_trace_is_an_input_error_and_explain_json_stays_one_objec
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn replay_of_a_vector_file_holds_the_subject_to_its_expected_outputs() {
+    let dir = scratch("stale-vector");
+    let source = root().join("spec/vectors/grant/grant-1-empty-grant-denied.json");
+    let text = std::fs::read_to_string(&source).expect("vector");
+    assert!(text.contains("\"status\":\"denied\""));
+    // The file now expects what the GRANT-1 bug produces: replay must not call that agreement.
+    let stale = dir.join("stale.json");
+    std::fs::write(
+        &stale,
+        text.replace("\"status\":\"denied\"", "\"status\":\"approved\""),
+    )
+    .expect("write");
+    let stale_text = stale.display().to_string();
+    let output = review_spec(&["replay", &stale_text]);
+    check_exit(&output, 1);
+    assert!(
+        stdout(&output).contains("the vector's expected outputs differ from the model's"),
+        "{}",
+        stdout(&output)
+    );
+    let intact = source.display().to_string();
+    check_exit(&review_spec(&["replay", &intact]), 0);
 }
