@@ -29,9 +29,10 @@ mod turn;
 
 use std::collections::BTreeMap;
 
-use crate::event::{Emitted, Limits};
+use crate::event::{DiagnosticReason, Emitted, Limits, Output};
 use crate::fact::Fact;
 use crate::profile::Profile;
+use state::State;
 use trail::Recording;
 
 /// One output of the model with where it came from.
@@ -117,7 +118,7 @@ impl Model {
         trail.current_fact.clear();
         trail.current_index = at;
         trail.current_connection = fact.connection_id();
-        self.state.apply(fact);
+        dispatch(&mut self.state, fact);
         self.state
             .outputs
             .drain(..)
@@ -191,5 +192,42 @@ fn run(facts: &[Fact], limits: &Limits, profile: &Profile, recording: Recording)
         outputs,
         fact_rules,
         rule_hits: model.state.trail.hits,
+    }
+}
+
+/// FATE-2: the vocabulary is closed, so this dispatch is exhaustive: every fact type has rules.
+/// TIME-2 is checked before any of them.
+fn dispatch(state: &mut State, fact: &Fact) {
+    state.trail.mark("FATE-2");
+    if time::has_negative_timestamp(fact) {
+        state.trail.mark("TIME-2");
+        item::consume_start_of_rejected(state, fact);
+        state.emit(Output::Diagnostic(fate::about_fact(
+            fact,
+            DiagnosticReason::NegativeTimestamp,
+        )));
+        return;
+    }
+    match fact {
+        Fact::TurnCompleted {
+            thread_id, turn_id, ..
+        } => turn::release_turn(state, thread_id, turn_id),
+        Fact::Initialize {
+            connection_id,
+            app_server_client,
+            runtime,
+        } => ctx::record_connection(state, *connection_id, app_server_client, runtime),
+        Fact::ThreadBound { .. } => ctx::bind_thread(state, fact),
+        Fact::ItemStarted { .. } => item::start_item(state, fact),
+        Fact::ItemCompleted { .. } => item::complete_item(state, fact),
+        Fact::RequestAborted { .. }
+        | Fact::MalformedResponse { .. }
+        | Fact::FileChangeResponse { .. }
+        | Fact::CommandExecutionResponse { .. }
+        | Fact::EffectivePermissionsResponse { .. } => life::close_request(state, fact),
+        Fact::FileChangeRequest { .. }
+        | Fact::PermissionsRequest { .. }
+        | Fact::CommandExecutionRequest { .. } => life::open_request(state, fact),
+        Fact::GuardianReviewCompleted { .. } => guard::complete_guardian_review(state, fact),
     }
 }

@@ -1,15 +1,15 @@
-//! The model's state and the dispatch of one fact to the rules that read it.
+//! The model's state: what the rules read and write, and how an output is emitted (with the
+//! rules applied so far). The dispatch of a fact to its rules is in `mod.rs`, above the rule
+//! files, which stand on this state.
 
 use super::cap::BoundedTable;
 use super::iso::{ItemKey, PendingKey};
 use super::subj::Subject;
 use super::trail::{Provenance, Trail};
-use super::{ctx, fate, guard, item, life, time, turn};
 use crate::event::{
-    DiagnosticReason, FinalApprovalOutcome, Limits, Output, Resolution, ReviewStatus, Reviewer,
-    Table,
+    FinalApprovalOutcome, Limits, Output, Resolution, ReviewStatus, Reviewer, Table,
 };
-use crate::fact::{AppServerClient, ConnectionId, Fact, Runtime};
+use crate::fact::{AppServerClient, ConnectionId, Runtime};
 use crate::profile::{Departure, Profile};
 
 /// What `initialize` recorded for a connection (CTX-1).
@@ -165,43 +165,6 @@ impl State {
             let mut merged = carried.clone();
             merged.merge(provenance);
             *provenance = merged;
-        }
-    }
-
-    /// FATE-2: the vocabulary is closed, so this dispatch is exhaustive: every fact type has rules.
-    /// TIME-2 is checked before any of them.
-    pub(crate) fn apply(&mut self, fact: &Fact) {
-        self.trail.mark("FATE-2");
-        if time::has_negative_timestamp(fact) {
-            self.trail.mark("TIME-2");
-            item::consume_start_of_rejected(self, fact);
-            self.emit(Output::Diagnostic(fate::about_fact(
-                fact,
-                DiagnosticReason::NegativeTimestamp,
-            )));
-            return;
-        }
-        match fact {
-            Fact::TurnCompleted {
-                thread_id, turn_id, ..
-            } => turn::release_turn(self, thread_id, turn_id),
-            Fact::Initialize {
-                connection_id,
-                app_server_client,
-                runtime,
-            } => ctx::record_connection(self, *connection_id, app_server_client, runtime),
-            Fact::ThreadBound { .. } => ctx::bind_thread(self, fact),
-            Fact::ItemStarted { .. } => item::start_item(self, fact),
-            Fact::ItemCompleted { .. } => item::complete_item(self, fact),
-            Fact::RequestAborted { .. }
-            | Fact::MalformedResponse { .. }
-            | Fact::FileChangeResponse { .. }
-            | Fact::CommandExecutionResponse { .. }
-            | Fact::EffectivePermissionsResponse { .. } => life::close_request(self, fact),
-            Fact::FileChangeRequest { .. }
-            | Fact::PermissionsRequest { .. }
-            | Fact::CommandExecutionRequest { .. } => life::open_request(self, fact),
-            Fact::GuardianReviewCompleted { .. } => guard::complete_guardian_review(self, fact),
         }
     }
 }

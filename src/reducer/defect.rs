@@ -11,7 +11,7 @@ use crate::event::Limits;
 use crate::profile::Profile;
 
 use super::Reducer;
-use super::ingest::table_limits;
+use super::state::table_limits;
 
 /// One seeded bug. Each variant names the rule it breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -359,6 +359,12 @@ pub(crate) fn denormalizes(subject_kind: SubjectKind) -> bool {
     }
 }
 
+/// A timestamp that TIME-2 already checked is not negative, as the unsigned event field.
+pub(crate) fn timestamp_ms(value: i64) -> u64 {
+    debug_assert!(value >= 0);
+    u64::try_from(value).unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use pretty_assertions::assert_eq;

@@ -155,6 +155,15 @@ pub(crate) fn tool_item_event(kind: ItemKind) -> (&'static str, fn(ToolItemEvent
     }
 }
 
+/// FATE-1: pushes a diagnostic about a fact, with the fact's identity fields.
+pub(crate) fn push_fact_diagnostic(
+    reason: DiagnosticReason,
+    fact: &Fact,
+    outputs: &mut Vec<Output>,
+) {
+    outputs.push(Output::Diagnostic(fact_diagnostic(reason, fact)));
+}
+
 #[cfg(test)]
 mod tests {
     use pretty_assertions::assert_eq;

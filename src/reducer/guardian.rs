@@ -12,7 +12,7 @@ use super::entries::GuardianKeyView;
 use super::review::CompletedReview;
 
 use super::Reducer;
-use super::ingest::push_fact_diagnostic;
+use super::diagnostic::push_fact_diagnostic;
 
 impl Reducer {
     /// GUARD-1..5, DEDUP-1, ID-2: a terminal guardian completion, the first for its

@@ -13,11 +13,14 @@ use crate::profile::{Departure, Profile};
 
 #[cfg(feature = "seeded-defects")]
 use super::Defect;
-use super::diagnostic::{evicted_diagnostic, fact_diagnostic, released_item, unanswered_request};
+use super::derive::timestamp_ms;
+use super::diagnostic::{
+    evicted_diagnostic, push_fact_diagnostic, released_item, unanswered_request,
+};
 use super::entries::{Connection, Evicted, ItemKeyView, ThreadContext};
 use super::guardian::GuardianCompletion;
 use super::requests::Closing;
-use super::state::State;
+use super::state::{State, table_limits};
 
 /// The production reducer: incremental, bounded by [`Limits`], and total (every fact sequence is
 /// accepted, every fact accounted for).
@@ -364,30 +367,4 @@ fn has_negative_timestamp(fact: &Fact) -> bool {
         .into_iter()
         .flatten()
         .any(|ms| ms < 0)
-}
-
-/// CAP-1 bounds each table by the limits; UP-CAP-1 (upstream) bounds nothing.
-pub(super) fn table_limits(limits: Limits, profile: &Profile) -> Limits {
-    if profile.follows_upstream(Departure::Cap1) {
-        Limits {
-            table_entries_max: usize::MAX,
-        }
-    } else {
-        limits
-    }
-}
-
-/// A timestamp that TIME-2 already checked is not negative, as the unsigned event field.
-pub(super) fn timestamp_ms(value: i64) -> u64 {
-    debug_assert!(value >= 0);
-    u64::try_from(value).unwrap_or(0)
-}
-
-/// FATE-1: pushes a diagnostic about a fact, with the fact's identity fields.
-pub(super) fn push_fact_diagnostic(
-    reason: DiagnosticReason,
-    fact: &Fact,
-    outputs: &mut Vec<Output>,
-) {
-    outputs.push(Output::Diagnostic(fact_diagnostic(reason, fact)));
 }

@@ -12,7 +12,7 @@ use super::diagnostic::{DroppedEvent, missing_context, tool_item_event};
 use super::entries::{ItemKeyView, ItemStart};
 
 use super::Reducer;
-use super::ingest::push_fact_diagnostic;
+use super::diagnostic::push_fact_diagnostic;
 
 impl Reducer {
     /// ITEM-1, ITEM-6: an item start is recorded under `(thread, turn, item)`; a second start

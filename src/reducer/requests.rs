@@ -19,7 +19,8 @@ use super::entries::{PendingReview, RequestKind};
 use super::review::CompletedReview;
 
 use super::Reducer;
-use super::ingest::{push_fact_diagnostic, timestamp_ms};
+use super::derive::timestamp_ms;
+use super::diagnostic::push_fact_diagnostic;
 
 impl Reducer {
     /// SUBJ-1..5: the review a request fact opens, as it derives from the fact alone.

@@ -10,6 +10,7 @@
 
 use crate::event::{Limits, Table};
 use crate::fact::{ConnectionId, RequestId};
+use crate::profile::{Departure, Profile};
 
 use super::entries::{
     Connection, Evicted, GuardianKey, GuardianKeyView, ItemKey, ItemKeyView, ItemStart,
@@ -439,6 +440,17 @@ impl State {
 #[cfg(feature = "seeded-defects")]
 fn slot_of(connection_id: ConnectionId) -> usize {
     (connection_id.wrapping_sub(1) % 4) as usize
+}
+
+/// CAP-1 bounds each table by the limits; UP-CAP-1 (upstream) bounds nothing.
+pub(crate) fn table_limits(limits: Limits, profile: &Profile) -> Limits {
+    if profile.follows_upstream(Departure::Cap1) {
+        Limits {
+            table_entries_max: usize::MAX,
+        }
+    } else {
+        limits
+    }
 }
 
 #[cfg(test)]

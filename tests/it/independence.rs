@@ -208,3 +208,120 @@ fn a_copied_rule_table_is_found() {
         "a verbatim copy of the model's DEC table must be reported"
     );
 }
+
+/// The sibling files `file` imports (`super::name`, `super::{a, b}`), outside its tests.
+fn sibling_imports(source: &str, siblings: &[String]) -> Vec<String> {
+    let code = source
+        .split("#[cfg(test)]\nmod tests")
+        .next()
+        .unwrap_or(source);
+    let mut names = Vec::new();
+    for (index, _) in code.match_indices("super::") {
+        let rest = &code[index + "super::".len()..];
+        let group = match rest.strip_prefix('{') {
+            Some(braced) => braced.split('}').next().unwrap_or_default(),
+            None => rest
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or_default(),
+        };
+        for part in group.split(',') {
+            let name = part.trim().split("::").next().unwrap_or_default().trim();
+            if siblings.iter().any(|sibling| sibling == name) && !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
+}
+
+/// A cycle among the files of `folder`, as `a -> b -> a`, if the imports have one.
+fn import_cycle(folder: &Path) -> Option<String> {
+    let mut files: Vec<String> = std::fs::read_dir(folder)
+        .expect("source folder")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "rs"))
+        .filter_map(|path| Some(path.file_stem()?.to_string_lossy().into_owned()))
+        .filter(|name| name != "mod" && name != "tests")
+        .collect();
+    files.sort();
+    let imports: HashMap<String, Vec<String>> = files
+        .iter()
+        .map(|name| {
+            let source =
+                std::fs::read_to_string(folder.join(format!("{name}.rs"))).expect("source file");
+            let mut imported = sibling_imports(&source, &files);
+            imported.retain(|other| other != name);
+            (name.clone(), imported)
+        })
+        .collect();
+    // Depth-first search for a back edge.
+    fn visit(
+        name: &str,
+        imports: &HashMap<String, Vec<String>>,
+        path: &mut Vec<String>,
+        done: &mut Vec<String>,
+    ) -> Option<String> {
+        if let Some(start) = path.iter().position(|n| n == name) {
+            let mut cycle = path[start..].to_vec();
+            cycle.push(name.to_owned());
+            return Some(cycle.join(" -> "));
+        }
+        if done.iter().any(|n| n == name) {
+            return None;
+        }
+        path.push(name.to_owned());
+        for next in imports.get(name).into_iter().flatten() {
+            if let Some(cycle) = visit(next, imports, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.push(name.to_owned());
+        None
+    }
+    let mut done = Vec::new();
+    files
+        .iter()
+        .find_map(|name| visit(name, &imports, &mut Vec::new(), &mut done))
+}
+
+/// Each layer imports in one direction: the model's dispatch sits above its rule files, which
+/// stand on its state; the generators go from values to scenarios to streams; the reducer's
+/// dispatch above its handlers.
+#[test]
+fn no_source_folder_has_an_import_cycle() {
+    let mut cycles = Vec::new();
+    for folder in ["model", "reducer", "generators", "cli", "subject"] {
+        if let Some(cycle) = import_cycle(&src(folder)) {
+            cycles.push(format!("src/{folder}: {cycle}"));
+        }
+    }
+    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+}
+
+#[test]
+fn an_import_cycle_is_found() {
+    let files = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
+    assert_eq!(
+        sibling_imports(
+            "use super::b;\nuse super::{c, d};\nsuper::a::f();\n",
+            &files
+        ),
+        ["b", "c", "a"]
+    );
+    assert_eq!(
+        sibling_imports(
+            "use super::b;\n#[cfg(test)]\nmod tests {\n use super::c;\n}\n",
+            &files
+        ),
+        ["b"]
+    );
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("a.rs"), "use super::b;\n").expect("a.rs");
+    std::fs::write(dir.path().join("b.rs"), "use super::{c, mod};\n").expect("b.rs");
+    std::fs::write(dir.path().join("c.rs"), "").expect("c.rs");
+    assert_eq!(import_cycle(dir.path()), None);
+    std::fs::write(dir.path().join("c.rs"), "use super::a::X;\n").expect("c.rs");
+    assert_eq!(import_cycle(dir.path()).as_deref(), Some("a -> b -> c -> a"));
+}
