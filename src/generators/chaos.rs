@@ -468,43 +468,18 @@ struct RequestParts {
 }
 
 fn request_parts(fact: &Fact) -> Option<RequestParts> {
-    match fact {
-        Fact::FileChangeRequest {
-            connection_id,
-            request_id,
-            thread_id,
-            turn_id,
-            item_id,
-            started_at_ms,
-            ..
-        }
-        | Fact::PermissionsRequest {
-            connection_id,
-            request_id,
-            thread_id,
-            turn_id,
-            item_id,
-            started_at_ms,
-            ..
-        }
-        | Fact::CommandExecutionRequest {
-            connection_id,
-            request_id,
-            thread_id,
-            turn_id,
-            item_id,
-            started_at_ms,
-            ..
-        } => Some(RequestParts {
-            connection_id: *connection_id,
-            request_id: *request_id,
-            thread_id: thread_id.clone(),
-            turn_id: turn_id.clone(),
-            item_id: item_id.clone(),
-            started_at_ms: *started_at_ms,
-        }),
-        _ => None,
+    if !is_request(fact) {
+        return None;
     }
+    let ids = fact.ids();
+    Some(RequestParts {
+        connection_id: ids.connection_id?,
+        request_id: ids.request_id?,
+        thread_id: ids.thread_id?.to_owned(),
+        turn_id: ids.turn_id?.to_owned(),
+        item_id: ids.item_id?.to_owned(),
+        started_at_ms: fact.times().started_at_ms?,
+    })
 }
 
 /// A request with `original`'s id whose derived review differs (LIFE-3).

@@ -101,22 +101,7 @@ pub fn closing_fact(
 
 /// The request id a fact carries, if any.
 pub fn request_id(fact: &Fact) -> Option<RequestId> {
-    match fact {
-        Fact::RequestAborted { request_id, .. }
-        | Fact::MalformedResponse { request_id, .. }
-        | Fact::FileChangeResponse { request_id, .. }
-        | Fact::CommandExecutionResponse { request_id, .. }
-        | Fact::EffectivePermissionsResponse { request_id, .. }
-        | Fact::FileChangeRequest { request_id, .. }
-        | Fact::PermissionsRequest { request_id, .. }
-        | Fact::CommandExecutionRequest { request_id, .. } => Some(*request_id),
-        Fact::TurnCompleted { .. }
-        | Fact::Initialize { .. }
-        | Fact::ThreadBound { .. }
-        | Fact::ItemStarted { .. }
-        | Fact::ItemCompleted { .. }
-        | Fact::GuardianReviewCompleted { .. } => None,
-    }
+    fact.ids().request_id
 }
 
 /// Whether a fact is a `*_request`.

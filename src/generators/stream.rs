@@ -101,32 +101,13 @@ fn scenarios(seed: u64, end_every_turn: bool) -> impl Iterator<Item = Fact> {
 fn turns_of(facts: &[Fact]) -> Vec<(String, String)> {
     let mut turns: Vec<(String, String)> = Vec::new();
     for fact in facts {
-        let turn = match fact {
-            Fact::TurnCompleted {
-                thread_id, turn_id, ..
-            }
-            | Fact::ItemStarted {
-                thread_id, turn_id, ..
-            }
-            | Fact::ItemCompleted {
-                thread_id, turn_id, ..
-            }
-            | Fact::FileChangeRequest {
-                thread_id, turn_id, ..
-            }
-            | Fact::PermissionsRequest {
-                thread_id, turn_id, ..
-            }
-            | Fact::CommandExecutionRequest {
-                thread_id, turn_id, ..
-            }
-            | Fact::GuardianReviewCompleted {
-                thread_id, turn_id, ..
-            } => (thread_id, turn_id),
-            _ => continue,
+        let ids = fact.ids();
+        let (Some(thread_id), Some(turn_id)) = (ids.thread_id, ids.turn_id) else {
+            continue;
         };
+        let turn = (thread_id, turn_id);
         if !turns.iter().any(|(t, u)| t == turn.0 && u == turn.1) {
-            turns.push((turn.0.clone(), turn.1.clone()));
+            turns.push((turn.0.to_owned(), turn.1.to_owned()));
         }
     }
     turns

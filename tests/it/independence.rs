@@ -323,5 +323,8 @@ fn an_import_cycle_is_found() {
     std::fs::write(dir.path().join("c.rs"), "").expect("c.rs");
     assert_eq!(import_cycle(dir.path()), None);
     std::fs::write(dir.path().join("c.rs"), "use super::a::X;\n").expect("c.rs");
-    assert_eq!(import_cycle(dir.path()).as_deref(), Some("a -> b -> c -> a"));
+    assert_eq!(
+        import_cycle(dir.path()).as_deref(),
+        Some("a -> b -> c -> a")
+    );
 }
