@@ -1246,29 +1246,13 @@ pub fn minimize(
     {
         best = found;
     }
-    let mut chunk = (best.facts.len() / 2).max(1);
-    loop {
-        let mut improved = false;
-        let mut start = 0;
-        while start < best.facts.len() {
-            let end = (start + chunk).min(best.facts.len());
-            let mut candidate = best.facts.clone();
-            candidate.drain(start..end);
-            match first_divergence(subject, &candidate, &limits, &profile)? {
-                Some(found) if same_bug(&found) => {
-                    best = found;
-                    improved = true;
-                }
-                _ => start = end,
-            }
-        }
-        if chunk == 1 && !improved {
-            return Ok(best);
-        }
-        if !improved {
-            chunk = (chunk / 2).max(1);
-        }
-    }
+    let facts = best.facts.clone();
+    let (_, best) =
+        crate::shrink::delete_facts(facts, best, |candidate| {
+            Ok(first_divergence(subject, candidate, &limits, &profile)?
+                .filter(|found| same_bug(found)))
+        })?;
+    Ok(best)
 }
 
 impl Divergence {

@@ -558,31 +558,9 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Shrinks `facts` while `fails` holds, as `diff::minimize` does for divergences: removes chunks
-/// of facts, halving the chunk size down to single facts, until no removal keeps it failing.
-pub fn minimize_facts(mut facts: Vec<Fact>, mut fails: impl FnMut(&[Fact]) -> bool) -> Vec<Fact> {
-    let mut chunk = (facts.len() / 2).max(1);
-    loop {
-        let mut improved = false;
-        let mut start = 0;
-        while start < facts.len() {
-            let end = (start + chunk).min(facts.len());
-            let mut candidate = facts.clone();
-            candidate.drain(start..end);
-            if fails(&candidate) {
-                facts = candidate;
-                improved = true;
-            } else {
-                start = end;
-            }
-        }
-        if chunk == 1 && !improved {
-            return facts;
-        }
-        if !improved {
-            chunk = (chunk / 2).max(1);
-        }
-    }
+/// Shrinks `facts` while `fails` holds ([`crate::shrink::delete_facts_while`]).
+pub fn minimize_facts(facts: Vec<Fact>, fails: impl FnMut(&[Fact]) -> bool) -> Vec<Fact> {
+    crate::shrink::delete_facts_while(facts, fails)
 }
 
 /// One seed input of a target's corpus.

@@ -49,5 +49,6 @@ pub mod reducer;
 pub mod regression;
 pub mod report;
 pub mod schema;
+pub mod shrink;
 pub mod subject;
 pub mod trace;

@@ -402,28 +402,12 @@ fn minimize_error(
             best = (error, truncated);
         }
     }
-    let mut chunk = (best.1.len() / 2).max(1);
-    loop {
-        let mut improved = false;
-        let mut start = 0;
-        while start < best.1.len() {
-            let end = (start + chunk).min(best.1.len());
-            let mut candidate = best.1.clone();
-            candidate.drain(start..end);
-            match fails(subject, &candidate, kind) {
-                Some(error) => {
-                    best = (error, candidate);
-                    improved = true;
-                }
-                None => start = end,
-            }
-        }
-        if chunk == 1 && !improved {
-            return best;
-        }
-        if !improved {
-            chunk = (chunk / 2).max(1);
-        }
+    let (error, facts) = best;
+    match crate::shrink::delete_facts(facts, error, |candidate| {
+        Ok::<_, std::convert::Infallible>(fails(subject, candidate, kind))
+    }) {
+        Ok((facts, error)) => (error, facts),
+        Err(never) => match never {},
     }
 }
 
