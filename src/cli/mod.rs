@@ -234,17 +234,10 @@ fn subject_flag(args: &SubjectArgs) -> String {
     }
 }
 
-/// `text` quoted for a POSIX shell when it needs quoting.
+/// `text` quoted for a POSIX shell when it needs quoting (`shlex`); text a shell cannot quote
+/// (a NUL byte) is shown as Rust would debug-print it.
 fn shell_quote(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
-    if plain {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+    shlex::try_quote(text).map_or_else(|_| format!("{text:?}"), |quoted| quoted.into_owned())
 }
 
 /// Text for stdout, unless the run prints JSON (then stdout holds the JSON summary only).
@@ -401,7 +394,15 @@ mod tests {
             "<    \"status\": x"
         );
         assert_eq!(shell_quote("python3 a.py"), "'python3 a.py'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(shell_quote("spec/x-1.json"), "spec/x-1.json");
+        // Whatever it quotes, a shell splits back into the one word.
+        for text in ["it's", "a \"b\" c", "$HOME", "back\\slash", "tab\there", ""] {
+            let quoted = shell_quote(text);
+            assert_eq!(
+                crate::subject::process::split_command(&format!("x {quoted}")),
+                Ok(vec!["x".to_owned(), text.to_owned()]),
+                "{quoted}"
+            );
+        }
     }
 }

@@ -19,13 +19,14 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStderr, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{ChildStderr, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use wait_timeout::ChildExt as _;
 
 use super::group::Group;
 use super::{Stage, Subject, SubjectError};
@@ -166,67 +167,12 @@ pub fn parse_subject_line(line: &str) -> Result<SubjectLine, String> {
     )
 }
 
-/// Splits a command line into program and arguments, as a POSIX shell would for a simple
-/// command: blanks separate words, single quotes keep everything, double quotes keep everything
-/// but `\"` and `\\`, and a backslash outside quotes escapes the next character. No variables,
-/// globs or pipes: for those, run `sh -c '...'` as the command.
+/// Splits a command line into program and arguments as a POSIX shell would for a simple command
+/// (`shlex`): blanks separate words, quotes and backslashes as in `sh`. No variables, globs or
+/// pipes: for those, run `sh -c '...'` as the command.
 pub fn split_command(command: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = command.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
-                        None => return Err("unterminated single quote".to_owned()),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\')) => word.push(c),
-                            Some(c) => {
-                                word.push('\\');
-                                word.push(c);
-                            }
-                            None => return Err("unterminated double quote".to_owned()),
-                        },
-                        Some(c) => word.push(c),
-                        None => return Err("unterminated double quote".to_owned()),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                match chars.next() {
-                    Some(c) => word.push(c),
-                    None => return Err("trailing backslash".to_owned()),
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
+    let words = shlex::split(command)
+        .ok_or_else(|| "unterminated quote, or a trailing backslash".to_owned())?;
     if words.is_empty() {
         return Err("empty command".to_owned());
     }
@@ -479,7 +425,7 @@ impl ProcessSubject {
     fn died(&mut self, stage: Stage) -> SubjectError {
         let status = self.running.as_mut().and_then(|running| {
             running.stdin = None;
-            wait_for_exit(&mut running.group.child, EXIT_GRACE)
+            running.group.child.wait_timeout(EXIT_GRACE).ok().flatten()
         });
         let stderr_tail = self.stop();
         let subject = self.command.clone();
@@ -656,21 +602,9 @@ impl Drop for ProcessSubject {
     fn drop(&mut self) {
         if let Some(running) = self.running.as_mut() {
             running.stdin = None;
-            let _ = wait_for_exit(&mut running.group.child, EXIT_GRACE);
+            let _ = running.group.child.wait_timeout(EXIT_GRACE);
         }
         self.stop();
-    }
-}
-
-/// Waits up to `grace` for the child to exit; None if it is still running (or cannot be asked).
-fn wait_for_exit(child: &mut Child, grace: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + grace;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
-            Ok(None) | Err(_) => return None,
-        }
     }
 }
 
@@ -779,8 +713,9 @@ mod tests {
         assert_eq!(split_command("  "), Err("empty command".to_owned()));
         assert_eq!(
             split_command("a 'b"),
-            Err("unterminated single quote".to_owned())
+            Err("unterminated quote, or a trailing backslash".to_owned())
         );
+        assert!(split_command("a\\").is_err());
         assert_eq!(split_command("''"), Ok(vec![String::new()]));
     }
 
