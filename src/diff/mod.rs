@@ -1,0 +1,412 @@
+//! The differ: runs the reference model and a subject on one fact sequence, compares their
+//! outputs fact by fact, and explains the first divergence by rule ID.
+//!
+//! This module says *how to compare and report*; what to generate lives in `gen`. A divergence
+//! carries its fact sequence as a value, so it can be minimized ([`minimize`]) and saved as a
+//! conformance vector ([`Divergence::to_vector_case`]), never only as a seed.
+
+use std::fmt;
+
+use pretty_assertions::StrComparison;
+
+use std::collections::BTreeMap;
+
+use crate::event::{Emitted, Limits, Output, OutputKinds};
+use crate::fact::Fact;
+use crate::model;
+use crate::profile::{Profile, first_inexpressible};
+use crate::subject::{Subject, SubjectError};
+use crate::trace::{HistoryTrace, Trace, UpstreamExpectation, VectorCase, write_trace};
+
+mod blame;
+mod stream;
+
+use blame::explain;
+pub use stream::{EXPLAIN_PREFIX_MAX, FactDivergence, STREAM_WINDOW, StreamComparison};
+
+/// The first fact on which a subject's outputs differ from the model's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// The subject's name.
+    pub subject: String,
+    pub limits: Limits,
+    /// What the model followed where the spec departs from upstream.
+    pub profile: Profile,
+    /// The output kinds compared: those the subject emits.
+    pub compared: OutputKinds,
+    /// The whole sequence that was run.
+    pub facts: Vec<Fact>,
+    /// Index of the first fact whose outputs differ.
+    pub fact_index: usize,
+    /// Index, within that fact's outputs, of the first output that differs.
+    pub output_index: usize,
+    /// The model's outputs for that fact.
+    pub expected: Vec<Output>,
+    /// The subject's outputs for that fact.
+    pub actual: Vec<Output>,
+    /// The rules involved: the deciding rules first ([`Divergence::decided_by`]), then the rest
+    /// as context (the rules of the diagnostics' reasons, the rules the model applied to the
+    /// fact and to earlier facts about the same request or item).
+    pub rules: Vec<&'static str>,
+    /// How many of the first `rules` decided the differing output or field (at most
+    /// [`DECIDING_RULES_MAX`]).
+    pub deciding: usize,
+    /// The earlier fact at which the first deciding rule applied, when the cause lies before
+    /// the fact where the divergence shows (a request whose subject shows in its review).
+    pub caused_at: Option<usize>,
+}
+
+/// The most rules named as deciding one divergence.
+pub const DECIDING_RULES_MAX: usize = 3;
+
+/// The outcome of running the model and a subject on one sequence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comparison {
+    /// The first divergence, if any.
+    pub divergence: Option<Divergence>,
+    /// How often each rule applied in the model (rule coverage).
+    pub rule_hits: BTreeMap<&'static str, usize>,
+}
+
+/// Runs the model and `subject` on `facts` under `profile` and returns the first divergence, if
+/// any, in the output kinds the subject emits.
+pub fn first_divergence(
+    subject: &mut dyn Subject,
+    facts: &[Fact],
+    limits: &Limits,
+    profile: &Profile,
+) -> Result<Option<Divergence>, SubjectError> {
+    let expected = model::reduce(facts, limits, profile);
+    find_divergence(subject, facts, limits, profile, expected)
+}
+
+/// As [`first_divergence`], in a fresh subject process that first runs `history` (each trace
+/// after a reset, its outputs not compared): a counterexample that depends on what the process
+/// saw before (a vector case's `history`).
+pub fn first_divergence_after(
+    subject: &mut dyn Subject,
+    history: &[HistoryTrace],
+    facts: &[Fact],
+    limits: &Limits,
+    profile: &Profile,
+) -> Result<Option<Divergence>, SubjectError> {
+    run_history(subject, history, profile)?;
+    first_divergence(subject, facts, limits, profile)
+}
+
+/// Restarts the subject and runs `history` in it, each trace after a reset, outputs not
+/// compared: the state a history-dependent case needs before its own facts.
+pub fn run_history(
+    subject: &mut dyn Subject,
+    history: &[HistoryTrace],
+    profile: &Profile,
+) -> Result<(), SubjectError> {
+    subject.restart();
+    let mut ignored = Vec::new();
+    for trace in history {
+        subject.reset(trace.limits, profile)?;
+        for (index, fact) in trace.facts.iter().enumerate() {
+            ignored.clear();
+            subject.ingest(index, fact, &mut ignored)?;
+        }
+    }
+    Ok(())
+}
+
+/// How often a counterexample is replayed in a fresh subject before it is trusted.
+pub const REPLAYS: usize = 5;
+
+/// In how many of [`REPLAYS`] fresh subjects (a restart, then `history`) the case fails.
+pub fn reproductions(
+    subject: &mut dyn Subject,
+    history: &[HistoryTrace],
+    facts: &[Fact],
+    limits: &Limits,
+    profile: &Profile,
+) -> usize {
+    (0..REPLAYS)
+        .filter(|_| {
+            !matches!(
+                first_divergence_after(subject, history, facts, limits, profile),
+                Ok(None)
+            )
+        })
+        .count()
+}
+
+/// For a case that agrees in a fresh subject but failed after `history` (the traces the subject
+/// ran before it, oldest first): the shortest suffix of `history` after which the case fails in
+/// a fresh subject every time ([`REPLAYS`] of [`REPLAYS`]), trying 1, 2, 4, ... traces; None if
+/// no suffix does.
+pub fn reproducing_history(
+    subject: &mut dyn Subject,
+    history: &[HistoryTrace],
+    facts: &[Fact],
+    limits: &Limits,
+    profile: &Profile,
+) -> Option<Vec<HistoryTrace>> {
+    let mut length = 1;
+    while length <= history.len() {
+        let suffix = &history[history.len() - length..];
+        let fails_once = matches!(
+            first_divergence_after(subject, suffix, facts, limits, profile),
+            Ok(Some(_))
+        );
+        if fails_once && reproductions(subject, suffix, facts, limits, profile) == REPLAYS {
+            return Some(suffix.to_vec());
+        }
+        length = if length == history.len() {
+            usize::MAX
+        } else {
+            (length * 2).min(history.len())
+        };
+    }
+    None
+}
+
+/// As [`first_divergence`], also returning the model's rule hits, from a single model run.
+pub fn compare(
+    subject: &mut dyn Subject,
+    facts: &[Fact],
+    limits: &Limits,
+    profile: &Profile,
+) -> Result<Comparison, SubjectError> {
+    let (expected, rule_hits) = model::reduce_with_hits(facts, limits, profile);
+    let divergence = find_divergence(subject, facts, limits, profile, expected)?;
+    Ok(Comparison {
+        divergence,
+        rule_hits,
+    })
+}
+
+/// Feeds the subject fact by fact against the model's outputs; the model runs again with full
+/// explanations only when a divergence needs explaining.
+fn find_divergence(
+    subject: &mut dyn Subject,
+    facts: &[Fact],
+    limits: &Limits,
+    profile: &Profile,
+    mut expected: Vec<Emitted>,
+) -> Result<Option<Divergence>, SubjectError> {
+    subject.reset(*limits, profile)?;
+    let compared = subject.emits();
+    compared.retain(&mut expected);
+    let mut expected_by_fact: Vec<Vec<Output>> = vec![Vec::new(); facts.len()];
+    for emitted in expected {
+        if let Some(slot) = expected_by_fact.get_mut(emitted.at) {
+            slot.push(emitted.output);
+        }
+    }
+    let mut actual = Vec::new();
+    for (fact_index, (fact, expected)) in facts.iter().zip(&expected_by_fact).enumerate() {
+        actual.clear();
+        subject.ingest(fact_index, fact, &mut actual)?;
+        let Some(output_index) = first_difference(expected, &actual) else {
+            continue;
+        };
+        let explanation = explain(
+            facts,
+            limits,
+            profile,
+            compared,
+            fact_index,
+            &actual,
+            output_index,
+        );
+        return Ok(Some(Divergence {
+            subject: subject.name(),
+            limits: *limits,
+            profile: *profile,
+            compared,
+            facts: facts.to_vec(),
+            fact_index,
+            output_index,
+            expected: expected.clone(),
+            actual: actual.clone(),
+            rules: explanation.rules,
+            deciding: explanation.deciding,
+            caused_at: explanation.caused_at,
+        }));
+    }
+    Ok(None)
+}
+
+/// The index of the first output where `actual` differs from `expected`, if they differ.
+pub(super) fn first_difference(expected: &[Output], actual: &[Output]) -> Option<usize> {
+    if actual == expected {
+        return None;
+    }
+    let differing = actual.iter().zip(expected).position(|(a, e)| a != e);
+    Some(differing.unwrap_or_else(|| actual.len().min(expected.len())))
+}
+
+/// Shrinks a divergence to a small sequence that still diverges *for the same reason*: drops the
+/// facts after the divergence, then removes chunks of facts (halving the chunk size down to
+/// single facts) for as long as a divergence decided by the same first rule remains. A candidate
+/// that diverges for another reason is a different bug, and is not taken (shrinking that slips
+/// to another bug would blame the wrong rule).
+pub fn minimize(
+    subject: &mut dyn Subject,
+    divergence: Divergence,
+) -> Result<Divergence, SubjectError> {
+    let limits = divergence.limits;
+    let profile = divergence.profile;
+    let mut best = divergence;
+    let blamed = best.decided_by().first().copied();
+    let same_bug = |found: &Divergence| found.decided_by().first().copied() == blamed;
+    let truncated: Vec<Fact> = best.facts[..=best.fact_index].to_vec();
+    if let Some(found) = first_divergence(subject, &truncated, &limits, &profile)?
+        && same_bug(&found)
+    {
+        best = found;
+    }
+    let facts = best.facts.clone();
+    let (_, best) =
+        crate::shrink::delete_facts(facts, best, |candidate| {
+            Ok(first_divergence(subject, candidate, &limits, &profile)?
+                .filter(|found| same_bug(found)))
+        })?;
+    Ok(best)
+}
+
+impl Divergence {
+    /// The rules that decided the differing output or field, most specific first.
+    pub fn decided_by(&self) -> &[&'static str] {
+        &self.rules[..self.deciding.min(self.rules.len())]
+    }
+
+    /// The other rules involved: applied to the fact, or to earlier facts about the same
+    /// request or item.
+    pub fn context(&self) -> &[&'static str] {
+        &self.rules[self.deciding.min(self.rules.len())..]
+    }
+
+    /// The divergence as a conformance vector case: the facts, the model's outputs as expected,
+    /// and the rules involved.
+    pub fn to_vector_case(&self, name: &str, see: &str) -> VectorCase {
+        let applied = model::reduce_explained(&self.facts, &self.limits, &self.profile).rule_hits;
+        let (expected, upstream) = expectations(&self.facts, &self.limits);
+        VectorCase {
+            name: name.to_owned(),
+            description: format!(
+                "Regression: {} diverged from the model at fact {} ({}).",
+                self.subject,
+                self.fact_index,
+                self.rules.first().copied().unwrap_or("no rule")
+            ),
+            rules: self
+                .rules
+                .iter()
+                .filter(|rule| applied.contains_key(*rule))
+                .map(|rule| (*rule).to_owned())
+                .collect(),
+            limits: self.limits,
+            facts: self.facts.clone(),
+            expected,
+            upstream,
+            profile: found_under(&self.profile),
+            see: Some(see.to_owned()),
+            history: Vec::new(),
+        }
+    }
+
+    /// The sequence as a JSONL trace.
+    pub fn to_trace(&self) -> String {
+        write_trace(&Trace {
+            limits: self.limits,
+            profile: self.profile,
+            facts: self.facts.clone(),
+        })
+    }
+}
+
+/// A vector case's expectations, from the model: the outputs under the `spec` profile, and under
+/// the `upstream` profile when they differ (or why upstream cannot express the facts).
+pub fn expectations(
+    facts: &[Fact],
+    limits: &Limits,
+) -> (Vec<Emitted>, Option<UpstreamExpectation>) {
+    let expected = model::reduce(facts, limits, &Profile::SPEC);
+    let upstream = match first_inexpressible(facts) {
+        Some((index, why)) => Some(UpstreamExpectation::NotApplicable(format!(
+            "fact {index}: {why}"
+        ))),
+        None => {
+            let upstream = model::reduce(facts, limits, &Profile::UPSTREAM);
+            (upstream != expected).then_some(UpstreamExpectation::Expected(upstream))
+        }
+    };
+    (expected, upstream)
+}
+
+/// The profile a saved counterexample records: None for `spec`, the default.
+pub fn found_under(profile: &Profile) -> Option<Profile> {
+    (*profile != Profile::SPEC).then_some(*profile)
+}
+
+pub(super) fn pretty_outputs(outputs: &[Output]) -> String {
+    let mut text = String::new();
+    for output in outputs {
+        text.push_str(&serde_json::to_string_pretty(output).unwrap_or_default());
+        text.push('\n');
+    }
+    if text.is_empty() {
+        text.push_str("(no outputs)\n");
+    }
+    text
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fact = self.facts.get(self.fact_index);
+        writeln!(
+            f,
+            "subject `{}` diverges from the model at fact {} ({}), output {}",
+            self.subject,
+            self.fact_index,
+            fact.map_or("?", Fact::type_name),
+            self.output_index
+        )?;
+        write!(f, "decided by: {}", self.decided_by().join(", "))?;
+        match self.caused_at {
+            Some(cause) => writeln!(
+                f,
+                " (applied at fact {cause}, {})",
+                self.facts.get(cause).map_or("?", Fact::type_name)
+            )?,
+            None => writeln!(f)?,
+        }
+        let context = self.context();
+        if !context.is_empty() {
+            writeln!(f, "context: {}", context.join(", "))?;
+        }
+        writeln!(f, "profile: {}", self.profile)?;
+        let missing = self.compared.missing();
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|kind| kind.name()).collect();
+            writeln!(
+                f,
+                "not compared (the subject does not emit them): {}",
+                names.join(", ")
+            )?;
+        }
+        if let Some(fact) = fact {
+            writeln!(
+                f,
+                "fact {}: {}",
+                self.fact_index,
+                serde_json::to_string(fact).unwrap_or_default()
+            )?;
+        }
+        writeln!(
+            f,
+            "expected (model) vs actual ({}), outputs of fact {}:",
+            self.subject, self.fact_index
+        )?;
+        let expected = pretty_outputs(&self.expected);
+        let actual = pretty_outputs(&self.actual);
+        writeln!(f, "{}", StrComparison::new(&expected, &actual))?;
+        writeln!(f, "sequence ({} facts) as a trace:", self.facts.len())?;
+        write!(f, "{}", self.to_trace())
+    }
+}
