@@ -391,7 +391,7 @@ fn mismatch(
     let _ = write!(
         message,
         "expected (vector) vs actual (subject):\n{}",
-        StrComparison::new(&pretty(expected), &pretty(actual))
+        StrComparison::new(&crate::diff::pretty(expected), &crate::diff::pretty(actual))
     );
     Failure {
         name: full_name.to_owned(),
@@ -431,18 +431,6 @@ pub(crate) fn first_differing_fact(expected: &[Emitted], actual: &[Emitted]) -> 
             .or_else(|| actual.get(expected.len()))
             .map(|emitted| emitted.at),
     }
-}
-
-pub(crate) fn pretty(outputs: &[Emitted]) -> String {
-    let mut text = String::new();
-    for emitted in outputs {
-        text.push_str(&serde_json::to_string_pretty(emitted).unwrap_or_default());
-        text.push('\n');
-    }
-    if text.is_empty() {
-        text.push_str("(no outputs)\n");
-    }
-    text
 }
 
 #[cfg(test)]

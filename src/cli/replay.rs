@@ -121,8 +121,8 @@ fn replay_case(subject: &mut dyn Subject, summary: &mut Summary, case: InputCase
                  or the model changed (UPDATE_VECTORS=1 regenerates spec/vectors/)\n{}",
                 fact_index.map_or(String::new(), |index| format!(" at fact {index}")),
                 pretty_assertions::StrComparison::new(
-                    &crate::conformance::pretty(&expected),
-                    &crate::conformance::pretty(&model_outputs)
+                    &crate::diff::pretty(&expected),
+                    &crate::diff::pretty(&model_outputs)
                 )
             ),
         };

@@ -345,6 +345,11 @@ pub fn found_under(profile: &Profile) -> Option<Profile> {
 }
 
 pub(super) fn pretty_outputs(outputs: &[Output]) -> String {
+    pretty(outputs)
+}
+
+/// Each value as pretty JSON on its own lines, or `(no outputs)`: how outputs are shown in a diff.
+pub(crate) fn pretty<T: serde::Serialize>(outputs: &[T]) -> String {
     let mut text = String::new();
     for output in outputs {
         text.push_str(&serde_json::to_string_pretty(output).unwrap_or_default());
@@ -354,6 +359,20 @@ pub(super) fn pretty_outputs(outputs: &[Output]) -> String {
         text.push_str("(no outputs)\n");
     }
     text
+}
+
+/// The `not compared` line of a report, when the subject does not emit every output kind.
+pub(super) fn write_not_compared(f: &mut fmt::Formatter<'_>, compared: OutputKinds) -> fmt::Result {
+    let missing = compared.missing();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = missing.iter().map(|kind| kind.name()).collect();
+    writeln!(
+        f,
+        "not compared (the subject does not emit them): {}",
+        names.join(", ")
+    )
 }
 
 impl fmt::Display for Divergence {
@@ -381,15 +400,7 @@ impl fmt::Display for Divergence {
             writeln!(f, "context: {}", context.join(", "))?;
         }
         writeln!(f, "profile: {}", self.profile)?;
-        let missing = self.compared.missing();
-        if !missing.is_empty() {
-            let names: Vec<&str> = missing.iter().map(|kind| kind.name()).collect();
-            writeln!(
-                f,
-                "not compared (the subject does not emit them): {}",
-                names.join(", ")
-            )?;
-        }
+        write_not_compared(f, self.compared)?;
         if let Some(fact) = fact {
             writeln!(
                 f,

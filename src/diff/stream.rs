@@ -7,7 +7,7 @@ use pretty_assertions::StrComparison;
 
 use std::collections::BTreeMap;
 
-use super::{first_difference, pretty_outputs};
+use super::{first_difference, pretty_outputs, write_not_compared};
 use crate::event::{Limits, Output, OutputKinds};
 use crate::fact::Fact;
 use crate::model;
@@ -153,15 +153,7 @@ impl fmt::Display for FactDivergence {
         writeln!(f, "rules at this fact: {}", self.fact_rules.join(", "))?;
         writeln!(f, "profile: {}", self.profile)?;
         writeln!(f, "{}", self.why_bounded)?;
-        let missing = self.compared.missing();
-        if !missing.is_empty() {
-            let names: Vec<&str> = missing.iter().map(|kind| kind.name()).collect();
-            writeln!(
-                f,
-                "not compared (the subject does not emit them): {}",
-                names.join(", ")
-            )?;
-        }
+        write_not_compared(f, self.compared)?;
         for (index, fact) in &self.before {
             let json = serde_json::to_string(fact).unwrap_or_default();
             writeln!(f, "fact {index}: {json}")?;
