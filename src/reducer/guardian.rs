@@ -12,6 +12,7 @@ use super::entries::GuardianKeyView;
 use super::review::CompletedReview;
 
 use super::Reducer;
+use super::derive::timestamp_ms;
 use super::diagnostic::push_fact_diagnostic;
 
 impl Reducer {
@@ -88,4 +89,35 @@ pub(super) struct GuardianCompletion<'f> {
     pub(super) status: GuardianStatus,
     pub(super) started_at_ms: u64,
     pub(super) completed_at_ms: u64,
+}
+
+impl<'f> GuardianCompletion<'f> {
+    /// The fields of a guardian completion fact (None for any other fact); its timestamps were
+    /// checked by TIME-2 before.
+    pub(super) fn of(fact: &'f Fact) -> Option<GuardianCompletion<'f>> {
+        let Fact::GuardianReviewCompleted {
+            thread_id,
+            turn_id,
+            review_id,
+            target_item_id,
+            action,
+            status,
+            started_at_ms,
+            completed_at_ms,
+            ..
+        } = fact
+        else {
+            return None;
+        };
+        Some(GuardianCompletion {
+            thread_id,
+            turn_id,
+            review_id,
+            target_item_id: target_item_id.as_deref(),
+            action,
+            status: *status,
+            started_at_ms: timestamp_ms(*started_at_ms),
+            completed_at_ms: timestamp_ms(*completed_at_ms),
+        })
+    }
 }

@@ -124,65 +124,23 @@ impl Reducer {
                 let completed_at_ms = timestamp_ms(*completed_at_ms);
                 self.item_completed(fact, key, *kind, *status, completed_at_ms, outputs);
             }
-            Fact::RequestAborted {
-                request_id,
-                completed_at_ms,
-                ..
-            } => self.close_request(
-                fact,
-                *request_id,
-                Closing::Abort,
-                timestamp_ms(*completed_at_ms),
-                outputs,
-            ),
-            Fact::MalformedResponse {
-                request_id,
-                completed_at_ms,
-                ..
-            } => self.close_request(
-                fact,
-                *request_id,
-                Closing::Malformed,
-                timestamp_ms(*completed_at_ms),
-                outputs,
-            ),
-            Fact::FileChangeResponse {
-                request_id,
-                decision,
-                completed_at_ms,
-                ..
-            } => self.close_request(
-                fact,
-                *request_id,
-                Closing::FileChange(*decision),
-                timestamp_ms(*completed_at_ms),
-                outputs,
-            ),
-            Fact::CommandExecutionResponse {
-                request_id,
-                decision,
-                completed_at_ms,
-                ..
-            } => self.close_request(
-                fact,
-                *request_id,
-                Closing::CommandExecution(decision),
-                timestamp_ms(*completed_at_ms),
-                outputs,
-            ),
-            Fact::EffectivePermissionsResponse {
-                request_id,
-                permissions,
-                scope,
-                completed_at_ms,
-                ..
-            } => self.close_request(
-                fact,
-                *request_id,
-                Closing::Permissions(permissions, *scope),
-                timestamp_ms(*completed_at_ms),
-                outputs,
-            ),
+            Fact::RequestAborted { .. }
+            | Fact::MalformedResponse { .. }
+            | Fact::FileChangeResponse { .. }
+            | Fact::CommandExecutionResponse { .. }
+            | Fact::EffectivePermissionsResponse { .. } => {
+                let (Some(request_id), Some(closing), Some(completed_at_ms)) = (
+                    fact.ids().request_id,
+                    Closing::of(fact),
+                    fact.times().completed_at_ms,
+                ) else {
+                    // The vocabulary gives every closing fact a request id and a completion time.
+                    debug_assert!(false, "a closing fact without its request id or time");
+                    return;
+                };
+                let completed_at_ms = timestamp_ms(completed_at_ms);
+                self.close_request(fact, request_id, closing, completed_at_ms, outputs);
+            }
             Fact::FileChangeRequest { .. }
             | Fact::PermissionsRequest { .. }
             | Fact::CommandExecutionRequest { .. } => {
@@ -190,28 +148,10 @@ impl Reducer {
                     self.open_request(fact, request_id, &requested, outputs);
                 }
             }
-            Fact::GuardianReviewCompleted {
-                thread_id,
-                turn_id,
-                review_id,
-                target_item_id,
-                action,
-                status,
-                started_at_ms,
-                completed_at_ms,
-                ..
-            } => {
-                let completion = GuardianCompletion {
-                    thread_id,
-                    turn_id,
-                    review_id,
-                    target_item_id: target_item_id.as_deref(),
-                    action,
-                    status: *status,
-                    started_at_ms: timestamp_ms(*started_at_ms),
-                    completed_at_ms: timestamp_ms(*completed_at_ms),
-                };
-                self.guardian_review_completed(fact, &completion, outputs);
+            Fact::GuardianReviewCompleted { .. } => {
+                if let Some(completion) = GuardianCompletion::of(fact) {
+                    self.guardian_review_completed(fact, &completion, outputs);
+                }
             }
         }
         self.state.debug_assert_bounded();

@@ -287,6 +287,24 @@ pub(super) enum Closing<'f> {
     Permissions(&'f PermissionProfile, GrantScope),
 }
 
+impl<'f> Closing<'f> {
+    /// The closing fact `fact` is, if it is one (LIFE-4).
+    pub(super) fn of(fact: &'f Fact) -> Option<Closing<'f>> {
+        match fact {
+            Fact::RequestAborted { .. } => Some(Closing::Abort),
+            Fact::MalformedResponse { .. } => Some(Closing::Malformed),
+            Fact::CommandExecutionResponse { decision, .. } => {
+                Some(Closing::CommandExecution(decision))
+            }
+            Fact::FileChangeResponse { decision, .. } => Some(Closing::FileChange(*decision)),
+            Fact::EffectivePermissionsResponse {
+                permissions, scope, ..
+            } => Some(Closing::Permissions(permissions, *scope)),
+            _ => None,
+        }
+    }
+}
+
 impl Closing<'_> {
     /// LIFE-5: a response closes only its own request kind; aborts and malformed responses close
     /// any.
