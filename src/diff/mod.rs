@@ -361,6 +361,22 @@ pub(crate) fn pretty<T: serde::Serialize>(outputs: &[T]) -> String {
     text
 }
 
+/// The diff of the model's and the subject's outputs of one fact.
+pub(super) fn write_output_diff(
+    f: &mut fmt::Formatter<'_>,
+    subject: &str,
+    fact_index: usize,
+    expected: &[Output],
+    actual: &[Output],
+) -> fmt::Result {
+    writeln!(
+        f,
+        "expected (model) vs actual ({subject}), outputs of fact {fact_index}:"
+    )?;
+    let (expected, actual) = (pretty_outputs(expected), pretty_outputs(actual));
+    write!(f, "{}", StrComparison::new(&expected, &actual))
+}
+
 /// The `not compared` line of a report, when the subject does not emit every output kind.
 pub(super) fn write_not_compared(f: &mut fmt::Formatter<'_>, compared: OutputKinds) -> fmt::Result {
     let missing = compared.missing();
@@ -409,14 +425,14 @@ impl fmt::Display for Divergence {
                 serde_json::to_string(fact).unwrap_or_default()
             )?;
         }
-        writeln!(
+        write_output_diff(
             f,
-            "expected (model) vs actual ({}), outputs of fact {}:",
-            self.subject, self.fact_index
+            &self.subject,
+            self.fact_index,
+            &self.expected,
+            &self.actual,
         )?;
-        let expected = pretty_outputs(&self.expected);
-        let actual = pretty_outputs(&self.actual);
-        writeln!(f, "{}", StrComparison::new(&expected, &actual))?;
+        writeln!(f)?;
         writeln!(f, "sequence ({} facts) as a trace:", self.facts.len())?;
         write!(f, "{}", self.to_trace())
     }

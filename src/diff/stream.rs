@@ -3,11 +3,9 @@
 
 use std::fmt;
 
-use pretty_assertions::StrComparison;
-
 use std::collections::BTreeMap;
 
-use super::{first_difference, pretty_outputs, write_not_compared};
+use super::{first_difference, write_not_compared, write_output_diff};
 use crate::event::{Limits, Output, OutputKinds};
 use crate::fact::Fact;
 use crate::model;
@@ -160,13 +158,12 @@ impl fmt::Display for FactDivergence {
         }
         let json = serde_json::to_string(&self.fact).unwrap_or_default();
         writeln!(f, "fact {} (diverges): {json}", self.fact_index)?;
-        writeln!(
+        write_output_diff(
             f,
-            "expected (model) vs actual ({}), outputs of fact {}:",
-            self.subject, self.fact_index
-        )?;
-        let expected = pretty_outputs(&self.expected);
-        let actual = pretty_outputs(&self.actual);
-        write!(f, "{}", StrComparison::new(&expected, &actual))
+            &self.subject,
+            self.fact_index,
+            &self.expected,
+            &self.actual,
+        )
     }
 }
