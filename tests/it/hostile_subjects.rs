@@ -313,6 +313,11 @@ fn a_crash_leaving_a_grandchild_is_a_crash_and_nothing_is_left_behind() {
         panic!("the pid file holds one pid")
     };
     check_all_gone(&pid_file);
+    // A killed process loses its command line before it becomes a zombie: wait for the end.
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while is_alive(grandchild) && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+    }
     assert!(
         !is_alive(grandchild),
         "the grandchild {grandchild} is alive"
