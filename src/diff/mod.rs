@@ -344,10 +344,6 @@ pub fn found_under(profile: &Profile) -> Option<Profile> {
     (*profile != Profile::SPEC).then_some(*profile)
 }
 
-pub(super) fn pretty_outputs(outputs: &[Output]) -> String {
-    pretty(outputs)
-}
-
 /// Each value as pretty JSON on its own lines, or `(no outputs)`: how outputs are shown in a diff.
 pub(crate) fn pretty<T: serde::Serialize>(outputs: &[T]) -> String {
     let mut text = String::new();
@@ -373,7 +369,7 @@ pub(super) fn write_output_diff(
         f,
         "expected (model) vs actual ({subject}), outputs of fact {fact_index}:"
     )?;
-    let (expected, actual) = (pretty_outputs(expected), pretty_outputs(actual));
+    let (expected, actual) = (pretty(expected), pretty(actual));
     write!(f, "{}", StrComparison::new(&expected, &actual))
 }
 

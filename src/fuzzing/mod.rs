@@ -38,7 +38,7 @@ mod replay;
 pub use corpus::{
     RANDOM_SEEDS_PER_TARGET, Seed, pseudo_random_inputs, seed_corpus, trace_json_dictionary,
 };
-pub use replay::{Replay, Stage, minimize_facts, replay};
+pub use replay::{Replay, Stage, replay};
 
 /// The environment variable naming the seeded defect the fuzz targets run instead of the
 /// production reducer (needs the `seeded-defects` feature).

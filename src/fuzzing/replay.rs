@@ -84,7 +84,9 @@ pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
         let run =
             |facts: &[Fact]| panics_in(stage, facts, &decoded.limits, &decoded.profile, choice);
         if let Some(message) = run(&decoded.facts) {
-            let facts = minimize_facts(decoded.facts.clone(), |facts| run(facts).is_some());
+            let facts = crate::shrink::delete_facts_while(decoded.facts.clone(), |facts| {
+                run(facts).is_some()
+            });
             let message = run(&facts).unwrap_or(message);
             return Replay::Panicked {
                 stage,
@@ -171,9 +173,4 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "(a panic without a message)".to_owned()
     }
-}
-
-/// Shrinks `facts` while `fails` holds ([`crate::shrink::delete_facts_while`]).
-pub fn minimize_facts(facts: Vec<Fact>, fails: impl FnMut(&[Fact]) -> bool) -> Vec<Fact> {
-    crate::shrink::delete_facts_while(facts, fails)
 }

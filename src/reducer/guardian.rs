@@ -95,29 +95,19 @@ impl<'f> GuardianCompletion<'f> {
     /// The fields of a guardian completion fact (None for any other fact); its timestamps were
     /// checked by TIME-2 before.
     pub(super) fn of(fact: &'f Fact) -> Option<GuardianCompletion<'f>> {
-        let Fact::GuardianReviewCompleted {
-            thread_id,
-            turn_id,
-            review_id,
-            target_item_id,
-            action,
-            status,
-            started_at_ms,
-            completed_at_ms,
-            ..
-        } = fact
-        else {
+        let Fact::GuardianReviewCompleted { action, status, .. } = fact else {
             return None;
         };
+        let (ids, times) = (fact.ids(), fact.times());
         Some(GuardianCompletion {
-            thread_id,
-            turn_id,
-            review_id,
-            target_item_id: target_item_id.as_deref(),
+            thread_id: ids.thread_id?,
+            turn_id: ids.turn_id?,
+            review_id: ids.review_id?,
+            target_item_id: ids.item_id,
             action,
             status: *status,
-            started_at_ms: timestamp_ms(*started_at_ms),
-            completed_at_ms: timestamp_ms(*completed_at_ms),
+            started_at_ms: timestamp_ms(times.started_at_ms?),
+            completed_at_ms: timestamp_ms(times.completed_at_ms?),
         })
     }
 }

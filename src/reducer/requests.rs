@@ -23,18 +23,14 @@ use super::derive::timestamp_ms;
 use super::diagnostic::push_fact_diagnostic;
 
 impl Reducer {
-    /// SUBJ-1..5: the review a request fact opens, as it derives from the fact alone.
+    /// SUBJ-1..5: the review a request fact opens, as it derives from the fact alone: what the
+    /// request kind decides, then the ids and start every request carries.
     pub(super) fn requested_review<'f>(
         &self,
         fact: &'f Fact,
     ) -> Option<(RequestId, RequestedReview<'f>)> {
-        match fact {
+        let (kind, subject_kind, subject_name, trigger, flags) = match fact {
             Fact::CommandExecutionRequest {
-                request_id,
-                thread_id,
-                turn_id,
-                item_id,
-                started_at_ms,
                 approval_id,
                 network_approval_context,
                 proposed_network_policy_amendments,
@@ -48,67 +44,42 @@ impl Reducer {
                 );
                 let (subject_kind, subject_name) =
                     self.command_subject(network_approval_context.as_ref());
-                let requested = RequestedReview {
-                    kind: RequestKind::CommandExecution,
-                    thread_id,
-                    turn_id,
-                    item_id,
-                    subject_kind,
-                    subject_name,
-                    trigger: self.command_trigger(approval_id.is_some(), flags),
-                    flags,
-                    started_at_ms: self.request_started_ms(*started_at_ms),
-                };
-                Some((*request_id, requested))
+                let trigger = self.command_trigger(approval_id.is_some(), flags);
+                let kind = RequestKind::CommandExecution;
+                (kind, subject_kind, subject_name, trigger, flags)
             }
-            Fact::FileChangeRequest {
-                request_id,
-                thread_id,
-                turn_id,
-                item_id,
-                started_at_ms,
-                grant_root,
-                ..
-            } => {
+            Fact::FileChangeRequest { grant_root, .. } => {
                 let (flags, trigger) = file_change_review(grant_root.as_deref());
-                let requested = RequestedReview {
-                    kind: RequestKind::FileChange,
-                    thread_id,
-                    turn_id,
-                    item_id,
-                    subject_kind: SubjectKind::FileChange,
-                    subject_name: "apply_patch",
+                let kind = RequestKind::FileChange;
+                (kind, SubjectKind::FileChange, "apply_patch", trigger, flags)
+            }
+            Fact::PermissionsRequest { permissions, .. } => {
+                let flags = permissions_requested_flags(permissions);
+                let kind = RequestKind::Permissions;
+                let trigger = sandbox_trigger(flags);
+                (
+                    kind,
+                    SubjectKind::Permissions,
+                    "permissions",
                     trigger,
                     flags,
-                    started_at_ms: self.request_started_ms(*started_at_ms),
-                };
-                Some((*request_id, requested))
+                )
             }
-            Fact::PermissionsRequest {
-                request_id,
-                thread_id,
-                turn_id,
-                item_id,
-                started_at_ms,
-                permissions,
-                ..
-            } => {
-                let flags = permissions_requested_flags(permissions);
-                let requested = RequestedReview {
-                    kind: RequestKind::Permissions,
-                    thread_id,
-                    turn_id,
-                    item_id,
-                    subject_kind: SubjectKind::Permissions,
-                    subject_name: "permissions",
-                    trigger: sandbox_trigger(flags),
-                    flags,
-                    started_at_ms: self.request_started_ms(*started_at_ms),
-                };
-                Some((*request_id, requested))
-            }
-            _ => None,
-        }
+            _ => return None,
+        };
+        let ids = fact.ids();
+        let requested = RequestedReview {
+            kind,
+            thread_id: ids.thread_id?,
+            turn_id: ids.turn_id?,
+            item_id: ids.item_id?,
+            subject_kind,
+            subject_name,
+            trigger,
+            flags,
+            started_at_ms: self.request_started_ms(fact.times().started_at_ms?),
+        };
+        Some((ids.request_id?, requested))
     }
 
     /// TIME-3: a user review starts when its request was made.

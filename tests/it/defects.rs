@@ -15,10 +15,10 @@ use proptest::test_runner::{RngAlgorithm, TestCaseError, TestError, TestRng, Tes
 use review_spec::diff::{Divergence, first_divergence, minimize};
 use review_spec::event::Limits;
 use review_spec::fact::Fact;
-use review_spec::fuzzing::minimize_facts;
 use review_spec::generators;
 use review_spec::model;
 use review_spec::reducer::{Defect, Reducer};
+use review_spec::shrink::delete_facts_while;
 
 use crate::support::proptest_config;
 
@@ -85,7 +85,7 @@ fn hunt(defect: Defect, seed: u64) -> Option<Detection> {
     let (cases, elapsed) = first_failure.get()?;
     // Facts are deleted with the cheap check first; `diff::minimize`, which explains every
     // candidate it tries, then starts from a handful of facts.
-    let facts = minimize_facts(case.facts, |facts| {
+    let facts = delete_facts_while(case.facts, |facts| {
         diverges(facts, &case.limits) && blame_of(facts, &case.limits) == blamed.get()
     });
     let mut reducer = Reducer::with_defect(case.limits, defect);

@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 
 use review_spec::fact::Fact;
 use review_spec::fuzzing::{
-    self, SubjectChoice, Target, minimize_facts, pseudo_random_inputs, seed_corpus,
-    trace_json_dictionary,
+    self, SubjectChoice, Target, pseudo_random_inputs, seed_corpus, trace_json_dictionary,
 };
 
 /// Pseudo-random inputs per target.
@@ -289,7 +288,7 @@ fn minimize_facts_keeps_only_what_makes_it_fail() {
         })
         .collect();
     let is_turn_end = |fact: &Fact| matches!(fact, Fact::TurnCompleted { .. });
-    let minimized = minimize_facts(facts, |facts| {
+    let minimized = review_spec::shrink::delete_facts_while(facts, |facts| {
         facts.iter().filter(|fact| is_turn_end(fact)).count() >= 2
     });
     assert_eq!(minimized.len(), 2);
