@@ -17,10 +17,12 @@
 //! - [`schema`]: JSON Schemas of the formats, generated from the types;
 //! - [`trace`]: JSON Lines traces and conformance vector files, with positioned errors;
 //! - [`conformance`]: the vector files and the case filter, for running the suite from Rust;
+//! - [`check`]: the model against any subject on generated cases, on many threads or one shard
+//!   of a seeded run, and the merge of shards' summaries;
 //! - [`regression`]: naming and saving counterexamples as regression vectors;
 //! - `cli` (feature `cli`, on by default): the `review-spec` command-line tool (`check`,
-//!   `vectors`, `replay`, `explain`, `schema`, `generate`). `default-features = false` builds the
-//!   library without clap and indicatif.
+//!   `vectors`, `replay`, `explain`, `schema`, `generate`, `merge`). `default-features = false`
+//!   builds the library without clap and indicatif.
 //!
 //! ```
 //! use review_spec::{model, profile::Profile};
@@ -35,6 +37,7 @@
 //! assert_eq!(outputs.len(), 1); // an orphan_response diagnostic (LIFE-4), in every profile
 //! ```
 
+pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod conformance;

@@ -187,6 +187,16 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// The command-line flags that select this profile, with a leading space (` --profile
+    /// upstream --depart DEDUP-1`); empty for `spec`, the default.
+    pub fn flags(&self) -> String {
+        if *self == Profile::SPEC {
+            String::new()
+        } else {
+            format!(" --profile {self}")
+        }
+    }
+
     /// The rules of the spec, everywhere.
     pub const SPEC: Profile = Profile {
         base: Base::Spec,

@@ -72,6 +72,12 @@ pub fn save_vector_case(dir: &Path, case: &VectorCase) -> std::io::Result<PathBu
     Ok(path)
 }
 
+/// `text` quoted for a POSIX shell when it needs quoting (`shlex`), for the replay commands a
+/// report prints; text a shell cannot quote (a NUL byte) is shown as Rust would debug-print it.
+pub fn shell_quote(text: &str) -> String {
+    shlex::try_quote(text).map_or_else(|_| format!("{text:?}"), |quoted| quoted.into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::OutputKinds;
 use crate::profile::{Departure, Profile};
@@ -30,8 +30,12 @@ pub fn rule_ids() -> Vec<&'static str> {
         .collect()
 }
 
+/// The version of the JSON summary's shape (`summary_version`): `review-spec merge` reads
+/// summaries of this version only.
+pub const SUMMARY_VERSION: u32 = 1;
+
 /// One failing case.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     /// The case: a vector's full name, a file, or `case N` of a generated run.
     pub name: String,
@@ -62,10 +66,23 @@ pub struct RuleTally {
 }
 
 /// One row of the coverage table.
-#[derive(Clone, Debug, Serialize)]
-struct Coverage {
-    rule: String,
-    hits: usize,
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Coverage {
+    pub(crate) rule: String,
+    pub(crate) hits: usize,
+}
+
+/// The slice of a seeded `check` run that a shard ran: cases `first_case..end_case` of the run's
+/// `cases_total`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardRange {
+    /// K of `--shard K/N`.
+    pub index: u64,
+    /// N of `--shard K/N`.
+    pub count: u64,
+    pub cases_total: u64,
+    pub first_case: u64,
+    pub end_case: u64,
 }
 
 /// A vector case that did not run, and why.
@@ -89,6 +106,9 @@ pub struct Summary {
     pub not_compared: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<String>,
+    /// For a sharded `check`: which slice of the seeded run it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardRange>,
     pub cases: usize,
     pub facts: usize,
     pub failures: Vec<Failure>,
@@ -112,6 +132,7 @@ pub struct Summary {
 /// The JSON shape of a summary: the summary, the coverage table and the exit code.
 #[derive(Serialize)]
 struct JsonSummary<'a> {
+    summary_version: u32,
     #[serde(flatten)]
     summary: &'a Summary,
     failure_count: usize,
@@ -130,6 +151,7 @@ impl Summary {
             compared: Vec::new(),
             not_compared: Vec::new(),
             seed: None,
+            shard: None,
             cases: 0,
             facts: 0,
             failures: Vec::new(),
@@ -189,7 +211,7 @@ impl Summary {
 
     /// The coverage rows, in the order of the spec, then any rule the model hit that the spec
     /// does not list (which the traceability test forbids, so normally none).
-    fn coverage(&self) -> Vec<Coverage> {
+    pub(crate) fn coverage(&self) -> Vec<Coverage> {
         let ids = rule_ids();
         let mut rows: Vec<Coverage> = ids
             .iter()
@@ -230,6 +252,7 @@ impl Summary {
             failure.message = strip_colors(&failure.message);
         }
         let json = JsonSummary {
+            summary_version: SUMMARY_VERSION,
             summary: &plain,
             failure_count: self.failures.len(),
             rule_coverage: self.coverage(),
@@ -259,6 +282,13 @@ impl Summary {
             let _ = write!(text, ", seed {seed}");
         }
         let _ = write!(text, ", profile {}", self.profile);
+        if let Some(shard) = &self.shard {
+            let _ = write!(
+                text,
+                ", shard {}/{} (cases {}..{} of {})",
+                shard.index, shard.count, shard.first_case, shard.end_case, shard.cases_total
+            );
+        }
         text.push('\n');
         if let Some(reason) = &self.stopped {
             let _ = writeln!(

@@ -1,10 +1,12 @@
 //! review-spec as an implementer's Rust project uses it: a dev-dependency (built without its
 //! `cli` feature: `cargo test --no-default-features --test outside_user`), their reducer behind
 //! the `Subject` trait, and the conformance suite run from a `#[test]` through the public API
-//! alone. A reducer that gets GRANT-1 wrong is caught, by rule, in the report.
+//! alone, and `check` on generated cases from a seed. A reducer that gets GRANT-1 wrong is
+//! caught, by rule, in the report, the same whatever the number of worker threads.
 
 use std::path::Path;
 
+use review_spec::check::{CheckEvent, CheckOptions, Seed, run_check};
 use review_spec::conformance::{Filter, Progress, Suite, VectorOptions, run_vectors};
 use review_spec::event::{Limits, Output, ReviewStatus};
 use review_spec::fact::Fact;
@@ -157,4 +159,46 @@ fn a_reducer_error_is_a_failing_case_named_with_its_fact() {
     );
     assert!(failure.is_some_and(|failure| failure.message.contains("out of cheese")));
     assert_eq!(failure.and_then(|failure| failure.fact_index), Some(0));
+}
+
+fn check_options(jobs: usize) -> CheckOptions {
+    let seed = Seed::parse("7").unwrap_or_else(|error| panic!("{error}"));
+    let mut options = CheckOptions::new(seed, 300);
+    options.jobs = jobs;
+    options
+}
+
+#[test]
+fn check_passes_a_conforming_reducer_and_catches_the_grant_1_bug_by_rule() {
+    let conforming = || Ok(Box::new(their_reducer(false)) as Box<dyn Subject>);
+    let mut progress = 0;
+    let summary = run_check(&conforming, &check_options(2), &mut |event| {
+        if let CheckEvent::Progress { done, .. } = event {
+            progress = done;
+        }
+    })
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert!(summary.failures.is_empty(), "{}", summary.to_text());
+    assert_eq!((summary.cases, progress), (300, 300));
+
+    let broken = || Ok(Box::new(their_reducer(true)) as Box<dyn Subject>);
+    let mut lines = Vec::new();
+    let one = run_check(&broken, &check_options(1), &mut |event| {
+        if let CheckEvent::Line(line) = event {
+            lines.push(line.to_owned());
+        }
+    })
+    .unwrap_or_else(|error| panic!("{error}"));
+    let [failure] = one.failures.as_slice() else {
+        panic!("one failure expected: {}", one.to_text());
+    };
+    assert_eq!(failure.rules.first().map(String::as_str), Some("GRANT-1"));
+    assert!(failure.saved.is_none(), "saved without an `out` folder");
+    assert!(
+        lines.iter().any(|line| line.starts_with("FAIL after")),
+        "{lines:?}"
+    );
+    let two = run_check(&broken, &check_options(2), &mut |_| {})
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(one.to_json(1), two.to_json(1));
 }

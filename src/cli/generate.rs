@@ -7,8 +7,8 @@ use clap::Args;
 use proptest::strategy::{Strategy as _, ValueTree as _};
 use proptest::test_runner::Config;
 
-use super::seed::Seed;
 use super::{CliError, Outcome, Printer, ProfileArgs, profile_flags, progress, shell_quote};
+use crate::check::Seed;
 use crate::generators;
 use crate::model;
 use crate::report::Summary;
@@ -36,7 +36,8 @@ pub struct GenerateArgs {
 
 pub(super) fn run(args: GenerateArgs, json: bool) -> Result<Outcome, CliError> {
     let printer = Printer { json };
-    let seed = Seed::from_arg(args.seed.as_deref())?;
+    let seed =
+        Seed::from_arg(args.seed.as_deref()).map_err(|error| CliError::Usage(error.to_string()))?;
     let profile = args.profile.profile()?;
     printer.line(format_args!(
         "seed: {} (replay: review-spec generate --seed {} --cases {}{} --out {})",

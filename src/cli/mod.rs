@@ -14,10 +14,10 @@
 mod check;
 mod explain;
 mod generate;
+mod merge;
 mod progress;
 mod replay;
 mod schema;
-mod seed;
 mod vectors;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -58,6 +58,8 @@ pub struct Cli {
 pub enum Command {
     /// Diff the model against a subject on random generated scenarios; shrink and save a failure.
     Check(check::CheckArgs),
+    /// Combine the `--json` summaries of every shard of a `check --shard K/N` run into one.
+    Merge(merge::MergeArgs),
     /// Run the conformance vectors (spec/vectors/ or DIR) against a subject.
     Vectors(vectors::VectorsArgs),
     /// Run one trace (.jsonl) or vector file (.json) through the model and a subject.
@@ -118,11 +120,7 @@ impl ProfileArgs {
 
 /// The `--profile`/`--depart` part of a command that replays under the same profile.
 fn profile_flags(profile: &Profile) -> String {
-    if *profile == Profile::SPEC {
-        String::new()
-    } else {
-        format!(" --profile {profile}")
-    }
+    profile.flags()
 }
 
 /// How a run ended, when it ran.
@@ -207,6 +205,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     let json = cli.json;
     match cli.command {
         Command::Check(args) => check::run(args, json),
+        Command::Merge(args) => merge::run(args, json),
         Command::Vectors(args) => vectors::run(args, json),
         Command::Replay(args) => replay::run(args, json),
         Command::Explain(args) => explain::run(args, json),
@@ -234,11 +233,7 @@ fn subject_flag(args: &SubjectArgs) -> String {
     }
 }
 
-/// `text` quoted for a POSIX shell when it needs quoting (`shlex`); text a shell cannot quote
-/// (a NUL byte) is shown as Rust would debug-print it.
-fn shell_quote(text: &str) -> String {
-    shlex::try_quote(text).map_or_else(|_| format!("{text:?}"), |quoted| quoted.into_owned())
-}
+use crate::regression::shell_quote;
 
 /// Text for stdout, unless the run prints JSON (then stdout holds the JSON summary only).
 struct Printer {

@@ -568,6 +568,8 @@ fn check_reports_a_history_dependent_failure_and_saves_a_vector_that_reproduces(
         "1",
         "--out",
         &dir.display().to_string(),
+        "--jobs",
+        "1",
         "--subject-cmd",
         subject,
     ]);
@@ -612,6 +614,8 @@ fn check_reports_a_flaky_failure_with_its_rate_and_saves_nothing() {
         "1",
         "--out",
         &out.display().to_string(),
+        "--jobs",
+        "1",
         "--subject-cmd",
         &subject,
     ]);
@@ -1014,4 +1018,100 @@ fn replay_of_a_vector_file_holds_the_subject_to_its_expected_outputs() {
     );
     let intact = source.display().to_string();
     check_exit(&review_spec(&["replay", &intact]), 0);
+}
+
+/// `check --jobs 1` and `--jobs 2` with the same seed run the same cases: the same summary, and
+/// the same first failure shrunk to the same counterexample.
+#[test]
+fn check_gives_the_same_run_whatever_the_number_of_jobs() {
+    for subject in [None, Some(BROKEN_SUBJECT)] {
+        let dir = scratch(&format!("jobs-{}", subject.is_some()));
+        let out = dir.display().to_string();
+        let run = |jobs: &str| {
+            let mut args = vec!["--json", "check", "--seed", "11", "--cases", "300"];
+            args.extend(["--jobs", jobs, "--out", &out]);
+            if let Some(subject) = subject {
+                args.extend(["--subject-cmd", subject]);
+            }
+            let output = review_spec(&args);
+            check_exit(&output, i32::from(subject.is_some()));
+            json(&output)
+        };
+        let one = run("1");
+        let two = run("2");
+        pretty_assertions::assert_eq!(one, two);
+        if subject.is_some() {
+            assert_eq!(one["failure_count"], 1, "{one}");
+            assert!(
+                one["cases"].as_u64().is_some_and(|cases| cases < 300),
+                "{one}"
+            );
+        }
+    }
+}
+
+/// `check --shard K/N` runs disjoint slices that together are the unsharded run's cases, and
+/// `merge` combines the shards' summaries into the unsharded run's summary, failing or not.
+#[test]
+fn shards_merge_into_the_unsharded_run_s_summary() {
+    for (subject, shards) in [(None, 2), (Some(BROKEN_SUBJECT), 3)] {
+        let dir = scratch(&format!("shards-{shards}"));
+        let out = dir.join("out").display().to_string();
+        let run = |shard: Option<String>| {
+            let mut args = vec![
+                "--json", "check", "--seed", "5", "--cases", "240", "--out", &out,
+            ];
+            if let Some(subject) = subject {
+                args.extend(["--subject-cmd", subject]);
+            }
+            let shard_flag;
+            if let Some(shard) = shard {
+                shard_flag = shard;
+                args.extend(["--shard", &shard_flag]);
+            }
+            let output = review_spec(&args);
+            check_exit(&output, i32::from(subject.is_some()));
+            output.stdout
+        };
+        let whole: serde_json::Value =
+            serde_json::from_slice(&run(None)).expect("the summary is JSON");
+        let mut files = Vec::new();
+        let mut next_case = 0;
+        for index in (1..=shards).rev() {
+            let summary = run(Some(format!("{index}/{shards}")));
+            let parsed: serde_json::Value = serde_json::from_slice(&summary).expect("JSON");
+            assert_eq!(parsed["shard"]["index"], index);
+            let file = dir.join(format!("shard-{index}.json"));
+            std::fs::write(&file, summary).expect("write a shard's summary");
+            files.push(file.display().to_string());
+            next_case += parsed["shard"]["end_case"].as_u64().unwrap_or(0)
+                - parsed["shard"]["first_case"].as_u64().unwrap_or(0);
+        }
+        assert_eq!(
+            next_case, 240,
+            "the shards' slices do not add up to the run"
+        );
+        let mut args = vec!["--json", "merge"];
+        args.extend(files.iter().map(String::as_str));
+        let merged = review_spec(&args);
+        check_exit(&merged, i32::from(subject.is_some()));
+        pretty_assertions::assert_eq!(json(&merged), whole);
+
+        // Summaries that do not make one run are refused, saying which and why.
+        let missing = review_spec(&["merge", &files[0]]);
+        check_exit(&missing, 2);
+        assert!(stderr(&missing).contains("shard"), "{}", stderr(&missing));
+        let twice = review_spec(&["merge", &files[0], &files[0]]);
+        check_exit(&twice, 2);
+    }
+    let not_a_shard = scratch("shards-whole").join("whole.json");
+    let whole = review_spec(&["--json", "check", "--seed", "5", "--cases", "10"]);
+    std::fs::write(&not_a_shard, &whole.stdout).expect("write");
+    let refused = review_spec(&["merge", &not_a_shard.display().to_string()]);
+    check_exit(&refused, 2);
+    assert!(
+        stderr(&refused).contains("not a shard's summary"),
+        "{}",
+        stderr(&refused)
+    );
 }
