@@ -5,8 +5,50 @@
 //! 1. Reducer and model throughput on the same realistic 1 M-fact stream, and their ratio.
 //! 2. Harness throughput on 64-fact cases, split into generation, model, reducer and diff.
 //! 3. Live state after 1 M and 10 M facts of a realistic and of a hostile stream.
+//! 4. Allocations per fact (a counting allocator): all facts, and facts that produce no output.
+//! 5. `check`'s scaling: cases/s with 1 and 2 jobs, and their ratio.
 
 mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+/// The system allocator, counting allocations per thread (no shared counter, so the jobs of the
+/// scaling figure do not contend on it).
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is passed to the system allocator unchanged; the count is a thread-local
+// cell with a const initializer, which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Allocations (and reallocations) made by this thread so far.
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
 
 use review_spec::profile::Profile;
 use std::hint::black_box;
@@ -31,6 +73,8 @@ fn main() {
     throughput();
     harness();
     live_state();
+    allocations_per_fact();
+    check_scaling();
 }
 
 fn throughput() {
@@ -195,6 +239,86 @@ fn live_state() {
             reducer.live_entries()
         );
     }
+}
+
+fn allocations_per_fact() {
+    let facts = common::realistic_stream(3, common::STREAM_FACTS);
+    let limits = Limits::default();
+    let mut reducer = Reducer::new(limits);
+    let mut outputs = Vec::new();
+    // Warm up the tables and the output buffer, then count over the whole stream.
+    for fact in facts.iter().take(100_000) {
+        outputs.clear();
+        reducer.ingest(fact, &mut outputs);
+    }
+    let mut reducer = Reducer::new(limits);
+    let (mut all, mut silent, mut silent_facts, mut noisy, mut noisy_facts) = (0, 0, 0u64, 0, 0u64);
+    for fact in &facts {
+        outputs.clear();
+        let before = allocations();
+        reducer.ingest(fact, &mut outputs);
+        let made = allocations() - before;
+        all += made;
+        if outputs.is_empty() {
+            silent += made;
+            silent_facts += 1;
+        } else {
+            noisy += made;
+            noisy_facts += 1;
+        }
+    }
+    let before = allocations();
+    black_box(model::reduce(&facts, &limits, &Profile::SPEC).len());
+    let model = allocations() - before;
+    let per = |count: u64, of: u64| count as f64 / of.max(1) as f64;
+    let total = facts.len() as u64;
+    println!("\n## Allocations per fact (realistic stream, {} facts)\n", facts.len());
+    println!("| subject | facts | allocations per fact |");
+    println!("|---|---|---|");
+    println!("| reducer, every fact | {total} | {:.2} |", per(all, total));
+    println!(
+        "| reducer, facts with no output | {silent_facts} | {:.2} |",
+        per(silent, silent_facts)
+    );
+    println!(
+        "| reducer, facts with outputs | {noisy_facts} | {:.2} |",
+        per(noisy, noisy_facts)
+    );
+    println!("| model, every fact | {total} | {:.2} |", per(model, total));
+}
+
+fn check_scaling() {
+    use review_spec::check::{CheckOptions, Seed, run_check};
+    use review_spec::subject::Subject;
+
+    const CASES: u64 = 20_000;
+    const RUNS: usize = 3;
+    let make = || Ok(Box::new(Reducer::new(Limits::default())) as Box<dyn Subject>);
+    let rate = |jobs: usize| {
+        let seed = Seed::parse("1").unwrap_or_else(|error| panic!("{error}"));
+        let mut options = CheckOptions::new(seed, CASES);
+        options.jobs = jobs;
+        let started = Instant::now();
+        let summary = run_check(&make, &options, &mut |_| {});
+        let summary = summary.unwrap_or_else(|error| panic!("{error}"));
+        assert!(summary.failures.is_empty(), "{}", summary.to_text());
+        CASES as f64 / started.elapsed().as_secs_f64()
+    };
+    // Alternate the job counts so that noise hits both alike.
+    let (mut one, mut two) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        one.push(rate(1));
+        two.push(rate(2));
+    }
+    let (one, two) = (common::median(one), common::median(two));
+    println!(
+        "\n## `check` scaling (built-in reducer, {CASES} cases, medians of {RUNS} runs)\n"
+    );
+    println!("| jobs | cases/s |");
+    println!("|---|---|");
+    println!("| 1 | {} |", si(one));
+    println!("| 2 | {} |", si(two));
+    println!("\n2 jobs / 1 job: {:.2}x (on {} cores)", two / one, cores());
 }
 
 fn si(rate: f64) -> String {
