@@ -6,12 +6,13 @@
 //! that no fact is silently lost (FATE-1). This module holds data only; which output a fact
 //! yields is decided by `model` and `reducer`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::fact::{AppServerClient, ConnectionId, RequestId, Runtime};
+use crate::fact::{AppServerClient, ConnectionId, Id, RequestId, Runtime};
 
 /// One output of a reduction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -50,19 +51,19 @@ pub struct Emitted {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewEvent {
-    pub thread_id: String,
-    pub turn_id: String,
-    pub item_id: Option<String>,
-    pub review_id: String,
+    pub thread_id: Id,
+    pub turn_id: Id,
+    pub item_id: Option<Id>,
+    pub review_id: Id,
     /// Shared by every event of the connection's threads (serialized as the plain object).
     pub app_server_client: Arc<AppServerClient>,
     /// Shared by every event of the connection's threads (serialized as the plain object).
     pub runtime: Arc<Runtime>,
-    pub thread_source: Option<String>,
-    pub subagent_source: Option<String>,
-    pub parent_thread_id: Option<String>,
+    pub thread_source: Option<Id>,
+    pub subagent_source: Option<Id>,
+    pub parent_thread_id: Option<Id>,
     pub subject_kind: SubjectKind,
-    pub subject_name: String,
+    pub subject_name: Cow<'static, str>,
     pub reviewer: Reviewer,
     pub trigger: Trigger,
     pub status: ReviewStatus,
@@ -76,16 +77,16 @@ pub struct ReviewEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToolItemEvent {
-    pub thread_id: String,
-    pub turn_id: String,
-    pub item_id: String,
+    pub thread_id: Id,
+    pub turn_id: Id,
+    pub item_id: Id,
     /// Shared by every event of the connection's threads (serialized as the plain object).
     pub app_server_client: Arc<AppServerClient>,
     /// Shared by every event of the connection's threads (serialized as the plain object).
     pub runtime: Arc<Runtime>,
-    pub thread_source: Option<String>,
-    pub subagent_source: Option<String>,
-    pub parent_thread_id: Option<String>,
+    pub thread_source: Option<Id>,
+    pub subagent_source: Option<Id>,
+    pub parent_thread_id: Option<Id>,
     pub terminal_status: TerminalStatus,
     pub failure_kind: Option<FailureKind>,
     pub started_at_ms: u64,
@@ -205,16 +206,16 @@ pub struct Diagnostic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<RequestId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thread_id: Option<String>,
+    pub thread_id: Option<Id>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub turn_id: Option<String>,
+    pub turn_id: Option<Id>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub item_id: Option<String>,
+    pub item_id: Option<Id>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub review_id: Option<String>,
+    pub review_id: Option<Id>,
     /// For `missing_thread` / `missing_connection`: the event type that was not emitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dropped_event: Option<String>,
+    pub dropped_event: Option<Cow<'static, str>>,
     /// For `evicted`: the state table the entry was evicted from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<Table>,

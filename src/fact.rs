@@ -9,6 +9,8 @@
 //! "Vocabulary"). Timestamps are signed, as on the wire: a negative one is a spec'd rejection
 //! (TIME-2), not a parse error.
 
+use std::sync::Arc;
+
 use arbitrary::Arbitrary;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -20,14 +22,19 @@ pub type RequestId = u64;
 /// A connection id: one connected client.
 pub type ConnectionId = u64;
 
+/// A thread, turn, item or review id, or a thread attribute copied onto events: shared rather
+/// than copied (a clone is a reference count, so the reducer keys its tables and fills its
+/// outputs without allocating), and a plain JSON string on the wire.
+pub type Id = Arc<str>;
+
 /// One input fact.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fact {
     /// A turn ended: per-turn state is released (TURN-1).
     TurnCompleted {
-        thread_id: String,
-        turn_id: String,
+        thread_id: Id,
+        turn_id: Id,
         completed_at_ms: i64,
     },
     /// A client connection announced itself (CTX-1).
@@ -39,30 +46,30 @@ pub enum Fact {
     /// A connection started, resumed or forked a thread: the thread is now bound to it (CTX-2).
     ThreadBound {
         connection_id: ConnectionId,
-        thread_id: String,
+        thread_id: Id,
         binding: ThreadBinding,
         #[serde(default)]
-        thread_source: Option<String>,
+        thread_source: Option<Id>,
         #[serde(default)]
-        subagent_source: Option<String>,
+        subagent_source: Option<Id>,
         #[serde(default)]
-        parent_thread_id: Option<String>,
+        parent_thread_id: Option<Id>,
     },
     /// A tool item started (ITEM-1).
     ItemStarted {
         connection_id: ConnectionId,
-        thread_id: String,
-        turn_id: String,
-        item_id: String,
+        thread_id: Id,
+        turn_id: Id,
+        item_id: Id,
         kind: ItemKind,
         started_at_ms: i64,
     },
     /// A tool item reached a status; terminal statuses emit the tool-item event (ITEM-2).
     ItemCompleted {
         connection_id: ConnectionId,
-        thread_id: String,
-        turn_id: String,
-        item_id: String,
+        thread_id: Id,
+        turn_id: Id,
+        item_id: Id,
         kind: ItemKind,
         status: ItemStatus,
         completed_at_ms: i64,
@@ -108,9 +115,9 @@ pub enum Fact {
     FileChangeRequest {
         connection_id: ConnectionId,
         request_id: RequestId,
-        thread_id: String,
-        turn_id: String,
-        item_id: String,
+        thread_id: Id,
+        turn_id: Id,
+        item_id: Id,
         started_at_ms: i64,
         #[serde(default)]
         grant_root: Option<String>,
@@ -119,9 +126,9 @@ pub enum Fact {
     PermissionsRequest {
         connection_id: ConnectionId,
         request_id: RequestId,
-        thread_id: String,
-        turn_id: String,
-        item_id: String,
+        thread_id: Id,
+        turn_id: Id,
+        item_id: Id,
         started_at_ms: i64,
         permissions: PermissionProfile,
     },
@@ -130,12 +137,12 @@ pub enum Fact {
     CommandExecutionRequest {
         connection_id: ConnectionId,
         request_id: RequestId,
-        thread_id: String,
-        turn_id: String,
-        item_id: String,
+        thread_id: Id,
+        turn_id: Id,
+        item_id: Id,
         started_at_ms: i64,
         #[serde(default)]
-        approval_id: Option<String>,
+        approval_id: Option<Id>,
         #[serde(default)]
         network_approval_context: Option<NetworkApprovalContext>,
         #[serde(default)]
@@ -147,11 +154,11 @@ pub enum Fact {
     /// (GUARD-1..5, DEDUP-1).
     GuardianReviewCompleted {
         connection_id: ConnectionId,
-        thread_id: String,
-        turn_id: String,
-        review_id: String,
+        thread_id: Id,
+        turn_id: Id,
+        review_id: Id,
         #[serde(default)]
-        target_item_id: Option<String>,
+        target_item_id: Option<Id>,
         action: GuardianAction,
         status: GuardianStatus,
         started_at_ms: i64,

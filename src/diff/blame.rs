@@ -5,7 +5,7 @@
 
 use super::DECIDING_RULES_MAX;
 use crate::event::{DiagnosticReason, Limits, Output, OutputKind, OutputKinds};
-use crate::fact::Fact;
+use crate::fact::{Fact, Id};
 use crate::model;
 use crate::profile::{Departure, Profile};
 
@@ -581,7 +581,7 @@ fn related_facts(facts: &[Fact], outputs: &[Option<&Output>], fact_index: usize)
 /// What an output is about: a request, or an item.
 struct OutputKey {
     request_id: Option<u64>,
-    item: Option<(String, String, String)>,
+    item: Option<(Id, Id, Id)>,
 }
 
 fn output_key(output: &Output) -> Option<OutputKey> {
@@ -629,7 +629,7 @@ impl OutputKey {
                 && self
                     .item
                     .as_ref()
-                    .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+                    .map(|(a, b, c)| (&**a, &**b, &**c))
                     == item)
     }
 }

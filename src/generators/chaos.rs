@@ -13,8 +13,12 @@
 use proptest::prelude::*;
 use proptest::strategy::Union;
 
-use super::episode::{CLOCK_START_MS, Closing, Grant};
-use super::render::{closing_fact, is_request, request_id};
+use super::episode::{Closing, Grant};
+use super::render::{closing_fact, is_request};
+use super::sites::{
+    after_copies, completions_after_starts, completions_before_turn_end, first_requests,
+    guardian_completions, nearby_time_ms, pick_from, requests_and_closings, select,
+};
 use super::swarm::{ChaosKind, SwarmConfig};
 use super::values::{command_decision, file_change_decision, grant};
 use crate::fact::{
@@ -307,37 +311,6 @@ fn apply_op(facts: &mut Vec<Fact>, op: &ChaosOp) {
     }
 }
 
-/// The indices of guardian completions.
-fn guardian_completions(facts: &[Fact]) -> Vec<usize> {
-    (0..facts.len())
-        .filter(|index| matches!(facts[*index], Fact::GuardianReviewCompleted { .. }))
-        .collect()
-}
-
-/// `(completion, turn end)` index pairs: a guardian completion with the first later
-/// `turn_completed` of its thread and turn.
-fn completions_before_turn_end(facts: &[Fact]) -> Vec<(usize, usize)> {
-    guardian_completions(facts)
-        .into_iter()
-        .filter_map(|completion| {
-            let Fact::GuardianReviewCompleted {
-                thread_id, turn_id, ..
-            } = &facts[completion]
-            else {
-                return None;
-            };
-            let after = completion + 1;
-            facts[after..]
-                .iter()
-                .position(|fact| {
-                    matches!(fact, Fact::TurnCompleted { thread_id: t, turn_id: u, .. }
-                        if t == thread_id && u == turn_id)
-                })
-                .map(|offset| (completion, after + offset))
-        })
-        .collect()
-}
-
 /// A guardian completion delivered again, from `connection`, under another turn of its thread
 /// when `other_turn` is set (`"u2"` for `"u1"`, `"u1"` for any other).
 fn redelivered(completion: &Fact, connection: ConnectionId, other_turn: bool) -> Fact {
@@ -350,102 +323,10 @@ fn redelivered(completion: &Fact, connection: ConnectionId, other_turn: bool) ->
     {
         *connection_id = connection;
         if other_turn {
-            *turn_id = other_id(turn_id, "u");
+            *turn_id = other_id(turn_id, "u").into();
         }
     }
     copy
-}
-
-/// Index `selector % len`, or nothing in an empty stream.
-fn select(len: usize, selector: u16) -> Option<usize> {
-    (len > 0).then(|| usize::from(selector) % len)
-}
-
-fn pick_from<T: Copy>(candidates: &[T], pick: u16) -> Option<T> {
-    select(candidates.len(), pick).and_then(|index| candidates.get(index).copied())
-}
-
-/// `(start, completion)` index pairs: an item completion with the nearest earlier start of the
-/// same item, or a closing fact with the nearest earlier request of the same id (its first
-/// per-connection copy).
-fn completions_after_starts(facts: &[Fact]) -> Vec<(usize, usize)> {
-    let mut pairs = Vec::new();
-    for (completion, fact) in facts.iter().enumerate() {
-        let start = match fact {
-            Fact::ItemCompleted {
-                thread_id,
-                turn_id,
-                item_id,
-                ..
-            } => facts[..completion].iter().rposition(|earlier| {
-                matches!(earlier, Fact::ItemStarted { thread_id: t, turn_id: u, item_id: i, .. }
-                    if t == thread_id && u == turn_id && i == item_id)
-            }),
-            _ if fact.is_closing() => facts[..completion]
-                .iter()
-                .rposition(|earlier| is_request(earlier) && request_id(earlier) == request_id(fact))
-                .map(|request| first_copy(facts, request)),
-            _ => None,
-        };
-        if let Some(start) = start {
-            pairs.push((start, completion));
-        }
-    }
-    pairs
-}
-
-/// `(request, closing)` index pairs: the first copy of each request id with the first closing
-/// fact after it.
-fn requests_and_closings(facts: &[Fact]) -> Vec<(usize, usize)> {
-    first_requests(facts)
-        .into_iter()
-        .filter_map(|request| {
-            let id = request_id(&facts[request]);
-            let after = request + 1;
-            facts[after..]
-                .iter()
-                .position(|fact| fact.is_closing() && request_id(fact) == id)
-                .map(|offset| (request, after + offset))
-        })
-        .collect()
-}
-
-/// The index of the first request fact of each request id.
-fn first_requests(facts: &[Fact]) -> Vec<usize> {
-    let mut seen = std::collections::BTreeSet::new();
-    (0..facts.len())
-        .filter(|index| is_request(&facts[*index]))
-        .filter(|index| request_id(&facts[*index]).is_some_and(|id| seen.insert(id)))
-        .collect()
-}
-
-/// The index of the first of the run of same-id request copies ending at `index`.
-fn first_copy(facts: &[Fact], index: usize) -> usize {
-    let id = request_id(&facts[index]);
-    let mut start = index;
-    while start > 0 && is_request(&facts[start - 1]) && request_id(&facts[start - 1]) == id {
-        start -= 1;
-    }
-    start
-}
-
-/// The index just past the run of same-id request copies starting at `index`.
-fn after_copies(facts: &[Fact], index: usize) -> usize {
-    let id = request_id(&facts[index]);
-    let mut end = index + 1;
-    while end < facts.len() && is_request(&facts[end]) && request_id(&facts[end]) == id {
-        end += 1;
-    }
-    end
-}
-
-/// A timestamp close to position `index`, for an inserted fact.
-fn nearby_time_ms(facts: &[Fact], index: usize) -> i64 {
-    facts[..index]
-        .iter()
-        .rev()
-        .find_map(Fact::timestamp_ms)
-        .unwrap_or(CLOCK_START_MS)
 }
 
 fn set_connection(fact: &mut Fact, connection: ConnectionId) {
@@ -510,8 +391,8 @@ fn conflicting_request(original: &Fact, conflict: Conflict) -> Fact {
                 started_at_ms,
                 ..
             } => match conflict {
-                Conflict::OtherItem => *item_id = other_id(item_id, "i"),
-                Conflict::OtherTurn => *turn_id = other_id(turn_id, "u"),
+                Conflict::OtherItem => *item_id = other_id(item_id, "i").into(),
+                Conflict::OtherTurn => *turn_id = other_id(turn_id, "u").into(),
                 _ => *started_at_ms = started_at_ms.saturating_add(1),
             },
             _ => {}
@@ -544,27 +425,27 @@ fn other_kind_request(original: &Fact, parts: RequestParts) -> Fact {
         Fact::CommandExecutionRequest { .. } => Fact::FileChangeRequest {
             connection_id,
             request_id,
-            thread_id,
-            turn_id,
-            item_id,
+            thread_id: thread_id.into(),
+            turn_id: turn_id.into(),
+            item_id: item_id.into(),
             started_at_ms,
             grant_root: None,
         },
         Fact::FileChangeRequest { .. } => Fact::PermissionsRequest {
             connection_id,
             request_id,
-            thread_id,
-            turn_id,
-            item_id,
+            thread_id: thread_id.into(),
+            turn_id: turn_id.into(),
+            item_id: item_id.into(),
             started_at_ms,
             permissions: PermissionProfile::default(),
         },
         _ => Fact::CommandExecutionRequest {
             connection_id,
             request_id,
-            thread_id,
-            turn_id,
-            item_id,
+            thread_id: thread_id.into(),
+            turn_id: turn_id.into(),
+            item_id: item_id.into(),
             started_at_ms,
             approval_id: None,
             network_approval_context: None,

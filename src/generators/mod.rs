@@ -11,11 +11,14 @@
 //! renderer. The differ, the test runner and the subjects live elsewhere; nothing here reduces
 //! facts.
 
+mod bytes;
 pub mod chaos;
+mod chunks;
 pub mod episode;
 pub mod pools;
 pub mod render;
 pub mod scenario;
+mod sites;
 pub mod stream;
 pub mod swarm;
 pub mod unstructured;
@@ -30,7 +33,8 @@ use proptest::prelude::*;
 
 pub use self::chaos::{ChaosOp, apply_chaos, chaos, chaos_ops};
 pub use self::episode::{Episode, Scenario};
-pub use self::render::{MAX_FACTS, render};
+pub use self::chunks::MAX_FACTS;
+pub use self::render::render;
 pub use self::scenario::{scenario, scenario_plan};
 pub use self::swarm::{ChaosKind, ChaosKinds, FactKinds, SwarmConfig, swarm_config};
 pub use self::unstructured::case_from_unstructured;
@@ -161,7 +165,7 @@ fn make_expressible_upstream(fact: &mut Fact) {
             };
         }
         _ if fact.is_closing() && fact.timestamp_ms().is_some_and(|ms| ms < 0) => {
-            render::set_time(fact, 0, 0);
+            chunks::set_time(fact, 0, 0);
         }
         _ => {}
     }

@@ -10,19 +10,16 @@
 //! [`Clock`]), so an interleaved stream still reads `req#1, req#2, ...` on a clock that moves
 //! forward.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
+use super::chunks::{Chunk, flatten, number_requests, stamp};
 use super::episode::{
-    BindPlan, CLOCK_START_MS, Closing, Episode, GuardianReview, ItemLifecycle, ItemPlan,
-    ReviewPlan, Scenario, Stamp, ThreadOrigin, Timeline, TurnEnd, TurnPlan, UserRequest,
-    UserReview,
+    BindPlan, Closing, Episode, GuardianReview, ItemLifecycle, ItemPlan, ReviewPlan, Scenario,
+    ThreadOrigin, TurnEnd, TurnPlan, UserRequest, UserReview,
 };
 use super::pools;
-use super::swarm::{Clock, IdRange, SwarmConfig};
+use super::swarm::SwarmConfig;
 use crate::fact::{ConnectionId, Fact, GuardianStatus, ItemKind, ItemStatus, RequestId};
-
-/// The most facts a rendered scenario holds; rendering stops at the last whole chunk that fits.
-pub const MAX_FACTS: usize = 200;
 
 /// Renders `scenario` to facts, within `config`'s pools. Fact kinds are not filtered here (see
 /// [`SwarmConfig::retain_enabled`]).
@@ -114,13 +111,6 @@ pub fn is_request(fact: &Fact) -> bool {
     )
 }
 
-/// One server-side happening: facts that share a timestamp, from one lane (turn) or none.
-struct Chunk {
-    lane: Option<usize>,
-    facts: Vec<Fact>,
-    /// For guardian completions: `completed_at_ms - started_at_ms`.
-    duration_ms: i64,
-}
 
 /// Picks which lane advances next, cycling through the scenario's schedule.
 struct Schedule<'a> {
@@ -215,11 +205,11 @@ impl<'c> Renderer<'c> {
         };
         Fact::ThreadBound {
             connection_id: bind.connection,
-            thread_id: pools::thread_id(bind.thread),
+            thread_id: pools::thread_id(bind.thread).into(),
             binding: bind.binding,
-            thread_source,
-            subagent_source,
-            parent_thread_id,
+            thread_source: thread_source.map(Into::into),
+            subagent_source: subagent_source.map(Into::into),
+            parent_thread_id: parent_thread_id.map(Into::into),
         }
     }
 
@@ -267,8 +257,8 @@ impl<'c> Renderer<'c> {
             lane.chunks.extend(items.into_iter().flatten());
         }
         let turn_completed = Fact::TurnCompleted {
-            thread_id,
-            turn_id,
+            thread_id: thread_id.into(),
+            turn_id: turn_id.into(),
             completed_at_ms: 0,
         };
         match plan.end {
@@ -367,10 +357,10 @@ impl<'c> Renderer<'c> {
         let completion =
             |connection: ConnectionId, status: GuardianStatus| Fact::GuardianReviewCompleted {
                 connection_id: connection,
-                thread_id: item_ref.thread_id.clone(),
-                turn_id: item_ref.turn_id.clone(),
-                review_id: review_id.clone(),
-                target_item_id: guardian.targets_item.then(|| item_ref.item_id.clone()),
+                thread_id: item_ref.thread_id.clone().into(),
+                turn_id: item_ref.turn_id.clone().into(),
+                review_id: review_id.clone().into(),
+                target_item_id: guardian.targets_item.then(|| item_ref.item_id.clone().into()),
                 action: guardian.action.clone(),
                 status,
                 started_at_ms: 0,
@@ -443,9 +433,9 @@ fn chunk(lane: Option<usize>, facts: Vec<Fact>) -> Chunk {
 fn item_started(connection_id: ConnectionId, item: &ItemRef) -> Fact {
     Fact::ItemStarted {
         connection_id,
-        thread_id: item.thread_id.clone(),
-        turn_id: item.turn_id.clone(),
-        item_id: item.item_id.clone(),
+        thread_id: item.thread_id.clone().into(),
+        turn_id: item.turn_id.clone().into(),
+        item_id: item.item_id.clone().into(),
         kind: item.kind,
         started_at_ms: 0,
     }
@@ -454,9 +444,9 @@ fn item_started(connection_id: ConnectionId, item: &ItemRef) -> Fact {
 fn item_completed(connection_id: ConnectionId, item: &ItemRef, status: ItemStatus) -> Fact {
     Fact::ItemCompleted {
         connection_id,
-        thread_id: item.thread_id.clone(),
-        turn_id: item.turn_id.clone(),
-        item_id: item.item_id.clone(),
+        thread_id: item.thread_id.clone().into(),
+        turn_id: item.turn_id.clone().into(),
+        item_id: item.item_id.clone().into(),
         kind: item.kind,
         status,
         completed_at_ms: 0,
@@ -478,176 +468,32 @@ fn request_fact(
         UserRequest::FileChange { grant_root, .. } => Fact::FileChangeRequest {
             connection_id,
             request_id,
-            thread_id,
-            turn_id,
-            item_id,
+            thread_id: thread_id.into(),
+            turn_id: turn_id.into(),
+            item_id: item_id.into(),
             started_at_ms: 0,
             grant_root: grant_root.clone(),
         },
         UserRequest::Permissions { permissions, .. } => Fact::PermissionsRequest {
             connection_id,
             request_id,
-            thread_id,
-            turn_id,
-            item_id,
+            thread_id: thread_id.into(),
+            turn_id: turn_id.into(),
+            item_id: item_id.into(),
             started_at_ms: 0,
             permissions: permissions.clone(),
         },
         UserRequest::Command { request, .. } => Fact::CommandExecutionRequest {
             connection_id,
             request_id,
-            thread_id,
-            turn_id,
-            item_id,
+            thread_id: thread_id.into(),
+            turn_id: turn_id.into(),
+            item_id: item_id.into(),
             started_at_ms: 0,
-            approval_id: request.approval_id.clone(),
+            approval_id: request.approval_id.clone().map(Into::into),
             network_approval_context: request.network_approval_context.clone(),
             proposed_network_policy_amendments: request.proposed_network_policy_amendments.clone(),
             additional_permissions: request.additional_permissions.clone(),
         },
     }
-}
-
-/// Replaces lane-local request ids by global ones, numbered in order of first appearance and
-/// mapped into the case's id range.
-fn number_requests(ordered: &mut [Chunk], ids: IdRange) {
-    let mut global: HashMap<(usize, RequestId), RequestId> = HashMap::new();
-    let mut next: RequestId = 1;
-    for chunk in ordered.iter_mut() {
-        let Some(lane) = chunk.lane else { continue };
-        for fact in &mut chunk.facts {
-            if let Some(id) = request_id_mut(fact) {
-                *id = *global.entry((lane, *id)).or_insert_with(|| {
-                    let assigned = ids.id(next);
-                    next += 1;
-                    assigned
-                });
-            }
-        }
-    }
-}
-
-fn request_id_mut(fact: &mut Fact) -> Option<&mut RequestId> {
-    match fact {
-        Fact::RequestAborted { request_id, .. }
-        | Fact::MalformedResponse { request_id, .. }
-        | Fact::FileChangeResponse { request_id, .. }
-        | Fact::CommandExecutionResponse { request_id, .. }
-        | Fact::EffectivePermissionsResponse { request_id, .. }
-        | Fact::FileChangeRequest { request_id, .. }
-        | Fact::PermissionsRequest { request_id, .. }
-        | Fact::CommandExecutionRequest { request_id, .. } => Some(request_id),
-        Fact::TurnCompleted { .. }
-        | Fact::Initialize { .. }
-        | Fact::ThreadBound { .. }
-        | Fact::ItemStarted { .. }
-        | Fact::ItemCompleted { .. }
-        | Fact::GuardianReviewCompleted { .. } => None,
-    }
-}
-
-/// Stamps chunk `k` at `start + k * tick_ms`, `start` as `clock` says, or at its anomaly's stamp.
-fn stamp(ordered: &mut [Chunk], timeline: &Timeline, clock: Clock) {
-    let count = ordered.len();
-    if count == 0 {
-        return;
-    }
-    let tick_ms = timeline.tick_ms.max(1);
-    let start_ms = match clock {
-        Clock::Early => CLOCK_START_MS,
-        Clock::Zero => {
-            // The first chunk with a timestamp (setup chunks have none) is at 0.
-            let first = ordered
-                .iter()
-                .position(|chunk| chunk.facts.iter().any(|fact| fact.timestamp_ms().is_some()))
-                .unwrap_or(0);
-            i64::try_from(first)
-                .unwrap_or(i64::MAX)
-                .saturating_mul(tick_ms)
-                .saturating_neg()
-        }
-        Clock::Late { below } => {
-            let span_ms = i64::try_from(count - 1)
-                .unwrap_or(i64::MAX)
-                .saturating_mul(tick_ms);
-            (i64::MAX - i64::from(below)).saturating_sub(span_ms)
-        }
-    };
-    let mut stamps: Vec<Option<Stamp>> = vec![None; count];
-    for anomaly in &timeline.anomalies {
-        if let Some(slot) = stamps.get_mut(usize::from(anomaly.at) % count) {
-            *slot = Some(anomaly.stamp);
-        }
-    }
-    for (index, (chunk, stamp)) in ordered.iter_mut().zip(stamps).enumerate() {
-        let clock_ms = i64::try_from(index)
-            .unwrap_or(i64::MAX)
-            .saturating_mul(tick_ms)
-            .saturating_add(start_ms);
-        let at_ms = match stamp {
-            None => clock_ms,
-            Some(Stamp::Skew { ticks }) => {
-                clock_ms.saturating_add(i64::from(ticks).saturating_mul(tick_ms))
-            }
-            Some(Stamp::Zero) => 0,
-            Some(Stamp::Negative { ms }) => ms.min(-1),
-            Some(Stamp::Max) => i64::MAX,
-        };
-        for fact in &mut chunk.facts {
-            set_time(fact, at_ms, chunk.duration_ms);
-        }
-    }
-}
-
-/// Sets a fact's timestamps: `at_ms` for its one timestamp, or for a guardian completion
-/// `completed_at_ms = at_ms` and `started_at_ms = at_ms - duration_ms`.
-pub(crate) fn set_time(fact: &mut Fact, at_ms: i64, duration_ms: i64) {
-    match fact {
-        Fact::TurnCompleted {
-            completed_at_ms, ..
-        }
-        | Fact::ItemCompleted {
-            completed_at_ms, ..
-        }
-        | Fact::RequestAborted {
-            completed_at_ms, ..
-        }
-        | Fact::MalformedResponse {
-            completed_at_ms, ..
-        }
-        | Fact::FileChangeResponse {
-            completed_at_ms, ..
-        }
-        | Fact::CommandExecutionResponse {
-            completed_at_ms, ..
-        }
-        | Fact::EffectivePermissionsResponse {
-            completed_at_ms, ..
-        } => *completed_at_ms = at_ms,
-        Fact::ItemStarted { started_at_ms, .. }
-        | Fact::FileChangeRequest { started_at_ms, .. }
-        | Fact::PermissionsRequest { started_at_ms, .. }
-        | Fact::CommandExecutionRequest { started_at_ms, .. } => *started_at_ms = at_ms,
-        Fact::GuardianReviewCompleted {
-            started_at_ms,
-            completed_at_ms,
-            ..
-        } => {
-            *completed_at_ms = at_ms;
-            *started_at_ms = at_ms.saturating_sub(duration_ms);
-        }
-        Fact::Initialize { .. } | Fact::ThreadBound { .. } => {}
-    }
-}
-
-/// Concatenates the chunks, stopping before the first that would pass [`MAX_FACTS`].
-fn flatten(ordered: Vec<Chunk>) -> Vec<Fact> {
-    let mut facts = Vec::new();
-    for chunk in ordered {
-        if facts.len() + chunk.facts.len() > MAX_FACTS {
-            break;
-        }
-        facts.extend(chunk.facts);
-    }
-    facts
 }

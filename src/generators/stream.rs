@@ -14,7 +14,7 @@ use arbitrary::Unstructured;
 use super::render::render;
 use super::swarm::SwarmConfig;
 use super::unstructured::scenario_plan;
-use crate::fact::{AppServerClient, Fact, GuardianAction, GuardianStatus, Runtime, ThreadBinding};
+use crate::fact::{AppServerClient, Fact, GuardianAction, GuardianStatus, Id, Runtime, ThreadBinding};
 
 /// Connections a realistic stream draws from.
 const CONNECTION_POOL: u64 = 64;
@@ -83,8 +83,8 @@ fn scenarios(seed: u64, end_every_turn: bool) -> impl Iterator<Item = Fact> {
                 }));
                 pending.extend(turns.into_iter().map(|(thread_id, turn_id)| {
                     let mut fact = Fact::TurnCompleted {
-                        thread_id,
-                        turn_id,
+                        thread_id: thread_id.into(),
+                        turn_id: turn_id.into(),
                         completed_at_ms: i64::MAX,
                     };
                     relabel(&mut fact, scenario);
@@ -116,7 +116,7 @@ fn turns_of(facts: &[Fact]) -> Vec<(String, String)> {
 /// Makes one scenario's ids its own: threads and guardian reviews get a suffix, request ids an
 /// offset, connections a place in the pool.
 fn relabel(fact: &mut Fact, scenario: u64) {
-    let thread = |id: &mut String| id.push_str(&format!(".s{scenario}"));
+    let thread = |id: &mut Id| *id = format!("{id}.s{scenario}").into();
     let request = |id: &mut u64| *id = scenario * REQUEST_ID_STRIDE + *id % REQUEST_ID_STRIDE;
     let connection = |id: &mut u64| *id = (*id + scenario * 7) % CONNECTION_POOL + 1;
     match fact {
@@ -241,7 +241,7 @@ pub fn hostile(seed: u64) -> impl Iterator<Item = Fact> {
             },
             1 => Fact::ThreadBound {
                 connection_id: n,
-                thread_id,
+                thread_id: thread_id.into(),
                 binding: ThreadBinding::Started,
                 thread_source: None,
                 subagent_source: None,
@@ -250,9 +250,9 @@ pub fn hostile(seed: u64) -> impl Iterator<Item = Fact> {
             2 => Fact::CommandExecutionRequest {
                 connection_id: 1,
                 request_id: n,
-                thread_id,
-                turn_id,
-                item_id,
+                thread_id: thread_id.into(),
+                turn_id: turn_id.into(),
+                item_id: item_id.into(),
                 started_at_ms: at_ms,
                 approval_id: None,
                 network_approval_context: None,
@@ -261,18 +261,18 @@ pub fn hostile(seed: u64) -> impl Iterator<Item = Fact> {
             },
             3 => Fact::ItemStarted {
                 connection_id: 1,
-                thread_id,
-                turn_id,
-                item_id,
+                thread_id: thread_id.into(),
+                turn_id: turn_id.into(),
+                item_id: item_id.into(),
                 kind: crate::fact::ItemKind::CommandExecution,
                 started_at_ms: at_ms,
             },
             _ => Fact::GuardianReviewCompleted {
                 connection_id: 1,
-                thread_id,
-                turn_id,
-                review_id: format!("g{n}"),
-                target_item_id: Some(item_id),
+                thread_id: thread_id.into(),
+                turn_id: turn_id.into(),
+                review_id: format!("g{n}").into(),
+                target_item_id: Some(item_id.into()),
                 action: GuardianAction::Command {
                     command: "ls".to_owned(),
                 },

@@ -4,7 +4,7 @@ use super::state::{CompletedReview, ConnectionMeta, State, ThreadContext};
 use super::trail::Provenance;
 use super::{cap, sum};
 use crate::event::{Diagnostic, DiagnosticReason, Output, ReviewEvent};
-use crate::fact::{AppServerClient, ConnectionId, Fact, Runtime};
+use crate::fact::{AppServerClient, ConnectionId, Fact, Id, Runtime};
 use crate::profile::Departure;
 
 /// CTX-1: `initialize` records or replaces a connection's metadata.
@@ -84,7 +84,7 @@ pub(crate) fn resolve_context(
     dropped: Diagnostic,
     carried: &Provenance,
 ) -> Option<EventContext> {
-    let Some(thread) = state.threads.get(&thread_id.to_owned()).cloned() else {
+    let Some(thread) = state.threads.get(&Id::from(thread_id)).cloned() else {
         state.trail.mark("CTX-3");
         let diagnostic = Diagnostic {
             reason: DiagnosticReason::MissingThread,
@@ -122,7 +122,7 @@ pub(crate) fn resolve_context(
 pub(crate) fn has_context(state: &State, thread_id: &str) -> bool {
     state
         .threads
-        .get(&thread_id.to_owned())
+        .get(&Id::from(thread_id))
         .is_some_and(|thread| state.connections.get(&thread.connection_id).is_some())
 }
 
@@ -135,7 +135,7 @@ pub(crate) fn emit_review(state: &mut State, review: CompletedReview) {
         turn_id: Some(review.turn_id.clone()),
         item_id: review.item_id.clone(),
         review_id: Some(review.review_id.clone()),
-        dropped_event: Some("codex_review_event".to_owned()),
+        dropped_event: Some("codex_review_event".into()),
         ..Diagnostic::new(DiagnosticReason::MissingThread)
     };
     let Some(context) = resolve_context(state, &review.thread_id, dropped, &review.provenance)

@@ -20,8 +20,8 @@ pub(crate) fn first_completion(
         return true;
     }
     let key = GuardianKey {
-        thread_id: thread_id.to_owned(),
-        review_id: review_id.to_owned(),
+        thread_id: thread_id.into(),
+        review_id: review_id.into(),
     };
     if state.guardian_completions.get(&key).is_some() {
         state.trail.mark("DEDUP-1");
@@ -36,7 +36,7 @@ pub(crate) fn first_completion(
     if let Some((evicted_key, evicted_turn)) =
         state
             .guardian_completions
-            .insert_new(key, turn_id.to_owned(), &mut state.trail)
+            .insert_new(key, turn_id.into(), &mut state.trail)
     {
         let diagnostic = Diagnostic {
             thread_id: Some(evicted_key.thread_id),

@@ -98,7 +98,7 @@ fn action_subject(action: &GuardianAction, trail: &mut Trail) -> Subject {
         };
     Subject {
         kind,
-        name,
+        name: name.into(),
         trigger,
         requested_additional_permissions,
         requested_network_access,

@@ -1,19 +1,21 @@
 //! ISO: isolation of items across threads and turns.
 
+use crate::fact::Id;
+
 /// ISO-1: item state (starts and summaries) is keyed by thread, turn and item together.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct ItemKey {
-    pub(crate) thread_id: String,
-    pub(crate) turn_id: String,
-    pub(crate) item_id: String,
+    pub(crate) thread_id: Id,
+    pub(crate) turn_id: Id,
+    pub(crate) item_id: Id,
 }
 
 /// ISO-1: the key of an item of a thread and turn.
 pub(crate) fn item_key(thread_id: &str, turn_id: &str, item_id: &str) -> ItemKey {
     ItemKey {
-        thread_id: thread_id.to_owned(),
-        turn_id: turn_id.to_owned(),
-        item_id: item_id.to_owned(),
+        thread_id: thread_id.into(),
+        turn_id: turn_id.into(),
+        item_id: item_id.into(),
     }
 }
 

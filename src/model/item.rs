@@ -138,7 +138,7 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
         sum::consume_summary(state, &key)
     };
     let dropped = Diagnostic {
-        dropped_event: Some(event_type(*kind).to_owned()),
+        dropped_event: Some(event_type(*kind).into()),
         ..item_diagnostic(key, Diagnostic::new(DiagnosticReason::MissingThread))
     };
     let mut carried = start_provenance;

@@ -9,7 +9,7 @@ use super::trail::{Provenance, Trail};
 use crate::event::{
     FinalApprovalOutcome, Limits, Output, Resolution, ReviewStatus, Reviewer, Table,
 };
-use crate::fact::{AppServerClient, ConnectionId, Runtime};
+use crate::fact::{AppServerClient, ConnectionId, Id, Runtime};
 use crate::profile::{Departure, Profile};
 
 /// What `initialize` recorded for a connection (CTX-1).
@@ -23,9 +23,9 @@ pub(crate) struct ConnectionMeta {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ThreadContext {
     pub(crate) connection_id: ConnectionId,
-    pub(crate) thread_source: Option<String>,
-    pub(crate) subagent_source: Option<String>,
-    pub(crate) parent_thread_id: Option<String>,
+    pub(crate) thread_source: Option<Id>,
+    pub(crate) subagent_source: Option<Id>,
+    pub(crate) parent_thread_id: Option<Id>,
 }
 
 /// Which response kind a pending request accepts (LIFE-5).
@@ -43,10 +43,10 @@ pub(crate) struct PendingReview {
     /// The connection the request came from (ISO-2 decides when another one answers; not part
     /// of the review's identity, LIFE-2).
     pub(crate) connection_id: ConnectionId,
-    pub(crate) thread_id: String,
-    pub(crate) turn_id: String,
-    pub(crate) item_id: String,
-    pub(crate) review_id: String,
+    pub(crate) thread_id: Id,
+    pub(crate) turn_id: Id,
+    pub(crate) item_id: Id,
+    pub(crate) review_id: Id,
     pub(crate) subject: Subject,
     pub(crate) started_at_ms: u64,
     /// The request fact and the rules that derived this review (not part of its identity).
@@ -56,10 +56,10 @@ pub(crate) struct PendingReview {
 /// A review that has completed, user or guardian, ready to be emitted.
 #[derive(Clone, Debug)]
 pub(crate) struct CompletedReview {
-    pub(crate) thread_id: String,
-    pub(crate) turn_id: String,
-    pub(crate) item_id: Option<String>,
-    pub(crate) review_id: String,
+    pub(crate) thread_id: Id,
+    pub(crate) turn_id: Id,
+    pub(crate) item_id: Option<Id>,
+    pub(crate) review_id: Id,
     pub(crate) subject: Subject,
     pub(crate) reviewer: Reviewer,
     pub(crate) status: ReviewStatus,
@@ -86,17 +86,17 @@ pub(crate) struct Summary {
 /// A guardian completion already counted (DEDUP-1), keyed by thread and review id.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct GuardianKey {
-    pub(crate) thread_id: String,
-    pub(crate) review_id: String,
+    pub(crate) thread_id: Id,
+    pub(crate) review_id: Id,
 }
 
 /// Everything the model remembers between facts: the six tables of CAP-1.
 pub(crate) struct State {
     pub(crate) connections: BoundedTable<ConnectionId, ConnectionMeta>,
-    pub(crate) threads: BoundedTable<String, ThreadContext>,
+    pub(crate) threads: BoundedTable<Id, ThreadContext>,
     pub(crate) pending_requests: BoundedTable<PendingKey, PendingReview>,
     /// The value is the turn of the completion, for TURN-1 / DEDUP-2.
-    pub(crate) guardian_completions: BoundedTable<GuardianKey, String>,
+    pub(crate) guardian_completions: BoundedTable<GuardianKey, Id>,
     /// The value is the item's `started_at_ms` and the start's provenance.
     pub(crate) item_starts: BoundedTable<ItemKey, (u64, Provenance)>,
     pub(crate) item_summaries: BoundedTable<ItemKey, Summary>,

@@ -1,14 +1,16 @@
 //! SUBJ: the subject, name, trigger and requested flags of user reviews.
 
+use std::borrow::Cow;
+
 use super::trail::Trail;
 use crate::event::{SubjectKind, Trigger};
-use crate::fact::{NetworkApprovalContext, NetworkPolicyAmendment, PermissionProfile};
+use crate::fact::{Id, NetworkApprovalContext, NetworkPolicyAmendment, PermissionProfile};
 
 /// What a review is about and why it was needed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Subject {
     pub(crate) kind: SubjectKind,
-    pub(crate) name: String,
+    pub(crate) name: Cow<'static, str>,
     pub(crate) trigger: Trigger,
     pub(crate) requested_additional_permissions: bool,
     pub(crate) requested_network_access: bool,
@@ -23,7 +25,7 @@ pub(crate) struct Requested {
 
 /// The parts of a command-execution request that decide its subject.
 pub(crate) struct CommandRequest<'a> {
-    pub(crate) approval_id: &'a Option<String>,
+    pub(crate) approval_id: &'a Option<Id>,
     pub(crate) network_approval_context: &'a Option<NetworkApprovalContext>,
     pub(crate) proposed_network_policy_amendments: &'a Option<Vec<NetworkPolicyAmendment>>,
     pub(crate) additional_permissions: &'a Option<PermissionProfile>,
@@ -35,7 +37,7 @@ pub(crate) fn command_subject(request: &CommandRequest, trail: &mut Trail) -> Su
     let requested = command_requested(request, trail);
     Subject {
         kind,
-        name: name.to_owned(),
+        name: name.into(),
         trigger: command_trigger(request.approval_id, requested, trail),
         requested_additional_permissions: requested.additional_permissions,
         requested_network_access: requested.network_access,
@@ -57,7 +59,7 @@ fn command_kind(
 /// SUBJ-2: the trigger of a command request, first match wins: execve intercept, network policy
 /// denial, sandbox denial, initial.
 fn command_trigger(
-    approval_id: &Option<String>,
+    approval_id: &Option<Id>,
     requested: Requested,
     trail: &mut Trail,
 ) -> Trigger {
@@ -101,7 +103,7 @@ pub(crate) fn file_change_subject(grant_root: &Option<String>, trail: &mut Trail
     let escapes_sandbox = grant_root.is_some();
     Subject {
         kind: SubjectKind::FileChange,
-        name: "apply_patch".to_owned(),
+        name: "apply_patch".into(),
         trigger: if escapes_sandbox {
             Trigger::SandboxDenial
         } else {
@@ -120,7 +122,7 @@ pub(crate) fn permissions_subject(permissions: &PermissionProfile, trail: &mut T
     let additional_permissions = network_access || permissions.file_system.is_some();
     Subject {
         kind: SubjectKind::Permissions,
-        name: "permissions".to_owned(),
+        name: "permissions".into(),
         trigger: if network_access {
             Trigger::NetworkPolicyDenial
         } else if additional_permissions {

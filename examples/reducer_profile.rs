@@ -1,0 +1,42 @@
+//! A fixed workload for profiling the production reducer under callgrind, whose instruction
+//! counts are stable on a noisy machine (`docs/performance.md`, "Profile"):
+//!
+//! ```sh
+//! cargo build --release --example reducer_profile
+//! valgrind --tool=callgrind --toggle-collect='*reduce_stream*' target/release/examples/reducer_profile 200000
+//! callgrind_annotate --inclusive=yes callgrind.out.<pid> | head -40
+//! ```
+//!
+//! The stream (realistic, seed 1) is generated first, outside the collected function; the
+//! reducer then ingests it. Prints the facts, outputs and instructions' denominator.
+
+use std::hint::black_box;
+
+use review_spec::event::Limits;
+use review_spec::fact::Fact;
+use review_spec::generators::stream;
+use review_spec::reducer::Reducer;
+
+#[inline(never)]
+fn reduce_stream(facts: &[Fact]) -> usize {
+    let mut reducer = Reducer::new(Limits::default());
+    let mut outputs = Vec::new();
+    let mut emitted = 0;
+    for fact in facts {
+        outputs.clear();
+        reducer.ingest(fact, &mut outputs);
+        emitted += outputs.len();
+    }
+    black_box(reducer.live_entries());
+    emitted
+}
+
+fn main() {
+    let count = std::env::args()
+        .nth(1)
+        .and_then(|arg| arg.parse().ok())
+        .unwrap_or(200_000);
+    let facts: Vec<Fact> = stream::realistic(1).take(count).collect();
+    let emitted = reduce_stream(&facts);
+    println!("{count} facts, {emitted} outputs");
+}
