@@ -121,7 +121,7 @@ impl fmt::Display for Target {
 fn run(target: Target, data: &[u8]) {
     let choice = subject_from_env();
     let result = target.decode(data).and_then(|trace| match trace {
-        Some(trace) => check(&trace, &mut choice.reducer(trace.limits)),
+        Some(trace) => check(&trace, choice.reducer(trace.limits).as_mut()),
         None => Ok(()),
     });
     if let Err(finding) = result {
@@ -360,12 +360,14 @@ impl SubjectChoice {
         })
     }
 
-    /// A fresh reducer of this choice.
-    pub fn reducer(self, limits: Limits) -> Reducer {
+    /// A fresh reducer of this choice, as a subject: the production reducer and a defective one
+    /// are two types (`Reducer` and `Reducer<Seeded>`), and everything that tests them takes a
+    /// `&mut dyn Subject` anyway.
+    pub fn reducer(self, limits: Limits) -> Box<dyn Subject> {
         match self {
-            SubjectChoice::Reducer => Reducer::new(limits),
+            SubjectChoice::Reducer => Box::new(Reducer::new(limits)),
             #[cfg(feature = "seeded-defects")]
-            SubjectChoice::Defective(defect) => Reducer::with_defect(limits, defect),
+            SubjectChoice::Defective(defect) => Box::new(Reducer::with_defect(limits, defect)),
         }
     }
 }

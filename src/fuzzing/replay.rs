@@ -100,9 +100,10 @@ pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
         }
     }
     let mut subject = choice.reducer(decoded.limits);
-    match check(&decoded, &mut subject) {
+    match check(&decoded, subject.as_mut()) {
         Ok(()) => Replay::Passes(decoded),
-        Err(Finding::Divergence(divergence)) => match diff::minimize(&mut subject, *divergence) {
+        Err(Finding::Divergence(divergence)) => match diff::minimize(subject.as_mut(), *divergence)
+        {
             Ok(minimized) => {
                 // A counterexample is saved only when it fails every time from a clean start.
                 let reproduced = (0..CONFIRMATIONS)
@@ -110,7 +111,7 @@ pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
                         let mut fresh = choice.reducer(minimized.limits);
                         matches!(
                             diff::first_divergence(
-                                &mut fresh,
+                                fresh.as_mut(),
                                 &minimized.facts,
                                 &minimized.limits,
                                 &minimized.profile
@@ -157,9 +158,14 @@ fn panics_in(
             model::reduce_explained(facts, limits, profile);
         }
         Stage::Reducer => {
+            // As the differ drives it: a reset, then each fact (the reducer never fails).
             let mut reducer = choice.reducer(*limits);
-            reducer.reset(*limits, *profile);
-            reducer.ingest_all(facts);
+            let _ = reducer.reset(*limits, profile);
+            let mut outputs = Vec::new();
+            for (at, fact) in facts.iter().enumerate() {
+                let _ = reducer.ingest(at, fact, &mut outputs);
+                outputs.clear();
+            }
         }
     }));
     outcome.err().map(|payload| panic_message(payload.as_ref()))

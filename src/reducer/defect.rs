@@ -1,17 +1,25 @@
 //! Seeded defects: deliberately broken variants of the production reducer, to prove that the
-//! harness catches each kind of mistake (compiled only with the `seeded-defects` feature).
+//! harness catches each kind of mistake.
 //!
 //! Each defect is one realistic bug, injected where the real code would make it, as an
-//! `if self.has_defect(Defect::X)` branch under `#[cfg(feature = "seeded-defects")]`; the default
-//! build carries no trace of them. This module only names the defects and switches them on; the
-//! branches live beside the code they break. It is not a test: `tests/` and the unit tests below
-//! check that each defect shows in the outputs.
+//! `if self.hooks.breaks(Defect::X)` branch beside the code it breaks (see `hooks`). The branches
+//! compile in every build, so they are type-checked and kept in step with the code around them,
+//! but the production reducer, `Reducer<NoDefects>`, answers `false` to every one of them and the
+//! optimizer removes them. This module names the defects (the enum, always compiled, because
+//! the branches name its variants) and, with the `seeded-defects` feature only, holds the
+//! catalogue: each defect's name, rule and profile, the `Seeded` hooks that switch one on, and
+//! `Reducer::with_defect`. It is not a test: `tests/` and the unit tests below check that each
+//! defect shows in the outputs.
 
+#[cfg(feature = "seeded-defects")]
 use crate::event::Limits;
+#[cfg(feature = "seeded-defects")]
 use crate::profile::Profile;
 
+#[cfg(feature = "seeded-defects")]
 use super::Reducer;
-use super::state::table_limits;
+#[cfg(feature = "seeded-defects")]
+use super::hooks::{Hooks, sealed};
 
 /// One seeded bug. Each variant names the rule it breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +105,7 @@ pub enum Defect {
     RequestStartThroughF64,
 }
 
+#[cfg(feature = "seeded-defects")]
 impl Defect {
     /// Every seeded defect, in declaration order.
     pub const ALL: [Defect; 30] = [
@@ -210,49 +219,39 @@ impl Defect {
     }
 }
 
-impl Reducer {
-    /// A reducer with one seeded defect switched on, under the profile where the defect shows
-    /// ([`Defect::profile`]); the defect survives [`crate::subject::Subject::reset`].
-    pub fn with_defect(limits: Limits, defect: Defect) -> Reducer {
-        let profile = defect.profile();
-        let mut reducer = Reducer::with_profile(limits, profile);
-        reducer.defect = Some(defect);
-        // The state again, with the limits the defect changes, bounded as the profile says (as
-        // `reset` builds it).
-        let limits = table_limits(reducer.defective_limits(limits), &profile);
-        reducer.state = super::state::State::new(limits);
-        reducer
-    }
+/// The hooks of a reducer with one seeded defect switched on (`seeded-defects` builds only).
+#[cfg(feature = "seeded-defects")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seeded {
+    defect: Defect,
+}
 
-    /// The limits the state is built with: the configured ones, but for `BoundIgnored` and
-    /// `BoundInBlocks`.
-    pub(crate) fn defective_limits(&self, limits: Limits) -> Limits {
-        let table_entries_max = limits.table_entries_max;
-        if self.has_defect(Defect::BoundIgnored) {
-            Limits {
-                table_entries_max: usize::MAX,
-            }
-        } else if self.has_defect(Defect::BoundInBlocks) && table_entries_max > 64 {
-            Limits {
-                table_entries_max: table_entries_max.div_ceil(64),
-            }
-        } else {
-            limits
-        }
-    }
-
-    /// The seeded defect this reducer carries, if any.
-    pub fn defect(&self) -> Option<Defect> {
-        self.defect
-    }
-
-    /// Whether this reducer carries `defect`.
-    pub(crate) fn has_defect(&self, defect: Defect) -> bool {
-        self.defect == Some(defect)
+#[cfg(feature = "seeded-defects")]
+impl Hooks for Seeded {
+    #[inline]
+    fn breaks(&self, defect: Defect) -> bool {
+        self.defect == defect
     }
 }
 
-#[cfg(test)]
+#[cfg(feature = "seeded-defects")]
+impl sealed::Sealed for Seeded {}
+
+#[cfg(feature = "seeded-defects")]
+impl Reducer<Seeded> {
+    /// A reducer with one seeded defect switched on, under the profile where the defect shows
+    /// ([`Defect::profile`]); the defect survives [`crate::subject::Subject::reset`].
+    pub fn with_defect(limits: Limits, defect: Defect) -> Reducer<Seeded> {
+        Reducer::with_hooks(limits, defect.profile(), Seeded { defect })
+    }
+
+    /// The seeded defect this reducer carries.
+    pub fn defect(&self) -> Defect {
+        self.hooks.defect
+    }
+}
+
+#[cfg(all(test, feature = "seeded-defects"))]
 mod tests {
     use pretty_assertions::assert_ne;
 
@@ -440,7 +439,7 @@ mod tests {
         }
     }
 
-    fn reduce(mut reducer: Reducer, facts: &[Fact]) -> Vec<Emitted> {
+    fn reduce<H: Hooks>(mut reducer: Reducer<H>, facts: &[Fact]) -> Vec<Emitted> {
         reducer.ingest_all(facts)
     }
 
@@ -500,6 +499,6 @@ mod tests {
     fn a_defect_survives_reset() {
         let mut reducer = Reducer::with_defect(Limits::default(), Defect::ScopeIgnored);
         reducer.reset(Limits::default(), crate::profile::Profile::SPEC);
-        assert_eq!(reducer.defect(), Some(Defect::ScopeIgnored));
+        assert_eq!(reducer.defect(), Defect::ScopeIgnored);
     }
 }

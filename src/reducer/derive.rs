@@ -2,8 +2,8 @@
 //! requested flags (SUBJ, GUARD-1..3), decisions and grants (DEC-1..2, GRANT), outcomes (SUM-4),
 //! item statuses (ITEM-4), durations (TIME-1) and review ids (ID).
 //!
-//! These are pure functions of their arguments. They touch no state and emit nothing; the few
-//! that are methods of [`Reducer`] are so only to host a seeded defect's branch.
+//! These are pure functions of their arguments. They touch no state and emit nothing; the few that
+//! a seeded defect breaks take the reducer's hooks (`hooks`), which answer `false` in production.
 
 use crate::event::{
     FailureKind, FinalApprovalOutcome, Resolution, ReviewStatus, Reviewer, SubjectKind,
@@ -15,9 +15,8 @@ use crate::fact::{
     RequestId,
 };
 
-#[cfg(feature = "seeded-defects")]
 use super::Defect;
-use super::Reducer;
+use super::hooks::Hooks;
 
 /// The two requested flags of a review (SUBJ-3..5, GUARD-2, SUM-5).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,8 +33,16 @@ pub(crate) struct GuardianSubject<'a> {
     pub(crate) trigger: Trigger,
 }
 
-/// ID-1: a user review's id is `"user:"` and the request id in decimal.
-pub(crate) fn user_review_id(request_id: RequestId) -> String {
+/// ID-1: a user review's id is `"user:"` and the request id in decimal, every digit of it.
+pub(crate) fn user_review_id(hooks: &impl Hooks, request_id: RequestId) -> String {
+    if hooks.breaks(Defect::ReviewIdOfNineteenDigits) {
+        return decimal_review_id(request_id % 10_000_000_000_000_000_000);
+    }
+    decimal_review_id(request_id)
+}
+
+/// `"user:"` and `request_id` in decimal.
+fn decimal_review_id(request_id: RequestId) -> String {
     // Written digit by digit: `format!` costs more than the rest of a closing fact's work.
     let mut digits = [0u8; 20];
     let mut at = digits.len();
@@ -54,96 +61,86 @@ pub(crate) fn user_review_id(request_id: RequestId) -> String {
     id
 }
 
-impl Reducer {
-    /// SUBJ-1: a command request with a network approval context is a network access review.
-    pub(crate) fn command_subject(
-        &self,
-        network_approval_context: Option<&NetworkApprovalContext>,
-    ) -> (SubjectKind, &'static str) {
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::NetworkAsCommand) {
-            return (SubjectKind::CommandExecution, "command_execution");
-        }
-        if network_approval_context.is_some() {
-            (SubjectKind::NetworkAccess, "network_access")
-        } else {
-            (SubjectKind::CommandExecution, "command_execution")
-        }
+/// SUBJ-1: a command request with a network approval context is a network access review.
+pub(crate) fn command_subject(
+    hooks: &impl Hooks,
+    network_approval_context: Option<&NetworkApprovalContext>,
+) -> (SubjectKind, &'static str) {
+    if hooks.breaks(Defect::NetworkAsCommand) {
+        return (SubjectKind::CommandExecution, "command_execution");
     }
-
-    /// SUBJ-2: a command request's trigger, first match wins: execve, network, sandbox, initial.
-    pub(crate) fn command_trigger(&self, has_approval_id: bool, flags: RequestedFlags) -> Trigger {
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::NetworkTriggerBeforeExecve) && flags.network_access {
-            return Trigger::NetworkPolicyDenial;
-        }
-        if has_approval_id {
-            Trigger::ExecveIntercept
-        } else {
-            sandbox_trigger(flags)
-        }
+    if network_approval_context.is_some() {
+        (SubjectKind::NetworkAccess, "network_access")
+    } else {
+        (SubjectKind::CommandExecution, "command_execution")
     }
+}
 
-    /// GUARD-3, GUARD-4: a terminal guardian status maps to the same review status;
-    /// `in_progress` completes nothing (`None`).
-    pub(crate) fn guardian_status(&self, status: GuardianStatus) -> Option<ReviewStatus> {
-        match status {
-            GuardianStatus::Approved => Some(ReviewStatus::Approved),
-            GuardianStatus::Denied => Some(ReviewStatus::Denied),
-            GuardianStatus::TimedOut => Some(ReviewStatus::TimedOut),
-            GuardianStatus::Aborted => Some(ReviewStatus::Aborted),
-            GuardianStatus::InProgress => {
-                #[cfg(feature = "seeded-defects")]
-                if self.has_defect(Defect::GuardianInProgressEmitted) {
-                    return Some(ReviewStatus::Aborted);
-                }
-                None
+/// SUBJ-2: a command request's trigger, first match wins: execve, network, sandbox, initial.
+pub(crate) fn command_trigger(
+    hooks: &impl Hooks,
+    has_approval_id: bool,
+    flags: RequestedFlags,
+) -> Trigger {
+    if hooks.breaks(Defect::NetworkTriggerBeforeExecve) && flags.network_access {
+        return Trigger::NetworkPolicyDenial;
+    }
+    if has_approval_id {
+        Trigger::ExecveIntercept
+    } else {
+        sandbox_trigger(flags)
+    }
+}
+
+/// GUARD-3, GUARD-4: a terminal guardian status maps to the same review status; `in_progress`
+/// completes nothing (`None`).
+pub(crate) fn guardian_status(hooks: &impl Hooks, status: GuardianStatus) -> Option<ReviewStatus> {
+    match status {
+        GuardianStatus::Approved => Some(ReviewStatus::Approved),
+        GuardianStatus::Denied => Some(ReviewStatus::Denied),
+        GuardianStatus::TimedOut => Some(ReviewStatus::TimedOut),
+        GuardianStatus::Aborted => Some(ReviewStatus::Aborted),
+        GuardianStatus::InProgress => {
+            if hooks.breaks(Defect::GuardianInProgressEmitted) {
+                return Some(ReviewStatus::Aborted);
             }
+            None
         }
     }
+}
 
-    /// GRANT-1, GRANT-2: an empty effective grant is a denial whatever its scope; a non-empty
-    /// one is an approval, resolved by scope.
-    pub(crate) fn grant_decision(
-        &self,
-        permissions: &PermissionProfile,
-        scope: GrantScope,
-    ) -> (ReviewStatus, Resolution) {
-        let empty = is_empty_grant(permissions);
-        #[cfg(feature = "seeded-defects")]
-        let empty = empty && !self.has_defect(Defect::EmptyGrantApproved);
-        if empty {
-            return (ReviewStatus::Denied, Resolution::None);
-        }
-        match scope {
-            GrantScope::Turn => (ReviewStatus::Approved, Resolution::None),
-            GrantScope::Session => {
-                #[cfg(feature = "seeded-defects")]
-                if self.has_defect(Defect::ScopeIgnored) {
-                    return (ReviewStatus::Approved, Resolution::None);
-                }
-                (ReviewStatus::Approved, Resolution::SessionApproval)
+/// GRANT-1, GRANT-2: an empty effective grant is a denial whatever its scope; a non-empty one is
+/// an approval, resolved by scope.
+pub(crate) fn grant_decision(
+    hooks: &impl Hooks,
+    permissions: &PermissionProfile,
+    scope: GrantScope,
+) -> (ReviewStatus, Resolution) {
+    let empty = is_empty_grant(permissions) && !hooks.breaks(Defect::EmptyGrantApproved);
+    if empty {
+        return (ReviewStatus::Denied, Resolution::None);
+    }
+    match scope {
+        GrantScope::Turn => (ReviewStatus::Approved, Resolution::None),
+        GrantScope::Session => {
+            if hooks.breaks(Defect::ScopeIgnored) {
+                return (ReviewStatus::Approved, Resolution::None);
             }
+            (ReviewStatus::Approved, Resolution::SessionApproval)
         }
     }
+}
 
-    /// ID-1: a user review's id is `"user:"` and its request id in decimal, every digit of it.
-    pub(crate) fn user_review_id(&self, request_id: RequestId) -> String {
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::ReviewIdOfNineteenDigits) {
-            return user_review_id(request_id % 10_000_000_000_000_000_000);
-        }
-        user_review_id(request_id)
+/// TIME-1: `completed - started` when not negative, else null; never wraps.
+pub(crate) fn duration_ms(
+    hooks: &impl Hooks,
+    started_at_ms: u64,
+    completed_at_ms: u64,
+) -> Option<u64> {
+    if hooks.breaks(Defect::DurationUnderflow) {
+        return Some(completed_at_ms.wrapping_sub(started_at_ms));
     }
-
-    /// TIME-1: `completed - started` when not negative, else null; never wraps.
-    pub(crate) fn duration_ms(&self, started_at_ms: u64, completed_at_ms: u64) -> Option<u64> {
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::DurationUnderflow) {
-            return Some(completed_at_ms.wrapping_sub(started_at_ms));
-        }
-        completed_at_ms.checked_sub(started_at_ms)
-    }
+    completed_at_ms.checked_sub(started_at_ms)
 }
 
 /// SUBJ-3: a command request's requested flags.
@@ -370,14 +367,17 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     use super::*;
-    use crate::event::Limits;
     use crate::fact::NetworkPermission;
+    use crate::reducer::NoDefects;
 
     #[test]
     fn user_review_id_is_prefixed_decimal() {
-        assert_eq!(user_review_id(41), "user:41");
-        assert_eq!(user_review_id(0), "user:0");
-        assert_eq!(user_review_id(u64::MAX), "user:18446744073709551615");
+        assert_eq!(user_review_id(&NoDefects, 41), "user:41");
+        assert_eq!(user_review_id(&NoDefects, 0), "user:0");
+        assert_eq!(
+            user_review_id(&NoDefects, u64::MAX),
+            "user:18446744073709551615"
+        );
     }
 
     #[test]
@@ -388,13 +388,12 @@ mod tests {
 
     #[test]
     fn approval_id_wins_over_network_context() {
-        let reducer = Reducer::new(Limits::default());
         let flags = RequestedFlags {
             additional_permissions: false,
             network_access: true,
         };
         assert_eq!(
-            reducer.command_trigger(true, flags),
+            command_trigger(&NoDefects, true, flags),
             Trigger::ExecveIntercept
         );
     }
@@ -413,9 +412,8 @@ mod tests {
 
     #[test]
     fn duration_is_null_when_completion_precedes_start() {
-        let reducer = Reducer::new(Limits::default());
-        assert_eq!(reducer.duration_ms(1042, 1000), None);
-        assert_eq!(reducer.duration_ms(1000, 1042), Some(42));
-        assert_eq!(reducer.duration_ms(0, u64::MAX), Some(u64::MAX));
+        assert_eq!(duration_ms(&NoDefects, 1042, 1000), None);
+        assert_eq!(duration_ms(&NoDefects, 1000, 1042), Some(42));
+        assert_eq!(duration_ms(&NoDefects, 0, u64::MAX), Some(u64::MAX));
     }
 }

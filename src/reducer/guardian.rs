@@ -5,17 +5,17 @@ use crate::event::{DiagnosticReason, Output, Resolution, Reviewer};
 use crate::fact::{Fact, GuardianAction, GuardianStatus};
 use crate::profile::Departure;
 
-#[cfg(feature = "seeded-defects")]
 use super::Defect;
-use super::derive::{guardian_requested_flags, guardian_subject};
+use super::derive::{guardian_requested_flags, guardian_status, guardian_subject};
 use super::entries::GuardianKeyView;
+use super::hooks::Hooks;
 use super::review::CompletedReview;
 
 use super::Reducer;
 use super::derive::timestamp_ms;
 use super::diagnostic::push_fact_diagnostic;
 
-impl Reducer {
+impl<H: Hooks> Reducer<H> {
     /// GUARD-1..5, DEDUP-1, ID-2: a terminal guardian completion, the first for its
     /// `(thread, review id)`, is remembered for its turn and completes a guardian review; an
     /// `in_progress` one or a repeat is reported and changes nothing.
@@ -25,7 +25,7 @@ impl Reducer {
         completion: &GuardianCompletion<'_>,
         outputs: &mut Vec<Output>,
     ) {
-        let Some(status) = self.guardian_status(completion.status) else {
+        let Some(status) = guardian_status(&self.hooks, completion.status) else {
             push_fact_diagnostic(DiagnosticReason::GuardianInProgress, fact, outputs);
             return;
         };
@@ -36,18 +36,16 @@ impl Reducer {
         // UP-DEDUP-1: upstream counts every terminal completion and remembers none.
         if !self.upstream(Departure::Dedup1) {
             let seen = self.state.guardian_seen(key);
-            #[cfg(feature = "seeded-defects")]
-            let seen_in_another_turn = self
-                .state
-                .guardian_seen_turn(key)
-                .is_some_and(|turn_id| turn_id != completion.turn_id);
-            #[cfg(feature = "seeded-defects")]
+            let seen_in_another_turn = || {
+                self.state
+                    .guardian_seen_turn(key)
+                    .is_some_and(|turn_id| turn_id != completion.turn_id)
+            };
             let seen = seen
-                && !self.has_defect(Defect::DuplicateGuardianCounted)
-                && !(self.has_defect(Defect::GuardianDedupPerTurn) && seen_in_another_turn);
+                && !self.hooks.breaks(Defect::DuplicateGuardianCounted)
+                && !(self.hooks.breaks(Defect::GuardianDedupPerTurn) && seen_in_another_turn());
             if seen {
-                #[cfg(feature = "seeded-defects")]
-                if self.has_defect(Defect::GuardianMemoryOutlivesTurn) && seen_in_another_turn {
+                if self.hooks.breaks(Defect::GuardianMemoryOutlivesTurn) && seen_in_another_turn() {
                     // Re-filed under no turn, which no `turn_completed` names.
                     self.state.forget_guardian(key);
                     let evicted = self.state.mark_guardian_seen(key, "");

@@ -11,7 +11,6 @@ use crate::event::{DiagnosticReason, Emitted, Limits, Output, Table};
 use crate::fact::{AppServerClient, ConnectionId, Fact, Runtime};
 use crate::profile::{Departure, Profile};
 
-#[cfg(feature = "seeded-defects")]
 use super::Defect;
 use super::derive::timestamp_ms;
 use super::diagnostic::{
@@ -19,18 +18,21 @@ use super::diagnostic::{
 };
 use super::entries::{Connection, Evicted, ItemKeyView, ThreadContext};
 use super::guardian::GuardianCompletion;
+use super::hooks::{Hooks, NoDefects};
 use super::requests::Closing;
 use super::state::{State, table_limits};
 
 /// The production reducer: incremental, bounded by [`Limits`], and total (every fact sequence is
 /// accepted, every fact accounted for).
-pub struct Reducer {
+///
+/// `H` is where seeded defects hook in (`hooks`): production code writes `Reducer`, which is
+/// `Reducer<NoDefects>`, and every defect branch is dead code in it.
+pub struct Reducer<H: Hooks = NoDefects> {
     pub(super) state: State,
     /// Which side of each departure from upstream this reducer follows.
     pub(super) profile: Profile,
-    /// The seeded defect this reducer carries (`seeded-defects` builds only).
-    #[cfg(feature = "seeded-defects")]
-    pub(super) defect: Option<Defect>,
+    /// Which seeded defect, if any, this reducer makes: none for `NoDefects` (zero-sized).
+    pub(super) hooks: H,
 }
 
 /// Reduces a whole fact sequence with a fresh reducer, tagging each output with the index of the
@@ -49,11 +51,18 @@ impl Reducer {
     /// A reducer with empty state following `profile` where the spec departs from upstream
     /// (UP-CAP-1: under upstream's behaviour the tables are unbounded).
     pub fn with_profile(limits: Limits, profile: Profile) -> Reducer {
+        Reducer::with_hooks(limits, profile, NoDefects)
+    }
+}
+
+impl<H: Hooks> Reducer<H> {
+    /// A reducer with empty state following `profile`, asking `hooks` before each seeded defect's
+    /// branch; its state is built as `reset` builds it.
+    pub(super) fn with_hooks(limits: Limits, profile: Profile, hooks: H) -> Reducer<H> {
         Reducer {
-            state: State::new(table_limits(limits, &profile)),
+            state: State::new(table_limits(limits, &profile, &hooks)),
             profile,
-            #[cfg(feature = "seeded-defects")]
-            defect: None,
+            hooks,
         }
     }
 
@@ -184,8 +193,7 @@ impl Reducer {
     /// UP-TURN-1: upstream releases nothing.
     fn turn_completed(&mut self, thread_id: &str, turn_id: &str, outputs: &mut Vec<Output>) {
         let releases_nothing = self.upstream(Departure::Turn1);
-        #[cfg(feature = "seeded-defects")]
-        let releases_nothing = releases_nothing && !self.has_defect(Defect::UpstreamTurnReleases);
+        let releases_nothing = releases_nothing && !self.hooks.breaks(Defect::UpstreamTurnReleases);
         if releases_nothing {
             return;
         }
@@ -213,8 +221,7 @@ impl Reducer {
         runtime: &Runtime,
         outputs: &mut Vec<Output>,
     ) {
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::FourConnectionSlots) {
+        if self.hooks.breaks(Defect::FourConnectionSlots) {
             *self.state.connection_slot_mut(connection_id) = Some(Connection {
                 app_server_client: std::sync::Arc::new(app_server_client.clone()),
                 runtime: std::sync::Arc::new(runtime.clone()),
@@ -276,27 +283,24 @@ impl Reducer {
     }
 
     /// CAP-1: an entry evicted to make room is reported, immediately before the output of the
-    /// insertion that evicted it.
+    /// insertion that evicted it. (A method, not a free function, so that the handlers in
+    /// `items`, `requests`, `guardian` and `review` need not import `ingest`, which dispatches to
+    /// them.)
     pub(crate) fn report_eviction(&self, evicted: Option<Evicted>, outputs: &mut Vec<Output>) {
         let Some(evicted) = evicted else {
             return;
         };
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::SilentEviction) {
+        if self.hooks.breaks(Defect::SilentEviction) {
             return;
         }
         outputs.push(Output::Diagnostic(evicted_diagnostic(evicted)));
     }
-}
 
-impl Reducer {
-    /// Forgets all state and starts a new trace with `limits`, following `profile`; a seeded
-    /// defect, if any, stays.
+    /// Forgets all state and starts a new trace with `limits`, following `profile`; the hooks
+    /// (a seeded defect, if any) stay.
     pub fn reset(&mut self, limits: Limits, profile: Profile) {
-        #[cfg(feature = "seeded-defects")]
-        let limits = self.defective_limits(limits);
         self.profile = profile;
-        self.state = State::new(table_limits(limits, &profile));
+        self.state = State::new(table_limits(limits, &profile, &self.hooks));
     }
 }
 

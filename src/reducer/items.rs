@@ -5,16 +5,17 @@ use crate::event::{DiagnosticReason, Output, TerminalStatus, ToolItemEvent};
 use crate::fact::{Fact, ItemKind, ItemStatus};
 use crate::profile::Departure;
 
-#[cfg(feature = "seeded-defects")]
 use super::Defect;
-use super::derive::item_terminal_status;
+use super::derive::{duration_ms, item_terminal_status};
 use super::diagnostic::{DroppedEvent, missing_context, tool_item_event};
 use super::entries::{ItemKeyView, ItemStart};
+use super::hooks::Hooks;
+use super::review::summary_key;
 
 use super::Reducer;
 use super::diagnostic::push_fact_diagnostic;
 
-impl Reducer {
+impl<H: Hooks> Reducer<H> {
     /// ITEM-1, ITEM-6: an item start is recorded under `(thread, turn, item)`; a second start
     /// keeps the first and is reported (UP-ITEM-6: replaces it, and is reported).
     pub(super) fn item_started(
@@ -25,8 +26,7 @@ impl Reducer {
         outputs: &mut Vec<Output>,
     ) {
         if self.state.item_start(key).is_some() {
-            #[cfg(feature = "seeded-defects")]
-            if self.has_defect(Defect::DuplicateStartOverwrites)
+            if self.hooks.breaks(Defect::DuplicateStartOverwrites)
                 && let Some(start) = self.state.item_start_mut(key)
             {
                 start.started_at_ms = started_at_ms;
@@ -41,8 +41,7 @@ impl Reducer {
             }
             return;
         }
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::FourItemStartsPerTurn)
+        if self.hooks.breaks(Defect::FourItemStartsPerTurn)
             && self.state.turn_item_starts(key.thread_id, key.turn_id) >= 4
         {
             return;
@@ -76,9 +75,8 @@ impl Reducer {
             item_terminal_status(status)
         };
         if terminal.is_none() && !self.upstream(Departure::Item5) {
-            #[cfg(feature = "seeded-defects")]
-            if self.has_defect(Defect::InProgressDiscardsSummary) {
-                let summary_key = self.summary_key(key.thread_id, key.turn_id, key.item_id);
+            if self.hooks.breaks(Defect::InProgressDiscardsSummary) {
+                let summary_key = summary_key(&self.hooks, key.thread_id, key.turn_id, key.item_id);
                 self.state.take_summary(summary_key);
             }
             push_fact_diagnostic(DiagnosticReason::ItemNotTerminal, fact, outputs);
@@ -88,7 +86,7 @@ impl Reducer {
             push_fact_diagnostic(DiagnosticReason::ItemNotStarted, fact, outputs);
             return;
         };
-        let summary_key = self.summary_key(key.thread_id, key.turn_id, key.item_id);
+        let summary_key = summary_key(&self.hooks, key.thread_id, key.turn_id, key.item_id);
         let context = self.event_context(&item_key.thread_id);
         let summary = if context.is_err() && self.upstream(Departure::Sum6) {
             self.state.summary(summary_key).cloned().unwrap_or_default()
@@ -102,7 +100,7 @@ impl Reducer {
             push_fact_diagnostic(DiagnosticReason::ItemNotTerminal, fact, outputs);
             return;
         };
-        let duration_ms = self.duration_ms(start.started_at_ms, completed_at_ms);
+        let duration_ms = duration_ms(&self.hooks, start.started_at_ms, completed_at_ms);
         match context {
             Ok(context) => outputs.push(tool_item_event(kind).1(ToolItemEvent {
                 thread_id: item_key.thread_id,

@@ -7,15 +7,22 @@
 //!
 //! Code map: `ingest` (the [`Reducer`] and one handler per fact), `review` (completing a review:
 //! summaries and context), `derive` (what an event says), `diagnostic` (what a diagnostic says),
-//! `state` (the six tables and the per-turn index), `table` (bounded storage), `defect` (seeded
-//! bugs, `seeded-defects` builds only).
+//! `state` (the six tables and the per-turn index), `table` (bounded storage), `hooks` (the
+//! reducer's type parameter that seeded defects hook into: [`NoDefects`] by default) and `defect`
+//! (the seeded bugs: their names always, their catalogue and the `Seeded` hooks that switch one
+//! on in `seeded-defects` builds only).
+//!
+//! A seeded defect's branch is `if self.hooks.breaks(Defect::X)`, compiled in every build; the
+//! production type `Reducer` is `Reducer<NoDefects>`, whose hooks answer `false`, inlined, so the
+//! optimizer removes every such branch and no method or field of the production API exists for
+//! a defect's sake.
 
-#[cfg(feature = "seeded-defects")]
 mod defect;
 mod derive;
 mod diagnostic;
 mod entries;
 mod guardian;
+mod hooks;
 mod ingest;
 mod items;
 mod requests;
@@ -26,6 +33,8 @@ mod table;
 mod tests;
 mod turns;
 
-#[cfg(feature = "seeded-defects")]
 pub use defect::Defect;
+#[cfg(feature = "seeded-defects")]
+pub use defect::Seeded;
+pub use hooks::{Hooks, NoDefects};
 pub use ingest::{Reducer, reduce_all};

@@ -9,20 +9,21 @@ use crate::fact::{
 };
 use crate::profile::Departure;
 
-#[cfg(feature = "seeded-defects")]
 use super::Defect;
 use super::derive::{
-    RequestedFlags, command_decision, command_requested_flags, file_change_decision,
-    file_change_review, permissions_requested_flags, sandbox_trigger,
+    RequestedFlags, command_decision, command_requested_flags, command_subject, command_trigger,
+    file_change_decision, file_change_review, grant_decision, permissions_requested_flags,
+    sandbox_trigger, user_review_id,
 };
 use super::entries::{PendingReview, RequestKind};
+use super::hooks::Hooks;
 use super::review::CompletedReview;
 
 use super::Reducer;
 use super::derive::timestamp_ms;
 use super::diagnostic::push_fact_diagnostic;
 
-impl Reducer {
+impl<H: Hooks> Reducer<H> {
     /// SUBJ-1..5: the review a request fact opens, as it derives from the fact alone: what the
     /// request kind decides, then the ids and start every request carries.
     pub(super) fn requested_review<'f>(
@@ -43,8 +44,8 @@ impl Reducer {
                     additional_permissions.as_ref(),
                 );
                 let (subject_kind, subject_name) =
-                    self.command_subject(network_approval_context.as_ref());
-                let trigger = self.command_trigger(approval_id.is_some(), flags);
+                    command_subject(&self.hooks, network_approval_context.as_ref());
+                let trigger = command_trigger(&self.hooks, approval_id.is_some(), flags);
                 let kind = RequestKind::CommandExecution;
                 (kind, subject_kind, subject_name, trigger, flags)
             }
@@ -77,18 +78,9 @@ impl Reducer {
             subject_name,
             trigger,
             flags,
-            started_at_ms: self.request_started_ms(fact.times().started_at_ms?),
+            started_at_ms: request_started_ms(&self.hooks, fact.times().started_at_ms?),
         };
         Some((ids.request_id?, requested))
-    }
-
-    /// TIME-3: a user review starts when its request was made.
-    pub(super) fn request_started_ms(&self, started_at_ms: i64) -> u64 {
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::RequestStartThroughF64) {
-            return timestamp_ms(started_at_ms as f64 as i64);
-        }
-        timestamp_ms(started_at_ms)
     }
 
     /// LIFE-1..3, LIFE-6: a request opens a pending review under its id alone, unless that id is
@@ -101,22 +93,20 @@ impl Reducer {
         requested: &RequestedReview<'_>,
         outputs: &mut Vec<Output>,
     ) {
-        let request_id = self.pending_key(request_id);
+        let request_id = pending_key(&self.hooks, request_id);
         if let Some(pending) = self.state.pending(request_id) {
             if requested.is_copy_of(pending) {
                 push_fact_diagnostic(DiagnosticReason::DuplicateRequest, fact, outputs);
                 return;
             }
-            #[cfg(feature = "seeded-defects")]
-            if self.has_defect(Defect::ConflictReplaces) {
+            if self.hooks.breaks(Defect::ConflictReplaces) {
                 self.state.close_pending(request_id);
                 let evicted = self.state.open_pending(request_id, requested.to_pending());
                 self.report_eviction(evicted, outputs);
             }
             push_fact_diagnostic(DiagnosticReason::ConflictingRequest, fact, outputs);
             let replaces = self.upstream(Departure::Life3);
-            #[cfg(feature = "seeded-defects")]
-            let replaces = replaces && !self.has_defect(Defect::UpstreamConflictKept);
+            let replaces = replaces && !self.hooks.breaks(Defect::UpstreamConflictKept);
             if replaces {
                 // UP-LIFE-3: the conflicting review opens afresh in the first one's place.
                 self.state.close_pending(request_id);
@@ -140,7 +130,7 @@ impl Reducer {
         completed_at_ms: u64,
         outputs: &mut Vec<Output>,
     ) {
-        let key = self.pending_key(request_id);
+        let key = pending_key(&self.hooks, request_id);
         if closing == Closing::Malformed
             && self.upstream(Departure::Dec4)
             && self
@@ -155,8 +145,7 @@ impl Reducer {
             return;
         }
         let Some(pending) = self.state.pending(key) else {
-            #[cfg(feature = "seeded-defects")]
-            if self.has_defect(Defect::SilentOrphan) {
+            if self.hooks.breaks(Defect::SilentOrphan) {
                 return;
             }
             push_fact_diagnostic(DiagnosticReason::OrphanResponse, fact, outputs);
@@ -166,17 +155,16 @@ impl Reducer {
             push_fact_diagnostic(DiagnosticReason::MismatchedResponse, fact, outputs);
             return;
         }
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::MalformedLeavesPending) && closing == Closing::Malformed {
+        if self.hooks.breaks(Defect::MalformedLeavesPending) && closing == Closing::Malformed {
             push_fact_diagnostic(DiagnosticReason::MalformedResponse, fact, outputs);
             return;
         }
-        let (status, resolution) = self.decision(&closing);
+        let (status, resolution) = decision(&self.hooks, &closing);
         let Some(review) = self.take_pending(key, &closing) else {
             return;
         };
         let completed = CompletedReview {
-            review_id: self.user_review_id(request_id),
+            review_id: user_review_id(&self.hooks, request_id),
             thread_id: review.thread_id,
             turn_id: review.turn_id,
             item_id: Some(review.item_id),
@@ -199,30 +187,18 @@ impl Reducer {
         }
     }
 
-    /// ISO-2: a pending review is keyed by its request id alone, as it is.
-    pub(super) fn pending_key(&self, request_id: RequestId) -> RequestId {
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::RequestIdThroughF64) {
-            return request_id as f64 as RequestId;
-        }
-        request_id
-    }
-
     /// LIFE-4: the first terminal fact removes the pending review, so a later one is an orphan.
     pub(super) fn take_pending(
         &mut self,
         request_id: RequestId,
         closing: &Closing<'_>,
     ) -> Option<PendingReview> {
-        #[cfg(feature = "seeded-defects")]
-        {
-            let stays_open = match closing {
-                Closing::Abort => self.has_defect(Defect::ResponseAfterAbortCounted),
-                _ => self.has_defect(Defect::LastTerminalWins),
-            };
-            if stays_open {
-                return self.state.pending(request_id).cloned();
-            }
+        let stays_open = match closing {
+            Closing::Abort => self.hooks.breaks(Defect::ResponseAfterAbortCounted),
+            _ => self.hooks.breaks(Defect::LastTerminalWins),
+        };
+        if stays_open {
+            return self.state.pending(request_id).cloned();
         }
         let review = self.state.close_pending(request_id);
         debug_assert!(
@@ -233,18 +209,34 @@ impl Reducer {
         debug_assert!(self.state.pending(request_id).is_none());
         review
     }
+}
 
-    /// DEC-1..4, GRANT-1..2: the status and resolution a closing fact gives its review.
-    pub(super) fn decision(&self, closing: &Closing<'_>) -> (ReviewStatus, Resolution) {
-        match closing {
-            // DEC-3: an abort closes any review as aborted.
-            Closing::Abort => (ReviewStatus::Aborted, Resolution::None),
-            // DEC-4: a malformed response closes any review as a decline would.
-            Closing::Malformed => (ReviewStatus::Denied, Resolution::None),
-            Closing::CommandExecution(decision) => command_decision(decision),
-            Closing::FileChange(decision) => file_change_decision(*decision),
-            Closing::Permissions(permissions, scope) => self.grant_decision(permissions, *scope),
-        }
+/// TIME-3: a user review starts when its request was made.
+fn request_started_ms(hooks: &impl Hooks, started_at_ms: i64) -> u64 {
+    if hooks.breaks(Defect::RequestStartThroughF64) {
+        return timestamp_ms(started_at_ms as f64 as i64);
+    }
+    timestamp_ms(started_at_ms)
+}
+
+/// ISO-2: a pending review is keyed by its request id alone, as it is.
+fn pending_key(hooks: &impl Hooks, request_id: RequestId) -> RequestId {
+    if hooks.breaks(Defect::RequestIdThroughF64) {
+        return request_id as f64 as RequestId;
+    }
+    request_id
+}
+
+/// DEC-1..4, GRANT-1..2: the status and resolution a closing fact gives its review.
+fn decision(hooks: &impl Hooks, closing: &Closing<'_>) -> (ReviewStatus, Resolution) {
+    match closing {
+        // DEC-3: an abort closes any review as aborted.
+        Closing::Abort => (ReviewStatus::Aborted, Resolution::None),
+        // DEC-4: a malformed response closes any review as a decline would.
+        Closing::Malformed => (ReviewStatus::Denied, Resolution::None),
+        Closing::CommandExecution(decision) => command_decision(decision),
+        Closing::FileChange(decision) => file_change_decision(*decision),
+        Closing::Permissions(permissions, scope) => grant_decision(hooks, permissions, *scope),
     }
 }
 

@@ -9,12 +9,11 @@ use std::sync::Arc;
 use crate::event::{Output, Resolution, ReviewEvent, ReviewStatus, Reviewer, SubjectKind, Trigger};
 use crate::fact::{AppServerClient, Runtime};
 
-#[cfg(feature = "seeded-defects")]
-use super::Defect;
-use super::Reducer;
-use super::derive::{RequestedFlags, approval_outcome, denormalizes};
+use super::derive::{RequestedFlags, approval_outcome, denormalizes, duration_ms};
 use super::diagnostic::{DroppedEvent, MissingContext, REVIEW_EVENT_TYPE, missing_context};
 use super::entries::{ItemKeyView, ItemSummary};
+use super::hooks::Hooks;
+use super::{Defect, Reducer};
 
 /// A review that just completed, user or guardian, with every field its event needs except the
 /// thread's context.
@@ -44,13 +43,13 @@ pub(crate) struct EventContext {
     pub(crate) parent_thread_id: Option<String>,
 }
 
-impl Reducer {
+impl<H: Hooks> Reducer<H> {
     /// SUM-2, CTX-3: denormalizes a completed review (before its context is resolved, so it
     /// counts even when its event is dropped), then emits its review event or the diagnostic
     /// that replaces it.
     pub(crate) fn complete_review(&mut self, review: CompletedReview, outputs: &mut Vec<Output>) {
         self.denormalize(&review, outputs);
-        let duration_ms = self.duration_ms(review.started_at_ms, review.completed_at_ms);
+        let duration_ms = duration_ms(&self.hooks, review.started_at_ms, review.completed_at_ms);
         match self.event_context(&review.thread_id) {
             Ok(context) => outputs.push(Output::Review(ReviewEvent {
                 thread_id: review.thread_id,
@@ -91,20 +90,16 @@ impl Reducer {
         let Some(item_id) = review.item_id.as_deref() else {
             return;
         };
-        let denormalized = denormalizes(review.subject_kind);
-        #[cfg(feature = "seeded-defects")]
-        let denormalized = denormalized
-            || (self.has_defect(Defect::PermissionsDenormalized)
+        let denormalized = denormalizes(review.subject_kind)
+            || (self.hooks.breaks(Defect::PermissionsDenormalized)
                 && review.subject_kind == SubjectKind::Permissions);
         if !denormalized {
             return;
         }
-        let key = self.summary_key(&review.thread_id, &review.turn_id, item_id);
+        let key = summary_key(&self.hooks, &review.thread_id, &review.turn_id, item_id);
         let outcome = approval_outcome(review.reviewer, review.status, review.resolution);
-        #[cfg(feature = "seeded-defects")]
-        let keeps_first_outcome = self.has_defect(Defect::FinalOutcomeFromFirst);
+        let keeps_first_outcome = self.hooks.breaks(Defect::FinalOutcomeFromFirst);
         if let Some(summary) = self.state.summary_mut(key) {
-            #[cfg(feature = "seeded-defects")]
             let outcome = if keeps_first_outcome {
                 summary.final_approval_outcome
             } else {
@@ -119,36 +114,6 @@ impl Reducer {
         self.report_eviction(evicted, outputs);
     }
 
-    /// ISO-1: an item's summary is keyed by its thread, turn and item.
-    pub(crate) fn summary_key<'k>(
-        &self,
-        thread_id: &'k str,
-        turn_id: &'k str,
-        item_id: &'k str,
-    ) -> ItemKeyView<'k> {
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::SummaryKeyWithoutThread) {
-            return ItemKeyView {
-                thread_id: "",
-                turn_id,
-                item_id,
-            };
-        }
-        #[cfg(feature = "seeded-defects")]
-        if self.has_defect(Defect::SummaryKeyWithoutTurn) {
-            return ItemKeyView {
-                thread_id,
-                turn_id: "",
-                item_id,
-            };
-        }
-        ItemKeyView {
-            thread_id,
-            turn_id,
-            item_id,
-        }
-    }
-
     /// CTX-2, CTX-3: the metadata of the connection the thread was last bound to, or what is
     /// missing.
     pub(crate) fn event_context(&self, thread_id: &str) -> Result<EventContext, MissingContext> {
@@ -157,10 +122,12 @@ impl Reducer {
             .state
             .connection(thread.connection_id)
             .ok_or(MissingContext::Connection(thread.connection_id))?;
-        #[cfg(feature = "seeded-defects")]
-        let connection = match self.state.connection_slot(thread.connection_id) {
-            Some(slot) if self.has_defect(Defect::FourConnectionSlots) => slot,
-            _ => connection,
+        let connection = if self.hooks.breaks(Defect::FourConnectionSlots)
+            && let Some(slot) = self.state.connection_slot(thread.connection_id)
+        {
+            slot
+        } else {
+            connection
         };
         Ok(EventContext {
             app_server_client: connection.app_server_client.clone(),
@@ -169,6 +136,34 @@ impl Reducer {
             subagent_source: thread.subagent_source.clone(),
             parent_thread_id: thread.parent_thread_id.clone(),
         })
+    }
+}
+
+/// ISO-1: an item's summary is keyed by its thread, turn and item.
+pub(crate) fn summary_key<'k>(
+    hooks: &impl Hooks,
+    thread_id: &'k str,
+    turn_id: &'k str,
+    item_id: &'k str,
+) -> ItemKeyView<'k> {
+    if hooks.breaks(Defect::SummaryKeyWithoutThread) {
+        return ItemKeyView {
+            thread_id: "",
+            turn_id,
+            item_id,
+        };
+    }
+    if hooks.breaks(Defect::SummaryKeyWithoutTurn) {
+        return ItemKeyView {
+            thread_id,
+            turn_id: "",
+            item_id,
+        };
+    }
+    ItemKeyView {
+        thread_id,
+        turn_id,
+        item_id,
     }
 }
 

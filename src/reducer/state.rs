@@ -12,10 +12,12 @@ use crate::event::{Limits, Table};
 use crate::fact::{ConnectionId, RequestId};
 use crate::profile::{Departure, Profile};
 
+use super::Defect;
 use super::entries::{
     Connection, Evicted, GuardianKey, GuardianKeyView, ItemKey, ItemKeyView, ItemStart,
     ItemSummary, PendingReview, ReleasedTurn, SeenGuardian, ThreadContext,
 };
+use super::hooks::Hooks;
 use super::table::{BoundedTable, Slab, TableKey};
 use super::turns::{TurnEntries, TurnKey, TurnKeyView, TurnTable, link, remove_all, unlink};
 
@@ -31,8 +33,9 @@ pub(crate) struct State {
     /// `(thread, turn)` → that turn's entries. A turn is listed only while it has a live entry,
     /// so this index never holds more turns than the four turn-scoped tables hold entries.
     turns: Slab<TurnKey, TurnEntries>,
-    /// The seeded defect `FourConnectionSlots`: connection metadata in four slots by id.
-    #[cfg(feature = "seeded-defects")]
+    /// The seeded defect `FourConnectionSlots`: connection metadata in four slots by id. Never
+    /// written by the production reducer (the branch that writes it is dead for `NoDefects`);
+    /// kept in every build so that no line of the reducer depends on the feature.
     connection_slots: [Option<Connection>; 4],
 }
 
@@ -48,7 +51,6 @@ impl State {
             item_starts: BoundedTable::new(entries_max),
             item_summaries: BoundedTable::new(entries_max),
             turns: Slab::new(),
-            #[cfg(feature = "seeded-defects")]
             connection_slots: Default::default(),
         }
     }
@@ -129,12 +131,10 @@ impl State {
 
     /// The metadata slot of a connection under the seeded defect `FourConnectionSlots`: slot
     /// `(id - 1) % 4`, shared by connections 1 and 5.
-    #[cfg(feature = "seeded-defects")]
     pub(crate) fn connection_slot(&self, connection_id: ConnectionId) -> Option<&Connection> {
         self.connection_slots[slot_of(connection_id)].as_ref()
     }
 
-    #[cfg(feature = "seeded-defects")]
     pub(crate) fn connection_slot_mut(
         &mut self,
         connection_id: ConnectionId,
@@ -221,7 +221,6 @@ impl State {
     }
 
     /// The turn a seen guardian completion is remembered for.
-    #[cfg(feature = "seeded-defects")]
     pub(crate) fn guardian_seen_turn(&self, key: GuardianKeyView<'_>) -> Option<&str> {
         self.guardian_completions
             .get(key)
@@ -229,7 +228,6 @@ impl State {
     }
 
     /// Forgets a seen guardian completion.
-    #[cfg(feature = "seeded-defects")]
     pub(crate) fn forget_guardian(&mut self, key: GuardianKeyView<'_>) {
         if let Some((owned, seen)) = self.guardian_completions.remove_key(key) {
             unlink(
@@ -289,7 +287,6 @@ impl State {
         self.item_starts.get(key)
     }
 
-    #[cfg(feature = "seeded-defects")]
     pub(crate) fn item_start_mut(&mut self, key: ItemKeyView<'_>) -> Option<&mut ItemStart> {
         self.item_starts.get_mut(key)
     }
@@ -397,7 +394,6 @@ impl State {
     }
 
     /// Item starts one turn holds.
-    #[cfg(feature = "seeded-defects")]
     pub(crate) fn turn_item_starts(&self, thread_id: &str, turn_id: &str) -> usize {
         self.turns
             .get(TurnKeyView { thread_id, turn_id })
@@ -437,16 +433,19 @@ impl State {
     }
 }
 
-#[cfg(feature = "seeded-defects")]
 fn slot_of(connection_id: ConnectionId) -> usize {
     (connection_id.wrapping_sub(1) % 4) as usize
 }
 
 /// CAP-1 bounds each table by the limits; UP-CAP-1 (upstream) bounds nothing.
-pub(crate) fn table_limits(limits: Limits, profile: &Profile) -> Limits {
-    if profile.follows_upstream(Departure::Cap1) {
+pub(crate) fn table_limits(limits: Limits, profile: &Profile, hooks: &impl Hooks) -> Limits {
+    if profile.follows_upstream(Departure::Cap1) || hooks.breaks(Defect::BoundIgnored) {
         Limits {
             table_entries_max: usize::MAX,
+        }
+    } else if hooks.breaks(Defect::BoundInBlocks) && limits.table_entries_max > 64 {
+        Limits {
+            table_entries_max: limits.table_entries_max.div_ceil(64),
         }
     } else {
         limits

@@ -552,7 +552,7 @@ fn colliding_fact(rng: &mut Rng) -> Fact {
 /// Runs colliding streams through `reducer`, relying on its debug assertions, and checks that
 /// only state-changing facts are silent (FATE-1) and, if `bounded`, that the bounds hold (CAP-1;
 /// a profile that follows upstream on CAP-1 has none).
-fn stress(mut make: impl FnMut(Limits) -> Reducer, bounded: bool) {
+fn stress<H: super::Hooks>(mut make: impl FnMut(Limits) -> Reducer<H>, bounded: bool) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for _ in 0..300 {
         let entries_max = usize::try_from(1 + rng.below(4)).unwrap_or(1);

@@ -4,9 +4,10 @@ use super::{Subject, SubjectError};
 use crate::event::{Limits, Output};
 use crate::fact::Fact;
 use crate::profile::Profile;
-use crate::reducer::Reducer;
+use crate::reducer::{Hooks, Reducer};
 
-impl Subject for Reducer {
+/// Any reducer, production or with a seeded defect (its hooks, `H`, make no difference here).
+impl<H: Hooks> Subject for Reducer<H> {
     fn name(&self) -> String {
         "reducer".to_owned()
     }

@@ -17,7 +17,7 @@ use review_spec::event::Limits;
 use review_spec::fact::Fact;
 use review_spec::generators;
 use review_spec::model;
-use review_spec::reducer::{Defect, Reducer};
+use review_spec::reducer::{Defect, NoDefects, Reducer, Seeded};
 use review_spec::shrink::delete_facts_while;
 
 use crate::support::proptest_config;
@@ -297,7 +297,10 @@ const PROPERTY_DEFECTS: [(&str, Defect); 7] = [
 #[test]
 fn every_property_fails_on_the_defect_it_guards_against() {
     let mut problems = Vec::new();
-    for (name, property) in crate::properties::PROPERTIES {
+    // The same property, instantiated for the defective reducer and for the real one.
+    let defective = crate::properties::properties::<Seeded>();
+    let correct = crate::properties::properties::<NoDefects>();
+    for ((name, property), (_, property_of_real)) in defective.into_iter().zip(correct) {
         let Some((_, defect)) = PROPERTY_DEFECTS.iter().find(|(n, _)| *n == name) else {
             problems.push(format!(
                 "property {name} has no defect that shows it can fail"
@@ -317,7 +320,7 @@ fn every_property_fails_on_the_defect_it_guards_against() {
                     defect.name(),
                     defect.rule()
                 );
-                if let Err(error) = property(&real, &case) {
+                if let Err(error) = property_of_real(&real, &case) {
                     problems.push(format!("{name} fails on the real reducer too: {error}"));
                 }
             }

@@ -339,7 +339,7 @@ fn differential_finds_a_seeded_defect_and_its_crash_becomes_a_vector() {
             return false;
         };
         matches!(
-            fuzzing::check(&trace, &mut choice.reducer(trace.limits)),
+            fuzzing::check(&trace, choice.reducer(trace.limits).as_mut()),
             Err(Finding::Divergence(_))
         )
     });

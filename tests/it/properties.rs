@@ -11,7 +11,7 @@ use review_spec::event::{
 };
 use review_spec::fact::{Fact, PermissionProfile, RequestId};
 use review_spec::generators::{self, GeneratedCase};
-use review_spec::reducer::Reducer;
+use review_spec::reducer::{Hooks, NoDefects, Reducer};
 
 use crate::support::{events, proptest_config, thread_of};
 
@@ -75,18 +75,19 @@ fn is_empty_grant(permissions: &PermissionProfile) -> bool {
     permissions.network.is_none() && permissions.file_system.is_none()
 }
 
-/// Builds the reducer under test for some limits.
-pub type MakeReducer<'a> = &'a dyn Fn(Limits) -> Reducer;
+/// Builds the reducer under test for some limits: the production one (`NoDefects`) or, in
+/// `defects.rs`, one with a seeded defect.
+pub type MakeReducer<'a, H = NoDefects> = &'a dyn Fn(Limits) -> Reducer<H>;
 
 /// A property of a reducer on one generated case.
-pub type Property = fn(MakeReducer, &GeneratedCase) -> Result<(), TestCaseError>;
+pub type Property<H = NoDefects> = fn(MakeReducer<H>, &GeneratedCase) -> Result<(), TestCaseError>;
 
-fn reduce_with(make: MakeReducer, facts: &[Fact], limits: Limits) -> Vec<Emitted> {
+fn reduce_with<H: Hooks>(make: MakeReducer<H>, facts: &[Fact], limits: Limits) -> Vec<Emitted> {
     make(limits).ingest_all(facts)
 }
 
 /// DEDUP-1: delivering every guardian completion on 3 connections changes no event.
-pub fn dedup(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+pub fn dedup<H: Hooks>(make: MakeReducer<H>, case: &GeneratedCase) -> Result<(), TestCaseError> {
     let once = reduce_with(make, &case.facts, case.limits);
     let mut repeated = Vec::new();
     for fact in &case.facts {
@@ -108,7 +109,10 @@ pub fn dedup(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseErro
 
 /// GRANT-1, GRANT-2: an empty effective grant closes its review as denied/none, with either
 /// scope; a non-empty one as approved.
-pub fn empty_grant_denial(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+pub fn empty_grant_denial<H: Hooks>(
+    make: MakeReducer<H>,
+    case: &GeneratedCase,
+) -> Result<(), TestCaseError> {
     for emitted in reduce_with(make, &case.facts, case.limits) {
         let Output::Review(review) = &emitted.output else {
             continue;
@@ -147,8 +151,8 @@ pub fn empty_grant_denial(make: MakeReducer, case: &GeneratedCase) -> Result<(),
 
 /// SUBJ-1, SUM-1: a request with a network approval context is reviewed as network access, and
 /// removing every such request changes no tool-item event.
-pub fn network_classification(
-    make: MakeReducer,
+pub fn network_classification<H: Hooks>(
+    make: MakeReducer<H>,
     case: &GeneratedCase,
 ) -> Result<(), TestCaseError> {
     let limits = Limits::default();
@@ -215,7 +219,10 @@ pub fn network_classification(
 
 /// ISO-1: a thread's events do not change when every other thread's facts are removed (request
 /// ids shared across threads excepted: they are global by ISO-2).
-pub fn thread_isolation(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+pub fn thread_isolation<H: Hooks>(
+    make: MakeReducer<H>,
+    case: &GeneratedCase,
+) -> Result<(), TestCaseError> {
     let limits = Limits::default();
     let requests = request_threads(&case.facts);
     // A request id shared across threads is global (ISO-2): not a case for this property.
@@ -252,7 +259,10 @@ pub fn thread_isolation(make: MakeReducer, case: &GeneratedCase) -> Result<(), T
 
 /// LIFE-1..6, TURN-1, CAP-1, CTX-3: every opened user review ends in exactly one review event or
 /// one closing diagnostic, or is still pending at the end of the stream.
-pub fn conservation(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+pub fn conservation<H: Hooks>(
+    make: MakeReducer<H>,
+    case: &GeneratedCase,
+) -> Result<(), TestCaseError> {
     let mut reducer = make(case.limits);
     let mut opened = 0usize;
     let mut ended = 0usize;
@@ -304,7 +314,10 @@ fn ends_a_user_review(output: &Output) -> bool {
 }
 
 /// FATE-1: every closing fact, guardian completion and item completion yields an output.
-pub fn closing_facts_answer(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+pub fn closing_facts_answer<H: Hooks>(
+    make: MakeReducer<H>,
+    case: &GeneratedCase,
+) -> Result<(), TestCaseError> {
     let mut reducer = make(case.limits);
     for (index, fact) in case.facts.iter().enumerate() {
         let mut outputs = Vec::new();
@@ -330,7 +343,10 @@ pub fn closing_facts_answer(make: MakeReducer, case: &GeneratedCase) -> Result<(
 }
 
 /// CAP-1: the reducer never holds more than its six tables' bound, whatever the stream.
-pub fn bounded_state(make: MakeReducer, case: &GeneratedCase) -> Result<(), TestCaseError> {
+pub fn bounded_state<H: Hooks>(
+    make: MakeReducer<H>,
+    case: &GeneratedCase,
+) -> Result<(), TestCaseError> {
     let mut reducer = make(case.limits);
     let mut outputs = Vec::new();
     for (index, fact) in case.facts.iter().enumerate() {
@@ -346,16 +362,18 @@ pub fn bounded_state(make: MakeReducer, case: &GeneratedCase) -> Result<(), Test
     Ok(())
 }
 
-/// Every property, by name.
-pub const PROPERTIES: [(&str, Property); 7] = [
-    ("dedup", dedup),
-    ("empty_grant_denial", empty_grant_denial),
-    ("network_classification", network_classification),
-    ("thread_isolation", thread_isolation),
-    ("conservation", conservation),
-    ("closing_facts_answer", closing_facts_answer),
-    ("bounded_state", bounded_state),
-];
+/// Every property, by name, for reducers with hooks `H`.
+pub fn properties<H: Hooks>() -> [(&'static str, Property<H>); 7] {
+    [
+        ("dedup", dedup),
+        ("empty_grant_denial", empty_grant_denial),
+        ("network_classification", network_classification),
+        ("thread_isolation", thread_isolation),
+        ("conservation", conservation),
+        ("closing_facts_answer", closing_facts_answer),
+        ("bounded_state", bounded_state),
+    ]
+}
 
 proptest! {
     #![proptest_config(proptest_config(256))]
@@ -363,7 +381,7 @@ proptest! {
     /// Every property holds of the production reducer.
     #[test]
     fn the_reducer_has_every_property(case in generators::case()) {
-        for (name, property) in PROPERTIES {
+        for (name, property) in properties() {
             match property(&Reducer::new, &case) {
                 // A case one property does not apply to still tests the others.
                 Ok(()) | Err(TestCaseError::Reject(_)) => {}
