@@ -272,7 +272,10 @@ fn allocations_per_fact() {
     let model = allocations() - before;
     let per = |count: u64, of: u64| count as f64 / of.max(1) as f64;
     let total = facts.len() as u64;
-    println!("\n## Allocations per fact (realistic stream, {} facts)\n", facts.len());
+    println!(
+        "\n## Allocations per fact (realistic stream, {} facts)\n",
+        facts.len()
+    );
     println!("| subject | facts | allocations per fact |");
     println!("|---|---|---|");
     println!("| reducer, every fact | {total} | {:.2} |", per(all, total));
@@ -311,9 +314,7 @@ fn check_scaling() {
         two.push(rate(2));
     }
     let (one, two) = (common::median(one), common::median(two));
-    println!(
-        "\n## `check` scaling (built-in reducer, {CASES} cases, medians of {RUNS} runs)\n"
-    );
+    println!("\n## `check` scaling (built-in reducer, {CASES} cases, medians of {RUNS} runs)\n");
     println!("| jobs | cases/s |");
     println!("|---|---|");
     println!("| 1 | {} |", si(one));

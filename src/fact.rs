@@ -40,8 +40,9 @@ pub enum Fact {
     /// A client connection announced itself (CTX-1).
     Initialize {
         connection_id: ConnectionId,
-        app_server_client: AppServerClient,
-        runtime: Runtime,
+        // Shared: events of the connection's threads copy them by reference.
+        app_server_client: Arc<AppServerClient>,
+        runtime: Arc<Runtime>,
     },
     /// A connection started, resumed or forked a thread: the thread is now bound to it (CTX-2).
     ThreadBound {
@@ -509,7 +510,7 @@ impl Fact {
                 connection_id: Some(*connection_id),
                 thread_id: Some(thread_id),
                 turn_id: Some(turn_id),
-                item_id: target_item_id.as_deref(),
+                item_id: target_item_id.as_ref(),
                 review_id: Some(review_id),
                 ..none
             },
@@ -613,10 +614,10 @@ impl Fact {
 pub struct FactIds<'f> {
     pub connection_id: Option<ConnectionId>,
     pub request_id: Option<RequestId>,
-    pub thread_id: Option<&'f str>,
-    pub turn_id: Option<&'f str>,
-    pub item_id: Option<&'f str>,
-    pub review_id: Option<&'f str>,
+    pub thread_id: Option<&'f Id>,
+    pub turn_id: Option<&'f Id>,
+    pub item_id: Option<&'f Id>,
+    pub review_id: Option<&'f Id>,
 }
 
 /// The timestamps a fact carries (see [`Fact::times`]).

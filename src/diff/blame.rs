@@ -626,11 +626,7 @@ impl OutputKey {
         (self.request_id.is_some() && self.request_id == request_id)
             || (self.item.is_some()
                 && item.is_some()
-                && self
-                    .item
-                    .as_ref()
-                    .map(|(a, b, c)| (&**a, &**b, &**c))
-                    == item)
+                && self.item.as_ref().map(|(a, b, c)| (&**a, &**b, &**c)) == item)
     }
 }
 
@@ -638,7 +634,7 @@ impl OutputKey {
 fn fact_key(fact: &Fact) -> (Option<u64>, Option<(&str, &str, &str)>) {
     let ids = fact.ids();
     let item = match (ids.thread_id, ids.turn_id, ids.item_id) {
-        (Some(thread), Some(turn), Some(item)) => Some((thread, turn, item)),
+        (Some(thread), Some(turn), Some(item)) => Some((&**thread, &**turn, &**item)),
         _ => None,
     };
     (ids.request_id, item)

@@ -356,9 +356,9 @@ fn request_parts(fact: &Fact) -> Option<RequestParts> {
     Some(RequestParts {
         connection_id: ids.connection_id?,
         request_id: ids.request_id?,
-        thread_id: ids.thread_id?.to_owned(),
-        turn_id: ids.turn_id?.to_owned(),
-        item_id: ids.item_id?.to_owned(),
+        thread_id: ids.thread_id?.to_string(),
+        turn_id: ids.turn_id?.to_string(),
+        item_id: ids.item_id?.to_string(),
         started_at_ms: fact.times().started_at_ms?,
     })
 }

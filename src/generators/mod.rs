@@ -32,8 +32,8 @@ use std::fmt;
 use proptest::prelude::*;
 
 pub use self::chaos::{ChaosOp, apply_chaos, chaos, chaos_ops};
-pub use self::episode::{Episode, Scenario};
 pub use self::chunks::MAX_FACTS;
+pub use self::episode::{Episode, Scenario};
 pub use self::render::render;
 pub use self::scenario::{scenario, scenario_plan};
 pub use self::swarm::{ChaosKind, ChaosKinds, FactKinds, SwarmConfig, swarm_config};

@@ -39,8 +39,8 @@ pub fn render(scenario: &Scenario, config: &SwarmConfig) -> Vec<Fact> {
                 schedule.interleave(&mut segment, &mut ordered);
                 let initialize = Fact::Initialize {
                     connection_id: *connection,
-                    app_server_client: client.clone(),
-                    runtime: runtime.clone(),
+                    app_server_client: client.clone().into(),
+                    runtime: runtime.clone().into(),
                 };
                 ordered.push(chunk(None, vec![initialize]));
             }
@@ -110,7 +110,6 @@ pub fn is_request(fact: &Fact) -> bool {
             | Fact::CommandExecutionRequest { .. }
     )
 }
-
 
 /// Picks which lane advances next, cycling through the scenario's schedule.
 struct Schedule<'a> {
@@ -360,7 +359,9 @@ impl<'c> Renderer<'c> {
                 thread_id: item_ref.thread_id.clone().into(),
                 turn_id: item_ref.turn_id.clone().into(),
                 review_id: review_id.clone().into(),
-                target_item_id: guardian.targets_item.then(|| item_ref.item_id.clone().into()),
+                target_item_id: guardian
+                    .targets_item
+                    .then(|| item_ref.item_id.clone().into()),
                 action: guardian.action.clone(),
                 status,
                 started_at_ms: 0,

@@ -14,7 +14,9 @@ use arbitrary::Unstructured;
 use super::render::render;
 use super::swarm::SwarmConfig;
 use super::unstructured::scenario_plan;
-use crate::fact::{AppServerClient, Fact, GuardianAction, GuardianStatus, Id, Runtime, ThreadBinding};
+use crate::fact::{
+    AppServerClient, Fact, GuardianAction, GuardianStatus, Id, Runtime, ThreadBinding,
+};
 
 /// Connections a realistic stream draws from.
 const CONNECTION_POOL: u64 = 64;
@@ -106,8 +108,11 @@ fn turns_of(facts: &[Fact]) -> Vec<(String, String)> {
             continue;
         };
         let turn = (thread_id, turn_id);
-        if !turns.iter().any(|(t, u)| t == turn.0 && u == turn.1) {
-            turns.push((turn.0.to_owned(), turn.1.to_owned()));
+        if !turns
+            .iter()
+            .any(|(t, u)| **t == **turn.0 && **u == **turn.1)
+        {
+            turns.push((turn.0.to_string(), turn.1.to_string()));
         }
     }
     turns
@@ -231,13 +236,15 @@ pub fn hostile(seed: u64) -> impl Iterator<Item = Fact> {
                     client_version: None,
                     rpc_transport: None,
                     experimental_api_enabled: None,
-                },
+                }
+                .into(),
                 runtime: Runtime {
                     codex_rs_version: None,
                     runtime_os: None,
                     runtime_os_version: None,
                     runtime_arch: None,
-                },
+                }
+                .into(),
             },
             1 => Fact::ThreadBound {
                 connection_id: n,

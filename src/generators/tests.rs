@@ -236,7 +236,7 @@ fn reach(case: &GeneratedCase) -> BTreeSet<&'static str> {
                 item_id,
                 ..
             } => {
-                let turn = (thread_id.as_str(), turn_id.as_str());
+                let turn = (&**thread_id, &**turn_id);
                 items.entry(turn).or_default().insert(item_id);
                 let started = live.entry(turn).or_default();
                 started.insert(item_id);
@@ -250,8 +250,8 @@ fn reach(case: &GeneratedCase) -> BTreeSet<&'static str> {
                 item_id,
                 ..
             } => {
-                let turn = (thread_id.as_str(), turn_id.as_str());
-                live.entry(turn).or_default().remove(item_id.as_str());
+                let turn = (&**thread_id, &**turn_id);
+                live.entry(turn).or_default().remove(&**item_id);
             }
             _ => {}
         }
@@ -271,7 +271,7 @@ fn reach(case: &GeneratedCase) -> BTreeSet<&'static str> {
                 thread_id, turn_id, ..
             } => {
                 for ((thread, turn, _), (_, _, ended)) in &mut delivered {
-                    *ended |= thread == thread_id && turn == turn_id;
+                    *ended |= *thread == &**thread_id && *turn == &**turn_id;
                 }
             }
             Fact::GuardianReviewCompleted {
@@ -281,9 +281,9 @@ fn reach(case: &GeneratedCase) -> BTreeSet<&'static str> {
                 review_id,
                 ..
             } => {
-                let review = (thread_id.as_str(), review_id.as_str());
+                let review = (&**thread_id, &**review_id);
                 turns.entry(review).or_default().insert(turn_id);
-                let key = (thread_id.as_str(), turn_id.as_str(), review_id.as_str());
+                let key = (&**thread_id, &**turn_id, &**review_id);
                 let mut ended_before = false;
                 if let Some((last, connection, ended)) = delivered.get(&key) {
                     if *ended {
@@ -825,7 +825,7 @@ fn conflicting_request_reuses_the_id_after_the_copies() {
     else {
         panic!("expected a command request at 3: {damaged:#?}");
     };
-    assert_eq!((*request_id, item_id.as_str()), (1, "i2"));
+    assert_eq!((*request_id, &**item_id), (1, "i2"));
     let other_kind = apply_chaos(
         small_stream(),
         &[ChaosOp::ConflictingRequest {

@@ -10,7 +10,9 @@
 use arbitrary::{Error, Result, Unstructured};
 
 use super::GeneratedCase;
-use super::bytes::{below, between, chance, likely, list, option, string, weighted, weighted_index};
+use super::bytes::{
+    below, between, chance, likely, list, option, string, weighted, weighted_index,
+};
 use super::chaos::{CHAOS_OPS_MAX, ChaosOp, Conflict};
 use super::episode::{
     BindPlan, Closing, CommandRequest, Episode, Grant, GuardianReview, ItemLifecycle, ItemPlan,

@@ -4,6 +4,8 @@ use super::state::{CompletedReview, ConnectionMeta, State, ThreadContext};
 use super::trail::Provenance;
 use super::{cap, sum};
 use crate::event::{Diagnostic, DiagnosticReason, Output, ReviewEvent};
+use std::sync::Arc;
+
 use crate::fact::{AppServerClient, ConnectionId, Fact, Id, Runtime};
 use crate::profile::Departure;
 
@@ -11,13 +13,13 @@ use crate::profile::Departure;
 pub(crate) fn record_connection(
     state: &mut State,
     connection_id: ConnectionId,
-    app_server_client: &AppServerClient,
-    runtime: &Runtime,
+    app_server_client: &Arc<AppServerClient>,
+    runtime: &Arc<Runtime>,
 ) {
     state.trail.mark("CTX-1");
     let meta = ConnectionMeta {
-        app_server_client: std::sync::Arc::new(app_server_client.clone()),
-        runtime: std::sync::Arc::new(runtime.clone()),
+        app_server_client: app_server_client.clone(),
+        runtime: runtime.clone(),
     };
     if let Some((evicted_id, _)) = state
         .connections

@@ -58,11 +58,7 @@ fn command_kind(
 
 /// SUBJ-2: the trigger of a command request, first match wins: execve intercept, network policy
 /// denial, sandbox denial, initial.
-fn command_trigger(
-    approval_id: &Option<Id>,
-    requested: Requested,
-    trail: &mut Trail,
-) -> Trigger {
+fn command_trigger(approval_id: &Option<Id>, requested: Requested, trail: &mut Trail) -> Trigger {
     trail.mark("SUBJ-2");
     if approval_id.is_some() {
         Trigger::ExecveIntercept

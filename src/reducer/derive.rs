@@ -5,14 +5,16 @@
 //! These are pure functions of their arguments. They touch no state and emit nothing; the few that
 //! a seeded defect breaks take the reducer's hooks (`hooks`), which answer `false` in production.
 
+use std::borrow::Cow;
+
 use crate::event::{
     FailureKind, FinalApprovalOutcome, Resolution, ReviewStatus, Reviewer, SubjectKind,
     TerminalStatus, Trigger,
 };
 use crate::fact::{
-    CommandDecision, FileChangeDecision, GrantScope, GuardianAction, GuardianStatus, ItemStatus,
-    NetworkApprovalContext, NetworkPolicyAction, NetworkPolicyAmendment, PermissionProfile,
-    RequestId,
+    CommandDecision, FileChangeDecision, GrantScope, GuardianAction, GuardianStatus, Id,
+    ItemStatus, NetworkApprovalContext, NetworkPolicyAction, NetworkPolicyAmendment,
+    PermissionProfile, RequestId,
 };
 
 use super::Defect;
@@ -27,14 +29,20 @@ pub(crate) struct RequestedFlags {
 
 /// A guardian review's subject and trigger (GUARD-1).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct GuardianSubject<'a> {
+pub(crate) struct GuardianSubject {
     pub(crate) kind: SubjectKind,
-    pub(crate) name: &'a str,
+    pub(crate) name: Cow<'static, str>,
     pub(crate) trigger: Trigger,
 }
 
+/// The empty id, which some seeded defects key state under (shared, allocated once).
+pub(crate) fn empty_id() -> &'static Id {
+    static EMPTY: std::sync::LazyLock<Id> = std::sync::LazyLock::new(|| Id::from(""));
+    &EMPTY
+}
+
 /// ID-1: a user review's id is `"user:"` and the request id in decimal, every digit of it.
-pub(crate) fn user_review_id(hooks: &impl Hooks, request_id: RequestId) -> String {
+pub(crate) fn user_review_id(hooks: &impl Hooks, request_id: RequestId) -> Id {
     if hooks.breaks(Defect::ReviewIdOfNineteenDigits) {
         return decimal_review_id(request_id % 10_000_000_000_000_000_000);
     }
@@ -42,23 +50,24 @@ pub(crate) fn user_review_id(hooks: &impl Hooks, request_id: RequestId) -> Strin
 }
 
 /// `"user:"` and `request_id` in decimal.
-fn decimal_review_id(request_id: RequestId) -> String {
+fn decimal_review_id(request_id: RequestId) -> Id {
     // Written digit by digit: `format!` costs more than the rest of a closing fact's work.
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
+    // Into a buffer on the stack, right to left, then one allocation for the shared id.
+    let mut text = [0u8; 25];
+    let mut at = text.len();
     let mut rest = request_id;
     loop {
         at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
+        text[at] = b'0' + (rest % 10) as u8;
         rest /= 10;
         if rest == 0 {
             break;
         }
     }
-    let mut id = String::with_capacity(5 + digits.len() - at);
-    id.push_str("user:");
-    id.extend(digits[at..].iter().map(|&digit| char::from(digit)));
-    id
+    at -= 5;
+    text[at..at + 5].copy_from_slice(b"user:");
+    // ASCII digits after an ASCII prefix: always UTF-8.
+    Id::from(std::str::from_utf8(&text[at..]).unwrap_or_default())
 }
 
 /// SUBJ-1: a command request with a network approval context is a network access review.
@@ -204,7 +213,7 @@ fn network_enabled(permissions: &PermissionProfile) -> bool {
 }
 
 /// GUARD-1: a guardian review's subject, name and trigger, by action.
-pub(crate) fn guardian_subject(action: &GuardianAction) -> GuardianSubject<'_> {
+pub(crate) fn guardian_subject(action: &GuardianAction) -> GuardianSubject {
     let (kind, name, trigger) = match action {
         GuardianAction::Command { .. } => (
             SubjectKind::CommandExecution,
@@ -234,14 +243,14 @@ pub(crate) fn guardian_subject(action: &GuardianAction) -> GuardianSubject<'_> {
         GuardianAction::McpToolCall { tool_name, .. } => {
             return GuardianSubject {
                 kind: SubjectKind::McpToolCall,
-                name: tool_name,
+                name: Cow::Owned(tool_name.clone()),
                 trigger: Trigger::Initial,
             };
         }
     };
     GuardianSubject {
         kind,
-        name,
+        name: Cow::Borrowed(name),
         trigger,
     }
 }
@@ -372,10 +381,10 @@ mod tests {
 
     #[test]
     fn user_review_id_is_prefixed_decimal() {
-        assert_eq!(user_review_id(&NoDefects, 41), "user:41");
-        assert_eq!(user_review_id(&NoDefects, 0), "user:0");
+        assert_eq!(&*user_review_id(&NoDefects, 41), "user:41");
+        assert_eq!(&*user_review_id(&NoDefects, 0), "user:0");
         assert_eq!(
-            user_review_id(&NoDefects, u64::MAX),
+            &*user_review_id(&NoDefects, u64::MAX),
             "user:18446744073709551615"
         );
     }

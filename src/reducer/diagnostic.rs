@@ -5,15 +5,17 @@
 //! job. Builders that take state by value move its strings into the diagnostic instead of
 //! cloning them.
 
+use std::borrow::Cow;
+
 use crate::event::{Diagnostic, DiagnosticReason, Output, Table, ToolItemEvent};
-use crate::fact::{ConnectionId, Fact, ItemKind, RequestId};
+use crate::fact::{ConnectionId, Fact, Id, ItemKind, RequestId};
 
 use super::entries::{Evicted, ItemKey, PendingReview};
 
 /// FATE-1: a diagnostic about a fact, carrying that fact's identity fields: every id it has.
 pub(crate) fn fact_diagnostic(reason: DiagnosticReason, fact: &Fact) -> Diagnostic {
     let ids = fact.ids();
-    let owned = |id: Option<&str>| id.map(str::to_owned);
+    let owned = |id: Option<&Id>| id.cloned();
     Diagnostic {
         connection_id: ids.connection_id,
         request_id: ids.request_id,
@@ -109,10 +111,10 @@ pub(crate) enum MissingContext {
 /// The ids of an event that could not be emitted (CTX-3).
 pub(crate) struct DroppedEvent {
     pub(crate) event_type: &'static str,
-    pub(crate) thread_id: String,
-    pub(crate) turn_id: String,
-    pub(crate) item_id: Option<String>,
-    pub(crate) review_id: Option<String>,
+    pub(crate) thread_id: Id,
+    pub(crate) turn_id: Id,
+    pub(crate) item_id: Option<Id>,
+    pub(crate) review_id: Option<Id>,
 }
 
 /// CTX-3: the diagnostic that replaces an event whose context is missing.
@@ -129,7 +131,7 @@ pub(crate) fn missing_context(missing: MissingContext, dropped: DroppedEvent) ->
         turn_id: Some(dropped.turn_id),
         item_id: dropped.item_id,
         review_id: dropped.review_id,
-        dropped_event: Some(dropped.event_type.to_owned()),
+        dropped_event: Some(Cow::Borrowed(dropped.event_type)),
         ..Diagnostic::new(reason)
     }
 }

@@ -4,32 +4,32 @@
 use std::sync::Arc;
 
 use crate::event::{FinalApprovalOutcome, SubjectKind, Trigger};
-use crate::fact::{AppServerClient, ConnectionId, RequestId, Runtime};
+use crate::fact::{AppServerClient, ConnectionId, Id, RequestId, Runtime};
 
 use super::table::TableKey;
 
 /// ISO-1: item starts and item summaries are keyed by thread, turn and item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ItemKey {
-    pub(crate) thread_id: String,
-    pub(crate) turn_id: String,
-    pub(crate) item_id: String,
+    pub(crate) thread_id: Id,
+    pub(crate) turn_id: Id,
+    pub(crate) item_id: Id,
 }
 
 /// The borrowed form of an [`ItemKey`], for lookups that clone nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct ItemKeyView<'a> {
-    pub(crate) thread_id: &'a str,
-    pub(crate) turn_id: &'a str,
-    pub(crate) item_id: &'a str,
+    pub(crate) thread_id: &'a Id,
+    pub(crate) turn_id: &'a Id,
+    pub(crate) item_id: &'a Id,
 }
 
 impl ItemKeyView<'_> {
     pub(crate) fn to_key(self) -> ItemKey {
         ItemKey {
-            thread_id: self.thread_id.to_owned(),
-            turn_id: self.turn_id.to_owned(),
-            item_id: self.item_id.to_owned(),
+            thread_id: self.thread_id.clone(),
+            turn_id: self.turn_id.clone(),
+            item_id: self.item_id.clone(),
         }
     }
 }
@@ -53,15 +53,15 @@ impl TableKey for ItemKey {
 /// DEDUP-1: a guardian completion is identified by its thread and review id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct GuardianKey {
-    pub(crate) thread_id: String,
-    pub(crate) review_id: String,
+    pub(crate) thread_id: Id,
+    pub(crate) review_id: Id,
 }
 
 /// The borrowed form of a [`GuardianKey`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct GuardianKeyView<'a> {
-    pub(crate) thread_id: &'a str,
-    pub(crate) review_id: &'a str,
+    pub(crate) thread_id: &'a Id,
+    pub(crate) review_id: &'a Id,
 }
 
 impl TableKey for GuardianKey {
@@ -90,9 +90,9 @@ pub(crate) struct Connection {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ThreadContext {
     pub(crate) connection_id: ConnectionId,
-    pub(crate) thread_source: Option<String>,
-    pub(crate) subagent_source: Option<String>,
-    pub(crate) parent_thread_id: Option<String>,
+    pub(crate) thread_source: Option<Id>,
+    pub(crate) subagent_source: Option<Id>,
+    pub(crate) parent_thread_id: Option<Id>,
 }
 
 /// Which request opened a pending review; a response closes only its own kind (LIFE-5).
@@ -107,9 +107,9 @@ pub(crate) enum RequestKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct PendingReview {
     pub(crate) kind: RequestKind,
-    pub(crate) thread_id: String,
-    pub(crate) turn_id: String,
-    pub(crate) item_id: String,
+    pub(crate) thread_id: Id,
+    pub(crate) turn_id: Id,
+    pub(crate) item_id: Id,
     pub(crate) subject_kind: SubjectKind,
     pub(crate) subject_name: &'static str,
     pub(crate) trigger: Trigger,
@@ -121,7 +121,7 @@ pub(crate) struct PendingReview {
 /// DEDUP-2: a seen guardian completion remembers its turn, which releases it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct SeenGuardian {
-    pub(crate) turn_id: String,
+    pub(crate) turn_id: Id,
 }
 
 /// ITEM-1: when a tool item started.
@@ -162,7 +162,7 @@ pub(crate) enum Evicted {
         connection_id: ConnectionId,
     },
     Thread {
-        thread_id: String,
+        thread_id: Id,
     },
     PendingRequest {
         request_id: RequestId,

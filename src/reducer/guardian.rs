@@ -2,7 +2,7 @@
 //! `(thread, review id)`, completes a review.
 
 use crate::event::{DiagnosticReason, Output, Resolution, Reviewer};
-use crate::fact::{Fact, GuardianAction, GuardianStatus};
+use crate::fact::{Fact, GuardianAction, GuardianStatus, Id};
 use crate::profile::Departure;
 
 use super::Defect;
@@ -48,7 +48,9 @@ impl<H: Hooks> Reducer<H> {
                 if self.hooks.breaks(Defect::GuardianMemoryOutlivesTurn) && seen_in_another_turn() {
                     // Re-filed under no turn, which no `turn_completed` names.
                     self.state.forget_guardian(key);
-                    let evicted = self.state.mark_guardian_seen(key, "");
+                    let evicted = self
+                        .state
+                        .mark_guardian_seen(key, super::derive::empty_id());
                     debug_assert!(evicted.is_none());
                 }
                 push_fact_diagnostic(DiagnosticReason::DuplicateGuardianCompletion, fact, outputs);
@@ -59,12 +61,12 @@ impl<H: Hooks> Reducer<H> {
         }
         let subject = guardian_subject(completion.action);
         let review = CompletedReview {
-            thread_id: completion.thread_id.to_owned(),
-            turn_id: completion.turn_id.to_owned(),
-            item_id: completion.target_item_id.map(str::to_owned),
-            review_id: completion.review_id.to_owned(),
+            thread_id: completion.thread_id.clone(),
+            turn_id: completion.turn_id.clone(),
+            item_id: completion.target_item_id.cloned(),
+            review_id: completion.review_id.clone(),
             subject_kind: subject.kind,
-            subject_name: subject.name.to_owned(),
+            subject_name: subject.name,
             reviewer: Reviewer::Guardian,
             trigger: subject.trigger,
             status,
@@ -79,10 +81,10 @@ impl<H: Hooks> Reducer<H> {
 
 /// A guardian completion's fields, borrowed from its fact, timestamps already checked (TIME-2).
 pub(super) struct GuardianCompletion<'f> {
-    pub(super) thread_id: &'f str,
-    pub(super) turn_id: &'f str,
-    pub(super) review_id: &'f str,
-    pub(super) target_item_id: Option<&'f str>,
+    pub(super) thread_id: &'f Id,
+    pub(super) turn_id: &'f Id,
+    pub(super) review_id: &'f Id,
+    pub(super) target_item_id: Option<&'f Id>,
     pub(super) action: &'f GuardianAction,
     pub(super) status: GuardianStatus,
     pub(super) started_at_ms: u64,

@@ -7,8 +7,10 @@
 //! (`diagnostic`), and completing a review (`review`). Nothing here panics on any fact sequence:
 //! timestamps are checked (TIME-2) before anything else, and durations never wrap (TIME-1).
 
+use std::sync::Arc;
+
 use crate::event::{DiagnosticReason, Emitted, Limits, Output, Table};
-use crate::fact::{AppServerClient, ConnectionId, Fact, Runtime};
+use crate::fact::{AppServerClient, ConnectionId, Fact, Id, Runtime};
 use crate::profile::{Departure, Profile};
 
 use super::Defect;
@@ -191,7 +193,7 @@ impl<H: Hooks> Reducer<H> {
     /// seen guardian completions, each in insertion order; the first three are reported, the
     /// last silently (DEDUP-2). A turn with no state emits nothing.
     /// UP-TURN-1: upstream releases nothing.
-    fn turn_completed(&mut self, thread_id: &str, turn_id: &str, outputs: &mut Vec<Output>) {
+    fn turn_completed(&mut self, thread_id: &Id, turn_id: &Id, outputs: &mut Vec<Output>) {
         let releases_nothing = self.upstream(Departure::Turn1);
         let releases_nothing = releases_nothing && !self.hooks.breaks(Defect::UpstreamTurnReleases);
         if releases_nothing {
@@ -217,26 +219,26 @@ impl<H: Hooks> Reducer<H> {
     fn initialize(
         &mut self,
         connection_id: ConnectionId,
-        app_server_client: &AppServerClient,
-        runtime: &Runtime,
+        app_server_client: &Arc<AppServerClient>,
+        runtime: &Arc<Runtime>,
         outputs: &mut Vec<Output>,
     ) {
         if self.hooks.breaks(Defect::FourConnectionSlots) {
             *self.state.connection_slot_mut(connection_id) = Some(Connection {
-                app_server_client: std::sync::Arc::new(app_server_client.clone()),
-                runtime: std::sync::Arc::new(runtime.clone()),
+                app_server_client: Arc::clone(app_server_client),
+                runtime: Arc::clone(runtime),
             });
         }
         // A reconnecting client usually announces the same metadata: keep the shared copy.
         if let Some(existing) = self.state.connection(connection_id)
-            && *existing.app_server_client == *app_server_client
-            && *existing.runtime == *runtime
+            && *existing.app_server_client == **app_server_client
+            && *existing.runtime == **runtime
         {
             return;
         }
         let connection = Connection {
-            app_server_client: std::sync::Arc::new(app_server_client.clone()),
-            runtime: std::sync::Arc::new(runtime.clone()),
+            app_server_client: Arc::clone(app_server_client),
+            runtime: Arc::clone(runtime),
         };
         let evicted = self.state.upsert_connection(connection_id, connection);
         self.report_eviction(evicted, outputs);
@@ -248,7 +250,7 @@ impl<H: Hooks> Reducer<H> {
     fn thread_bound(
         &mut self,
         fact: &Fact,
-        thread_id: &str,
+        thread_id: &Id,
         context: ThreadContext,
         outputs: &mut Vec<Output>,
     ) {

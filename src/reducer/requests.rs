@@ -1,11 +1,13 @@
 //! User reviews (LIFE-1..6, SUBJ, DEC, GRANT): a request opens a pending review, its closing fact
 //! (a response, an abort, a malformed response) completes it.
 
+use std::borrow::Cow;
+
 use crate::event::{
     DiagnosticReason, Output, Resolution, ReviewStatus, Reviewer, SubjectKind, Trigger,
 };
 use crate::fact::{
-    CommandDecision, Fact, FileChangeDecision, GrantScope, PermissionProfile, RequestId,
+    CommandDecision, Fact, FileChangeDecision, GrantScope, Id, PermissionProfile, RequestId,
 };
 use crate::profile::Departure;
 
@@ -169,7 +171,7 @@ impl<H: Hooks> Reducer<H> {
             turn_id: review.turn_id,
             item_id: Some(review.item_id),
             subject_kind: review.subject_kind,
-            subject_name: review.subject_name.to_owned(),
+            subject_name: Cow::Borrowed(review.subject_name),
             reviewer: Reviewer::User,
             trigger: review.trigger,
             status,
@@ -285,9 +287,9 @@ impl Closing<'_> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct RequestedReview<'f> {
     pub(super) kind: RequestKind,
-    pub(super) thread_id: &'f str,
-    pub(super) turn_id: &'f str,
-    pub(super) item_id: &'f str,
+    pub(super) thread_id: &'f Id,
+    pub(super) turn_id: &'f Id,
+    pub(super) item_id: &'f Id,
     pub(super) subject_kind: SubjectKind,
     pub(super) subject_name: &'static str,
     pub(super) trigger: Trigger,
@@ -300,9 +302,9 @@ impl RequestedReview<'_> {
     /// turn, item, subject, trigger, flags and start.
     pub(super) fn is_copy_of(&self, pending: &PendingReview) -> bool {
         self.kind == pending.kind
-            && self.thread_id == pending.thread_id
-            && self.turn_id == pending.turn_id
-            && self.item_id == pending.item_id
+            && *self.thread_id == pending.thread_id
+            && *self.turn_id == pending.turn_id
+            && *self.item_id == pending.item_id
             && self.subject_kind == pending.subject_kind
             && self.subject_name == pending.subject_name
             && self.trigger == pending.trigger
@@ -315,9 +317,9 @@ impl RequestedReview<'_> {
     pub(super) fn to_pending(&self) -> PendingReview {
         PendingReview {
             kind: self.kind,
-            thread_id: self.thread_id.to_owned(),
-            turn_id: self.turn_id.to_owned(),
-            item_id: self.item_id.to_owned(),
+            thread_id: self.thread_id.clone(),
+            turn_id: self.turn_id.clone(),
+            item_id: self.item_id.clone(),
             subject_kind: self.subject_kind,
             subject_name: self.subject_name,
             trigger: self.trigger,

@@ -4,10 +4,11 @@
 //!
 //! Not here: which fact completes which review (`ingest`), and what the review says (`derive`).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::event::{Output, Resolution, ReviewEvent, ReviewStatus, Reviewer, SubjectKind, Trigger};
-use crate::fact::{AppServerClient, Runtime};
+use crate::fact::{AppServerClient, Id, Runtime};
 
 use super::derive::{RequestedFlags, approval_outcome, denormalizes, duration_ms};
 use super::diagnostic::{DroppedEvent, MissingContext, REVIEW_EVENT_TYPE, missing_context};
@@ -19,12 +20,12 @@ use super::{Defect, Reducer};
 /// thread's context.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CompletedReview {
-    pub(crate) thread_id: String,
-    pub(crate) turn_id: String,
-    pub(crate) item_id: Option<String>,
-    pub(crate) review_id: String,
+    pub(crate) thread_id: Id,
+    pub(crate) turn_id: Id,
+    pub(crate) item_id: Option<Id>,
+    pub(crate) review_id: Id,
     pub(crate) subject_kind: SubjectKind,
-    pub(crate) subject_name: String,
+    pub(crate) subject_name: Cow<'static, str>,
     pub(crate) reviewer: Reviewer,
     pub(crate) trigger: Trigger,
     pub(crate) status: ReviewStatus,
@@ -38,9 +39,9 @@ pub(crate) struct CompletedReview {
 pub(crate) struct EventContext {
     pub(crate) app_server_client: Arc<AppServerClient>,
     pub(crate) runtime: Arc<Runtime>,
-    pub(crate) thread_source: Option<String>,
-    pub(crate) subagent_source: Option<String>,
-    pub(crate) parent_thread_id: Option<String>,
+    pub(crate) thread_source: Option<Id>,
+    pub(crate) subagent_source: Option<Id>,
+    pub(crate) parent_thread_id: Option<Id>,
 }
 
 impl<H: Hooks> Reducer<H> {
@@ -87,7 +88,7 @@ impl<H: Hooks> Reducer<H> {
     /// SUM-1: a command, file-change or MCP review with an item id adds to its item's summary,
     /// starting one (CAP-1) if the item has none.
     fn denormalize(&mut self, review: &CompletedReview, outputs: &mut Vec<Output>) {
-        let Some(item_id) = review.item_id.as_deref() else {
+        let Some(item_id) = review.item_id.as_ref() else {
             return;
         };
         let denormalized = denormalizes(review.subject_kind)
@@ -116,7 +117,7 @@ impl<H: Hooks> Reducer<H> {
 
     /// CTX-2, CTX-3: the metadata of the connection the thread was last bound to, or what is
     /// missing.
-    pub(crate) fn event_context(&self, thread_id: &str) -> Result<EventContext, MissingContext> {
+    pub(crate) fn event_context(&self, thread_id: &Id) -> Result<EventContext, MissingContext> {
         let thread = self.state.thread(thread_id).ok_or(MissingContext::Thread)?;
         let connection = self
             .state
@@ -142,13 +143,13 @@ impl<H: Hooks> Reducer<H> {
 /// ISO-1: an item's summary is keyed by its thread, turn and item.
 pub(crate) fn summary_key<'k>(
     hooks: &impl Hooks,
-    thread_id: &'k str,
-    turn_id: &'k str,
-    item_id: &'k str,
+    thread_id: &'k Id,
+    turn_id: &'k Id,
+    item_id: &'k Id,
 ) -> ItemKeyView<'k> {
     if hooks.breaks(Defect::SummaryKeyWithoutThread) {
         return ItemKeyView {
-            thread_id: "",
+            thread_id: super::derive::empty_id(),
             turn_id,
             item_id,
         };
@@ -156,7 +157,7 @@ pub(crate) fn summary_key<'k>(
     if hooks.breaks(Defect::SummaryKeyWithoutTurn) {
         return ItemKeyView {
             thread_id,
-            turn_id: "",
+            turn_id: super::derive::empty_id(),
             item_id,
         };
     }

@@ -9,7 +9,7 @@
 //! entries back to `ingest`, which reports them.
 
 use crate::event::{Limits, Table};
-use crate::fact::{ConnectionId, RequestId};
+use crate::fact::{ConnectionId, Id, RequestId};
 use crate::profile::{Departure, Profile};
 
 use super::Defect;
@@ -18,21 +18,21 @@ use super::entries::{
     ItemSummary, PendingReview, ReleasedTurn, SeenGuardian, ThreadContext,
 };
 use super::hooks::Hooks;
-use super::table::{BoundedTable, Slab, TableKey};
-use super::turns::{TurnEntries, TurnKey, TurnKeyView, TurnTable, link, remove_all, unlink};
+use super::table::{BoundedTable, TableKey};
+use super::turns::{TurnIndex, TurnKeyView, TurnTable, link, remove_all, remove_and_count, unlink};
 
 /// All state of the production reducer.
 pub(crate) struct State {
     entries_max: usize,
     connections: BoundedTable<ConnectionId, Connection>,
-    threads: BoundedTable<String, ThreadContext>,
+    threads: BoundedTable<Id, ThreadContext>,
     pending_requests: BoundedTable<RequestId, PendingReview>,
     guardian_completions: BoundedTable<GuardianKey, SeenGuardian>,
     item_starts: BoundedTable<ItemKey, ItemStart>,
     item_summaries: BoundedTable<ItemKey, ItemSummary>,
     /// `(thread, turn)` → that turn's entries. A turn is listed only while it has a live entry,
     /// so this index never holds more turns than the four turn-scoped tables hold entries.
-    turns: Slab<TurnKey, TurnEntries>,
+    turns: TurnIndex,
     /// The seeded defect `FourConnectionSlots`: connection metadata in four slots by id. Never
     /// written by the production reducer (the branch that writes it is dead for `NoDefects`);
     /// kept in every build so that no line of the reducer depends on the feature.
@@ -50,7 +50,7 @@ impl State {
             guardian_completions: BoundedTable::new(entries_max),
             item_starts: BoundedTable::new(entries_max),
             item_summaries: BoundedTable::new(entries_max),
-            turns: Slab::new(),
+            turns: TurnIndex::default(),
             connection_slots: Default::default(),
         }
     }
@@ -142,14 +142,14 @@ impl State {
         &mut self.connection_slots[slot_of(connection_id)]
     }
 
-    pub(crate) fn thread(&self, thread_id: &str) -> Option<&ThreadContext> {
+    pub(crate) fn thread(&self, thread_id: &Id) -> Option<&ThreadContext> {
         self.threads.get(thread_id)
     }
 
     /// Records or replaces a thread's binding; a replacement keeps its eviction position.
     pub(crate) fn upsert_thread(
         &mut self,
-        thread_id: &str,
+        thread_id: &Id,
         context: ThreadContext,
     ) -> Option<Evicted> {
         if let Some(existing) = self.threads.get_mut(thread_id) {
@@ -221,10 +221,8 @@ impl State {
     }
 
     /// The turn a seen guardian completion is remembered for.
-    pub(crate) fn guardian_seen_turn(&self, key: GuardianKeyView<'_>) -> Option<&str> {
-        self.guardian_completions
-            .get(key)
-            .map(|seen| seen.turn_id.as_str())
+    pub(crate) fn guardian_seen_turn(&self, key: GuardianKeyView<'_>) -> Option<&Id> {
+        self.guardian_completions.get(key).map(|seen| &seen.turn_id)
     }
 
     /// Forgets a seen guardian completion.
@@ -244,7 +242,7 @@ impl State {
     pub(crate) fn mark_guardian_seen(
         &mut self,
         key: GuardianKeyView<'_>,
-        turn_id: &str,
+        turn_id: &Id,
     ) -> Option<Evicted> {
         if self.guardian_seen(key) {
             return None;
@@ -394,7 +392,7 @@ impl State {
     }
 
     /// Item starts one turn holds.
-    pub(crate) fn turn_item_starts(&self, thread_id: &str, turn_id: &str) -> usize {
+    pub(crate) fn turn_item_starts(&self, thread_id: &Id, turn_id: &Id) -> usize {
         self.turns
             .get(TurnKeyView { thread_id, turn_id })
             .map_or(0, |entries| entries.item_starts.live)
@@ -404,10 +402,9 @@ impl State {
 
     /// Removes every entry of one turn from the four turn-scoped tables, in insertion order per
     /// table; `None` if the turn has no state. Costs O(entries of that turn).
-    pub(crate) fn release_turn(&mut self, thread_id: &str, turn_id: &str) -> Option<ReleasedTurn> {
+    pub(crate) fn release_turn(&mut self, thread_id: &Id, turn_id: &Id) -> Option<ReleasedTurn> {
         let view = TurnKeyView { thread_id, turn_id };
-        let handle = self.turns.find(view)?;
-        let (_, entries) = self.turns.remove(handle)?;
+        let entries = self.turns.take(view)?;
         let released = ReleasedTurn {
             pending_requests: remove_all(&mut self.pending_requests, &entries.pending_requests),
             item_starts: remove_all(&mut self.item_starts, &entries.item_starts)
@@ -418,17 +415,17 @@ impl State {
                 .into_iter()
                 .map(|(key, _)| key)
                 .collect(),
-            guardian_completions: remove_all(
+            guardian_completions: remove_and_count(
                 &mut self.guardian_completions,
                 &entries.guardian_completions,
-            )
-            .len(),
+            ),
         };
         debug_assert!(released.pending_requests.len() == entries.pending_requests.live);
         debug_assert!(released.item_starts.len() == entries.item_starts.live);
         debug_assert!(released.item_summaries.len() == entries.item_summaries.live);
         debug_assert!(released.guardian_completions == entries.guardian_completions.live);
-        debug_assert!(self.turns.find(view).is_none());
+        debug_assert!(self.turns.get(view).is_none());
+        self.turns.recycle(entries);
         Some(released)
     }
 }
@@ -461,14 +458,15 @@ mod tests {
     use crate::reducer::entries::RequestKind;
     use crate::reducer::table::STALE_HANDLES_SLACK;
     use crate::reducer::table::collisions::assert_lookups_survive_collisions;
+    use crate::reducer::turns::TurnKey;
 
     /// ISO-1, DEDUP-1: composite keys are compared field by field, not trusted to their hash.
     #[test]
     fn composite_keys_are_told_apart_under_colliding_hashes() {
         let item = |t: &str, u: &str, i: &str| ItemKey {
-            thread_id: t.to_owned(),
-            turn_id: u.to_owned(),
-            item_id: i.to_owned(),
+            thread_id: t.to_owned().into(),
+            turn_id: u.to_owned().into(),
+            item_id: i.to_owned().into(),
         };
         assert_lookups_survive_collisions(vec![
             item("t1", "u1", "i1"),
@@ -477,8 +475,8 @@ mod tests {
             item("t1", "u1", "i2"),
         ]);
         let seen = |t: &str, r: &str| GuardianKey {
-            thread_id: t.to_owned(),
-            review_id: r.to_owned(),
+            thread_id: t.to_owned().into(),
+            review_id: r.to_owned().into(),
         };
         assert_lookups_survive_collisions(vec![
             seen("t1", "g1"),
@@ -486,8 +484,8 @@ mod tests {
             seen("t1", "g2"),
         ]);
         let turn = |t: &str, u: &str| TurnKey {
-            thread_id: t.to_owned(),
-            turn_id: u.to_owned(),
+            thread_id: t.to_owned().into(),
+            turn_id: u.to_owned().into(),
         };
         assert_lookups_survive_collisions(vec![
             turn("t1", "u1"),
@@ -499,9 +497,9 @@ mod tests {
     fn pending(turn_id: &str, item_id: &str) -> PendingReview {
         PendingReview {
             kind: RequestKind::CommandExecution,
-            thread_id: "t1".to_owned(),
-            turn_id: turn_id.to_owned(),
-            item_id: item_id.to_owned(),
+            thread_id: "t1".to_owned().into(),
+            turn_id: turn_id.to_owned().into(),
+            item_id: item_id.to_owned().into(),
             subject_kind: SubjectKind::CommandExecution,
             subject_name: "command_execution",
             trigger: Trigger::Initial,
@@ -521,7 +519,7 @@ mod tests {
         assert_eq!(state.indexed_turns(), 1);
         state.close_pending(2);
         assert_eq!(state.indexed_turns(), 0);
-        assert!(state.release_turn("t1", "u1").is_none());
+        assert!(state.release_turn(&"t1".into(), &"u1".into()).is_none());
     }
 
     #[test]
@@ -532,7 +530,9 @@ mod tests {
         }
         state.open_pending(7, pending("u2", "i1"));
         state.close_pending(9);
-        let released = state.release_turn("t1", "u1").unwrap_or_default();
+        let released = state
+            .release_turn(&"t1".into(), &"u1".into())
+            .unwrap_or_default();
         let ids: Vec<RequestId> = released
             .pending_requests
             .iter()
@@ -551,9 +551,10 @@ mod tests {
             state.open_pending(request_id, pending("u1", "i1"));
             state.close_pending(request_id);
         }
+        let (thread_id, turn_id) = (Id::from("t1"), Id::from("u1"));
         let view = TurnKeyView {
-            thread_id: "t1",
-            turn_id: "u1",
+            thread_id: &thread_id,
+            turn_id: &turn_id,
         };
         let handles = state
             .turns
@@ -574,6 +575,6 @@ mod tests {
             Some(Evicted::PendingRequest { request_id: 1, .. })
         ));
         assert_eq!(state.indexed_turns(), 1);
-        assert!(state.release_turn("t1", "u1").is_none());
+        assert!(state.release_turn(&"t1".into(), &"u1".into()).is_none());
     }
 }

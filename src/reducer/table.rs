@@ -17,6 +17,8 @@ use foldhash::fast::RandomState;
 
 use hashbrown::HashTable;
 
+use crate::fact::Id;
+
 /// Stale handles a queue may hold beyond twice its live entries before it is compacted. Keeps
 /// compaction amortized O(1) without compacting tiny queues on every removal.
 pub(crate) const STALE_HANDLES_SLACK: usize = 16;
@@ -48,6 +50,20 @@ impl TableKey for u64 {
     }
 }
 
+impl TableKey for Id {
+    type View<'a> = &'a Id;
+
+    fn view(&self) -> &Id {
+        self
+    }
+
+    fn matches(&self, query: &Id) -> bool {
+        self == query
+    }
+}
+
+/// Plain strings key the tables of this module's own tests.
+#[cfg(test)]
 impl TableKey for String {
     type View<'a> = &'a str;
 

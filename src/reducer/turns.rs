@@ -4,18 +4,19 @@
 //! (TURN-1).
 
 use super::table::{BoundedTable, Handle, STALE_HANDLES_SLACK, Slab, TableKey};
+use crate::fact::Id;
 
 /// A turn, for the per-turn index: turns are keyed by thread and turn, never by turn alone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct TurnKey {
-    pub(super) thread_id: String,
-    pub(super) turn_id: String,
+    pub(super) thread_id: Id,
+    pub(super) turn_id: Id,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) struct TurnKeyView<'a> {
-    pub(super) thread_id: &'a str,
-    pub(super) turn_id: &'a str,
+    pub(super) thread_id: &'a Id,
+    pub(super) turn_id: &'a Id,
 }
 
 impl TableKey for TurnKey {
@@ -78,6 +79,73 @@ impl TurnEntries {
     }
 }
 
+/// Spare turn entries kept for reuse at most: a turn that starts takes one (and its lists'
+/// capacity) instead of allocating, so the steady state of a long stream allocates nothing here.
+const SPARE_TURNS_MAX: usize = 64;
+
+/// A spare list keeps at most this many handles' worth of capacity; a bigger one is freed, so
+/// the spares hold little memory whatever the turns before them held.
+const SPARE_HANDLES_MAX: usize = 64;
+
+/// The per-turn index: `(thread, turn)` → that turn's entries, with spare entries to reuse.
+pub(super) struct TurnIndex {
+    turns: Slab<TurnKey, TurnEntries>,
+    spare: Vec<TurnEntries>,
+}
+
+impl Default for TurnIndex {
+    fn default() -> TurnIndex {
+        TurnIndex {
+            turns: Slab::new(),
+            spare: Vec::new(),
+        }
+    }
+}
+
+impl TurnIndex {
+    pub(super) fn len(&self) -> usize {
+        self.turns.len()
+    }
+
+    #[cfg(test)]
+    pub(super) fn slot_count(&self) -> usize {
+        self.turns.slot_count()
+    }
+
+    #[cfg(test)]
+    pub(super) fn entry_at(&self, slot: usize) -> Option<(&TurnKey, &TurnEntries)> {
+        self.turns.entry_at(slot)
+    }
+
+    pub(super) fn get(&self, view: TurnKeyView<'_>) -> Option<&TurnEntries> {
+        self.turns.get(view)
+    }
+
+    /// Removes a turn's entries from the index; hand them back with [`TurnIndex::recycle`].
+    pub(super) fn take(&mut self, view: TurnKeyView<'_>) -> Option<TurnEntries> {
+        let handle = self.turns.find(view)?;
+        self.turns.remove(handle).map(|(_, entries)| entries)
+    }
+
+    /// Keeps a removed turn's lists, emptied, for the next turn that starts.
+    pub(super) fn recycle(&mut self, mut entries: TurnEntries) {
+        if self.spare.len() >= SPARE_TURNS_MAX {
+            return;
+        }
+        for list in [
+            &mut entries.pending_requests,
+            &mut entries.guardian_completions,
+            &mut entries.item_starts,
+            &mut entries.item_summaries,
+        ] {
+            list.handles.clear();
+            list.live = 0;
+            list.handles.shrink_to(SPARE_HANDLES_MAX);
+        }
+        self.spare.push(entries);
+    }
+}
+
 /// Removes the live entries a turn list names, in list (insertion) order.
 pub(super) fn remove_all<K: TableKey, V>(
     table: &mut BoundedTable<K, V>,
@@ -89,25 +157,37 @@ pub(super) fn remove_all<K: TableKey, V>(
         .collect()
 }
 
+/// Removes the live entries a turn list names, and counts them.
+pub(super) fn remove_and_count<K: TableKey, V>(
+    table: &mut BoundedTable<K, V>,
+    list: &TurnList,
+) -> usize {
+    list.handles
+        .iter()
+        .filter(|&&handle| table.remove(handle).is_some())
+        .count()
+}
+
 /// Lists a newly inserted entry under its turn, creating the turn's index entry if needed.
 pub(super) fn link<K: TableKey, V>(
-    turns: &mut Slab<TurnKey, TurnEntries>,
+    index: &mut TurnIndex,
     table: &BoundedTable<K, V>,
     which: TurnTable,
-    thread_id: &str,
-    turn_id: &str,
+    thread_id: &Id,
+    turn_id: &Id,
     handle: Handle,
 ) {
     debug_assert!(table.is_live(handle));
     let view = TurnKeyView { thread_id, turn_id };
+    let turns = &mut index.turns;
     let turn = match turns.find(view) {
         Some(turn) => turn,
         None => turns.insert(
             TurnKey {
-                thread_id: thread_id.to_owned(),
-                turn_id: turn_id.to_owned(),
+                thread_id: thread_id.clone(),
+                turn_id: turn_id.clone(),
             },
-            TurnEntries::default(),
+            index.spare.pop().unwrap_or_default(),
         ),
     };
     let Some(entries) = turns.value_mut(turn) else {
@@ -123,26 +203,28 @@ pub(super) fn link<K: TableKey, V>(
 /// Unlists an entry that was just removed from its table (by its own rule or by eviction), and
 /// frees the turn's index entry once the turn has no live entry left.
 pub(super) fn unlink<K: TableKey, V>(
-    turns: &mut Slab<TurnKey, TurnEntries>,
+    index: &mut TurnIndex,
     table: &BoundedTable<K, V>,
     which: TurnTable,
-    thread_id: &str,
-    turn_id: &str,
+    thread_id: &Id,
+    turn_id: &Id,
 ) {
     let view = TurnKeyView { thread_id, turn_id };
-    let Some(turn) = turns.find(view) else {
+    let Some(turn) = index.turns.find(view) else {
         debug_assert!(false, "a live entry's turn is indexed");
         return;
     };
-    let Some(entries) = turns.value_mut(turn) else {
+    let Some(entries) = index.turns.value_mut(turn) else {
         return;
     };
     let list = entries.list_mut(which);
     debug_assert!(list.live > 0);
     list.live = list.live.saturating_sub(1);
     compact_if_stale(list, table);
-    if entries.live() == 0 {
-        turns.remove(turn);
+    if entries.live() == 0
+        && let Some((_, entries)) = index.turns.remove(turn)
+    {
+        index.recycle(entries);
     }
 }
 

@@ -276,8 +276,8 @@ fn minimize_facts_keeps_only_what_makes_it_fail() {
     let facts: Vec<Fact> = (0..40)
         .map(|n| match n % 3 {
             0 => Fact::TurnCompleted {
-                thread_id: format!("t{n}"),
-                turn_id: "u1".to_owned(),
+                thread_id: format!("t{n}").into(),
+                turn_id: "u1".into(),
                 completed_at_ms: n,
             },
             _ => Fact::RequestAborted {

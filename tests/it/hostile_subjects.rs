@@ -336,6 +336,8 @@ fn interrupted(name: &str, signal: Signal, code: i32) {
         &dir,
         &[
             "check",
+            "--jobs",
+            "1",
             "--timeout-ms",
             "15000",
             "--out",

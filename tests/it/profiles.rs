@@ -29,7 +29,7 @@ fn diagnostics(outputs: &[Emitted]) -> Vec<(usize, DiagnosticReason, String)> {
                 let id = diagnostic
                     .request_id
                     .map(|id| id.to_string())
-                    .or_else(|| diagnostic.item_id.clone())
+                    .or_else(|| diagnostic.item_id.as_deref().map(str::to_owned))
                     .unwrap_or_default();
                 Some((emitted.at, diagnostic.reason, id))
             }

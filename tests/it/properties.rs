@@ -30,7 +30,7 @@ fn fact_thread(
         | Fact::FileChangeRequest { thread_id, .. }
         | Fact::PermissionsRequest { thread_id, .. }
         | Fact::CommandExecutionRequest { thread_id, .. }
-        | Fact::GuardianReviewCompleted { thread_id, .. } => Some(thread_id.clone()),
+        | Fact::GuardianReviewCompleted { thread_id, .. } => Some(thread_id.to_string()),
         Fact::RequestAborted { request_id, .. }
         | Fact::MalformedResponse { request_id, .. }
         | Fact::FileChangeResponse { request_id, .. }
@@ -65,7 +65,7 @@ fn request_threads(facts: &[Fact]) -> BTreeMap<RequestId, BTreeSet<String>> {
         {
             map.entry(*request_id)
                 .or_default()
-                .insert(thread_id.clone());
+                .insert(thread_id.to_string());
         }
     }
     map

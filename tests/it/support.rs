@@ -40,7 +40,7 @@ pub fn thread_of(output: &Output) -> Option<&str> {
     match output {
         Output::Review(event) => Some(&event.thread_id),
         Output::Diagnostic(diagnostic) => diagnostic.thread_id.as_deref(),
-        other => other.as_tool_item().map(|event| event.thread_id.as_str()),
+        other => other.as_tool_item().map(|event| &*event.thread_id),
     }
 }
 
