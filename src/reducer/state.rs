@@ -577,4 +577,46 @@ mod tests {
         assert_eq!(state.indexed_turns(), 1);
         assert!(state.release_turn(&"t1".into(), &"u1".into()).is_none());
     }
+
+    /// The per-turn list and the eviction queue drop stale handles as soon as they pass their
+    /// bound (twice the live entries, plus slack), whatever the order of removals: checked after
+    /// every operation of a random churn in one turn, where a removal that only sometimes
+    /// compacts would let stale handles pile up.
+    #[test]
+    fn stale_handles_never_pass_their_bound_under_random_churn() {
+        let mut state = State::new(Limits {
+            table_entries_max: 1 << 20,
+        });
+        let mut open: Vec<RequestId> = Vec::new();
+        let mut next_id: RequestId = 0;
+        let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
+        for step in 0..20_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            // Keep at least one entry open, so the turn stays listed; open a little more often
+            // than close, up to about 40 entries, then mostly close.
+            let close = open.len() > 1 && (rng % 100 < if open.len() > 40 { 80 } else { 45 });
+            if close {
+                let at = usize::try_from((rng >> 8) % open.len() as u64).unwrap_or(0);
+                state.close_pending(open.swap_remove(at));
+            } else {
+                state.open_pending(next_id, pending("u1", "i1"));
+                open.push(next_id);
+                next_id += 1;
+            }
+            let live = open.len();
+            let bound = 2 * live + STALE_HANDLES_SLACK;
+            assert!(
+                state.indexed_handles() <= bound,
+                "step {step}: the turn list holds {} handles for {live} live entries",
+                state.indexed_handles()
+            );
+            assert!(
+                state.pending_requests.queue_len() <= bound,
+                "step {step}: the eviction queue holds {} handles for {live} live entries",
+                state.pending_requests.queue_len()
+            );
+        }
+    }
 }
