@@ -25,7 +25,7 @@
 //! coverage and the first failure are those of the run in order, whatever the number of jobs.
 //! A worker that finds a failing case stops the run after that case: cases before it still run
 //! (an earlier one may fail too), cases after it are not counted. The first failing case is then
-//! confirmed, shrunk and saved on the calling thread ([`failure`]).
+//! confirmed, shrunk and saved on the calling thread (`failure.rs`).
 //!
 //! [`Shard`] `K/N` runs the K-th of N contiguous slices of the run's cases;
 //! [`merge`](merge::merge) combines the shards' summaries into the summary of the whole run.

@@ -44,7 +44,7 @@ pub(crate) struct Trail {
     pub(crate) memory: Memory,
 }
 
-/// How many entries each set of the explanation [`Memory`] remembers: the most recent ones.
+/// How many entries each set of the explanation memory remembers: the most recent ones.
 pub const MEMORY_ENTRIES_MAX: usize = 65_536;
 
 /// What the rules forgot, remembered only to see where a rule decides (never read by a rule).
