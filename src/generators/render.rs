@@ -6,9 +6,9 @@
 //! (their chunks taken one of each item in turn). Lanes of consecutive turns are interleaved by
 //! the scenario's schedule; an initialize or binding is a barrier between them. Only then are
 //! request ids numbered (in order of first appearance, as the app-server's process-wide counter
-//! does, from where the swarm's [`IdRange`](super::swarm::IdRange) starts) and timestamps stamped (on the swarm's
-//! [`Clock`](super::swarm::Clock)), so an interleaved stream still reads `req#1, req#2, ...` on a clock that moves
-//! forward.
+//! does, from where the swarm's [`IdRange`](super::swarm::IdRange) starts) and timestamps
+//! stamped (on the swarm's [`Clock`](super::swarm::Clock)), so an interleaved stream still reads
+//! `req#1, req#2, ...` on a clock that moves forward (`chunks.rs`).
 
 use std::collections::{BTreeMap, VecDeque};
 
