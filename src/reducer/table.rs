@@ -523,10 +523,13 @@ pub(crate) mod collisions {
 #[cfg(test)]
 mod collision_tests {
     use super::collisions::assert_lookups_survive_collisions;
+    use crate::fact::Id;
 
     #[test]
-    fn string_and_integer_keys_are_told_apart_under_colliding_hashes() {
+    fn string_id_and_integer_keys_are_told_apart_under_colliding_hashes() {
         assert_lookups_survive_collisions(vec!["a".to_owned(), "b".to_owned(), "c".to_owned()]);
         assert_lookups_survive_collisions(vec![1u64, 2, 3]);
+        // The shared ids the reducer's tables are keyed by (the thread table).
+        assert_lookups_survive_collisions(vec![Id::from("a"), Id::from("b"), Id::from("c")]);
     }
 }
