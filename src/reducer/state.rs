@@ -619,4 +619,34 @@ mod tests {
             );
         }
     }
+
+    /// A turn whose last entry goes keeps its index entry as a spare, and the next turn to start
+    /// takes it (no allocation); at most `SPARE_TURNS_MAX` spares are kept.
+    #[test]
+    fn a_released_turn_s_index_entry_is_reused_by_the_next_turn() {
+        let mut state = State::new(Limits::default());
+        assert_eq!(state.turns.spare_len(), 0);
+        state.open_pending(1, pending("u1", "i1"));
+        state.close_pending(1);
+        assert_eq!(
+            state.turns.spare_len(),
+            1,
+            "the emptied turn is kept as a spare"
+        );
+        state.open_pending(2, pending("u2", "i1"));
+        assert_eq!(state.turns.spare_len(), 0, "the next turn takes the spare");
+        assert!(state.release_turn(&"t1".into(), &"u2".into()).is_some());
+        assert_eq!(
+            state.turns.spare_len(),
+            1,
+            "a released turn is kept as a spare too"
+        );
+        for request_id in 0..200 {
+            state.open_pending(request_id, pending(&format!("u{request_id}"), "i1"));
+        }
+        for request_id in 0..200 {
+            state.close_pending(request_id);
+        }
+        assert_eq!(state.turns.spare_len(), 64, "spares are capped");
+    }
 }

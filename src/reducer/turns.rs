@@ -127,6 +127,12 @@ impl TurnIndex {
         self.turns.remove(handle).map(|(_, entries)| entries)
     }
 
+    /// Spare turn entries kept for reuse (tests only).
+    #[cfg(test)]
+    pub(super) fn spare_len(&self) -> usize {
+        self.spare.len()
+    }
+
     /// Keeps a removed turn's lists, emptied, for the next turn that starts.
     pub(super) fn recycle(&mut self, mut entries: TurnEntries) {
         if self.spare.len() >= SPARE_TURNS_MAX {
