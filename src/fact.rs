@@ -380,6 +380,46 @@ pub enum GuardianAction {
     },
 }
 
+/// The started and completed timestamps of a fact, by reference: one table for [`Fact::times`]
+/// and [`Fact::times_mut`] (the match binds by shared or mutable reference as the fact is).
+macro_rules! timestamps {
+    ($fact:expr) => {
+        match $fact {
+            Fact::TurnCompleted {
+                completed_at_ms, ..
+            }
+            | Fact::ItemCompleted {
+                completed_at_ms, ..
+            }
+            | Fact::RequestAborted {
+                completed_at_ms, ..
+            }
+            | Fact::MalformedResponse {
+                completed_at_ms, ..
+            }
+            | Fact::FileChangeResponse {
+                completed_at_ms, ..
+            }
+            | Fact::CommandExecutionResponse {
+                completed_at_ms, ..
+            }
+            | Fact::EffectivePermissionsResponse {
+                completed_at_ms, ..
+            } => (None, Some(completed_at_ms)),
+            Fact::ItemStarted { started_at_ms, .. }
+            | Fact::FileChangeRequest { started_at_ms, .. }
+            | Fact::PermissionsRequest { started_at_ms, .. }
+            | Fact::CommandExecutionRequest { started_at_ms, .. } => (Some(started_at_ms), None),
+            Fact::GuardianReviewCompleted {
+                started_at_ms,
+                completed_at_ms,
+                ..
+            } => (Some(started_at_ms), Some(completed_at_ms)),
+            Fact::Initialize { .. } | Fact::ThreadBound { .. } => (None, None),
+        }
+    };
+}
+
 impl Fact {
     /// Whether the fact closes a user review: a response, `malformed_response` or
     /// `request_aborted`.
@@ -524,43 +564,16 @@ impl Fact {
 
     /// The timestamps the fact carries.
     pub fn times(&self) -> FactTimes {
-        let (started_at_ms, completed_at_ms) = match self {
-            Fact::TurnCompleted {
-                completed_at_ms, ..
-            }
-            | Fact::ItemCompleted {
-                completed_at_ms, ..
-            }
-            | Fact::RequestAborted {
-                completed_at_ms, ..
-            }
-            | Fact::MalformedResponse {
-                completed_at_ms, ..
-            }
-            | Fact::FileChangeResponse {
-                completed_at_ms, ..
-            }
-            | Fact::CommandExecutionResponse {
-                completed_at_ms, ..
-            }
-            | Fact::EffectivePermissionsResponse {
-                completed_at_ms, ..
-            } => (None, Some(*completed_at_ms)),
-            Fact::ItemStarted { started_at_ms, .. }
-            | Fact::FileChangeRequest { started_at_ms, .. }
-            | Fact::PermissionsRequest { started_at_ms, .. }
-            | Fact::CommandExecutionRequest { started_at_ms, .. } => (Some(*started_at_ms), None),
-            Fact::GuardianReviewCompleted {
-                started_at_ms,
-                completed_at_ms,
-                ..
-            } => (Some(*started_at_ms), Some(*completed_at_ms)),
-            Fact::Initialize { .. } | Fact::ThreadBound { .. } => (None, None),
-        };
+        let (started_at_ms, completed_at_ms) = timestamps!(self);
         FactTimes {
-            started_at_ms,
-            completed_at_ms,
+            started_at_ms: started_at_ms.copied(),
+            completed_at_ms: completed_at_ms.copied(),
         }
+    }
+
+    /// The timestamps the fact carries, to change them: `(started_at_ms, completed_at_ms)`.
+    pub fn times_mut(&mut self) -> (Option<&mut i64>, Option<&mut i64>) {
+        timestamps!(self)
     }
 
     /// The fact's main timestamp: its completion, else its start; None for `initialize` and

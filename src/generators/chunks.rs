@@ -114,41 +114,13 @@ pub(super) fn stamp(ordered: &mut [Chunk], timeline: &Timeline, clock: Clock) {
 /// Sets a fact's timestamps: `at_ms` for its one timestamp, or for a guardian completion
 /// `completed_at_ms = at_ms` and `started_at_ms = at_ms - duration_ms`.
 pub(crate) fn set_time(fact: &mut Fact, at_ms: i64, duration_ms: i64) {
-    match fact {
-        Fact::TurnCompleted {
-            completed_at_ms, ..
-        }
-        | Fact::ItemCompleted {
-            completed_at_ms, ..
-        }
-        | Fact::RequestAborted {
-            completed_at_ms, ..
-        }
-        | Fact::MalformedResponse {
-            completed_at_ms, ..
-        }
-        | Fact::FileChangeResponse {
-            completed_at_ms, ..
-        }
-        | Fact::CommandExecutionResponse {
-            completed_at_ms, ..
-        }
-        | Fact::EffectivePermissionsResponse {
-            completed_at_ms, ..
-        } => *completed_at_ms = at_ms,
-        Fact::ItemStarted { started_at_ms, .. }
-        | Fact::FileChangeRequest { started_at_ms, .. }
-        | Fact::PermissionsRequest { started_at_ms, .. }
-        | Fact::CommandExecutionRequest { started_at_ms, .. } => *started_at_ms = at_ms,
-        Fact::GuardianReviewCompleted {
-            started_at_ms,
-            completed_at_ms,
-            ..
-        } => {
+    match fact.times_mut() {
+        (Some(started_at_ms), Some(completed_at_ms)) => {
             *completed_at_ms = at_ms;
             *started_at_ms = at_ms.saturating_sub(duration_ms);
         }
-        Fact::Initialize { .. } | Fact::ThreadBound { .. } => {}
+        (Some(time_ms), None) | (None, Some(time_ms)) => *time_ms = at_ms,
+        (None, None) => {}
     }
 }
 
