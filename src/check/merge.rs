@@ -40,7 +40,7 @@ struct ShardSummary {
     command: String,
     profile: Profile,
     subject: Option<String>,
-    compared: Vec<String>,
+    compared: Vec<OutputKind>,
     seed: Option<String>,
     shard: Option<ShardRange>,
     cases: usize,
@@ -139,12 +139,7 @@ pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
     let mut merged = Summary::new("check", first.profile);
     merged.subject = first.subject.clone();
     merged.seed = first.seed.clone();
-    merged.compared = static_names(&first.compared, first_name)?;
-    merged.not_compared = OutputKind::ALL
-        .into_iter()
-        .map(OutputKind::name)
-        .filter(|kind| !merged.compared.contains(kind))
-        .collect();
+    merged.set_compared(OutputKinds::of(&first.compared));
     let rules = rule_ids();
     let mut notes = Vec::new();
     for (name, summary, shard) in &shards {
@@ -177,22 +172,4 @@ pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
         summary: merged,
         notes,
     })
-}
-
-/// The output kind names of a summary's `compared`, as the static names a [`Summary`] holds.
-fn static_names(names: &[String], input: &str) -> Result<Vec<&'static str>, MergeError> {
-    let known = OutputKinds::ALL.kinds();
-    names
-        .iter()
-        .map(|name| {
-            known
-                .iter()
-                .map(|kind| kind.name())
-                .find(|kind| kind == name)
-                .ok_or_else(|| MergeError {
-                    input: input.to_owned(),
-                    what: format!("unknown output kind {name:?} in `compared`"),
-                })
-        })
-        .collect()
 }

@@ -88,7 +88,8 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
             },
         })
     };
-    let bar = progress::bar(options.shard.cases(options.cases).count() as u64, json);
+    let shard_cases = options.shard.cases(options.cases);
+    let bar = progress::bar(shard_cases.end - shard_cases.start, json);
     let summary = run_check(&make, &options, &mut |event| match event {
         CheckEvent::Progress { done, .. } => bar.set_position(done),
         CheckEvent::Line(line) => {

@@ -19,7 +19,7 @@ use super::episode::{
 };
 use super::pools;
 use super::swarm::SwarmConfig;
-use crate::fact::{ConnectionId, Fact, GuardianStatus, ItemKind, ItemStatus, RequestId};
+use crate::fact::{ConnectionId, Fact, GuardianStatus, Id, ItemKind, ItemStatus, RequestId};
 
 /// Renders `scenario` to facts, within `config`'s pools. Fact kinds are not filtered here (see
 /// [`SwarmConfig::retain_enabled`]).
@@ -153,9 +153,9 @@ struct Renderer<'c> {
 
 /// Where an item lives.
 struct ItemRef {
-    thread_id: String,
-    turn_id: String,
-    item_id: String,
+    thread_id: Id,
+    turn_id: Id,
+    item_id: Id,
     kind: ItemKind,
 }
 
@@ -229,15 +229,15 @@ impl<'c> Renderer<'c> {
             next_request: 1,
         };
         self.next_lane += 1;
-        let thread_id = pools::thread_id(plan.thread);
-        let turn_id = pools::turn_id(u8::try_from(turn_index).unwrap_or(u8::MAX));
+        let thread_id = Id::from(pools::thread_id(plan.thread));
+        let turn_id = Id::from(pools::turn_id(u8::try_from(turn_index).unwrap_or(u8::MAX)));
         let mut unanswered = Vec::new();
         let mut items = Vec::with_capacity(plan.items.len());
         for (index, item) in plan.items.iter().enumerate() {
             let item_ref = ItemRef {
                 thread_id: thread_id.clone(),
                 turn_id: turn_id.clone(),
-                item_id: pools::item_id(index),
+                item_id: pools::item_id(index).into(),
                 kind: item.kind,
             };
             self.item(
@@ -256,8 +256,8 @@ impl<'c> Renderer<'c> {
             lane.chunks.extend(items.into_iter().flatten());
         }
         let turn_completed = Fact::TurnCompleted {
-            thread_id: thread_id.into(),
-            turn_id: turn_id.into(),
+            thread_id,
+            turn_id,
             completed_at_ms: 0,
         };
         match plan.end {
@@ -356,12 +356,10 @@ impl<'c> Renderer<'c> {
         let completion =
             |connection: ConnectionId, status: GuardianStatus| Fact::GuardianReviewCompleted {
                 connection_id: connection,
-                thread_id: item_ref.thread_id.clone().into(),
-                turn_id: item_ref.turn_id.clone().into(),
+                thread_id: item_ref.thread_id.clone(),
+                turn_id: item_ref.turn_id.clone(),
                 review_id: review_id.clone().into(),
-                target_item_id: guardian
-                    .targets_item
-                    .then(|| item_ref.item_id.clone().into()),
+                target_item_id: guardian.targets_item.then(|| item_ref.item_id.clone()),
                 action: guardian.action.clone(),
                 status,
                 started_at_ms: 0,
@@ -434,9 +432,9 @@ fn chunk(lane: Option<usize>, facts: Vec<Fact>) -> Chunk {
 fn item_started(connection_id: ConnectionId, item: &ItemRef) -> Fact {
     Fact::ItemStarted {
         connection_id,
-        thread_id: item.thread_id.clone().into(),
-        turn_id: item.turn_id.clone().into(),
-        item_id: item.item_id.clone().into(),
+        thread_id: item.thread_id.clone(),
+        turn_id: item.turn_id.clone(),
+        item_id: item.item_id.clone(),
         kind: item.kind,
         started_at_ms: 0,
     }
@@ -445,9 +443,9 @@ fn item_started(connection_id: ConnectionId, item: &ItemRef) -> Fact {
 fn item_completed(connection_id: ConnectionId, item: &ItemRef, status: ItemStatus) -> Fact {
     Fact::ItemCompleted {
         connection_id,
-        thread_id: item.thread_id.clone().into(),
-        turn_id: item.turn_id.clone().into(),
-        item_id: item.item_id.clone().into(),
+        thread_id: item.thread_id.clone(),
+        turn_id: item.turn_id.clone(),
+        item_id: item.item_id.clone(),
         kind: item.kind,
         status,
         completed_at_ms: 0,
@@ -469,27 +467,27 @@ fn request_fact(
         UserRequest::FileChange { grant_root, .. } => Fact::FileChangeRequest {
             connection_id,
             request_id,
-            thread_id: thread_id.into(),
-            turn_id: turn_id.into(),
-            item_id: item_id.into(),
+            thread_id,
+            turn_id,
+            item_id,
             started_at_ms: 0,
             grant_root: grant_root.clone(),
         },
         UserRequest::Permissions { permissions, .. } => Fact::PermissionsRequest {
             connection_id,
             request_id,
-            thread_id: thread_id.into(),
-            turn_id: turn_id.into(),
-            item_id: item_id.into(),
+            thread_id,
+            turn_id,
+            item_id,
             started_at_ms: 0,
             permissions: permissions.clone(),
         },
         UserRequest::Command { request, .. } => Fact::CommandExecutionRequest {
             connection_id,
             request_id,
-            thread_id: thread_id.into(),
-            turn_id: turn_id.into(),
-            item_id: item_id.into(),
+            thread_id,
+            turn_id,
+            item_id,
             started_at_ms: 0,
             approval_id: request.approval_id.clone().map(Into::into),
             network_approval_context: request.network_approval_context.clone(),

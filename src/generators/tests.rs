@@ -742,9 +742,9 @@ fn command_request(connection_id: u64, request_id: u64, started_at_ms: i64) -> F
     Fact::CommandExecutionRequest {
         connection_id,
         request_id,
-        thread_id: "t1".to_owned().into(),
-        turn_id: "u1".to_owned().into(),
-        item_id: "i1".to_owned().into(),
+        thread_id: "t1".into(),
+        turn_id: "u1".into(),
+        item_id: "i1".into(),
         started_at_ms,
         approval_id: None,
         network_approval_context: None,
@@ -765,9 +765,9 @@ fn accept(connection_id: u64, request_id: u64, completed_at_ms: i64) -> Fact {
 fn item_started(started_at_ms: i64) -> Fact {
     Fact::ItemStarted {
         connection_id: 1,
-        thread_id: "t1".to_owned().into(),
-        turn_id: "u1".to_owned().into(),
-        item_id: "i1".to_owned().into(),
+        thread_id: "t1".into(),
+        turn_id: "u1".into(),
+        item_id: "i1".into(),
         kind: crate::fact::ItemKind::CommandExecution,
         started_at_ms,
     }
@@ -776,9 +776,9 @@ fn item_started(started_at_ms: i64) -> Fact {
 fn item_completed(completed_at_ms: i64) -> Fact {
     Fact::ItemCompleted {
         connection_id: 1,
-        thread_id: "t1".to_owned().into(),
-        turn_id: "u1".to_owned().into(),
-        item_id: "i1".to_owned().into(),
+        thread_id: "t1".into(),
+        turn_id: "u1".into(),
+        item_id: "i1".into(),
         kind: crate::fact::ItemKind::CommandExecution,
         status: crate::fact::ItemStatus::Completed,
         completed_at_ms,
@@ -877,8 +877,8 @@ fn completion_before_start_moves_the_completion() {
 #[test]
 fn chaos_without_candidates_changes_nothing() {
     let facts = vec![Fact::TurnCompleted {
-        thread_id: "t1".to_owned().into(),
-        turn_id: "u1".to_owned().into(),
+        thread_id: "t1".into(),
+        turn_id: "u1".into(),
         completed_at_ms: CLOCK_START_MS,
     }];
     let ops = [
@@ -1066,10 +1066,10 @@ fn clocks_start_at_zero_and_end_near_the_end_of_time() {
 fn guardian(connection_id: u64, turn_id: &str) -> Fact {
     Fact::GuardianReviewCompleted {
         connection_id,
-        thread_id: "t1".to_owned().into(),
-        turn_id: turn_id.to_owned().into(),
-        review_id: "g1".to_owned().into(),
-        target_item_id: Some("i1".to_owned().into()),
+        thread_id: "t1".into(),
+        turn_id: turn_id.into(),
+        review_id: "g1".into(),
+        target_item_id: Some("i1".into()),
         action: GuardianAction::Command {
             command: "ls".to_owned(),
         },
@@ -1081,8 +1081,8 @@ fn guardian(connection_id: u64, turn_id: &str) -> Fact {
 
 fn turn_completed(completed_at_ms: i64) -> Fact {
     Fact::TurnCompleted {
-        thread_id: "t1".to_owned().into(),
-        turn_id: "u1".to_owned().into(),
+        thread_id: "t1".into(),
+        turn_id: "u1".into(),
         completed_at_ms,
     }
 }

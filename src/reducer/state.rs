@@ -464,9 +464,9 @@ mod tests {
     #[test]
     fn composite_keys_are_told_apart_under_colliding_hashes() {
         let item = |t: &str, u: &str, i: &str| ItemKey {
-            thread_id: t.to_owned().into(),
-            turn_id: u.to_owned().into(),
-            item_id: i.to_owned().into(),
+            thread_id: t.into(),
+            turn_id: u.into(),
+            item_id: i.into(),
         };
         assert_lookups_survive_collisions(vec![
             item("t1", "u1", "i1"),
@@ -475,8 +475,8 @@ mod tests {
             item("t1", "u1", "i2"),
         ]);
         let seen = |t: &str, r: &str| GuardianKey {
-            thread_id: t.to_owned().into(),
-            review_id: r.to_owned().into(),
+            thread_id: t.into(),
+            review_id: r.into(),
         };
         assert_lookups_survive_collisions(vec![
             seen("t1", "g1"),
@@ -484,8 +484,8 @@ mod tests {
             seen("t1", "g2"),
         ]);
         let turn = |t: &str, u: &str| TurnKey {
-            thread_id: t.to_owned().into(),
-            turn_id: u.to_owned().into(),
+            thread_id: t.into(),
+            turn_id: u.into(),
         };
         assert_lookups_survive_collisions(vec![
             turn("t1", "u1"),
@@ -497,9 +497,9 @@ mod tests {
     fn pending(turn_id: &str, item_id: &str) -> PendingReview {
         PendingReview {
             kind: RequestKind::CommandExecution,
-            thread_id: "t1".to_owned().into(),
-            turn_id: turn_id.to_owned().into(),
-            item_id: item_id.to_owned().into(),
+            thread_id: "t1".into(),
+            turn_id: turn_id.into(),
+            item_id: item_id.into(),
             subject_kind: SubjectKind::CommandExecution,
             subject_name: "command_execution",
             trigger: Trigger::Initial,

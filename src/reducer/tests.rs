@@ -648,8 +648,8 @@ fn a_long_turn_with_churn_keeps_its_index_small() {
         let request = Fact::CommandExecutionRequest {
             connection_id: 1,
             request_id,
-            thread_id: "t1".to_owned().into(),
-            turn_id: "u1".to_owned().into(),
+            thread_id: "t1".into(),
+            turn_id: "u1".into(),
             item_id: format!("i{request_id}").into(),
             started_at_ms: 1,
             approval_id: None,
