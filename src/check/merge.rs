@@ -58,11 +58,10 @@ pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
             input: name.clone(),
             what,
         };
+        // serde_json's message ends with the line and column.
         let summary: ShardSummary = serde_json::from_str(text).map_err(|e| {
             error(format!(
-                "not a JSON summary of `review-spec check --json`: {e} (line {}, column {})",
-                e.line(),
-                e.column()
+                "not a JSON summary of `review-spec check --json`: {e}"
             ))
         })?;
         if summary.summary_version != SUMMARY_VERSION {
