@@ -23,9 +23,8 @@ pub type RequestId = u64;
 pub type ConnectionId = u64;
 
 /// A thread, turn, item or review id, or a thread attribute copied onto events: shared rather
-/// than copied (a clone is a reference count, so the reducer keys its tables and fills its
-/// outputs without allocating), and a plain JSON string on the wire.
-pub type Id = Arc<str>;
+/// than copied, hashed once (`id`), and a plain JSON string on the wire.
+pub use crate::id::Id;
 
 /// One input fact.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Arbitrary)]

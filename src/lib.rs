@@ -45,6 +45,7 @@ pub mod diff;
 pub mod event;
 pub mod fact;
 pub mod fuzzing;
+pub mod id;
 pub mod generators;
 pub mod model;
 pub mod profile;

@@ -1,0 +1,260 @@
+//! [`Id`]: a thread, turn, item or review id, shared and hashed once.
+//!
+//! An id is made once, where its fact is made (parsed from a trace, drawn by a generator), and
+//! then only cloned, hashed and compared: the reducer keys its tables by ids and copies them into
+//! every event. So an id keeps its text and its hash in one reference-counted allocation: a clone
+//! is a reference count, hashing it writes the stored hash (never the text again), and two ids
+//! are compared by pointer first, then by hash, and only then by text. On the wire an id is a
+//! plain JSON string; ids order and print as their text.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::ops::Deref;
+use std::sync::LazyLock;
+
+use arbitrary::{Arbitrary, Unstructured};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use triomphe::{Arc, HeaderSlice};
+
+/// The hasher of every id's text: one per process, seeded at random, so that ids chosen to
+/// collide in one process do not collide in another.
+static TEXT_HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
+
+/// A shared id: its text, with the text's hash computed when the id was made.
+#[derive(Clone)]
+pub struct Id(Arc<HeaderSlice<u64, str>>);
+
+impl Id {
+    /// An id with this text (one allocation; the text is hashed here, once).
+    pub fn new(text: &str) -> Id {
+        Id(Arc::from_header_and_str(TEXT_HASHER.hash_one(text), text))
+    }
+
+    /// The id's text.
+    pub fn as_str(&self) -> &str {
+        &self.0.slice
+    }
+
+    /// Whether both are the same allocation (clones of one id).
+    pub fn ptr_eq(this: &Id, other: &Id) -> bool {
+        Arc::ptr_eq(&this.0, &other.0)
+    }
+
+    fn stored_hash(&self) -> u64 {
+        self.0.header
+    }
+}
+
+impl PartialEq for Id {
+    fn eq(&self, other: &Id) -> bool {
+        Id::ptr_eq(self, other)
+            || (self.stored_hash() == other.stored_hash() && self.as_str() == other.as_str())
+    }
+}
+
+impl Eq for Id {}
+
+/// Hashes the stored hash of the text: equal ids have equal text, hence equal stored hashes.
+/// (Not the hash of a `str`, so `Id` deliberately does not implement `Borrow<str>`.)
+impl Hash for Id {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.stored_hash());
+    }
+}
+
+impl PartialOrd for Id {
+    fn partial_cmp(&self, other: &Id) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// By text, as strings order.
+impl Ord for Id {
+    fn cmp(&self, other: &Id) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Deref for Id {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Id {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Default for Id {
+    /// The empty id.
+    fn default() -> Id {
+        Id::new("")
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl From<&str> for Id {
+    fn from(text: &str) -> Id {
+        Id::new(text)
+    }
+}
+
+impl From<&String> for Id {
+    fn from(text: &String) -> Id {
+        Id::new(text)
+    }
+}
+
+impl From<String> for Id {
+    fn from(text: String) -> Id {
+        Id::new(&text)
+    }
+}
+
+impl From<Cow<'_, str>> for Id {
+    fn from(text: Cow<'_, str>) -> Id {
+        Id::new(&text)
+    }
+}
+
+impl From<&Id> for String {
+    fn from(id: &Id) -> String {
+        id.as_str().to_owned()
+    }
+}
+
+impl PartialEq<str> for Id {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Id {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for Id {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
+        deserializer.deserialize_str(IdVisitor)
+    }
+}
+
+/// Reads an id from any JSON string, borrowed or escaped ("a string", as for `String`).
+struct IdVisitor;
+
+impl Visitor<'_> for IdVisitor {
+    type Value = Id;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Id, E> {
+        Ok(Id::new(text))
+    }
+}
+
+/// The JSON Schema of a string, as for `str`.
+impl JsonSchema for Id {
+    fn inline_schema() -> bool {
+        <str as JsonSchema>::inline_schema()
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        <str as JsonSchema>::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        <str as JsonSchema>::schema_id()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        <str as JsonSchema>::json_schema(generator)
+    }
+}
+
+/// Drawn as a `&str` is, so the same bytes give the same id as a plain string would.
+impl<'a> Arbitrary<'a> for Id {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Id> {
+        <&str as Arbitrary>::arbitrary(u).map(Id::new)
+    }
+
+    fn size_hint(depth: usize) -> (usize, Option<usize>) {
+        <&str as Arbitrary>::size_hint(depth)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::hash_map::DefaultHasher;
+
+    use super::*;
+
+    fn hash_of(id: &Id) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        id.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    #[test]
+    fn ids_made_apart_from_equal_text_are_equal_and_hash_alike() {
+        let (a, b) = (Id::new("thread-1"), Id::from(String::from("thread-1")));
+        assert!(!Id::ptr_eq(&a, &b));
+        assert_eq!(a, b);
+        assert_eq!(hash_of(&a), hash_of(&b));
+        assert_ne!(a, Id::new("thread-2"));
+        assert_ne!(Id::new(""), Id::new("\0"));
+    }
+
+    #[test]
+    fn ids_order_print_and_travel_as_their_text() {
+        let mut ids = [Id::new("b"), Id::new("a"), Id::new("ab")];
+        ids.sort();
+        let texts: Vec<&str> = ids.iter().map(Id::as_str).collect();
+        assert_eq!(texts, ["a", "ab", "b"]);
+        assert_eq!(format!("{:?} {}", Id::new("x\"y"), Id::new("z")), "\"x\\\"y\" z");
+        let json = serde_json::to_string(&Id::new("t\u{e9}\n")).unwrap_or_default();
+        assert_eq!(json, "\"t\u{e9}\\n\"");
+        let back: Result<Id, _> = serde_json::from_str(&json);
+        assert_eq!(back.ok(), Some(Id::new("t\u{e9}\n")));
+        let error = serde_json::from_str::<Id>("5").err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("invalid type: integer `5`, expected a string at line 1 column 1")
+        );
+    }
+
+    #[test]
+    fn an_id_is_drawn_from_bytes_as_a_str_is() {
+        let bytes = [3u8, b'a', b'b', b'c', b'd', 0xff];
+        let as_id = Id::arbitrary(&mut Unstructured::new(&bytes)).ok();
+        let as_str = <&str>::arbitrary(&mut Unstructured::new(&bytes)).ok();
+        assert_eq!(as_id.as_deref(), as_str);
+    }
+}
