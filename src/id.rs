@@ -238,7 +238,10 @@ mod tests {
         ids.sort();
         let texts: Vec<&str> = ids.iter().map(Id::as_str).collect();
         assert_eq!(texts, ["a", "ab", "b"]);
-        assert_eq!(format!("{:?} {}", Id::new("x\"y"), Id::new("z")), "\"x\\\"y\" z");
+        assert_eq!(
+            format!("{:?} {}", Id::new("x\"y"), Id::new("z")),
+            "\"x\\\"y\" z"
+        );
         let json = serde_json::to_string(&Id::new("t\u{e9}\n")).unwrap_or_default();
         assert_eq!(json, "\"t\u{e9}\\n\"");
         let back: Result<Id, _> = serde_json::from_str(&json);

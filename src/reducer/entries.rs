@@ -180,11 +180,18 @@ pub(crate) enum Evicted {
     },
 }
 
-/// TURN-1: what a turn end removed, each list in the order its entries were inserted.
-#[derive(Debug, Default)]
-pub(crate) struct ReleasedTurn {
-    pub(crate) pending_requests: Vec<(RequestId, PendingReview)>,
-    pub(crate) item_starts: Vec<ItemKey>,
-    pub(crate) item_summaries: Vec<ItemKey>,
-    pub(crate) guardian_completions: usize,
+/// TURN-1: an entry a turn end removed and reports (seen guardian completions are released
+/// silently, DEDUP-2).
+#[derive(Debug)]
+pub(crate) enum Released {
+    PendingRequest {
+        request_id: RequestId,
+        review: PendingReview,
+    },
+    ItemStart {
+        key: ItemKey,
+    },
+    ItemSummary {
+        key: ItemKey,
+    },
 }

@@ -18,7 +18,7 @@ use super::derive::timestamp_ms;
 use super::diagnostic::{
     evicted_diagnostic, push_fact_diagnostic, released_item, unanswered_request,
 };
-use super::entries::{Connection, Evicted, ItemKeyView, ThreadContext};
+use super::entries::{Connection, Evicted, ItemKeyView, Released, ThreadContext};
 use super::guardian::GuardianCompletion;
 use super::hooks::{Hooks, NoDefects};
 use super::requests::Closing;
@@ -199,20 +199,20 @@ impl<H: Hooks> Reducer<H> {
         if releases_nothing {
             return;
         }
-        let Some(released) = self.state.release_turn(thread_id, turn_id) else {
-            return;
-        };
-        for (request_id, review) in released.pending_requests {
-            outputs.push(Output::Diagnostic(unanswered_request(request_id, review)));
-        }
-        for key in released.item_starts {
-            let reason = DiagnosticReason::ItemNeverCompleted;
-            outputs.push(Output::Diagnostic(released_item(reason, key)));
-        }
-        for key in released.item_summaries {
-            let reason = DiagnosticReason::UnconsumedSummary;
-            outputs.push(Output::Diagnostic(released_item(reason, key)));
-        }
+        self.state.release_turn(thread_id, turn_id, |released| {
+            let diagnostic = match released {
+                Released::PendingRequest { request_id, review } => {
+                    unanswered_request(request_id, review)
+                }
+                Released::ItemStart { key } => {
+                    released_item(DiagnosticReason::ItemNeverCompleted, key)
+                }
+                Released::ItemSummary { key } => {
+                    released_item(DiagnosticReason::UnconsumedSummary, key)
+                }
+            };
+            outputs.push(Output::Diagnostic(diagnostic));
+        });
     }
 
     /// CTX-1: `initialize` records or replaces the connection's metadata.

@@ -15,11 +15,11 @@ use crate::profile::{Departure, Profile};
 use super::Defect;
 use super::entries::{
     Connection, Evicted, GuardianKey, GuardianKeyView, ItemKey, ItemKeyView, ItemStart,
-    ItemSummary, PendingReview, ReleasedTurn, SeenGuardian, ThreadContext,
+    ItemSummary, PendingReview, Released, SeenGuardian, ThreadContext,
 };
 use super::hooks::Hooks;
 use super::table::{BoundedTable, TableKey};
-use super::turns::{TurnIndex, TurnKeyView, TurnTable, link, remove_all, remove_and_count, unlink};
+use super::turns::{TurnIndex, TurnKeyView, TurnTable, link, remove_listed, unlink};
 
 /// All state of the production reducer.
 pub(crate) struct State {
@@ -400,33 +400,48 @@ impl State {
 
     // Turns.
 
-    /// Removes every entry of one turn from the four turn-scoped tables, in insertion order per
-    /// table; `None` if the turn has no state. Costs O(entries of that turn).
-    pub(crate) fn release_turn(&mut self, thread_id: &Id, turn_id: &Id) -> Option<ReleasedTurn> {
+    /// TURN-1: removes every entry of a turn, handing the reported ones to `release` in order
+    /// (pending requests, then item starts, then item summaries, each in insertion order) and
+    /// counting the seen guardian completions; returns whether the turn had any state.
+    pub(crate) fn release_turn(
+        &mut self,
+        thread_id: &Id,
+        turn_id: &Id,
+        mut release: impl FnMut(Released),
+    ) -> bool {
         let view = TurnKeyView { thread_id, turn_id };
-        let entries = self.turns.take(view)?;
-        let released = ReleasedTurn {
-            pending_requests: remove_all(&mut self.pending_requests, &entries.pending_requests),
-            item_starts: remove_all(&mut self.item_starts, &entries.item_starts)
-                .into_iter()
-                .map(|(key, _)| key)
-                .collect(),
-            item_summaries: remove_all(&mut self.item_summaries, &entries.item_summaries)
-                .into_iter()
-                .map(|(key, _)| key)
-                .collect(),
-            guardian_completions: remove_and_count(
-                &mut self.guardian_completions,
-                &entries.guardian_completions,
-            ),
+        let Some(entries) = self.turns.take(view) else {
+            return false;
         };
-        debug_assert!(released.pending_requests.len() == entries.pending_requests.live);
-        debug_assert!(released.item_starts.len() == entries.item_starts.live);
-        debug_assert!(released.item_summaries.len() == entries.item_summaries.live);
-        debug_assert!(released.guardian_completions == entries.guardian_completions.live);
+        let pending_requests = remove_listed(
+            &mut self.pending_requests,
+            &entries.pending_requests,
+            |request_id, review| {
+                release(Released::PendingRequest { request_id, review });
+            },
+        );
+        let item_starts = remove_listed(&mut self.item_starts, &entries.item_starts, |key, _| {
+            release(Released::ItemStart { key });
+        });
+        let item_summaries = remove_listed(
+            &mut self.item_summaries,
+            &entries.item_summaries,
+            |key, _| {
+                release(Released::ItemSummary { key });
+            },
+        );
+        let guardian_completions = remove_listed(
+            &mut self.guardian_completions,
+            &entries.guardian_completions,
+            |_, _| {},
+        );
+        debug_assert!(pending_requests == entries.pending_requests.live);
+        debug_assert!(item_starts == entries.item_starts.live);
+        debug_assert!(item_summaries == entries.item_summaries.live);
+        debug_assert!(guardian_completions == entries.guardian_completions.live);
         debug_assert!(self.turns.get(view).is_none());
         self.turns.recycle(entries);
-        Some(released)
+        true
     }
 }
 
@@ -519,7 +534,7 @@ mod tests {
         assert_eq!(state.indexed_turns(), 1);
         state.close_pending(2);
         assert_eq!(state.indexed_turns(), 0);
-        assert!(state.release_turn(&"t1".into(), &"u1".into()).is_none());
+        assert!(!state.release_turn(&"t1".into(), &"u1".into(), |_| {}));
     }
 
     #[test]
@@ -530,14 +545,13 @@ mod tests {
         }
         state.open_pending(7, pending("u2", "i1"));
         state.close_pending(9);
-        let released = state
-            .release_turn(&"t1".into(), &"u1".into())
-            .unwrap_or_default();
-        let ids: Vec<RequestId> = released
-            .pending_requests
-            .iter()
-            .map(|(id, _)| *id)
-            .collect();
+        let mut ids: Vec<RequestId> = Vec::new();
+        let released = state.release_turn(&"t1".into(), &"u1".into(), |entry| {
+            if let Released::PendingRequest { request_id, .. } = entry {
+                ids.push(request_id);
+            }
+        });
+        assert!(released);
         assert_eq!(ids, vec![5, 3, 1]);
         assert_eq!(state.table_len(Table::PendingRequests), 1);
         assert_eq!(state.indexed_turns(), 1);
@@ -575,7 +589,7 @@ mod tests {
             Some(Evicted::PendingRequest { request_id: 1, .. })
         ));
         assert_eq!(state.indexed_turns(), 1);
-        assert!(state.release_turn(&"t1".into(), &"u1".into()).is_none());
+        assert!(!state.release_turn(&"t1".into(), &"u1".into(), |_| {}));
     }
 
     /// The per-turn list and the eviction queue drop stale handles as soon as they pass their
@@ -635,7 +649,7 @@ mod tests {
         );
         state.open_pending(2, pending("u2", "i1"));
         assert_eq!(state.turns.spare_len(), 0, "the next turn takes the spare");
-        assert!(state.release_turn(&"t1".into(), &"u2".into()).is_some());
+        assert!(state.release_turn(&"t1".into(), &"u2".into(), |_| {}));
         assert_eq!(
             state.turns.spare_len(),
             1,

@@ -152,26 +152,21 @@ impl TurnIndex {
     }
 }
 
-/// Removes the live entries a turn list names, in list (insertion) order.
-pub(super) fn remove_all<K: TableKey, V>(
+/// Removes the live entries a turn list names, in list (insertion) order, handing each to
+/// `each`; returns how many there were.
+pub(super) fn remove_listed<K: TableKey, V>(
     table: &mut BoundedTable<K, V>,
     list: &TurnList,
-) -> Vec<(K, V)> {
-    list.handles
-        .iter()
-        .filter_map(|&handle| table.remove(handle))
-        .collect()
-}
-
-/// Removes the live entries a turn list names, and counts them.
-pub(super) fn remove_and_count<K: TableKey, V>(
-    table: &mut BoundedTable<K, V>,
-    list: &TurnList,
+    mut each: impl FnMut(K, V),
 ) -> usize {
-    list.handles
-        .iter()
-        .filter(|&&handle| table.remove(handle).is_some())
-        .count()
+    let mut removed = 0;
+    for &handle in &list.handles {
+        if let Some((key, value)) = table.remove(handle) {
+            each(key, value);
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// Lists a newly inserted entry under its turn, creating the turn's index entry if needed.
