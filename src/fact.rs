@@ -575,6 +575,96 @@ impl Fact {
         timestamps!(self)
     }
 
+    /// Calls `f` on every id the fact carries (thread, turn, item and review ids, and the
+    /// thread attributes and approval id), to replace them (e.g. `id::Interner`).
+    pub fn for_each_id_mut(&mut self, mut f: impl FnMut(&mut Id)) {
+        match self {
+            Fact::TurnCompleted {
+                thread_id, turn_id, ..
+            } => {
+                f(thread_id);
+                f(turn_id);
+            }
+            Fact::ThreadBound {
+                thread_id,
+                thread_source,
+                subagent_source,
+                parent_thread_id,
+                ..
+            } => {
+                f(thread_id);
+                for id in [thread_source, subagent_source, parent_thread_id]
+                    .into_iter()
+                    .flatten()
+                {
+                    f(id);
+                }
+            }
+            Fact::ItemStarted {
+                thread_id,
+                turn_id,
+                item_id,
+                ..
+            }
+            | Fact::ItemCompleted {
+                thread_id,
+                turn_id,
+                item_id,
+                ..
+            }
+            | Fact::FileChangeRequest {
+                thread_id,
+                turn_id,
+                item_id,
+                ..
+            }
+            | Fact::PermissionsRequest {
+                thread_id,
+                turn_id,
+                item_id,
+                ..
+            } => {
+                f(thread_id);
+                f(turn_id);
+                f(item_id);
+            }
+            Fact::CommandExecutionRequest {
+                thread_id,
+                turn_id,
+                item_id,
+                approval_id,
+                ..
+            } => {
+                f(thread_id);
+                f(turn_id);
+                f(item_id);
+                if let Some(approval_id) = approval_id {
+                    f(approval_id);
+                }
+            }
+            Fact::GuardianReviewCompleted {
+                thread_id,
+                turn_id,
+                review_id,
+                target_item_id,
+                ..
+            } => {
+                f(thread_id);
+                f(turn_id);
+                f(review_id);
+                if let Some(target_item_id) = target_item_id {
+                    f(target_item_id);
+                }
+            }
+            Fact::Initialize { .. }
+            | Fact::RequestAborted { .. }
+            | Fact::MalformedResponse { .. }
+            | Fact::FileChangeResponse { .. }
+            | Fact::CommandExecutionResponse { .. }
+            | Fact::EffectivePermissionsResponse { .. } => {}
+        }
+    }
+
     /// The fact's main timestamp: its completion, else its start; None for `initialize` and
     /// `thread_bound`, which carry none.
     pub fn timestamp_ms(&self) -> Option<i64> {

@@ -8,6 +8,7 @@
 //! plain JSON string; ids order and print as their text.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::Deref;
@@ -18,6 +19,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use triomphe::{Arc, HeaderSlice};
+
+use crate::fact::Fact;
 
 /// The hasher of every id's text: one per process, seeded at random, so that ids chosen to
 /// collide in one process do not collide in another.
@@ -210,6 +213,61 @@ impl<'a> Arbitrary<'a> for Id {
     }
 }
 
+/// Makes equal ids one allocation: a producer of facts (the trace reader, the generators) passes
+/// each fact through it, so that equal ids of different facts are clones of one id and compare
+/// by pointer. Holds at most `max_ids` distinct ids and forgets them all when full, so its memory
+/// stays bounded whatever the trace; interning never changes what an id says.
+pub struct Interner {
+    ids: HashSet<Id, foldhash::fast::RandomState>,
+    max_ids: usize,
+}
+
+impl Interner {
+    /// Distinct ids an interner holds by default before it starts over.
+    pub const DEFAULT_MAX_IDS: usize = 65_536;
+
+    /// An empty interner holding at most `max_ids` distinct ids (at least one).
+    pub fn new(max_ids: usize) -> Interner {
+        Interner {
+            ids: HashSet::default(),
+            max_ids: max_ids.max(1),
+        }
+    }
+
+    /// Replaces `id` with the held id of the same text, or holds `id` if there is none.
+    pub fn intern(&mut self, id: &mut Id) {
+        if let Some(held) = self.ids.get(id) {
+            *id = held.clone();
+            return;
+        }
+        if self.ids.len() >= self.max_ids {
+            self.ids.clear();
+        }
+        self.ids.insert(id.clone());
+    }
+
+    /// Interns every id of `fact`.
+    pub fn intern_fact(&mut self, fact: &mut Fact) {
+        fact.for_each_id_mut(|id| self.intern(id));
+    }
+
+    /// Distinct ids held.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether no id is held.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+impl Default for Interner {
+    fn default() -> Interner {
+        Interner::new(Interner::DEFAULT_MAX_IDS)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::hash_map::DefaultHasher;
@@ -259,5 +317,42 @@ mod tests {
         let as_id = Id::arbitrary(&mut Unstructured::new(&bytes)).ok();
         let as_str = <&str>::arbitrary(&mut Unstructured::new(&bytes)).ok();
         assert_eq!(as_id.as_deref(), as_str);
+    }
+
+    #[test]
+    fn an_interner_shares_equal_ids_and_stays_bounded() {
+        let mut interner = Interner::new(2);
+        let (mut a, mut b, mut c) = (Id::new("t1"), Id::new("t1"), Id::new("t2"));
+        interner.intern(&mut a);
+        interner.intern(&mut b);
+        assert!(Id::ptr_eq(&a, &b));
+        interner.intern(&mut c);
+        assert_eq!(interner.len(), 2);
+        let mut d = Id::new("t3");
+        interner.intern(&mut d);
+        assert_eq!(
+            interner.len(),
+            1,
+            "full: forgets all, then holds the new id"
+        );
+        let mut e = Id::new("t1");
+        interner.intern(&mut e);
+        assert!(!Id::ptr_eq(&a, &e), "forgotten ids are held afresh");
+        assert_eq!(a, e);
+    }
+
+    #[test]
+    fn interning_a_fact_reaches_every_id_and_changes_no_text() {
+        let line = r#"{"type":"guardian_review_completed","connection_id":1,"thread_id":"t","turn_id":"t","review_id":"t","target_item_id":"t","action":{"type":"mcp_tool_call","server":"s","tool_name":"x"},"status":"approved","started_at_ms":1,"completed_at_ms":2}"#;
+        let mut fact: Fact = serde_json::from_str(line).unwrap();
+        let before = fact.clone();
+        let mut interner = Interner::default();
+        interner.intern_fact(&mut fact);
+        assert_eq!(fact, before);
+        let mut ids = Vec::new();
+        fact.for_each_id_mut(|id| ids.push(id.clone()));
+        assert_eq!(ids.len(), 4);
+        assert!(ids.iter().all(|id| Id::ptr_eq(id, &ids[0])));
+        assert_eq!(interner.len(), 1);
     }
 }

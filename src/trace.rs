@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Emitted, Limits};
 use crate::fact::Fact;
+use crate::id::Interner;
 use crate::profile::{Base, Profile};
 
 /// The trace format version this crate writes. Version 2 added the header's `profile`; version 1
@@ -264,6 +265,8 @@ pub struct TraceReader<R> {
     buffer: Vec<u8>,
     /// After an error or the end, nothing more is read.
     done: bool,
+    /// Equal ids of the facts read are one shared id (compared by pointer downstream).
+    interner: Interner,
 }
 
 impl TraceReader<std::io::BufReader<std::fs::File>> {
@@ -294,6 +297,7 @@ impl<R: BufRead> TraceReader<R> {
             facts: 0,
             buffer: Vec::new(),
             done: false,
+            interner: Interner::default(),
         };
         if !trace.next_line(None)? {
             trace.line = 1;
@@ -366,8 +370,9 @@ impl<R: BufRead> TraceReader<R> {
             return Ok(None);
         }
         match serde_json::from_str(self.text()) {
-            Ok(fact) => {
+            Ok(mut fact) => {
                 self.facts += 1;
+                self.interner.intern_fact(&mut fact);
                 Ok(Some(fact))
             }
             Err(error) => {

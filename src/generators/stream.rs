@@ -17,6 +17,7 @@ use super::unstructured::scenario_plan;
 use crate::fact::{
     AppServerClient, Fact, GuardianAction, GuardianStatus, Id, Runtime, ThreadBinding,
 };
+use crate::id::Interner;
 
 /// Connections a realistic stream draws from.
 const CONNECTION_POOL: u64 = 64;
@@ -67,6 +68,9 @@ fn scenarios(seed: u64, end_every_turn: bool) -> impl Iterator<Item = Fact> {
     let mut pending: VecDeque<Fact> = VecDeque::new();
     let mut scenario = 0u64;
     let config = SwarmConfig::default();
+    // Equal ids of the stream's facts are one shared id, as where facts are made from one
+    // server's state (or read by the trace reader, which interns the same way).
+    let mut interner = Interner::default();
     std::iter::from_fn(move || {
         while pending.is_empty() {
             rng.fill(&mut bytes);
@@ -81,6 +85,7 @@ fn scenarios(seed: u64, end_every_turn: bool) -> impl Iterator<Item = Fact> {
                 };
                 pending.extend(facts.into_iter().map(|mut fact| {
                     relabel(&mut fact, scenario);
+                    interner.intern_fact(&mut fact);
                     fact
                 }));
                 pending.extend(turns.into_iter().map(|(thread_id, turn_id)| {
@@ -90,6 +95,7 @@ fn scenarios(seed: u64, end_every_turn: bool) -> impl Iterator<Item = Fact> {
                         completed_at_ms: i64::MAX,
                     };
                     relabel(&mut fact, scenario);
+                    interner.intern_fact(&mut fact);
                     fact
                 }));
             }
