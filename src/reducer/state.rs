@@ -18,18 +18,20 @@ use super::entries::{
     ItemSummary, PendingReview, Released, SeenGuardian, ThreadContext,
 };
 use super::hooks::Hooks;
-use super::table::{BoundedTable, TableKey};
-use super::turns::{TurnIndex, TurnKeyView, TurnTable, link, remove_listed, unlink};
+use super::table::BoundedTable;
+use super::turns::{
+    TurnIndex, TurnKeyView, TurnScoped, TurnTable, insert_in_turn, remove_in_turn, remove_listed,
+};
 
 /// All state of the production reducer.
 pub(crate) struct State {
     entries_max: usize,
     connections: BoundedTable<ConnectionId, Connection>,
     threads: BoundedTable<Id, ThreadContext>,
-    pending_requests: BoundedTable<RequestId, PendingReview>,
-    guardian_completions: BoundedTable<GuardianKey, SeenGuardian>,
-    item_starts: BoundedTable<ItemKey, ItemStart>,
-    item_summaries: BoundedTable<ItemKey, ItemSummary>,
+    pending_requests: TurnScoped<RequestId, PendingReview>,
+    guardian_completions: TurnScoped<GuardianKey, SeenGuardian>,
+    item_starts: TurnScoped<ItemKey, ItemStart>,
+    item_summaries: TurnScoped<ItemKey, ItemSummary>,
     /// `(thread, turn)` → that turn's entries. A turn is listed only while it has a live entry,
     /// so this index never holds more turns than the four turn-scoped tables hold entries.
     turns: TurnIndex,
@@ -165,7 +167,9 @@ impl State {
     // Pending requests.
 
     pub(crate) fn pending(&self, request_id: RequestId) -> Option<&PendingReview> {
-        self.pending_requests.get(request_id)
+        self.pending_requests
+            .get(request_id)
+            .map(|entry| &entry.value)
     }
 
     /// Opens a pending review under a request id that is not pending.
@@ -175,41 +179,26 @@ impl State {
         review: PendingReview,
     ) -> Option<Evicted> {
         debug_assert!(self.pending(request_id).is_none());
-        let inserted = self.pending_requests.insert(request_id, review);
-        let evicted = inserted.evicted.map(|(request_id, review)| {
-            unlink(
-                &mut self.turns,
-                &self.pending_requests,
-                TurnTable::PendingRequests,
-                &review.thread_id,
-                &review.turn_id,
-            );
-            Evicted::PendingRequest { request_id, review }
-        });
-        if let Some((_, review)) = self.pending_requests.entry(inserted.handle) {
-            link(
-                &mut self.turns,
-                &self.pending_requests,
-                TurnTable::PendingRequests,
-                &review.thread_id,
-                &review.turn_id,
-                inserted.handle,
-            );
-        }
+        let evicted = insert_in_turn(
+            &mut self.turns,
+            &mut self.pending_requests,
+            TurnTable::PendingRequests,
+            request_id,
+            review,
+            |_, review| (&review.thread_id, &review.turn_id),
+        );
         debug_assert!(self.pending(request_id).is_some());
-        evicted
+        evicted.map(|(request_id, review)| Evicted::PendingRequest { request_id, review })
     }
 
     /// Removes and returns the pending review under a request id.
     pub(crate) fn close_pending(&mut self, request_id: RequestId) -> Option<PendingReview> {
-        let (_, review) = self.pending_requests.remove_key(request_id)?;
-        unlink(
+        let (_, review) = remove_in_turn(
             &mut self.turns,
-            &self.pending_requests,
+            &mut self.pending_requests,
             TurnTable::PendingRequests,
-            &review.thread_id,
-            &review.turn_id,
-        );
+            request_id,
+        )?;
         debug_assert!(self.pending(request_id).is_none());
         Some(review)
     }
@@ -222,20 +211,19 @@ impl State {
 
     /// The turn a seen guardian completion is remembered for.
     pub(crate) fn guardian_seen_turn(&self, key: GuardianKeyView<'_>) -> Option<&Id> {
-        self.guardian_completions.get(key).map(|seen| &seen.turn_id)
+        self.guardian_completions
+            .get(key)
+            .map(|entry| &entry.value.turn_id)
     }
 
     /// Forgets a seen guardian completion.
     pub(crate) fn forget_guardian(&mut self, key: GuardianKeyView<'_>) {
-        if let Some((owned, seen)) = self.guardian_completions.remove_key(key) {
-            unlink(
-                &mut self.turns,
-                &self.guardian_completions,
-                TurnTable::GuardianCompletions,
-                &owned.thread_id,
-                &seen.turn_id,
-            );
-        }
+        remove_in_turn(
+            &mut self.turns,
+            &mut self.guardian_completions,
+            TurnTable::GuardianCompletions,
+            key,
+        );
     }
 
     /// Remembers a guardian completion as seen in `turn_id`; does nothing if it already is.
@@ -254,39 +242,26 @@ impl State {
         let seen = SeenGuardian {
             turn_id: turn_id.to_owned(),
         };
-        let inserted = self.guardian_completions.insert(owned, seen);
-        let evicted = inserted.evicted.map(|(key, seen)| {
-            unlink(
-                &mut self.turns,
-                &self.guardian_completions,
-                TurnTable::GuardianCompletions,
-                &key.thread_id,
-                &seen.turn_id,
-            );
-            Evicted::GuardianCompletion { key, seen }
-        });
-        if let Some((key, seen)) = self.guardian_completions.entry(inserted.handle) {
-            link(
-                &mut self.turns,
-                &self.guardian_completions,
-                TurnTable::GuardianCompletions,
-                &key.thread_id,
-                &seen.turn_id,
-                inserted.handle,
-            );
-        }
+        let evicted = insert_in_turn(
+            &mut self.turns,
+            &mut self.guardian_completions,
+            TurnTable::GuardianCompletions,
+            owned,
+            seen,
+            |key, seen| (&key.thread_id, &seen.turn_id),
+        );
         debug_assert!(self.guardian_seen(key));
-        evicted
+        evicted.map(|(key, seen)| Evicted::GuardianCompletion { key, seen })
     }
 
     // Item starts.
 
     pub(crate) fn item_start(&self, key: ItemKeyView<'_>) -> Option<&ItemStart> {
-        self.item_starts.get(key)
+        self.item_starts.get(key).map(|entry| &entry.value)
     }
 
     pub(crate) fn item_start_mut(&mut self, key: ItemKeyView<'_>) -> Option<&mut ItemStart> {
-        self.item_starts.get_mut(key)
+        self.item_starts.get_mut(key).map(|entry| &mut entry.value)
     }
 
     /// Records the start of an item that has none.
@@ -296,53 +271,40 @@ impl State {
         start: ItemStart,
     ) -> Option<Evicted> {
         debug_assert!(self.item_start(key).is_none());
-        let inserted = self.item_starts.insert(key.to_key(), start);
-        let evicted = inserted.evicted.map(|(key, _)| {
-            unlink(
-                &mut self.turns,
-                &self.item_starts,
-                TurnTable::ItemStarts,
-                &key.thread_id,
-                &key.turn_id,
-            );
-            Evicted::ItemStart { key }
-        });
-        if let Some((key, _)) = self.item_starts.entry(inserted.handle) {
-            link(
-                &mut self.turns,
-                &self.item_starts,
-                TurnTable::ItemStarts,
-                &key.thread_id,
-                &key.turn_id,
-                inserted.handle,
-            );
-        }
+        let evicted = insert_in_turn(
+            &mut self.turns,
+            &mut self.item_starts,
+            TurnTable::ItemStarts,
+            key.to_key(),
+            start,
+            |key, _| (&key.thread_id, &key.turn_id),
+        );
         debug_assert!(self.item_start(key).is_some());
-        evicted
+        evicted.map(|(key, _)| Evicted::ItemStart { key })
     }
 
     /// Removes and returns an item's start record, with its owned key.
     pub(crate) fn take_item_start(&mut self, key: ItemKeyView<'_>) -> Option<(ItemKey, ItemStart)> {
-        let (owned, start) = self.item_starts.remove_key(key)?;
-        unlink(
+        let taken = remove_in_turn(
             &mut self.turns,
-            &self.item_starts,
+            &mut self.item_starts,
             TurnTable::ItemStarts,
-            &owned.thread_id,
-            &owned.turn_id,
-        );
-        debug_assert!(self.item_start(owned.view()).is_none());
-        Some((owned, start))
+            key,
+        )?;
+        debug_assert!(self.item_start(key).is_none());
+        Some(taken)
     }
 
     // Item summaries.
 
     pub(crate) fn summary(&self, key: ItemKeyView<'_>) -> Option<&ItemSummary> {
-        self.item_summaries.get(key)
+        self.item_summaries.get(key).map(|entry| &entry.value)
     }
 
     pub(crate) fn summary_mut(&mut self, key: ItemKeyView<'_>) -> Option<&mut ItemSummary> {
-        self.item_summaries.get_mut(key)
+        self.item_summaries
+            .get_mut(key)
+            .map(|entry| &mut entry.value)
     }
 
     /// Starts the summary of an item that has none.
@@ -352,41 +314,26 @@ impl State {
         summary: ItemSummary,
     ) -> Option<Evicted> {
         debug_assert!(self.summary(key).is_none());
-        let inserted = self.item_summaries.insert(key.to_key(), summary);
-        let evicted = inserted.evicted.map(|(key, _)| {
-            unlink(
-                &mut self.turns,
-                &self.item_summaries,
-                TurnTable::ItemSummaries,
-                &key.thread_id,
-                &key.turn_id,
-            );
-            Evicted::ItemSummary { key }
-        });
-        if let Some((key, _)) = self.item_summaries.entry(inserted.handle) {
-            link(
-                &mut self.turns,
-                &self.item_summaries,
-                TurnTable::ItemSummaries,
-                &key.thread_id,
-                &key.turn_id,
-                inserted.handle,
-            );
-        }
+        let evicted = insert_in_turn(
+            &mut self.turns,
+            &mut self.item_summaries,
+            TurnTable::ItemSummaries,
+            key.to_key(),
+            summary,
+            |key, _| (&key.thread_id, &key.turn_id),
+        );
         debug_assert!(self.summary(key).is_some());
-        evicted
+        evicted.map(|(key, _)| Evicted::ItemSummary { key })
     }
 
     /// Removes and returns an item's summary.
     pub(crate) fn take_summary(&mut self, key: ItemKeyView<'_>) -> Option<ItemSummary> {
-        let (owned, summary) = self.item_summaries.remove_key(key)?;
-        unlink(
+        let (_, summary) = remove_in_turn(
             &mut self.turns,
-            &self.item_summaries,
+            &mut self.item_summaries,
             TurnTable::ItemSummaries,
-            &owned.thread_id,
-            &owned.turn_id,
-        );
+            key,
+        )?;
         debug_assert!(self.summary(key).is_none());
         Some(summary)
     }

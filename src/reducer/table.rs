@@ -84,6 +84,15 @@ pub(crate) struct Handle {
     seq: u64,
 }
 
+impl Handle {
+    /// A handle that names no entry of any slab (no slab has a slot at `usize::MAX`): a
+    /// placeholder until the real handle is known.
+    pub(crate) const DANGLING: Handle = Handle {
+        slot: usize::MAX,
+        seq: u64::MAX,
+    };
+}
+
 struct Slot<K, V> {
     key: K,
     value: V,
@@ -283,6 +292,11 @@ impl<K: TableKey, V> BoundedTable<K, V> {
 
     pub(crate) fn entry(&self, handle: Handle) -> Option<(&K, &V)> {
         self.slab.entry(handle)
+    }
+
+    /// The value of the entry `handle` names, while it is live, for an update in place.
+    pub(crate) fn value_mut(&mut self, handle: Handle) -> Option<&mut V> {
+        self.slab.value_mut(handle)
     }
 
     pub(crate) fn is_live(&self, handle: Handle) -> bool {

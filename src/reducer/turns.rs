@@ -43,6 +43,17 @@ pub(super) enum TurnTable {
     ItemSummaries,
 }
 
+/// A value of a turn-scoped table, with the handle of its turn's index entry: removing the entry
+/// unlists it from its turn without looking the turn up.
+#[derive(Debug)]
+pub(super) struct InTurn<V> {
+    pub(super) value: V,
+    turn: Handle,
+}
+
+/// A table whose entries are listed under their turn.
+pub(super) type TurnScoped<K, V> = BoundedTable<K, InTurn<V>>;
+
 /// The handles of one turn's entries in one table, in insertion order. Removal by another rule
 /// leaves a stale handle behind (lazy deletion); the list is compacted when stale handles
 /// outnumber live ones, so a long turn with many answered requests stays small.
@@ -155,29 +166,74 @@ impl TurnIndex {
 /// Removes the live entries a turn list names, in list (insertion) order, handing each to
 /// `each`; returns how many there were.
 pub(super) fn remove_listed<K: TableKey, V>(
-    table: &mut BoundedTable<K, V>,
+    table: &mut TurnScoped<K, V>,
     list: &TurnList,
     mut each: impl FnMut(K, V),
 ) -> usize {
     let mut removed = 0;
     for &handle in &list.handles {
-        if let Some((key, value)) = table.remove(handle) {
-            each(key, value);
+        if let Some((key, entry)) = table.remove(handle) {
+            each(key, entry.value);
             removed += 1;
         }
     }
     removed
 }
 
-/// Lists a newly inserted entry under its turn, creating the turn's index entry if needed.
-pub(super) fn link<K: TableKey, V>(
+/// Inserts a new key into a turn-scoped table (evicting its oldest entry if full, CAP-1) and
+/// lists the new entry under the turn `turn_of` reads from it; returns the evicted entry, already
+/// unlisted from its own turn.
+pub(super) fn insert_in_turn<K: TableKey, V>(
+    index: &mut TurnIndex,
+    table: &mut TurnScoped<K, V>,
+    which: TurnTable,
+    key: K,
+    value: V,
+    turn_of: impl for<'e> Fn(&'e K, &'e V) -> (&'e Id, &'e Id),
+) -> Option<(K, V)> {
+    let inserted = table.insert(
+        key,
+        InTurn {
+            value,
+            turn: Handle::DANGLING,
+        },
+    );
+    let evicted = inserted.evicted.map(|(key, entry)| {
+        unlink(index, table, which, entry.turn);
+        (key, entry.value)
+    });
+    let turn = table.entry(inserted.handle).map(|(key, entry)| {
+        let (thread_id, turn_id) = turn_of(key, &entry.value);
+        link(index, table, which, thread_id, turn_id, inserted.handle)
+    });
+    if let (Some(turn), Some(entry)) = (turn, table.value_mut(inserted.handle)) {
+        entry.turn = turn;
+    }
+    evicted
+}
+
+/// Removes the entry under `key` from a turn-scoped table and unlists it from its turn.
+pub(super) fn remove_in_turn<K: TableKey, V>(
+    index: &mut TurnIndex,
+    table: &mut TurnScoped<K, V>,
+    which: TurnTable,
+    key: K::View<'_>,
+) -> Option<(K, V)> {
+    let (key, entry) = table.remove_key(key)?;
+    unlink(index, table, which, entry.turn);
+    Some((key, entry.value))
+}
+
+/// Lists a newly inserted entry under its turn, creating the turn's index entry if needed;
+/// returns the turn's handle.
+fn link<K: TableKey, V>(
     index: &mut TurnIndex,
     table: &BoundedTable<K, V>,
     which: TurnTable,
     thread_id: &Id,
     turn_id: &Id,
     handle: Handle,
-) {
+) -> Handle {
     debug_assert!(table.is_live(handle));
     let view = TurnKeyView { thread_id, turn_id };
     let turns = &mut index.turns;
@@ -193,29 +249,25 @@ pub(super) fn link<K: TableKey, V>(
     };
     let Some(entries) = turns.value_mut(turn) else {
         debug_assert!(false, "a turn just found or inserted resolves");
-        return;
+        return turn;
     };
     let list = entries.list_mut(which);
     list.handles.push(handle);
     list.live += 1;
     compact_if_stale(list, table);
+    turn
 }
 
-/// Unlists an entry that was just removed from its table (by its own rule or by eviction), and
-/// frees the turn's index entry once the turn has no live entry left.
-pub(super) fn unlink<K: TableKey, V>(
+/// Unlists an entry that was just removed from its table (by its own rule or by eviction) from
+/// the turn `turn` names, and frees the turn's index entry once the turn has no live entry left.
+fn unlink<K: TableKey, V>(
     index: &mut TurnIndex,
     table: &BoundedTable<K, V>,
     which: TurnTable,
-    thread_id: &Id,
-    turn_id: &Id,
+    turn: Handle,
 ) {
-    let view = TurnKeyView { thread_id, turn_id };
-    let Some(turn) = index.turns.find(view) else {
-        debug_assert!(false, "a live entry's turn is indexed");
-        return;
-    };
     let Some(entries) = index.turns.value_mut(turn) else {
+        debug_assert!(false, "a live entry's turn is indexed");
         return;
     };
     let list = entries.list_mut(which);
