@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::event::{FinalApprovalOutcome, SubjectKind, Trigger};
 use crate::fact::{AppServerClient, ConnectionId, Id, RequestId, Runtime};
+use crate::id::StoredHashes;
 
 use super::table::TableKey;
 
@@ -36,6 +37,7 @@ impl ItemKeyView<'_> {
 
 impl TableKey for ItemKey {
     type View<'a> = ItemKeyView<'a>;
+    type Hashing = StoredHashes;
 
     fn view(&self) -> ItemKeyView<'_> {
         ItemKeyView {
@@ -66,6 +68,7 @@ pub(crate) struct GuardianKeyView<'a> {
 
 impl TableKey for GuardianKey {
     type View<'a> = GuardianKeyView<'a>;
+    type Hashing = StoredHashes;
 
     fn view(&self) -> GuardianKeyView<'_> {
         GuardianKeyView {

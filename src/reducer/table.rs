@@ -18,6 +18,7 @@ use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 
 use crate::fact::Id;
+use crate::id::StoredHashes;
 
 /// Stale handles a queue may hold beyond twice its live entries before it is compacted. Keeps
 /// compaction amortized O(1) without compacting tiny queues on every removal.
@@ -31,6 +32,10 @@ pub(crate) trait TableKey {
     where
         Self: 'a;
 
+    /// How the table hashes views: a seeded hasher for keys an input names freely (request and
+    /// connection numbers), [`StoredHashes`] for keys made of ids, which carry their own hash.
+    type Hashing: BuildHasher + Default;
+
     /// The borrowed form of this key.
     fn view(&self) -> Self::View<'_>;
 
@@ -40,6 +45,7 @@ pub(crate) trait TableKey {
 
 impl TableKey for u64 {
     type View<'a> = u64;
+    type Hashing = RandomState;
 
     fn view(&self) -> u64 {
         *self
@@ -52,6 +58,7 @@ impl TableKey for u64 {
 
 impl TableKey for Id {
     type View<'a> = &'a Id;
+    type Hashing = StoredHashes;
 
     fn view(&self) -> &Id {
         self
@@ -66,6 +73,7 @@ impl TableKey for Id {
 #[cfg(test)]
 impl TableKey for String {
     type View<'a> = &'a str;
+    type Hashing = RandomState;
 
     fn view(&self) -> &str {
         self
@@ -103,7 +111,7 @@ struct Slot<K, V> {
 
 /// An unbounded keyed store with O(1) lookup by borrowed key and removal by handle. Slots are
 /// reused, so its memory is bounded by the most entries it ever held at once.
-pub(crate) struct Slab<K, V, S = RandomState> {
+pub(crate) struct Slab<K: TableKey, V, S = <K as TableKey>::Hashing> {
     /// Slot numbers, hashed by their key's view.
     index: HashTable<usize>,
     slots: Vec<Option<Slot<K, V>>>,
@@ -248,7 +256,7 @@ fn occupied<K, V>(slots: &[Option<Slot<K, V>>], slot: usize) -> Option<&Slot<K, 
 /// removed entry's handle simply stops resolving (lazy deletion), and the queue is compacted when
 /// such stale handles outnumber the live ones, so it never holds more than about twice the
 /// table's bound.
-pub(crate) struct BoundedTable<K, V> {
+pub(crate) struct BoundedTable<K: TableKey, V> {
     slab: Slab<K, V>,
     /// Every live entry's handle, oldest first, plus stale handles of removed entries.
     queue: VecDeque<Handle>,

@@ -5,6 +5,7 @@
 
 use super::table::{BoundedTable, Handle, STALE_HANDLES_SLACK, Slab, TableKey};
 use crate::fact::Id;
+use crate::id::StoredHashes;
 
 /// A turn, for the per-turn index: turns are keyed by thread and turn, never by turn alone.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +22,7 @@ pub(super) struct TurnKeyView<'a> {
 
 impl TableKey for TurnKey {
     type View<'a> = TurnKeyView<'a>;
+    type Hashing = StoredHashes;
 
     fn view(&self) -> TurnKeyView<'_> {
         TurnKeyView {
