@@ -352,13 +352,19 @@ impl<K: TableKey, V> BoundedTable<K, V> {
 
     /// Drops stale handles once they outnumber the live ones (plus a little slack), so the queue
     /// stays within about twice the bound and each removal costs O(1) amortized.
+    #[inline]
     fn compact_if_stale(&mut self) {
-        let live = self.len();
-        if self.queue.len() > live.saturating_mul(2).saturating_add(STALE_HANDLES_SLACK) {
-            let slab = &self.slab;
-            self.queue.retain(|&handle| slab.is_live(handle));
-            debug_assert!(self.queue.len() == live);
+        if self.queue.len() > self.len().saturating_mul(2).saturating_add(STALE_HANDLES_SLACK) {
+            self.compact();
         }
+    }
+
+    /// Drops every stale handle (rare: out of the hot path).
+    #[cold]
+    fn compact(&mut self) {
+        let slab = &self.slab;
+        self.queue.retain(|&handle| slab.is_live(handle));
+        debug_assert!(self.queue.len() == self.len());
     }
 
     /// Handles in the eviction queue, live and stale (for boundedness checks).

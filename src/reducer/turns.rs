@@ -283,13 +283,20 @@ fn unlink<K: TableKey, V>(
     }
 }
 
+#[inline]
 pub(super) fn compact_if_stale<K: TableKey, V>(list: &mut TurnList, table: &BoundedTable<K, V>) {
     let bound = list
         .live
         .saturating_mul(2)
         .saturating_add(STALE_HANDLES_SLACK);
     if list.handles.len() > bound {
-        list.handles.retain(|&handle| table.is_live(handle));
-        debug_assert!(list.handles.len() == list.live);
+        compact(list, table);
     }
+}
+
+/// Drops a turn list's stale handles (rare: out of the hot path).
+#[cold]
+fn compact<K: TableKey, V>(list: &mut TurnList, table: &BoundedTable<K, V>) {
+    list.handles.retain(|&handle| table.is_live(handle));
+    debug_assert!(list.handles.len() == list.live);
 }
