@@ -2,10 +2,11 @@
 //!
 //! An id is made once, where its fact is made (parsed from a trace, drawn by a generator), and
 //! then only cloned, hashed and compared: the reducer keys its tables by ids and copies them into
-//! every event. So an id keeps its text and its hash in one reference-counted allocation: a clone
-//! is a reference count, hashing it writes the stored hash (never the text again), and two ids
-//! are compared by pointer first, then by hash, and only then by text. On the wire an id is a
-//! plain JSON string; ids order and print as their text.
+//! every event. So an id keeps its hash, its length and its text in one reference-counted
+//! allocation behind a one-word pointer (so `Option<Id>` is one word too, and facts, keys and
+//! events stay small): a clone is a reference count, hashing it writes the stored hash (never the
+//! text again), and two ids are compared by pointer first, then by hash, and only then by their
+//! bytes. On the wire an id is a plain JSON string; ids order and print as their text.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -18,7 +19,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
-use triomphe::{Arc, HeaderSlice};
+use triomphe::ThinArc;
 
 use crate::fact::Fact;
 
@@ -26,35 +27,42 @@ use crate::fact::Fact;
 /// collide in one process do not collide in another.
 static TEXT_HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
 
-/// A shared id: its text, with the text's hash computed when the id was made.
+/// A shared id: its text (as UTF-8 bytes), with the text's hash computed when the id was made.
 #[derive(Clone)]
-pub struct Id(Arc<HeaderSlice<u64, str>>);
+pub struct Id(ThinArc<u64, u8>);
 
 impl Id {
     /// An id with this text (one allocation; the text is hashed here, once).
     pub fn new(text: &str) -> Id {
-        Id(Arc::from_header_and_str(TEXT_HASHER.hash_one(text), text))
+        Id(ThinArc::from_header_and_slice(
+            TEXT_HASHER.hash_one(text),
+            text.as_bytes(),
+        ))
     }
 
     /// The id's text.
+    ///
+    /// The bytes were copied from a `str` by [`Id::new`], the only constructor, and an id never
+    /// changes, so the UTF-8 check always passes (it is what keeping this crate free of `unsafe`
+    /// costs; the reducer's hot path compares and hashes ids without it).
     pub fn as_str(&self) -> &str {
-        &self.0.slice
+        std::str::from_utf8(&self.0.slice).unwrap_or_default()
     }
 
     /// Whether both are the same allocation (clones of one id).
     pub fn ptr_eq(this: &Id, other: &Id) -> bool {
-        Arc::ptr_eq(&this.0, &other.0)
+        std::ptr::eq(this.0.ptr(), other.0.ptr())
     }
 
     fn stored_hash(&self) -> u64 {
-        self.0.header
+        self.0.header.header
     }
 }
 
 impl PartialEq for Id {
     fn eq(&self, other: &Id) -> bool {
         Id::ptr_eq(self, other)
-            || (self.stored_hash() == other.stored_hash() && self.as_str() == other.as_str())
+            || (self.stored_hash() == other.stored_hash() && self.0.slice == other.0.slice)
     }
 }
 
@@ -74,10 +82,10 @@ impl PartialOrd for Id {
     }
 }
 
-/// By text, as strings order.
+/// By text, as strings order (UTF-8 bytes order as their characters do).
 impl Ord for Id {
     fn cmp(&self, other: &Id) -> std::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
+        self.0.slice.cmp(&other.0.slice)
     }
 }
 
@@ -342,6 +350,22 @@ mod tests {
             error.as_deref(),
             Some("invalid type: integer `5`, expected a string at line 1 column 1")
         );
+    }
+
+    #[test]
+    fn an_id_is_one_word_and_orders_as_its_text_even_past_ascii() {
+        assert_eq!(std::mem::size_of::<Id>(), std::mem::size_of::<usize>());
+        assert_eq!(
+            std::mem::size_of::<Option<Id>>(),
+            std::mem::size_of::<usize>()
+        );
+        let texts = ["\u{10000}", "\u{ffff}", "\u{e9}", "z", ""];
+        let mut ids: Vec<Id> = texts.iter().map(|text| Id::new(text)).collect();
+        ids.sort();
+        let mut sorted = texts;
+        sorted.sort();
+        let ordered: Vec<&str> = ids.iter().map(Id::as_str).collect();
+        assert_eq!(ordered, sorted);
     }
 
     #[test]

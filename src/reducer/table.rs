@@ -354,7 +354,12 @@ impl<K: TableKey, V> BoundedTable<K, V> {
     /// stays within about twice the bound and each removal costs O(1) amortized.
     #[inline]
     fn compact_if_stale(&mut self) {
-        if self.queue.len() > self.len().saturating_mul(2).saturating_add(STALE_HANDLES_SLACK) {
+        if self.queue.len()
+            > self
+                .len()
+                .saturating_mul(2)
+                .saturating_add(STALE_HANDLES_SLACK)
+        {
             self.compact();
         }
     }
