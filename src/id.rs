@@ -34,9 +34,24 @@ pub struct Id(ThinArc<u64, u8>);
 impl Id {
     /// An id with this text (one allocation; the text is hashed here, once).
     pub fn new(text: &str) -> Id {
+        Id::from_utf8_bytes(text.as_bytes())
+    }
+
+    /// An id of ASCII text given as bytes (e.g. digits written into a buffer), without a UTF-8
+    /// check: ASCII is UTF-8. Bytes that are not ASCII give the empty id.
+    pub(crate) fn from_ascii(text: &[u8]) -> Id {
+        if !text.is_ascii() {
+            debug_assert!(false, "Id::from_ascii on bytes that are not ASCII");
+            return Id::new("");
+        }
+        Id::from_utf8_bytes(text)
+    }
+
+    /// Hashes the bytes of a `str` (the same for every constructor) and stores them.
+    fn from_utf8_bytes(text: &[u8]) -> Id {
         Id(ThinArc::from_header_and_slice(
             TEXT_HASHER.hash_one(text),
-            text.as_bytes(),
+            text,
         ))
     }
 
@@ -350,6 +365,14 @@ mod tests {
             error.as_deref(),
             Some("invalid type: integer `5`, expected a string at line 1 column 1")
         );
+    }
+
+    #[test]
+    fn an_ascii_id_is_the_id_of_the_same_text() {
+        assert_eq!(Id::from_ascii(b"user:42"), Id::new("user:42"));
+        let mut hasher = DefaultHasher::new();
+        Id::from_ascii(b"user:42").hash(&mut hasher);
+        assert_eq!(hasher.finish(), hash_of(&Id::new("user:42")));
     }
 
     #[test]

@@ -66,8 +66,8 @@ fn decimal_review_id(request_id: RequestId) -> Id {
     }
     at -= 5;
     text[at..at + 5].copy_from_slice(b"user:");
-    // ASCII digits after an ASCII prefix: always UTF-8.
-    Id::from(std::str::from_utf8(&text[at..]).unwrap_or_default())
+    // ASCII digits after an ASCII prefix.
+    Id::from_ascii(&text[at..])
 }
 
 /// SUBJ-1: a command request with a network approval context is a network access review.
