@@ -57,8 +57,8 @@ impl Id {
 
     /// The id's text.
     ///
-    /// The bytes were copied from a `str` by [`Id::new`], the only constructor, and an id never
-    /// changes, so the UTF-8 check always passes (it is what keeping this crate free of `unsafe`
+    /// The bytes were copied from a `str` ([`Id::new`]) or checked to be ASCII (the crate's
+    /// `from_ascii`), and an id never changes, so the UTF-8 check always passes (it is what keeping this crate free of `unsafe`
     /// costs; the reducer's hot path compares and hashes ids without it).
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0.slice).unwrap_or_default()
