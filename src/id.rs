@@ -112,12 +112,6 @@ impl Deref for Id {
     }
 }
 
-impl AsRef<str> for Id {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
 impl Default for Id {
     /// The empty id.
     fn default() -> Id {
@@ -143,39 +137,9 @@ impl From<&str> for Id {
     }
 }
 
-impl From<&String> for Id {
-    fn from(text: &String) -> Id {
-        Id::new(text)
-    }
-}
-
 impl From<String> for Id {
     fn from(text: String) -> Id {
         Id::new(&text)
-    }
-}
-
-impl From<Cow<'_, str>> for Id {
-    fn from(text: Cow<'_, str>) -> Id {
-        Id::new(&text)
-    }
-}
-
-impl From<&Id> for String {
-    fn from(id: &Id) -> String {
-        id.as_str().to_owned()
-    }
-}
-
-impl PartialEq<str> for Id {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for Id {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
     }
 }
 
@@ -399,6 +363,41 @@ mod tests {
         assert_eq!(as_id.as_deref(), as_str);
     }
 
+    /// An id whose stored hash is `hash`, whatever its text: two texts under one hash, as a
+    /// hash collision would give them.
+    fn forged(text: &str, hash: u64) -> Id {
+        Id(ThinArc::from_header_and_slice(hash, text.as_bytes()))
+    }
+
+    #[test]
+    fn ids_under_one_hash_are_still_told_apart_by_their_text() {
+        assert_ne!(forged("a", 7), forged("b", 7));
+        assert_eq!(forged("a", 7), forged("a", 7));
+        assert_ne!(forged("a", 7), forged("ab", 7));
+    }
+
+    #[test]
+    fn an_id_is_a_string_to_json_schema_and_to_arbitrary() {
+        assert_eq!(schemars::schema_for!(Id), schemars::schema_for!(String));
+        for depth in [0, 1, 5] {
+            assert_eq!(Id::size_hint(depth), <&str>::size_hint(depth));
+        }
+    }
+
+    #[test]
+    fn changing_one_id_of_a_key_changes_the_key_s_hash_by_that_id_s_hash_alone() {
+        let (a, b, c) = (Id::new("a"), Id::new("b"), Id::new("c"));
+        let of = |key: (&Id, &Id)| StoredHashes.hash_one(key);
+        // Exclusive or loses no bit of either id: the two keys differ by exactly b ^ c.
+        assert_eq!(
+            of((&a, &b)) ^ of((&a, &c)),
+            b.stored_hash() ^ c.stored_hash()
+        );
+        // Bytes (anything but an id) are hashed too, by the seeded text hasher.
+        assert_ne!(StoredHashes.hash_one("abc"), StoredHashes.hash_one("abd"));
+        assert_eq!(StoredHashes.hash_one("abc"), StoredHashes.hash_one("abc"));
+    }
+
     #[test]
     fn keys_of_ids_hash_by_their_stored_hashes_in_order() {
         let (a, b) = (Id::new("a"), Id::new("b"));
@@ -412,8 +411,10 @@ mod tests {
     #[test]
     fn an_interner_shares_equal_ids_and_stays_bounded() {
         let mut interner = Interner::new(2);
+        assert!(interner.is_empty());
         let (mut a, mut b, mut c) = (Id::new("t1"), Id::new("t1"), Id::new("t2"));
         interner.intern(&mut a);
+        assert!(!interner.is_empty());
         interner.intern(&mut b);
         assert!(Id::ptr_eq(&a, &b));
         interner.intern(&mut c);
