@@ -244,7 +244,7 @@ pub struct Interner {
 
 impl Interner {
     /// Distinct ids an interner holds by default before it starts over.
-    pub const DEFAULT_MAX_IDS: usize = 65_536;
+    pub const DEFAULT_MAX_IDS: usize = 16_384;
 
     /// An empty interner holding at most `max_ids` distinct ids (at least one).
     pub fn new(max_ids: usize) -> Interner {
