@@ -83,17 +83,14 @@ fn scenarios(seed: u64, end_every_turn: bool) -> impl Iterator<Item = Fact> {
                 } else {
                     Vec::new()
                 };
-                pending.extend(facts.into_iter().map(|mut fact| {
-                    relabel(&mut fact, scenario);
-                    interner.intern_fact(&mut fact);
-                    fact
-                }));
-                pending.extend(turns.into_iter().map(|(thread_id, turn_id)| {
-                    let mut fact = Fact::TurnCompleted {
+                let turn_ends = turns
+                    .into_iter()
+                    .map(|(thread_id, turn_id)| Fact::TurnCompleted {
                         thread_id: thread_id.into(),
                         turn_id: turn_id.into(),
                         completed_at_ms: i64::MAX,
-                    };
+                    });
+                pending.extend(facts.into_iter().chain(turn_ends).map(|mut fact| {
                     relabel(&mut fact, scenario);
                     interner.intern_fact(&mut fact);
                     fact

@@ -284,7 +284,7 @@ fn unlink<K: TableKey, V>(
 }
 
 #[inline]
-pub(super) fn compact_if_stale<K: TableKey, V>(list: &mut TurnList, table: &BoundedTable<K, V>) {
+fn compact_if_stale<K: TableKey, V>(list: &mut TurnList, table: &BoundedTable<K, V>) {
     let bound = list
         .live
         .saturating_mul(2)
