@@ -305,6 +305,9 @@ pub enum Table {
     ItemSummaries,
 }
 
+/// The `event_type` of a diagnostic.
+pub const DIAGNOSTIC_EVENT_TYPE: &str = "review_spec_diagnostic";
+
 impl Output {
     /// Which of the three kinds this output is.
     pub fn kind(&self) -> OutputKind {
@@ -340,8 +343,89 @@ impl Output {
             Output::CollabAgentToolCall(_) => "codex_collab_agent_tool_call_event",
             Output::WebSearch(_) => "codex_web_search_event",
             Output::ImageGeneration(_) => "codex_image_generation_event",
-            Output::Diagnostic(_) => "review_spec_diagnostic",
+            Output::Diagnostic(_) => DIAGNOSTIC_EVENT_TYPE,
         }
+    }
+}
+
+/// What an output is about: a review by its id, a tool item by its thread, turn and item, a
+/// diagnostic by its reason. The differ pairs two reductions' outputs of one fact by it, and
+/// the model names by it an output that a fact did not produce.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Identity {
+    Review {
+        review_id: Id,
+    },
+    ToolItem {
+        thread_id: Id,
+        turn_id: Id,
+        item_id: Id,
+    },
+    Diagnostic {
+        reason: DiagnosticReason,
+    },
+}
+
+impl Identity {
+    /// The identity of a tool item.
+    pub fn tool_item(thread_id: &Id, turn_id: &Id, item_id: &Id) -> Identity {
+        Identity::ToolItem {
+            thread_id: thread_id.clone(),
+            turn_id: turn_id.clone(),
+            item_id: item_id.clone(),
+        }
+    }
+}
+
+impl Output {
+    /// What this output is about.
+    pub fn identity(&self) -> Identity {
+        match self {
+            Output::Review(review) => Identity::Review {
+                review_id: review.review_id.clone(),
+            },
+            Output::Diagnostic(diagnostic) => Identity::Diagnostic {
+                reason: diagnostic.reason,
+            },
+            Output::CommandExecution(item)
+            | Output::FileChange(item)
+            | Output::McpToolCall(item)
+            | Output::DynamicToolCall(item)
+            | Output::CollabAgentToolCall(item)
+            | Output::WebSearch(item)
+            | Output::ImageGeneration(item) => {
+                Identity::tool_item(&item.thread_id, &item.turn_id, &item.item_id)
+            }
+        }
+    }
+
+    /// The kind of output this one stands for: a diagnostic that replaces a dropped event
+    /// stands for that event's kind; any other output for its own.
+    pub fn stands_for(&self) -> OutputKind {
+        match self.replaces() {
+            Some(Identity::Review { .. }) => OutputKind::Review,
+            Some(Identity::ToolItem { .. }) => OutputKind::ToolItem,
+            _ => self.kind(),
+        }
+    }
+
+    /// For a diagnostic that stands in for an event it dropped (its `dropped_event`), the
+    /// identity of that event.
+    pub fn replaces(&self) -> Option<Identity> {
+        let Output::Diagnostic(diagnostic) = self else {
+            return None;
+        };
+        let dropped = diagnostic.dropped_event.as_deref()?;
+        if dropped == "codex_review_event" {
+            return Some(Identity::Review {
+                review_id: diagnostic.review_id.clone()?,
+            });
+        }
+        Some(Identity::ToolItem {
+            thread_id: diagnostic.thread_id.clone()?,
+            turn_id: diagnostic.turn_id.clone()?,
+            item_id: diagnostic.item_id.clone()?,
+        })
     }
 }
 

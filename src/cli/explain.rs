@@ -45,6 +45,44 @@ struct JsonOutput<'a> {
     emitted: &'a Emitted,
     rules: &'a [&'static str],
     facts: &'a [usize],
+    /// Each aspect (a field, `exists`, `context`, `order N`) with the decisions behind it.
+    decided: Vec<JsonDecided>,
+}
+
+/// The decisions behind one aspect of an output.
+#[derive(Serialize)]
+struct JsonDecided {
+    aspect: String,
+    by: Vec<JsonDecision>,
+}
+
+/// One decision: the rule, the fact where it decided, whether by an exception.
+#[derive(Serialize)]
+struct JsonDecision {
+    rule: &'static str,
+    fact: usize,
+    exception: bool,
+}
+
+/// The decisions behind each aspect of an output, aspects in the order first recorded.
+fn decided(output: &ExplainedOutput) -> Vec<JsonDecided> {
+    let mut decided: Vec<JsonDecided> = Vec::new();
+    for (aspect, because) in output.why.entries() {
+        let aspect = aspect.to_string();
+        let decision = JsonDecision {
+            rule: because.rule,
+            fact: because.fact,
+            exception: because.exception,
+        };
+        match decided.iter_mut().find(|d| d.aspect == aspect) {
+            Some(entry) => entry.by.push(decision),
+            None => decided.push(JsonDecided {
+                aspect,
+                by: vec![decision],
+            }),
+        }
+    }
+    decided
 }
 
 /// One explained fact, as `--json` prints it.
@@ -210,6 +248,7 @@ fn json_fact(
                 emitted: &output.emitted,
                 rules: &output.rules,
                 facts: &output.facts,
+                decided: decided(output),
             })
             .collect(),
     };
@@ -251,6 +290,9 @@ fn text_fact(
             output.rules.join(", "),
             facts_from.join(", ")
         );
+        for (aspect, by) in output.why.lines() {
+            let _ = writeln!(text, "      {aspect}: {by}");
+        }
     }
     if outputs.is_empty() {
         text.push_str("  (no output)\n");

@@ -22,6 +22,7 @@ mod blame;
 mod stream;
 
 use blame::explain;
+pub use blame::{Shown, Symptom};
 pub use stream::{EXPLAIN_PREFIX_MAX, FactDivergence, STREAM_WINDOW, StreamComparison};
 
 /// The first fact on which a subject's outputs differ from the model's.
@@ -51,9 +52,11 @@ pub struct Divergence {
     /// How many of the first `rules` decided the differing output or field (at most
     /// [`DECIDING_RULES_MAX`]).
     pub deciding: usize,
-    /// The earlier fact at which the first deciding rule applied, when the cause lies before
-    /// the fact where the divergence shows (a request whose subject shows in its review).
-    pub caused_at: Option<usize>,
+    /// Where each deciding rule decided: the index of the fact, parallel to
+    /// [`Divergence::decided_by`] (the model's record, `model::Why`).
+    pub decided_at: Vec<usize>,
+    /// How the outputs differ first: what the shrinker keeps.
+    pub symptom: Symptom,
 }
 
 /// The most rules named as deciding one divergence.
@@ -204,15 +207,7 @@ fn find_divergence(
         let Some(output_index) = first_difference(expected, &actual) else {
             continue;
         };
-        let explanation = explain(
-            facts,
-            limits,
-            profile,
-            compared,
-            fact_index,
-            &actual,
-            output_index,
-        );
+        let explanation = explain(facts, limits, profile, compared, fact_index, &actual);
         return Ok(Some(Divergence {
             subject: subject.name(),
             limits: *limits,
@@ -224,8 +219,9 @@ fn find_divergence(
             expected: expected.clone(),
             actual: actual.clone(),
             rules: explanation.rules,
-            deciding: explanation.deciding,
-            caused_at: explanation.caused_at,
+            deciding: explanation.decided.len(),
+            decided_at: explanation.decided.iter().map(|(_, fact)| *fact).collect(),
+            symptom: explanation.symptom,
         }));
     }
     Ok(None)
@@ -240,11 +236,12 @@ pub(super) fn first_difference(expected: &[Output], actual: &[Output]) -> Option
     Some(differing.unwrap_or_else(|| actual.len().min(expected.len())))
 }
 
-/// Shrinks a divergence to a small sequence that still diverges *for the same reason*: drops the
-/// facts after the divergence, then removes chunks of facts (halving the chunk size down to
-/// single facts) for as long as a divergence decided by the same first rule remains. A candidate
-/// that diverges for another reason is a different bug, and is not taken (shrinking that slips
-/// to another bug would blame the wrong rule).
+/// Shrinks a divergence to a small sequence that still fails *in the same way*: drops the facts
+/// after the divergence, then removes chunks of facts (halving the chunk size down to single
+/// facts) for as long as a divergence with the same symptom remains (the same output kind
+/// missing or extra, or the same field of the same kind differing, or the order). A candidate
+/// that fails another way may be another bug, and is not taken; the blame plays no part, so a
+/// fact kept only because it changed the blame is deleted like any other.
 pub fn minimize(
     subject: &mut dyn Subject,
     divergence: Divergence,
@@ -252,8 +249,8 @@ pub fn minimize(
     let limits = divergence.limits;
     let profile = divergence.profile;
     let mut best = divergence;
-    let blamed = best.decided_by().first().copied();
-    let same_bug = |found: &Divergence| found.decided_by().first().copied() == blamed;
+    let symptom = best.symptom.clone();
+    let same_bug = |found: &Divergence| found.symptom.same_failure(&symptom);
     let truncated: Vec<Fact> = best.facts[..=best.fact_index].to_vec();
     if let Some(found) = first_divergence(subject, &truncated, &limits, &profile)?
         && same_bug(&found)
@@ -267,6 +264,25 @@ pub fn minimize(
                 .filter(|found| same_bug(found)))
         })?;
     Ok(best)
+}
+
+/// The index of a fact whose deletion leaves a divergence with the same symptom, if any: None
+/// when `divergence` is 1-minimal for its failure.
+pub fn one_fact_deletable(
+    subject: &mut dyn Subject,
+    divergence: &Divergence,
+) -> Result<Option<usize>, SubjectError> {
+    let limits = divergence.limits;
+    let profile = divergence.profile;
+    for index in 0..divergence.facts.len() {
+        let mut candidate = divergence.facts.clone();
+        candidate.remove(index);
+        let found = first_divergence(subject, &candidate, &limits, &profile)?;
+        if found.is_some_and(|found| found.symptom.same_failure(&divergence.symptom)) {
+            return Ok(Some(index));
+        }
+    }
+    Ok(None)
 }
 
 impl Divergence {
@@ -398,15 +414,17 @@ impl fmt::Display for Divergence {
             fact.map_or("?", Fact::type_name),
             self.output_index
         )?;
-        write!(f, "decided by: {}", self.decided_by().join(", "))?;
-        match self.caused_at {
-            Some(cause) => writeln!(
-                f,
-                " (applied at fact {cause}, {})",
-                self.facts.get(cause).map_or("?", Fact::type_name)
-            )?,
-            None => writeln!(f)?,
-        }
+        writeln!(f, "differs: {}", self.symptom)?;
+        let decided: Vec<String> = self
+            .decided_by()
+            .iter()
+            .zip(&self.decided_at)
+            .map(|(rule, at)| {
+                let kind = self.facts.get(*at).map_or("?", Fact::type_name);
+                format!("{rule} (fact {at}, {kind})")
+            })
+            .collect();
+        writeln!(f, "decided by: {}", decided.join(", "))?;
         let context = self.context();
         if !context.is_empty() {
             writeln!(f, "context: {}", context.join(", "))?;

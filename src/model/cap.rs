@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::Hash;
 
 use super::trail::Trail;
+use super::why::{Aspect, Why};
 use crate::event::{Diagnostic, DiagnosticReason, Table};
 
 /// Which (thread, turn) an entry belongs to, for tables that TURN-1 releases by turn.
@@ -55,6 +56,11 @@ impl<K: Eq + Hash + Clone, V> BoundedTable<K, V> {
         self.entries.get(number).map(|(_, v)| v)
     }
 
+    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        let number = self.index.get(key)?;
+        self.entries.get_mut(number).map(|(_, v)| v)
+    }
+
     pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
         let number = self.index.get(key).copied()?;
         self.take(number).map(|(_, v)| v)
@@ -70,15 +76,43 @@ impl<K: Eq + Hash + Clone, V> BoundedTable<K, V> {
             .collect()
     }
 
+    /// Whether a turn of id `turn_id` of another thread than `thread_id` has entries (a linear
+    /// scan: for explanations only).
+    pub(crate) fn has_other_thread(&self, thread_id: &str, turn_id: &str) -> bool {
+        self.by_turn
+            .keys()
+            .any(|(thread, turn)| turn == turn_id && thread != thread_id)
+    }
+
+    /// The values of `(thread_id, turn_id)`'s entries, to record a decision on each.
+    pub(crate) fn turn_values_mut(&mut self, thread_id: &str, turn_id: &str) -> Vec<&mut V> {
+        let scope = (thread_id.to_owned(), turn_id.to_owned());
+        let Some(numbers) = self.by_turn.get(&scope) else {
+            return Vec::new();
+        };
+        self.entries
+            .iter_mut()
+            .filter(|(number, _)| numbers.contains(number))
+            .map(|(_, (_, value))| value)
+            .collect()
+    }
+
     /// CAP-1: inserts a key that is not present; when the table is full, first evicts the oldest
-    /// entry and returns it. UP-CAP-1: a table without bound evicts nothing.
+    /// entry and returns it (the caller reports it, `State::emit_evicted`). UP-CAP-1: a table without
+    /// bound evicts nothing.
     pub(crate) fn insert_new(&mut self, key: K, value: V, trail: &mut Trail) -> Option<(K, V)> {
         let full = self.entries.len() >= self.entries_max && !self.entries.is_empty();
         if full && !self.bounded {
-            trail.mark("UP-CAP-1");
+            let _ = trail.exception("UP-CAP-1");
+        }
+        if !full && trail.explains() {
+            // Room for it: the table is not full, since the last entry that left did.
+            let mut room = trail.last_removal(self.table);
+            room.add(Aspect::Exists, trail.noted("CAP-1"));
+            let reason = DiagnosticReason::Evicted;
+            trail.withhold(crate::event::Identity::Diagnostic { reason }, room);
         }
         let evicted = if full && self.bounded {
-            trail.mark("CAP-1");
             let oldest = self.entries.keys().next().copied();
             oldest.and_then(|number| self.take(number))
         } else {
@@ -90,6 +124,11 @@ impl<K: Eq + Hash + Clone, V> BoundedTable<K, V> {
         self.index.insert(key.clone(), number);
         self.entries.insert(number, (key, value));
         evicted
+    }
+
+    /// Whether `key` is present: an [`BoundedTable::upsert`] of it updates in place.
+    pub(crate) fn contains(&self, key: &K) -> bool {
+        self.index.contains_key(key)
     }
 
     /// Replaces the value of a present key in place (CAP-1: an update does not move the key), or
@@ -145,6 +184,12 @@ pub(crate) fn evicted(table: Table) -> Diagnostic {
         table: Some(table),
         ..Diagnostic::new(DiagnosticReason::Evicted)
     }
+}
+
+/// CAP-1: an in-place update keeps the entry's place in the table (the order CAP-1 evicts in and
+/// TURN-1 releases in): its position is decided by CAP-1 as well as by its first insertion.
+pub(crate) fn keep_place(why: &mut Why, trail: &mut Trail) {
+    why.add(Aspect::Order(1), trail.implied("CAP-1", true));
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! CTX: connection and thread context, and emission that needs it.
 
-use super::state::{CompletedReview, ConnectionMeta, State, ThreadContext};
-use super::trail::Provenance;
+use super::state::{CompletedReview, ConnectionMeta, State, ThreadBinding};
+use super::trail::Entry;
+use super::why::{Aspect, Why};
 use super::{cap, sum};
-use crate::event::{Diagnostic, DiagnosticReason, Output, ReviewEvent};
+use crate::event::{Diagnostic, DiagnosticReason, Identity, Output, ReviewEvent};
 use std::sync::Arc;
 
 use crate::fact::{AppServerClient, ConnectionId, Fact, Id, Runtime};
@@ -16,20 +17,35 @@ pub(crate) fn record_connection(
     app_server_client: &Arc<AppServerClient>,
     runtime: &Arc<Runtime>,
 ) {
-    state.trail.mark("CTX-1");
+    let replaces = state.connections.contains(&connection_id);
+    let records = if replaces {
+        state.trail.exception("CTX-1")
+    } else {
+        state.trail.mark("CTX-1")
+    };
+    let mut why = Why::of_mark(
+        &[Aspect::Exists, Aspect::Context, Aspect::Order(1)],
+        records,
+    );
+    if replaces {
+        cap::keep_place(&mut why, &mut state.trail);
+    }
     let meta = ConnectionMeta {
         app_server_client: app_server_client.clone(),
         runtime: runtime.clone(),
+        why,
     };
-    if let Some((evicted_id, _)) = state
-        .connections
-        .upsert(connection_id, meta, &mut state.trail)
+    if let Some((evicted_id, evicted)) =
+        state
+            .connections
+            .upsert(connection_id, meta, &mut state.trail)
     {
         let diagnostic = Diagnostic {
             connection_id: Some(evicted_id),
             ..cap::evicted(state.connections.table)
         };
-        state.emit(Output::Diagnostic(diagnostic));
+        let entry = Entry::Connection(evicted_id);
+        state.emit_evicted(diagnostic, entry, &evicted.why);
     }
 }
 
@@ -47,77 +63,168 @@ pub(crate) fn bind_thread(state: &mut State, fact: &Fact) {
     else {
         return;
     };
-    if state.connections.get(connection_id).is_none() && state.upstream(Departure::Ctx2) {
-        let diagnostic = super::fate::about_fact(fact, DiagnosticReason::UninitializedConnection);
-        state.emit(Output::Diagnostic(diagnostic));
-        return;
+    let mut why = Why::default();
+    if state.connections.get(connection_id).is_none() {
+        if let Some(ignores) = state.upstream(Departure::Ctx2) {
+            let gone = Why::of_mark(&[Aspect::Exists, Aspect::Context], ignores);
+            state
+                .trail
+                .note_gone(Entry::Thread(thread_id.clone()), gone.clone());
+            let diagnostic =
+                super::fate::about_fact(fact, DiagnosticReason::UninitializedConnection);
+            state.emit(Output::Diagnostic(diagnostic), gone);
+            return;
+        }
+        // The spec's side of the departure: the binding holds before its connection initializes.
+        why.add_each(
+            &[Aspect::Exists, Aspect::Context],
+            state.trail.exception("CTX-2"),
+        );
     }
-    state.trail.mark("CTX-2");
-    let context = ThreadContext {
+    let rebinds = state.threads.contains(thread_id);
+    let binds = if rebinds {
+        state.trail.exception("CTX-2")
+    } else {
+        state.trail.mark("CTX-2")
+    };
+    why.add_each(&[Aspect::Exists, Aspect::Context, Aspect::Order(1)], binds);
+    state
+        .trail
+        .withhold_diagnostic(DiagnosticReason::UninitializedConnection, binds);
+    if rebinds {
+        cap::keep_place(&mut why, &mut state.trail);
+    }
+    let context = ThreadBinding {
         connection_id: *connection_id,
         thread_source: thread_source.clone(),
         subagent_source: subagent_source.clone(),
         parent_thread_id: parent_thread_id.clone(),
+        why,
     };
-    if let Some((evicted_id, _)) =
+    if let Some((evicted_id, evicted)) =
         state
             .threads
             .upsert(thread_id.clone(), context, &mut state.trail)
     {
         let diagnostic = Diagnostic {
-            thread_id: Some(evicted_id),
+            thread_id: Some(evicted_id.clone()),
             ..cap::evicted(state.threads.table)
         };
-        state.emit(Output::Diagnostic(diagnostic));
+        state.emit_evicted(diagnostic, Entry::Thread(evicted_id), &evicted.why);
     }
 }
 
 /// The context an event is emitted with: the thread's binding and its connection's metadata.
 pub(crate) struct EventContext {
-    pub(crate) thread: ThreadContext,
+    pub(crate) thread: ThreadBinding,
     pub(crate) connection: ConnectionMeta,
+    /// The decisions behind each context field of the event, and behind its having a context.
+    pub(crate) why: Why,
 }
 
+/// The fields of an event that come from its context.
+const CONNECTION_FIELDS: [Aspect; 2] =
+    [Aspect::Field("app_server_client"), Aspect::Field("runtime")];
+const THREAD_FIELDS: [Aspect; 3] = [
+    Aspect::Field("thread_source"),
+    Aspect::Field("subagent_source"),
+    Aspect::Field("parent_thread_id"),
+];
+
 /// CTX-3: resolves an event's context, or emits the diagnostic that replaces the event
-/// (`missing_thread` or `missing_connection`, filled with `dropped`'s fields) and returns None.
+/// (`missing_thread` or `missing_connection`, filled with `dropped`'s fields), records the event
+/// as not produced, and returns None. `carried` explains the event that would have been.
 pub(crate) fn resolve_context(
     state: &mut State,
     thread_id: &str,
     dropped: Diagnostic,
-    carried: &Provenance,
+    carried: &Why,
 ) -> Option<EventContext> {
     let Some(thread) = state.threads.get(&Id::from(thread_id)).cloned() else {
-        state.trail.mark("CTX-3");
+        let drops = state.trail.mark("CTX-3");
+        let mut missing = Why::of_mark(&[Aspect::Exists], drops);
+        // Why the thread is not bound: its binding was ignored, evicted, or never made.
+        let gone = state.trail.why_gone(&Entry::Thread(Id::from(thread_id)));
+        missing.carry_all_as(Aspect::Exists, &gone);
         let diagnostic = Diagnostic {
             reason: DiagnosticReason::MissingThread,
             ..dropped
         };
-        state.emit_carrying(Output::Diagnostic(diagnostic), carried);
+        drop_event(state, diagnostic, missing, carried);
         return None;
     };
     let Some(connection) = state.connections.get(&thread.connection_id).cloned() else {
-        state.trail.mark("CTX-3");
+        let drops = state.trail.mark("CTX-3");
+        let mut missing = Why::of_mark(&[Aspect::Exists], drops);
+        let gone = state
+            .trail
+            .why_gone(&Entry::Connection(thread.connection_id));
+        missing.carry_all_as(Aspect::Exists, &gone);
+        missing.carry(Aspect::Field("connection_id"), &thread.why, Aspect::Context);
         let diagnostic = Diagnostic {
             reason: DiagnosticReason::MissingConnection,
             connection_id: Some(thread.connection_id),
             ..dropped
         };
-        state.emit_carrying(Output::Diagnostic(diagnostic), carried);
+        drop_event(state, diagnostic, missing, carried);
         return None;
     };
     // The event carries the metadata of the connection its thread is bound to (CTX-2 decides
     // when that is not the connection that delivered this fact), as that connection recorded it
     // (CTX-1).
-    if state
+    let resolves = if state
         .trail
         .current_connection
         .is_some_and(|id| id != thread.connection_id)
     {
-        state.trail.mark("CTX-2");
+        state.trail.exception("CTX-2")
     } else {
-        state.trail.mark("CTX-1");
+        state.trail.mark("CTX-1")
+    };
+    let mut why = Why::default();
+    for field in CONNECTION_FIELDS {
+        why.carry(field, &thread.why, Aspect::Context);
+        why.carry(field, &connection.why, Aspect::Context);
+        why.add(field, resolves);
     }
-    Some(EventContext { thread, connection })
+    for field in THREAD_FIELDS {
+        why.carry(field, &thread.why, Aspect::Context);
+    }
+    why.carry(Aspect::Exists, &thread.why, Aspect::Exists);
+    why.carry(Aspect::Exists, &connection.why, Aspect::Exists);
+    why.carry(Aspect::Context, &thread.why, Aspect::Context);
+    why.carry(Aspect::Context, &connection.why, Aspect::Context);
+    why.add(Aspect::Context, resolves);
+    for reason in [
+        DiagnosticReason::MissingThread,
+        DiagnosticReason::MissingConnection,
+    ] {
+        let mut found = Why::default();
+        found.carry(Aspect::Exists, &why, Aspect::Context);
+        state.trail.withhold(Identity::Diagnostic { reason }, found);
+    }
+    Some(EventContext {
+        thread,
+        connection,
+        why,
+    })
+}
+
+/// The field of a CTX-3 diagnostic that names the dropped event's type.
+const DROPPED: Aspect = Aspect::Field("dropped_event");
+
+/// CTX-3: the diagnostic that replaces an event, and the event recorded as not produced.
+/// `missing` says why its context is missing, `carried` why the event would have been: the
+/// diagnostic exists for both reasons, the event's own first.
+fn drop_event(state: &mut State, diagnostic: Diagnostic, missing: Why, carried: &Why) {
+    let output = Output::Diagnostic(diagnostic);
+    if let Some(identity) = output.replaces() {
+        state.trail.withhold(identity, missing.clone());
+    }
+    let mut why = carried.clone();
+    why.carry(DROPPED, carried, Aspect::Field("event_type"));
+    why.merge(&missing);
+    state.emit(output, why);
 }
 
 /// CTX-3: whether an event of `thread_id` would find its context (no output, no mark).
@@ -140,11 +247,22 @@ pub(crate) fn emit_review(state: &mut State, review: CompletedReview) {
         dropped_event: Some("codex_review_event".into()),
         ..Diagnostic::new(DiagnosticReason::MissingThread)
     };
-    let Some(context) = resolve_context(state, &review.thread_id, dropped, &review.provenance)
-    else {
+    let Some(context) = resolve_context(state, &review.thread_id, dropped, &review.why) else {
         return;
     };
-    state.trail.mark("TIME-1");
+    let mut why = review.why;
+    why.merge(&context.why);
+    why.add(Aspect::Field("duration_ms"), state.trail.mark("TIME-1"));
+    why.carry(
+        Aspect::Field("duration_ms"),
+        &why.clone(),
+        Aspect::Field("started_at_ms"),
+    );
+    why.carry(
+        Aspect::Field("duration_ms"),
+        &why.clone(),
+        Aspect::Field("completed_at_ms"),
+    );
     let event = ReviewEvent {
         duration_ms: super::time::duration_ms(review.started_at_ms, review.completed_at_ms),
         thread_id: review.thread_id,
@@ -165,5 +283,5 @@ pub(crate) fn emit_review(state: &mut State, review: CompletedReview) {
         started_at_ms: review.started_at_ms,
         completed_at_ms: review.completed_at_ms,
     };
-    state.emit_carrying(Output::Review(event), &review.provenance);
+    state.emit(Output::Review(event), why);
 }

@@ -1,50 +1,71 @@
 //! DEDUP: guardian completions delivered once per connection count once.
 
 use super::state::{GuardianKey, State};
-use super::{cap, fate};
-use crate::event::{Diagnostic, DiagnosticReason, Output};
+use super::trail::Entry;
+use super::why::{Aspect, Why};
+use super::{cap, fate, id};
+use crate::event::{Diagnostic, DiagnosticReason, Identity, Output};
 use crate::fact::Fact;
 use crate::profile::Departure;
 
 /// DEDUP-1 and DEDUP-2: the first terminal completion of (thread, review id) counts and is
-/// remembered for its turn; a repeat yields a diagnostic. Returns whether this one counts.
-/// UP-DEDUP-1: upstream remembers nothing and counts every terminal completion.
+/// remembered for its turn; a repeat yields a diagnostic. Returns why this one counts, or None
+/// when it does not. UP-DEDUP-1: upstream remembers nothing and counts every terminal completion.
 pub(crate) fn first_completion(
     state: &mut State,
     fact: &Fact,
     thread_id: &str,
     turn_id: &str,
     review_id: &str,
-) -> bool {
-    if state.upstream(Departure::Dedup1) {
-        return true;
+) -> Option<Why> {
+    if let Some(up) = state.upstream(Departure::Dedup1) {
+        return Some(Why::of_mark(&[Aspect::Exists], up));
     }
     let key = GuardianKey {
         thread_id: thread_id.into(),
         review_id: review_id.into(),
     };
     if state.guardian_completions.get(&key).is_some() {
-        state.trail.mark("DEDUP-1");
+        let suppresses = state.trail.exception("DEDUP-1");
+        let why = Why::of_mark(&[Aspect::Exists], suppresses);
+        let identity = Identity::Review {
+            review_id: id::guardian_review_id(&review_id.into()),
+        };
+        state.trail.withhold(identity, why.clone());
         let diagnostic = fate::about_fact(fact, DiagnosticReason::DuplicateGuardianCompletion);
-        state.emit(Output::Diagnostic(diagnostic));
-        return false;
+        state.emit(Output::Diagnostic(diagnostic), why);
+        return None;
     }
+    let mut why = Why::default();
     if state.trail.note_guardian_completion(thread_id, review_id) {
         // Counted before, and forgotten since: its turn ended (or CAP-1 evicted it).
-        state.trail.mark("DEDUP-2");
+        why.add(Aspect::Exists, state.trail.exception("DEDUP-2"));
+        let gone = state
+            .trail
+            .why_gone(&Entry::Guardian(thread_id.into(), review_id.into()));
+        why.carry_all_as(Aspect::Exists, &gone);
     }
-    if let Some((evicted_key, evicted_turn)) =
+    // Not a duplicate: not counted in this turn (or since forgotten).
+    let mut first = why.clone();
+    first.add(Aspect::Exists, state.trail.noted("DEDUP-1"));
+    let duplicate = Identity::Diagnostic {
+        reason: DiagnosticReason::DuplicateGuardianCompletion,
+    };
+    state.trail.withhold(duplicate, first);
+    let remembered = (turn_id.into(), why.clone());
+    if let Some((evicted_key, (evicted_turn, evicted_why))) =
         state
             .guardian_completions
-            .insert_new(key, turn_id.into(), &mut state.trail)
+            .insert_new(key, remembered, &mut state.trail)
     {
+        let entry = Entry::Guardian(evicted_key.thread_id.clone(), evicted_key.review_id.clone());
         let diagnostic = Diagnostic {
             thread_id: Some(evicted_key.thread_id),
             turn_id: Some(evicted_turn),
             review_id: Some(evicted_key.review_id),
             ..cap::evicted(state.guardian_completions.table)
         };
-        state.emit(Output::Diagnostic(diagnostic));
+        state.emit_evicted(diagnostic, entry, &evicted_why);
     }
-    true
+    Some(why)
 }

@@ -1,5 +1,6 @@
 //! GRANT: effective permission grants.
 
+use super::dec::Decided;
 use super::trail::Trail;
 use crate::event::{Resolution, ReviewStatus};
 use crate::fact::{GrantScope, PermissionProfile};
@@ -10,23 +11,33 @@ pub(crate) fn effective_grant(
     permissions: &PermissionProfile,
     scope: GrantScope,
     trail: &mut Trail,
-) -> (ReviewStatus, Resolution) {
-    if is_empty(permissions, trail) {
-        trail.mark("GRANT-1");
-        return (ReviewStatus::Denied, Resolution::None);
+) -> Decided {
+    if is_empty(permissions) {
+        let denies = trail.mark("GRANT-1");
+        return (ReviewStatus::Denied, Resolution::None, denies, denies);
     }
-    trail.mark("GRANT-2");
-    match scope {
-        GrantScope::Turn => (ReviewStatus::Approved, Resolution::None),
-        GrantScope::Session => (ReviewStatus::Approved, Resolution::SessionApproval),
-    }
+    let by_scope = trail.mark("GRANT-2");
+    // GRANT-3 decides: a present part that grants nothing still makes the grant non-empty.
+    let approves = if grants_nothing(permissions) {
+        trail.exception("GRANT-3")
+    } else {
+        by_scope
+    };
+    let resolution = match scope {
+        GrantScope::Turn => Resolution::None,
+        GrantScope::Session => Resolution::SessionApproval,
+    };
+    (ReviewStatus::Approved, resolution, approves, by_scope)
 }
 
-/// GRANT-3: a profile is empty iff both network and file_system are absent. GRANT-3 decides
-/// (beyond "nothing granted") when a present part grants nothing and still makes the profile
-/// non-empty.
-fn is_empty(permissions: &PermissionProfile, trail: &mut Trail) -> bool {
-    let empty = permissions.network.is_none() && permissions.file_system.is_none();
+/// GRANT-3: a profile is empty iff both network and file_system are absent.
+fn is_empty(permissions: &PermissionProfile) -> bool {
+    permissions.network.is_none() && permissions.file_system.is_none()
+}
+
+/// GRANT-3 decides (beyond "nothing granted") when a present part grants nothing and still makes
+/// the profile non-empty.
+fn grants_nothing(permissions: &PermissionProfile) -> bool {
     let network_grants_nothing = permissions
         .network
         .as_ref()
@@ -35,8 +46,5 @@ fn is_empty(permissions: &PermissionProfile, trail: &mut Trail) -> bool {
         .file_system
         .as_ref()
         .is_none_or(|file_system| file_system.read.is_empty() && file_system.write.is_empty());
-    if !empty && network_grants_nothing && file_system_grants_nothing {
-        trail.mark("GRANT-3");
-    }
-    empty
+    network_grants_nothing && file_system_grants_nothing
 }

@@ -3,7 +3,7 @@
 use crate::fact::Id;
 
 /// ISO-1: item state (starts and summaries) is keyed by thread, turn and item together.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct ItemKey {
     pub(crate) thread_id: Id,
     pub(crate) turn_id: Id,
@@ -24,9 +24,29 @@ pub(crate) fn item_key(thread_id: &str, turn_id: &str, item_id: &str) -> ItemKey
 pub(crate) type PendingKey = crate::fact::RequestId;
 
 /// ISO-1 decides when the item id of `key` also occurs under another thread or turn: the key
-/// keeps the two apart.
-pub(crate) fn scope(key: &ItemKey, trail: &mut super::trail::Trail) {
-    if trail.note_item_scope(&key.thread_id, &key.turn_id, &key.item_id) {
-        trail.mark("ISO-1");
+/// keeps the two apart. Returns its mark when it decides.
+pub(crate) fn scope(key: &ItemKey, trail: &mut super::trail::Trail) -> Option<super::why::Mark> {
+    trail
+        .note_item_scope(&key.thread_id, &key.turn_id, &key.item_id)
+        .then(|| trail.exception("ISO-1"))
+}
+
+impl super::trail::Entry {
+    /// The start of the item `key` names, as an entry of the explanation memory.
+    pub(crate) fn start(key: &ItemKey) -> Self {
+        Self::Start(
+            key.thread_id.clone(),
+            key.turn_id.clone(),
+            key.item_id.clone(),
+        )
+    }
+
+    /// The summary of the item `key` names, as an entry of the explanation memory.
+    pub(crate) fn summary(key: &ItemKey) -> Self {
+        Self::Summary(
+            key.thread_id.clone(),
+            key.turn_id.clone(),
+            key.item_id.clone(),
+        )
     }
 }

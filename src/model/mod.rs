@@ -26,34 +26,42 @@ mod sum;
 mod time;
 mod trail;
 mod turn;
+mod why;
 
 use std::collections::BTreeMap;
 
-use crate::event::{DiagnosticReason, Emitted, Limits, Output};
+use crate::event::{DiagnosticReason, Emitted, Identity, Limits, Output};
 use crate::fact::Fact;
 use crate::profile::Profile;
 use state::State;
+use trail::Entry;
 use trail::Recording;
 
 /// One output of the model with where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExplainedOutput {
     pub emitted: Emitted,
-    /// The rule IDs applied to produce it, earliest first: those applied to the facts it carries
-    /// state from (its request, the reviews on its item), then those of its own fact.
+    /// The decisions behind it: for each field, for its existence, its context and its place
+    /// among its fact's outputs, the rules that decided it and the facts where they did.
+    pub why: Why,
+    /// Its place among its fact's outputs, level by level ([`Rank`]).
+    pub rank: Rank,
+    /// The rule IDs behind it, each once, earliest fact first.
     pub rules: Vec<&'static str>,
-    /// Each rule applied, with the index of the fact it applied to, earliest first.
-    pub marks: Vec<RuleMark>,
     /// The indexes of the facts it came from, its own last.
     pub facts: Vec<usize>,
 }
 
-/// A rule applied to a fact: where the rule decided something an output shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RuleMark {
+/// An output a fact did not produce, and why: a duplicate suppressed, a review left pending, an
+/// event dropped, a completion refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Withheld {
     /// Index of the fact.
-    pub fact: usize,
-    pub rule: &'static str,
+    pub at: usize,
+    /// What was not produced.
+    pub identity: Identity,
+    /// The decisions not to produce it, under [`Aspect::Exists`].
+    pub why: Why,
 }
 
 /// The model's outputs, explained, and how often each rule applied over the whole reduction.
@@ -62,10 +70,15 @@ pub struct Explained {
     pub outputs: Vec<ExplainedOutput>,
     /// The rules applied to each fact, by fact index.
     pub fact_rules: Vec<Vec<&'static str>>,
+    /// The decisions made at each fact, in order, by fact index.
+    pub fact_decisions: Vec<Vec<Decision>>,
+    /// The outputs each fact did not produce, in fact order.
+    pub withheld: Vec<Withheld>,
     pub rule_hits: BTreeMap<&'static str, usize>,
 }
 
 pub use trail::MEMORY_ENTRIES_MAX;
+pub use why::{Aspect, Because, Decision, Rank, Why};
 
 /// The model as a state machine: one fact in, that fact's outputs out. Its memory is its six
 /// bounded tables (CAP-1) and, when explaining, the bounded explanation memory
@@ -116,23 +129,44 @@ impl Model {
         self.at += 1;
         let trail = &mut self.state.trail;
         trail.current_fact.clear();
+        trail.current_decisions.clear();
+        trail.withheld.clear();
         trail.current_index = at;
         trail.current_connection = fact.connection_id();
         dispatch(&mut self.state, fact);
         self.state
             .outputs
             .drain(..)
-            .map(|(output, provenance)| ExplainedOutput {
-                emitted: Emitted { at, output },
-                rules: provenance.rules(),
-                marks: provenance
-                    .marks
-                    .iter()
-                    .map(|&(fact, rule)| RuleMark { fact, rule })
-                    .collect(),
-                facts: provenance.facts,
+            .map(|(output, why, rank)| {
+                let (rules, facts) = rules_and_facts(&why, at);
+                ExplainedOutput {
+                    emitted: Emitted { at, output },
+                    why,
+                    rank,
+                    rules,
+                    facts,
+                }
             })
             .collect()
+    }
+
+    /// The decisions made at the last fact, in order (when explaining).
+    pub fn fact_decisions(&self) -> &[Decision] {
+        &self.state.trail.current_decisions
+    }
+
+    /// The outputs the last fact did not produce, and why (when explaining).
+    pub fn withheld(&self) -> impl Iterator<Item = Withheld> + '_ {
+        let at = self.at.saturating_sub(1);
+        self.state
+            .trail
+            .withheld
+            .iter()
+            .map(move |(identity, why)| Withheld {
+                at,
+                identity: identity.clone(),
+                why: why.clone(),
+            })
     }
 
     /// The rules applied to the last fact, in order (unless the model records nothing).
@@ -181,33 +215,53 @@ pub fn reduce_explained(facts: &[Fact], limits: &Limits, profile: &Profile) -> E
 fn run(facts: &[Fact], limits: &Limits, profile: &Profile, recording: Recording) -> Explained {
     let mut model = Model::recording(limits, profile, recording);
     let mut outputs = Vec::with_capacity(facts.len());
-    let mut fact_rules = Vec::new();
+    let mut explained = Explained::default();
     for fact in facts {
         outputs.extend(model.apply_explained(fact));
         if recording == Recording::Explanations {
-            fact_rules.push(model.fact_rules().to_vec());
+            explained.fact_rules.push(model.fact_rules().to_vec());
+            explained
+                .fact_decisions
+                .push(model.fact_decisions().to_vec());
+            explained.withheld.extend(model.withheld());
         }
     }
-    Explained {
-        outputs,
-        fact_rules,
-        rule_hits: model.state.trail.hits,
+    explained.outputs = outputs;
+    explained.rule_hits = model.state.trail.hits;
+    explained
+}
+
+/// The rules behind an output, each once, and the facts they decided at, earliest first and
+/// the output's own fact `at` last.
+fn rules_and_facts(why: &Why, at: usize) -> (Vec<&'static str>, Vec<usize>) {
+    let mut decisions = why.decisions();
+    decisions.sort_by_key(|decision| decision.fact);
+    let mut rules = Vec::new();
+    let mut facts: Vec<usize> = Vec::new();
+    for decision in decisions {
+        if !rules.contains(&decision.rule) {
+            rules.push(decision.rule);
+        }
+        if decision.fact != at && !facts.contains(&decision.fact) {
+            facts.push(decision.fact);
+        }
     }
+    facts.push(at);
+    (rules, facts)
 }
 
 /// FATE-2: the vocabulary is closed, so this dispatch is exhaustive: every fact type has rules.
 /// TIME-2 is checked before any of them.
 fn dispatch(state: &mut State, fact: &Fact) {
-    state.trail.mark("FATE-2");
+    let _ = state.trail.generic("FATE-2");
     if time::has_negative_timestamp(fact) {
-        state.trail.mark("TIME-2");
-        item::consume_start_of_rejected(state, fact);
-        state.emit(Output::Diagnostic(fate::about_fact(
-            fact,
-            DiagnosticReason::NegativeTimestamp,
-        )));
+        reject(state, fact);
         return;
     }
+    let accepts = state.trail.noted("TIME-2");
+    state
+        .trail
+        .withhold_diagnostic(crate::event::DiagnosticReason::NegativeTimestamp, accepts);
     match fact {
         Fact::TurnCompleted {
             thread_id, turn_id, ..
@@ -230,4 +284,78 @@ fn dispatch(state: &mut State, fact: &Fact) {
         | Fact::CommandExecutionRequest { .. } => life::open_request(state, fact),
         Fact::GuardianReviewCompleted { .. } => guard::complete_guardian_review(state, fact),
     }
+}
+
+/// TIME-2: a fact with a negative timestamp is rejected: a diagnostic, and nothing else changes.
+/// What it would have produced is not; what it would have closed or released stays, against it;
+/// what it would have opened is not there.
+fn reject(state: &mut State, fact: &Fact) {
+    let rejects = state.trail.exception("TIME-2");
+    let why = Why::of_mark(&[Aspect::Exists], rejects);
+    item::consume_start_of_rejected(state, fact, rejects);
+    match fact {
+        Fact::TurnCompleted {
+            thread_id, turn_id, ..
+        } => {
+            turn::keep_turn_of_rejected(state, thread_id, turn_id, rejects);
+            for reason in [
+                DiagnosticReason::UnansweredRequest,
+                DiagnosticReason::ItemNeverCompleted,
+                DiagnosticReason::UnconsumedSummary,
+            ] {
+                state
+                    .trail
+                    .withhold(Identity::Diagnostic { reason }, why.clone());
+            }
+        }
+        Fact::ItemStarted {
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        } => {
+            let key = iso::item_key(thread_id, turn_id, item_id);
+            state.trail.note_gone(Entry::start(&key), why.clone());
+        }
+        Fact::ItemCompleted {
+            thread_id,
+            turn_id,
+            item_id,
+            ..
+        } => {
+            let identity = Identity::tool_item(thread_id, turn_id, item_id);
+            state.trail.withhold(identity, why.clone());
+        }
+        Fact::FileChangeRequest { request_id, .. }
+        | Fact::PermissionsRequest { request_id, .. }
+        | Fact::CommandExecutionRequest { request_id, .. } => {
+            if state.pending_requests.get(request_id).is_none() {
+                state
+                    .trail
+                    .note_gone(Entry::Request(*request_id), why.clone());
+            }
+        }
+        Fact::GuardianReviewCompleted { review_id, .. } => {
+            let review_id = id::guardian_review_id(review_id);
+            state
+                .trail
+                .withhold(Identity::Review { review_id }, why.clone());
+        }
+        Fact::Initialize { .. } | Fact::ThreadBound { .. } => {}
+        Fact::RequestAborted { request_id, .. }
+        | Fact::MalformedResponse { request_id, .. }
+        | Fact::FileChangeResponse { request_id, .. }
+        | Fact::CommandExecutionResponse { request_id, .. }
+        | Fact::EffectivePermissionsResponse { request_id, .. } => {
+            let review_id = id::user_review_id(*request_id);
+            state
+                .trail
+                .withhold(Identity::Review { review_id }, why.clone());
+            if let Some(pending) = state.pending_requests.get_mut(request_id) {
+                pending.why.also(rejects);
+            }
+        }
+    }
+    let diagnostic = fate::about_fact(fact, DiagnosticReason::NegativeTimestamp);
+    state.emit(Output::Diagnostic(diagnostic), why);
 }

@@ -5,9 +5,10 @@
 use super::cap::BoundedTable;
 use super::iso::{ItemKey, PendingKey};
 use super::subj::Subject;
-use super::trail::{Provenance, Trail};
+use super::trail::{Entry, Trail};
+use super::why::{Aspect, Mark, Rank, Why};
 use crate::event::{
-    FinalApprovalOutcome, Limits, Output, Resolution, ReviewStatus, Reviewer, Table,
+    Diagnostic, FinalApprovalOutcome, Limits, Output, Resolution, ReviewStatus, Reviewer, Table,
 };
 use crate::fact::{AppServerClient, ConnectionId, Id, Runtime};
 use crate::profile::{Departure, Profile};
@@ -17,15 +18,19 @@ use crate::profile::{Departure, Profile};
 pub(crate) struct ConnectionMeta {
     pub(crate) app_server_client: std::sync::Arc<AppServerClient>,
     pub(crate) runtime: std::sync::Arc<Runtime>,
+    /// The decisions behind the metadata (not part of it).
+    pub(crate) why: Why,
 }
 
 /// What `thread_bound` recorded for a thread (CTX-2).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ThreadContext {
+pub(crate) struct ThreadBinding {
     pub(crate) connection_id: ConnectionId,
     pub(crate) thread_source: Option<Id>,
     pub(crate) subagent_source: Option<Id>,
     pub(crate) parent_thread_id: Option<Id>,
+    /// The decisions behind the binding (not part of it).
+    pub(crate) why: Why,
 }
 
 /// Which response kind a pending request accepts (LIFE-5).
@@ -49,8 +54,8 @@ pub(crate) struct PendingReview {
     pub(crate) review_id: Id,
     pub(crate) subject: Subject,
     pub(crate) started_at_ms: u64,
-    /// The request fact and the rules that derived this review (not part of its identity).
-    pub(crate) provenance: Provenance,
+    /// The decisions behind each field (not part of the review's identity).
+    pub(crate) why: Why,
 }
 
 /// A review that has completed, user or guardian, ready to be emitted.
@@ -66,8 +71,8 @@ pub(crate) struct CompletedReview {
     pub(crate) resolution: Resolution,
     pub(crate) started_at_ms: u64,
     pub(crate) completed_at_ms: u64,
-    /// The facts and rules behind the review: its request and its closing fact.
-    pub(crate) provenance: Provenance,
+    /// The decisions behind each field: its request's and its closing fact's.
+    pub(crate) why: Why,
 }
 
 /// The review fields denormalized onto one tool item (SUM-2..5).
@@ -79,8 +84,8 @@ pub(crate) struct Summary {
     pub(crate) final_approval_outcome: FinalApprovalOutcome,
     pub(crate) requested_additional_permissions: bool,
     pub(crate) requested_network_access: bool,
-    /// The reviews that made this summary.
-    pub(crate) provenance: Provenance,
+    /// The decisions behind each field: those of the reviews that made it.
+    pub(crate) why: Why,
 }
 
 /// A guardian completion already counted (DEDUP-1), keyed by thread and review id.
@@ -93,15 +98,15 @@ pub(crate) struct GuardianKey {
 /// Everything the model remembers between facts: the six tables of CAP-1.
 pub(crate) struct State {
     pub(crate) connections: BoundedTable<ConnectionId, ConnectionMeta>,
-    pub(crate) threads: BoundedTable<Id, ThreadContext>,
+    pub(crate) threads: BoundedTable<Id, ThreadBinding>,
     pub(crate) pending_requests: BoundedTable<PendingKey, PendingReview>,
-    /// The value is the turn of the completion, for TURN-1 / DEDUP-2.
-    pub(crate) guardian_completions: BoundedTable<GuardianKey, Id>,
-    /// The value is the item's `started_at_ms` and the start's provenance.
-    pub(crate) item_starts: BoundedTable<ItemKey, (u64, Provenance)>,
+    /// The value is the turn of the completion, for TURN-1 / DEDUP-2, and why it counted.
+    pub(crate) guardian_completions: BoundedTable<GuardianKey, (Id, Why)>,
+    /// The value is the item's `started_at_ms` and the decisions behind the start.
+    pub(crate) item_starts: BoundedTable<ItemKey, (u64, Why)>,
     pub(crate) item_summaries: BoundedTable<ItemKey, Summary>,
-    /// Outputs of the current fact, each with the facts and rules behind it.
-    pub(crate) outputs: Vec<(Output, Provenance)>,
+    /// Outputs of the current fact, each with the decisions behind it and its rank.
+    pub(crate) outputs: Vec<(Output, Why, Rank)>,
     pub(crate) trail: Trail,
     /// Which side of each departure the reduction follows.
     pub(crate) profile: Profile,
@@ -122,7 +127,7 @@ impl State {
             pending_requests: BoundedTable::new(Table::PendingRequests, max, bounded)
                 .by_turn(|_, pending| (&pending.thread_id, &pending.turn_id)),
             guardian_completions: BoundedTable::new(Table::GuardianCompletions, max, bounded)
-                .by_turn(|key, turn| (&key.thread_id, turn)),
+                .by_turn(|key, (turn, _)| (&key.thread_id, turn)),
             item_starts: BoundedTable::new(Table::ItemStarts, max, bounded)
                 .by_turn(|key, _| (&key.thread_id, &key.turn_id)),
             item_summaries: BoundedTable::new(Table::ItemSummaries, max, bounded)
@@ -137,34 +142,44 @@ impl State {
     }
 
     /// Whether the reduction follows upstream's behaviour on `departure` (spec/rules.md,
-    /// "Departures from upstream"); marks the departure when it does.
-    pub(crate) fn upstream(&mut self, departure: Departure) -> bool {
-        let follows = self.profile.follows_upstream(departure);
-        if follows {
-            self.trail.mark(departure.id());
-        }
-        follows
+    /// "Departures from upstream"): the departure's mark when it does (an exception: upstream's
+    /// branch sets the spec's aside), None when the spec's rule applies.
+    pub(crate) fn upstream(&mut self, departure: Departure) -> Option<Mark> {
+        self.profile
+            .follows_upstream(departure)
+            .then(|| self.trail.exception(departure.id()))
     }
 
-    /// ORDER-1 and FATE-1: emits an output of the current fact, in rule order, tagged with the
-    /// rules applied so far; a diagnostic accounts for a fact or state that produced no event.
-    pub(crate) fn emit(&mut self, output: Output) {
-        self.trail.mark("ORDER-1");
+    /// CAP-1: a full table evicted its oldest entry (`entry`, whose value's decisions are
+    /// `carried`) to make room: the `evicted` diagnostic reports it (where it happened among the
+    /// fact's outputs, by ORDER-1), and the entry is gone by CAP-1.
+    pub(crate) fn emit_evicted(&mut self, diagnostic: Diagnostic, entry: Entry, carried: &Why) {
+        let evicts = self.trail.exception("CAP-1");
+        self.trail
+            .note_gone(entry, Why::of_mark(&[Aspect::Exists], evicts));
+        let mut why = Why::of_mark(&[Aspect::Exists], evicts);
+        why.carry(Aspect::Order(1), carried, Aspect::Order(1));
+        for field in ["request_id", "thread_id", "turn_id", "item_id"] {
+            why.carry(Aspect::Field(field), carried, Aspect::Field(field));
+        }
+        self.emit(Output::Diagnostic(diagnostic), why);
+    }
+
+    /// ORDER-1 and FATE-1: emits an output of the current fact, after those emitted before it,
+    /// with the decisions behind it; a diagnostic accounts for a fact or state that produced no
+    /// event.
+    pub(crate) fn emit(&mut self, output: Output, why: Why) {
+        let rank = vec![self.outputs.len() as u64];
+        self.emit_ranked(output, why, rank);
+    }
+
+    /// As [`State::emit`], at `rank` among the fact's outputs (TURN-1 releases a table's
+    /// entries in one step, in their order within the table).
+    pub(crate) fn emit_ranked(&mut self, output: Output, mut why: Why, rank: Rank) {
+        why.add(Aspect::Order(0), self.trail.generic("ORDER-1"));
         if matches!(output, Output::Diagnostic(_)) {
-            self.trail.mark("FATE-1");
+            let _ = self.trail.generic("FATE-1");
         }
-        let provenance = self.trail.provenance();
-        self.outputs.push((output, provenance));
-    }
-
-    /// As [`State::emit`], for an output that also comes from earlier facts (a request, reviews,
-    /// an item start) whose provenance it carries.
-    pub(crate) fn emit_carrying(&mut self, output: Output, carried: &Provenance) {
-        self.emit(output);
-        if let Some((_, provenance)) = self.outputs.last_mut() {
-            let mut merged = carried.clone();
-            merged.merge(provenance);
-            *provenance = merged;
-        }
+        self.outputs.push((output, why, rank));
     }
 }

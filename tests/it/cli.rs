@@ -181,7 +181,16 @@ fn explain_json_gives_rules_and_facts_per_output() {
             .is_some_and(|rules| rules.iter().any(|rule| rule == "GRANT-1")),
         "{first}"
     );
-    assert_eq!(first["facts"], serde_json::json!([2, 3]));
+    assert_eq!(first["facts"], serde_json::json!([0, 1, 2, 3]));
+    // The decisions behind each field: the grant's status decided by GRANT-1 at fact 3.
+    let status = first["decided"]
+        .as_array()
+        .and_then(|decided| decided.iter().find(|d| d["aspect"] == "status"))
+        .unwrap_or_else(|| panic!("no status in {first}"));
+    assert_eq!(
+        status["by"][0],
+        serde_json::json!({"rule": "GRANT-1", "fact": 3, "exception": false})
+    );
 }
 
 #[test]

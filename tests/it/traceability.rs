@@ -71,8 +71,14 @@ fn model_marks() -> Vec<(String, String)> {
         let text = std::fs::read_to_string(&path).expect("read model source");
         for (index, line) in text.lines().enumerate() {
             let mut rest = line;
-            while let Some(start) = rest.find("mark(\"") {
-                rest = &rest[start + 6..];
+            // A rule marks where it decides, by its general case or by an exception, or where
+            // it applies to every fact alike (`trail.rs`).
+            while let Some((start, length)) = ["mark(\"", "exception(\"", "generic(\""]
+                .iter()
+                .filter_map(|pattern| rest.find(pattern).map(|at| (at, pattern.len())))
+                .min()
+            {
+                rest = &rest[start + length..];
                 let end = rest.find('"').unwrap_or(0);
                 let place = format!(
                     "{}:{}",
