@@ -7,12 +7,12 @@
 //! prints the detection table (median cases and wall time to first detection over the seeds);
 //! `REVIEW_SPEC_DEFECTS=name,name` hunts only the defects named.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
 use proptest::strategy::Strategy as _;
 use proptest::test_runner::{RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
-use review_spec::diff::{Divergence, first_divergence, minimize};
+use review_spec::diff::{Divergence, Symptom, first_divergence, minimize};
 use review_spec::event::Limits;
 use review_spec::fact::Fact;
 use review_spec::generators;
@@ -44,9 +44,10 @@ fn hunt(defect: Defect, seed: u64) -> Option<Detection> {
     );
     let cases = Cell::new(0u32);
     let first_failure = Cell::new(None::<(u32, Duration)>);
-    // The rule the first failure is blamed on: proptest's shrinking keeps only candidates that
-    // fail for the same reason (a candidate that fails otherwise is another bug: slippage).
-    let blamed = Cell::new(None::<&'static str>);
+    // How the first failure shows: proptest's shrinking keeps only candidates that fail the
+    // same way (a candidate that fails otherwise may be another bug: slippage). The blame plays
+    // no part.
+    let shown = RefCell::new(None::<Symptom>);
     let start = Instant::now();
     let profile = defect.profile();
     let strategy = generators::case().prop_map(move |case| case.expressible_under(&profile));
@@ -56,25 +57,29 @@ fn hunt(defect: Defect, seed: u64) -> Option<Detection> {
         model::reduce(facts, limits, &profile)
             != Reducer::with_defect(*limits, defect).ingest_all(facts)
     };
-    // The first rule a divergence is blamed on (explained, so asked only of diverging cases).
-    let blame_of = |facts: &[Fact], limits: &Limits| {
+    // How a divergence shows (asked only of diverging cases).
+    let symptom_of = |facts: &[Fact], limits: &Limits| {
         let mut reducer = Reducer::with_defect(*limits, defect);
         first_divergence(&mut reducer, facts, limits, &profile)
             .ok()
             .flatten()
-            .and_then(|divergence| divergence.decided_by().first().copied())
+            .map(|divergence| divergence.symptom)
+    };
+    let same_way = |symptom: &Option<Symptom>, first: &Option<Symptom>| match (symptom, first) {
+        (Some(symptom), Some(first)) => symptom.same_failure(first),
+        _ => false,
     };
     let result = runner.run(&strategy, |case| {
         cases.set(cases.get() + 1);
         if !diverges(&case.facts, &case.limits) {
             return Ok(());
         }
-        let blame = blame_of(&case.facts, &case.limits);
+        let symptom = symptom_of(&case.facts, &case.limits);
         if first_failure.get().is_none() {
             first_failure.set(Some((cases.get(), start.elapsed())));
-            blamed.set(blame);
+            *shown.borrow_mut() = symptom.clone();
         }
-        if blame != blamed.get() {
+        if !same_way(&symptom, &shown.borrow()) {
             return Ok(());
         }
         Err(TestCaseError::fail("diverges"))
@@ -86,7 +91,7 @@ fn hunt(defect: Defect, seed: u64) -> Option<Detection> {
     // Facts are deleted with the cheap check first; `diff::minimize`, which explains every
     // candidate it tries, then starts from a handful of facts.
     let facts = delete_facts_while(case.facts, |facts| {
-        diverges(facts, &case.limits) && blame_of(facts, &case.limits) == blamed.get()
+        diverges(facts, &case.limits) && same_way(&symptom_of(facts, &case.limits), &shown.borrow())
     });
     let mut reducer = Reducer::with_defect(case.limits, defect);
     let divergence = first_divergence(&mut reducer, &facts, &case.limits, &profile).ok()??;
