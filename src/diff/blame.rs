@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 
 use super::DECIDING_RULES_MAX;
-use crate::event::{Limits, Output, OutputKind, OutputKinds};
+use crate::event::{DiagnosticReason, Limits, Output, OutputKind, OutputKinds};
 use crate::fact::Fact;
 use crate::model::{self, Aspect, Because, ExplainedOutput};
 use crate::profile::Profile;
@@ -47,6 +47,8 @@ pub enum Symptom {
 pub struct Shown {
     pub event_type: &'static str,
     pub stands_for: OutputKind,
+    /// A diagnostic's reason.
+    pub reason: Option<DiagnosticReason>,
 }
 
 impl Shown {
@@ -54,6 +56,10 @@ impl Shown {
         Shown {
             event_type: output.event_type(),
             stands_for: output.stands_for(),
+            reason: match output {
+                Output::Diagnostic(diagnostic) => Some(diagnostic.reason),
+                _ => None,
+            },
         }
     }
 
@@ -123,8 +129,17 @@ pub(super) fn explain(
         .copied()
         .filter(|output| compared.contains(output.emitted.output.kind()))
         .collect();
-    let (symptom, position, candidates) = symptom(&explained, &expected, actual, fact_index);
-    let witnessed = witnessed(&explained, &expected, compared, fact_index, position);
+    let (symptom, _position, candidates) = symptom(&explained, &expected, actual, fact_index);
+    let shown = match &symptom {
+        Symptom::Missing(shown) | Symptom::Extra(shown) | Symptom::Field(shown, _) => Some(*shown),
+        Symptom::Order => None,
+    };
+    let agreed_here: Vec<&ExplainedOutput> = expected
+        .iter()
+        .copied()
+        .filter(|output| actual.contains(&output.emitted.output))
+        .collect();
+    let witnessed = witnessed(&explained, &agreed_here, compared, fact_index, shown);
     let ranked = rank(candidates, &witnessed, fact_index);
     let mut decided: Vec<(&'static str, usize)> = Vec::new();
     for because in &ranked {
@@ -337,24 +352,33 @@ fn order_why(first: &ExplainedOutput, second: &ExplainedOutput) -> Vec<Because> 
 /// unlikely cause of a later difference.
 fn witnessed(
     explained: &model::Explained,
-    expected: &[&ExplainedOutput],
+    agreed_here: &[&ExplainedOutput],
     compared: OutputKinds,
     fact_index: usize,
-    position: usize,
+    symptom: Option<Shown>,
 ) -> BTreeSet<(&'static str, usize, Aspect)> {
     let earlier = explained
         .outputs
         .iter()
         .filter(|output| output.emitted.at < fact_index)
         .filter(|output| compared.contains(output.emitted.output.kind()));
-    let agreed_here = expected.iter().take(position).copied();
     let mut seen = BTreeSet::new();
-    for output in earlier.chain(agreed_here) {
+    for output in earlier.chain(agreed_here.iter().copied()) {
+        // An existence is seen to be decided right only by an output of the same sort as the
+        // symptom's (one decision can make outputs of several sorts: a diagnostic shown, a
+        // summary kept; four of five starts released show the release works).
+        let same_sort = symptom.is_some_and(|shown| {
+            let other = Shown::of(&output.emitted.output);
+            (other.event_type, other.reason) == (shown.event_type, shown.reason)
+        });
         for (aspect, because) in output.why.entries() {
-            // A field's value shown as decided; not an existence, which one decision can make
-            // for several outputs (a diagnostic shown, a summary kept).
-            if *aspect == because.decided && matches!(aspect, Aspect::Field(_)) {
-                seen.insert((because.rule, because.fact, because.decided));
+            let shown = match aspect {
+                Aspect::Field(_) => *aspect == because.decided,
+                Aspect::Exists => same_sort,
+                _ => false,
+            };
+            if shown {
+                seen.insert((because.rule, because.fact, *aspect));
             }
         }
     }
@@ -375,7 +399,8 @@ fn rank(
 ) -> Vec<Because> {
     let mut ranked: Vec<(usize, Because)> = candidates.into_iter().enumerate().collect();
     ranked.sort_by_key(|(recorded, because)| {
-        let seen = witnessed.contains(&(because.rule, because.fact, because.decided));
+        let seen = witnessed.contains(&(because.rule, because.fact, because.decided))
+            || witnessed.contains(&(because.rule, because.fact, Aspect::Exists));
         let here = because.fact == fact_index;
         let class = match (because.exception, here) {
             (true, false) => 0,
