@@ -388,8 +388,9 @@ fn witnessed(
 /// Ranks the decisions that explain a symptom, best first:
 /// 1. not seen to hold in an output the subject agreed on, before those that were;
 /// 2. exceptions (a branch that set aside what would otherwise have happened) before a rule's
-///    general case: first those at earlier facts, latest first (the state the symptom's value
-///    came through was kept, removed or replaced there), then those at the symptom's fact;
+///    general case: first those at earlier facts, earliest first (the state the symptom's value
+///    came through was kept, removed or replaced there, and each step may follow from the one
+///    before), then those at the symptom's fact;
 /// 3. then the general cases: at the symptom's fact, then at earlier facts, latest first;
 /// 4. in the order the model recorded them.
 fn rank(
@@ -408,7 +409,11 @@ fn rank(
             (false, true) => 2,
             (false, false) => 3,
         };
-        (seen, class, std::cmp::Reverse(because.fact), *recorded)
+        // Exceptions at earlier facts, earliest first: the first step of the chain the
+        // symptom's value came through (an entry evicted, then a binding ignored for it).
+        let fact = i64::try_from(because.fact).unwrap_or(i64::MAX);
+        let when = if class == 0 { fact } else { -fact };
+        (seen, class, when, *recorded)
     });
     ranked.into_iter().map(|(_, because)| because).collect()
 }

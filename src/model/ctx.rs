@@ -66,10 +66,20 @@ pub(crate) fn bind_thread(state: &mut State, fact: &Fact) {
     let mut why = Why::default();
     if state.connections.get(connection_id).is_none() {
         if let Some(ignores) = state.upstream(Departure::Ctx2) {
-            let gone = Why::of_mark(&[Aspect::Exists, Aspect::Context], ignores);
-            state
-                .trail
-                .note_gone(Entry::Thread(thread_id.clone()), gone.clone());
+            // Ignored because its connection is not initialized: never, or no longer.
+            let mut gone = state.trail.why_gone(&Entry::Connection(*connection_id));
+            gone.add_each(&[Aspect::Exists, Aspect::Context], ignores);
+            match state.threads.get_mut(thread_id) {
+                // The earlier binding stays, against this one.
+                Some(kept) if state.trail.explains() => {
+                    kept.why.carry_all_as(Aspect::Context, &gone);
+                    kept.why.carry_all_as(Aspect::Exists, &gone);
+                }
+                Some(_) => {}
+                None => state
+                    .trail
+                    .note_gone(Entry::Thread(thread_id.clone()), gone.clone()),
+            }
             let diagnostic =
                 super::fate::about_fact(fact, DiagnosticReason::UninitializedConnection);
             state.emit(Output::Diagnostic(diagnostic), gone);
@@ -160,6 +170,8 @@ pub(crate) fn resolve_context(
             .trail
             .why_gone(&Entry::Connection(thread.connection_id));
         missing.carry_all_as(Aspect::Exists, &gone);
+        // The thread is bound to this connection by its binding.
+        missing.carry(Aspect::Exists, &thread.why, Aspect::Context);
         missing.carry(Aspect::Field("connection_id"), &thread.why, Aspect::Context);
         let diagnostic = Diagnostic {
             reason: DiagnosticReason::MissingConnection,

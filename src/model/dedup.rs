@@ -18,8 +18,14 @@ pub(crate) fn first_completion(
     turn_id: &str,
     review_id: &str,
 ) -> Option<Why> {
-    if let Some(up) = state.upstream(Departure::Dedup1) {
-        return Some(Why::of_mark(&[Aspect::Exists], up));
+    if state.profile.follows_upstream(Departure::Dedup1) {
+        // Upstream's branch sets the spec's aside only for a completion counted before.
+        let counts = if state.trail.note_guardian_completion(thread_id, review_id) {
+            state.trail.exception(Departure::Dedup1.id())
+        } else {
+            state.trail.mark(Departure::Dedup1.id())
+        };
+        return Some(Why::of_mark(&[Aspect::Exists], counts));
     }
     let key = GuardianKey {
         thread_id: thread_id.into(),

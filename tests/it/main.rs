@@ -24,6 +24,9 @@ mod differential;
 // Profiles with departures switched: what the base profiles' vectors cannot pin.
 mod profiles;
 
+// Each departure from upstream is named first against a reducer pinned to plain upstream.
+mod departures;
+
 // Properties of the reducer on its own (dedup, empty grants, network, isolation, conservation).
 mod properties;
 
