@@ -53,6 +53,8 @@ pub mod reducer;
 pub mod regression;
 pub mod report;
 pub mod schema;
+pub mod shape;
 pub mod shrink;
 pub mod subject;
 pub mod trace;
+pub mod untrusted;
