@@ -966,7 +966,7 @@ pub fn excerpt(text: &str) -> String {
 
 /// A serde_json message with every quoted piece of input (between backticks or double quotes)
 /// cut to an excerpt.
-fn shorten(message: &str) -> String {
+pub(crate) fn shorten(message: &str) -> String {
     let mut short = String::new();
     let mut rest = message;
     while let Some(open) = rest.find(['`', '"']) {
