@@ -47,6 +47,7 @@ pub mod fact;
 pub mod fuzzing;
 pub mod generators;
 pub mod id;
+pub mod input;
 pub mod model;
 pub mod profile;
 pub mod reducer;

@@ -14,7 +14,7 @@
 //! document and is read whole, up to [`DEFAULT_MAX_FILE_BYTES`] unless told otherwise.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, Read as _};
+use std::io::BufRead;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -275,7 +275,7 @@ impl TraceReader<std::io::BufReader<std::fs::File>> {
     /// Opens a trace file and reads its header.
     pub fn open(path: &std::path::Path, max_line_bytes: usize) -> Result<Self, TraceError> {
         let source_name = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|error| TraceError::Unreadable {
+        let file = crate::input::open(path).map_err(|error| TraceError::Unreadable {
             source_name: source_name.clone(),
             what: error.to_string(),
         })?;
@@ -698,19 +698,7 @@ pub fn read_vector_file_limited(
         source_name: source_name.clone(),
         what: error.to_string(),
     };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let mut bytes = Vec::new();
-    file.take(max_file_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > max_file_bytes {
-        return Err(TraceError::Unreadable {
-            source_name,
-            what: format!(
-                "larger than {max_file_bytes} bytes (the file limit; raise it with --max-file-bytes)"
-            ),
-        });
-    }
+    let bytes = crate::input::read_bounded(path, max_file_bytes).map_err(unreadable)?;
     parse_vector_bytes(&bytes, &source_name)
 }
 
