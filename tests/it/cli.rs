@@ -1252,3 +1252,57 @@ fn help_to_a_full_device_is_an_error() {
         );
     }
 }
+
+/// The README's "about N bytes per entry" that a huge `table_entries_max` holds, measured: the
+/// peak resident memory of `replay` on 40 k and 120 k never-answered requests in a turn that
+/// never ends, per request of the difference, is within a fifth of the figure.
+#[test]
+fn the_readme_s_bytes_per_held_entry_are_measured() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("the README");
+    let stated: f64 = readme
+        .split("is held, about ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|number| number.parse().ok())
+        .expect("the README states the bytes per entry");
+    let dir = scratch("bytes-per-entry");
+    let peak = |requests: usize| {
+        let trace = dir.join(format!("never-{requests}.jsonl"));
+        let mut text = String::from(
+            "{\"review_spec_trace\": 2, \"limits\": {\"table_entries_max\": 18446744073709551615}}\n\
+             {\"type\": \"thread_bound\", \"connection_id\": 1, \"thread_id\": \"t1\", \"binding\": \"started\"}\n",
+        );
+        for id in 0..requests {
+            text.push_str(&format!(
+                "{{\"type\": \"permissions_request\", \"connection_id\": 1, \"request_id\": {id}, \"thread_id\": \"t1\", \"turn_id\": \"u1\", \"item_id\": \"i{id}\", \"started_at_ms\": 1000, \"permissions\": {{\"network\": {{\"enabled\": true}}, \"file_system\": null}}}}\n"
+            ));
+        }
+        std::fs::write(&trace, text).expect("write the trace");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_review-spec"))
+            .args(["replay", &trace.display().to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run review-spec");
+        // The state only grows: the last reading before the exit is the peak.
+        let mut peak_kb = 0u64;
+        while child.try_wait().expect("wait").is_none() {
+            let status =
+                std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+            if let Some(kb) = status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            {
+                peak_kb = kb;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        peak_kb as f64 * 1024.0
+    };
+    let measured = (peak(120_000) - peak(40_000)) / 80_000.0;
+    assert!(
+        (measured - stated).abs() <= stated / 5.0,
+        "the README says about {stated} bytes per entry; measured {measured:.0}"
+    );
+}
