@@ -4,7 +4,7 @@
 //! standard output was a closed pipe (as SIGPIPE would end it), 130 and 143 interrupted by SIGINT
 //! and SIGTERM (every subject process killed first).
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -13,8 +13,21 @@ use review_spec::cli::{self, Cli, CliError};
 fn main() -> ExitCode {
     // SIGINT and SIGTERM kill every subject process group, then exit 130 and 143.
     review_spec::subject::kill_subjects_on_signals();
-    // Usage errors exit with 2, `--help` and `--version` with 0 (clap's convention, ours too).
-    let cli = Cli::parse();
+    // Usage errors exit with 2, `--help` and `--version` with 0 (clap's convention, ours too);
+    // help that cannot be written (a full disk) is an error, as any write to stdout is.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if error.use_stderr() => error.exit(),
+        Err(error) => {
+            let text = if std::io::stdout().is_terminal() {
+                error.render().ansi().to_string()
+            } else {
+                error.render().to_string()
+            };
+            cli::write_stdout(&text);
+            return ExitCode::SUCCESS;
+        }
+    };
     let json = cli.json;
     match cli::run(cli) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),

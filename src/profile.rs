@@ -124,13 +124,12 @@ impl Departure {
         }
     }
 
-    /// Reads a departure by its rule (`DEDUP-1`) or its own ID (`UP-DEDUP-1`), any case.
+    /// Reads a departure by its rule (`DEDUP-1`), spelled exactly as in a trace header or a
+    /// vector file: one spelling everywhere.
     pub fn parse(text: &str) -> Result<Departure, ProfileError> {
-        let wanted = text.trim().to_ascii_uppercase();
-        let wanted = wanted.strip_prefix("UP-").unwrap_or(&wanted);
         Departure::ALL
             .into_iter()
-            .find(|departure| departure.rule() == wanted)
+            .find(|departure| departure.rule() == text)
             .ok_or_else(|| ProfileError::UnknownDeparture {
                 name: text.to_owned(),
             })
@@ -271,7 +270,10 @@ impl fmt::Debug for Profile {
 pub enum ProfileError {
     #[error("unknown profile {0:?}: expected `spec` or `upstream`")]
     UnknownBase(String),
-    #[error("unknown departure {name:?}: expected one of {}", departure_list())]
+    #[error(
+        "unknown departure {name:?}: expected one of {}, spelled so",
+        departure_list()
+    )]
     UnknownDeparture { name: String },
 }
 
@@ -380,7 +382,7 @@ mod tests {
 
     #[test]
     fn profiles_round_trip_on_the_wire_and_in_cli_spelling() {
-        let profile = Profile::parse("upstream", &["dedup-1".into(), "UP-LIFE-3".into()]).unwrap();
+        let profile = Profile::parse("upstream", &["DEDUP-1".into(), "LIFE-3".into()]).unwrap();
         let json = serde_json::to_string(&profile).unwrap();
         assert_eq!(json, r#"{"base":"upstream","depart":["DEDUP-1","LIFE-3"]}"#);
         assert_eq!(serde_json::from_str::<Profile>(&json).unwrap(), profile);
@@ -394,6 +396,10 @@ mod tests {
         );
         assert!(Profile::parse("nightly", &[]).is_err());
         assert!(Profile::parse("spec", &["ITEM-9".into()]).is_err());
+        // One spelling, as in a trace header: not lower case, not the departure's own ID.
+        assert!(Profile::parse("spec", &["dedup-1".into()]).is_err());
+        assert!(Profile::parse("spec", &["UP-DEDUP-1".into()]).is_err());
+        assert!(serde_json::from_str::<Profile>(r#"{"depart": ["UP-DEDUP-1"]}"#).is_err());
     }
 
     #[test]

@@ -7,8 +7,10 @@
 //! new one, never a partial one, and a symlink at the destination is replaced, not written
 //! through.
 
+use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::diff::Divergence;
 use crate::fact::Fact;
@@ -43,23 +45,63 @@ pub fn divergence_name(divergence: &Divergence) -> String {
     )
 }
 
+/// The temporary files being written by [`write_atomically`], for a program about to exit without
+/// unwinding (on SIGINT or SIGTERM): [`remove_temporary_files`] removes them.
+static TEMPORARY_FILES: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+fn temporary_files() -> MutexGuard<'static, BTreeSet<PathBuf>> {
+    // The set stays consistent whatever panicked while holding it.
+    TEMPORARY_FILES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Removes every temporary file [`write_atomically`] is writing, and holds the registry until
+/// the program exits, so that no new one is made after: what the signal handler calls before
+/// `std::process::exit`, which runs no destructor. Returns how many were removed.
+pub fn remove_temporary_files() -> MutexGuard<'static, BTreeSet<PathBuf>> {
+    let files = temporary_files();
+    for file in files.iter() {
+        let _ = std::fs::remove_file(file);
+    }
+    files
+}
+
 /// Writes `contents` to `path` atomically (a temporary file in the same folder, then a rename).
-/// The file is readable by all (0644), like any file the tool writes.
+/// The file is readable by all (0644), like any file the tool writes. The temporary file is
+/// registered from its creation to its rename (under one lock each time), so a signal that ends
+/// the program meanwhile removes it ([`remove_temporary_files`]): no `.review-spec-*.tmp` is left.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let mut file = tempfile::Builder::new()
-        .prefix(".review-spec-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    let readable = std::os::unix::fs::PermissionsExt::from_mode(0o644);
-    file.write_all(contents)?;
-    file.as_file().set_permissions(readable)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|error| error.error)?;
-    Ok(())
+    let mut file = {
+        let mut registry = temporary_files();
+        let file = tempfile::Builder::new()
+            .prefix(".review-spec-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        registry.insert(file.path().to_path_buf());
+        file
+    };
+    let temporary = file.path().to_path_buf();
+    let written = (|| {
+        let readable = std::os::unix::fs::PermissionsExt::from_mode(0o644);
+        file.write_all(contents)?;
+        file.as_file().set_permissions(readable)?;
+        file.as_file().sync_all()
+    })();
+    let mut registry = temporary_files();
+    let result = match written {
+        Ok(()) => file.persist(path).map(drop).map_err(|error| error.error),
+        Err(error) => {
+            drop(file);
+            Err(error)
+        }
+    };
+    registry.remove(&temporary);
+    result
 }
 
 /// Writes `case` as a one-case vector file `<dir>/<case name>.json` (creating `dir`) and

@@ -35,7 +35,7 @@ pub fn rule_ids() -> Vec<&'static str> {
 pub const SUMMARY_VERSION: u32 = 1;
 
 /// One failing case.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Failure {
     /// The case: a vector's full name, a file, or `case N` of a generated run.
     pub name: String,
@@ -66,7 +66,7 @@ pub struct RuleTally {
 }
 
 /// One row of the coverage table.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct Coverage {
     pub(crate) rule: String,
     pub(crate) hits: usize,
@@ -74,7 +74,7 @@ pub(crate) struct Coverage {
 
 /// The slice of a seeded `check` run that a shard ran: cases `first_case..end_case` of the run's
 /// `cases_total`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ShardRange {
     /// K of `--shard K/N`.
     pub index: u64,
@@ -202,11 +202,29 @@ impl Summary {
         }
     }
 
-    /// Adds one case's rule hits to the run's.
+    /// Adds one case's rule hits to the run's (saturating: a run's own counts cannot reach
+    /// 2^64; sums of untrusted counts use [`Summary::try_add_hits`]).
     pub fn add_hits(&mut self, hits: &BTreeMap<&'static str, usize>) {
         for (rule, count) in hits {
-            *self.rule_hits.entry(rule).or_insert(0) += count;
+            let total = self.rule_hits.entry(rule).or_insert(0);
+            *total = total.saturating_add(*count);
         }
+    }
+
+    /// Adds rule hits to the run's, or names the first rule whose sum would overflow (then
+    /// nothing is added).
+    pub fn try_add_hits(
+        &mut self,
+        hits: &BTreeMap<&'static str, usize>,
+    ) -> Result<(), &'static str> {
+        for (rule, count) in hits {
+            let total = self.rule_hits.get(rule).copied().unwrap_or(0);
+            if total.checked_add(*count).is_none() {
+                return Err(rule);
+            }
+        }
+        self.add_hits(hits);
+        Ok(())
     }
 
     /// The coverage rows, in the order of the spec, then any rule the model hit that the spec

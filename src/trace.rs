@@ -14,7 +14,7 @@
 //! document and is read whole, up to [`DEFAULT_MAX_FILE_BYTES`] unless told otherwise.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, Read as _};
+use std::io::BufRead;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,8 @@ use crate::event::{Emitted, Limits};
 use crate::fact::Fact;
 use crate::id::Interner;
 use crate::profile::{Base, Profile};
+use crate::shape::{Misfit, Shape};
+use std::sync::OnceLock;
 
 /// The trace format version this crate writes. Version 2 added the header's `profile`; version 1
 /// traces (no profile: the `spec` profile) are still read.
@@ -273,7 +275,7 @@ impl TraceReader<std::io::BufReader<std::fs::File>> {
     /// Opens a trace file and reads its header.
     pub fn open(path: &std::path::Path, max_line_bytes: usize) -> Result<Self, TraceError> {
         let source_name = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|error| TraceError::Unreadable {
+        let file = crate::input::open(path).map_err(|error| TraceError::Unreadable {
             source_name: source_name.clone(),
             what: error.to_string(),
         })?;
@@ -310,6 +312,17 @@ impl<R: BufRead> TraceReader<R> {
             ));
         };
         let header: TraceHeader = match serde_json::from_str(trace.text()) {
+            Ok(_) if let Some(misfit) = misplaced_array(header_shape(), trace.text()) => {
+                let column = misfit.offset_in(trace.text()) + 1;
+                return Err(trace.invalid(
+                    column,
+                    None,
+                    format!(
+                        "invalid trace header: {}; expected {{\"review_spec_trace\": {TRACE_FORMAT_VERSION}, \"limits\": {{...}}}}",
+                        misfit.describe()
+                    ),
+                ));
+            }
             Ok(header) => header,
             Err(error) => {
                 let (column, what) = describe(&error, trace.text());
@@ -332,12 +345,8 @@ impl<R: BufRead> TraceReader<R> {
                 ),
             ));
         }
-        if header.limits.table_entries_max == 0 {
-            return Err(trace.invalid(
-                1,
-                None,
-                "invalid limits: table_entries_max must be at least 1".to_owned(),
-            ));
+        if let Some(problem) = limits_problem(&header.limits) {
+            return Err(trace.invalid(1, None, problem));
         }
         trace.header = header;
         Ok(trace)
@@ -370,13 +379,21 @@ impl<R: BufRead> TraceReader<R> {
             return Ok(None);
         }
         match serde_json::from_str(self.text()) {
+            Ok(_) if let Some(misfit) = misplaced_array(fact_shape(), self.text()) => {
+                let column = misfit.offset_in(self.text()) + 1;
+                Err(self.invalid(
+                    column,
+                    Some(fact_index),
+                    format!("invalid fact: {}", misfit.describe()),
+                ))
+            }
             Ok(mut fact) => {
                 self.facts += 1;
                 self.interner.intern_fact(&mut fact);
                 Ok(Some(fact))
             }
             Err(error) => {
-                let (column, what) = describe(&error, self.text());
+                let (column, what) = describe_in(&error, self.text(), fact_shape());
                 Err(self.invalid(column, Some(fact_index), format!("invalid fact: {what}")))
             }
         }
@@ -582,6 +599,19 @@ pub fn parse_vector_file(text: &str, source_name: &str) -> Result<VectorFile, Tr
             ),
         }
     })?;
+    if let Some(misfit) = misplaced_array(vector_shape(), text) {
+        let (line, column) = position_of(text, misfit.offset_in(text));
+        return Err(TraceError::Invalid {
+            source_name: source_name.to_owned(),
+            line,
+            column,
+            fact_index: None,
+            what: format!(
+                "invalid vector file: {}; expected {{\"cases\": [{{\"name\", \"description\", \"rules\", \"facts\", \"expected\"}}]}}",
+                misfit.describe()
+            ),
+        });
+    }
     if !(1..=VECTOR_FORMAT_VERSION).contains(&file.review_spec_vectors) {
         return Err(TraceError::Invalid {
             source_name: source_name.to_owned(),
@@ -603,8 +633,15 @@ pub fn parse_vector_file(text: &str, source_name: &str) -> Result<VectorFile, Tr
         };
         let problem = if names.insert(case.name.as_str(), occurrence + 1).is_some() {
             Some(format!("duplicate case name {:?}", case.name))
-        } else if case.limits.table_entries_max == 0 {
-            Some("invalid limits: table_entries_max must be at least 1".to_owned())
+        } else if let Some(problem) = limits_problem(&case.limits) {
+            Some(problem)
+        } else if let Some((index, problem)) = case
+            .history
+            .iter()
+            .enumerate()
+            .find_map(|(index, trace)| Some((index, limits_problem(&trace.limits)?)))
+        {
+            Some(format!("history trace {index}: {problem}"))
         } else {
             outputs_problem("expected", &case.expected, case.facts.len())
                 .or_else(|| outputs_problem("upstream expected", upstream, case.facts.len()))
@@ -621,6 +658,14 @@ pub fn parse_vector_file(text: &str, source_name: &str) -> Result<VectorFile, Tr
         }
     }
     Ok(file)
+}
+
+/// Why `limits` are not valid state bounds (CAP-1: `table_entries_max` at least 1), if they are
+/// not: the one check of limits wherever a format carries them (a trace's header, a vector case,
+/// a case's history traces), so no subject is ever started with limits the protocol forbids.
+pub fn limits_problem(limits: &Limits) -> Option<String> {
+    (limits.table_entries_max == 0)
+        .then(|| "invalid limits: table_entries_max must be at least 1".to_owned())
 }
 
 /// Why a list of expected outputs cannot belong to a case of `fact_count` facts, if it cannot.
@@ -653,19 +698,7 @@ pub fn read_vector_file_limited(
         source_name: source_name.clone(),
         what: error.to_string(),
     };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let mut bytes = Vec::new();
-    file.take(max_file_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > max_file_bytes {
-        return Err(TraceError::Unreadable {
-            source_name,
-            what: format!(
-                "larger than {max_file_bytes} bytes (the file limit; raise it with --max-file-bytes)"
-            ),
-        });
-    }
+    let bytes = crate::input::read_bounded(path, max_file_bytes).map_err(unreadable)?;
     parse_vector_bytes(&bytes, &source_name)
 }
 
@@ -797,6 +830,51 @@ fn position_of(text: &str, offset: usize) -> (usize, usize) {
     (line, offset - line_start + 1)
 }
 
+/// The shapes of the formats' documents, from their JSON Schemas (built once).
+fn header_shape() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(Shape::of::<TraceHeader>)
+}
+
+fn fact_shape() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(Shape::of::<Fact>)
+}
+
+fn vector_shape() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(Shape::of::<VectorFile>)
+}
+
+/// Objects only: the first array of the JSON document `text` (which serde read) where `shape`
+/// wants an object. A document without `[` has no array, and is not parsed again.
+pub(crate) fn misplaced_array(shape: &Shape, text: &str) -> Option<Misfit> {
+    if !text.contains('[') {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    shape.misplaced_array(&value)
+}
+
+/// As [`describe`], for an error serde gives without a position: the column of the first value
+/// whose type `shape` does not allow at its place, when there is one.
+fn describe_in(error: &serde_json::Error, line_text: &str, shape: &Shape) -> (usize, String) {
+    let (column, what) = describe(error, line_text);
+    if column != 1 || error.column() > 0 {
+        return (column, what);
+    }
+    let misfit = serde_json::from_str::<serde_json::Value>(line_text)
+        .ok()
+        .and_then(|value| shape.mismatch(&value));
+    match misfit {
+        Some(misfit) => (
+            line_text[..misfit.offset_in(line_text)].chars().count() + 1,
+            what,
+        ),
+        None => (column, what),
+    }
+}
+
 /// The column and message of an error in one line. A number that does not fit its field is
 /// named as written (serde_json would report it as a floating-point value, without a position);
 /// otherwise serde_json's message, with long quoted input cut short.
@@ -868,17 +946,15 @@ fn number_problem(line_text: &str) -> Option<(usize, String)> {
     None
 }
 
-/// At most [`EXCERPT_CHARS`] characters of `text`, with "…" when cut.
+/// At most [`EXCERPT_CHARS`] characters of `text`, with "…" when cut, control characters
+/// escaped ([`crate::untrusted::one_line`]).
 pub fn excerpt(text: &str) -> String {
-    match text.char_indices().nth(EXCERPT_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+    crate::untrusted::one_line(text, EXCERPT_CHARS)
 }
 
 /// A serde_json message with every quoted piece of input (between backticks or double quotes)
 /// cut to an excerpt.
-fn shorten(message: &str) -> String {
+pub(crate) fn shorten(message: &str) -> String {
     let mut short = String::new();
     let mut rest = message;
     while let Some(open) = rest.find(['`', '"']) {

@@ -34,7 +34,7 @@ pub struct Merged {
 }
 
 /// The fields of a JSON summary a merge reads.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ShardSummary {
     summary_version: u32,
     command: String,
@@ -49,6 +49,12 @@ struct ShardSummary {
     rule_coverage: Vec<Coverage>,
 }
 
+/// The shape of a summary ([`crate::shape`]): objects only.
+fn summary_shape() -> &'static crate::shape::Shape {
+    static SHAPE: std::sync::OnceLock<crate::shape::Shape> = std::sync::OnceLock::new();
+    SHAPE.get_or_init(crate::shape::Shape::of::<ShardSummary>)
+}
+
 /// Merges the JSON summaries `inputs` (each with its name, for errors) of every shard of one
 /// seeded run, in any order.
 pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
@@ -58,10 +64,18 @@ pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
             input: name.clone(),
             what,
         };
+        // Objects only: serde would read a struct from an array of its fields.
+        if let Some(misfit) = crate::trace::misplaced_array(summary_shape(), text) {
+            return Err(error(format!(
+                "not a JSON summary of `review-spec check --json`: {}",
+                misfit.describe()
+            )));
+        }
         // serde_json's message ends with the line and column.
         let summary: ShardSummary = serde_json::from_str(text).map_err(|e| {
             error(format!(
-                "not a JSON summary of `review-spec check --json`: {e}"
+                "not a JSON summary of `review-spec check --json`: {}",
+                crate::untrusted::one_line(&crate::trace::shorten(&e.to_string()), 400)
             ))
         })?;
         if summary.summary_version != SUMMARY_VERSION {
@@ -116,7 +130,12 @@ pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
                 shard.index
             )));
         }
-        let slice = shard.end_case - shard.first_case;
+        let Some(slice) = shard.end_case.checked_sub(shard.first_case) else {
+            return Err(error(format!(
+                "shard {}/{count}'s slice ends before it starts (cases {} to {})",
+                shard.index, shard.first_case, shard.end_case
+            )));
+        };
         let ran = u64::try_from(summary.cases).unwrap_or(u64::MAX);
         if summary.failures.is_empty() && ran != slice {
             return Err(error(format!(
@@ -152,8 +171,20 @@ pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
             }
             continue;
         }
-        merged.cases += summary.cases;
-        merged.facts += summary.facts;
+        let overflow = |what: &str| MergeError {
+            input: name.clone(),
+            what: format!(
+                "the shards' {what} add up to more than 2^64 - 1: not one run's summaries"
+            ),
+        };
+        merged.cases = merged
+            .cases
+            .checked_add(summary.cases)
+            .ok_or_else(|| overflow("cases"))?;
+        merged.facts = merged
+            .facts
+            .checked_add(summary.facts)
+            .ok_or_else(|| overflow("facts"))?;
         let mut hits = BTreeMap::new();
         for row in &summary.rule_coverage {
             let Some(rule) = rules.iter().find(|rule| **rule == row.rule) else {
@@ -164,11 +195,98 @@ pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
             };
             hits.insert(*rule, row.hits);
         }
-        merged.add_hits(&hits);
+        merged
+            .try_add_hits(&hits)
+            .map_err(|rule| overflow(&format!("{rule} hits")))?;
         merged.failures.clone_from(&summary.failures);
     }
     Ok(Merged {
         summary: merged,
         notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shard `index` of `count` of a 4-case run (one case each), as `check --json` writes it,
+    /// with `facts` facts, FATE-1 hit `hits` times, and a failure if `failed`.
+    fn shard(index: u64, count: u64, facts: usize, hits: usize, failed: bool) -> (String, String) {
+        let mut summary = Summary::new("check", Profile::SPEC);
+        summary.seed = Some("1".to_owned());
+        summary.subject = Some("reducer".to_owned());
+        summary.shard = Some(ShardRange {
+            index,
+            count,
+            cases_total: count,
+            first_case: index - 1,
+            end_case: index,
+        });
+        summary.cases = 1;
+        summary.facts = facts;
+        summary.add_hits(&BTreeMap::from([("FATE-1", hits)]));
+        if failed {
+            summary.failures.push(Failure {
+                name: "case 0".to_owned(),
+                kind: "divergence".to_owned(),
+                fact_index: Some(0),
+                rules: Vec::new(),
+                message: "m".to_owned(),
+                saved: None,
+                replay: None,
+                save_error: None,
+            });
+        }
+        (
+            format!("shard-{index}.json"),
+            summary.to_json(u8::from(failed)),
+        )
+    }
+
+    #[test]
+    fn shards_merge_into_their_sums() {
+        let inputs: Vec<_> = (1..=4).map(|index| shard(index, 4, 10, 2, false)).collect();
+        let merged = merge(&inputs).expect("the shards make one run");
+        assert_eq!((merged.summary.cases, merged.summary.facts), (4, 40));
+        assert_eq!(merged.summary.rule_hits.get("FATE-1"), Some(&8));
+    }
+
+    /// Checked arithmetic in every sum: four shards of 2^64 - 1 facts (or rule hits) are an
+    /// error, not "18446744073709551612 facts" and exit 0.
+    #[test]
+    fn sums_that_overflow_are_refused() {
+        let facts: Vec<_> = (1..=4)
+            .map(|index| shard(index, 4, usize::MAX, 1, false))
+            .collect();
+        let error = merge(&facts).expect_err("the facts overflow");
+        assert_eq!(error.input, "shard-2.json");
+        assert!(error.what.contains("facts"), "{error}");
+        let hits: Vec<_> = (1..=4)
+            .map(|index| shard(index, 4, 1, usize::MAX, false))
+            .collect();
+        let error = merge(&hits).expect_err("the hits overflow");
+        assert!(error.what.contains("FATE-1"), "{error}");
+    }
+
+    /// A shard whose slice ends before it starts is refused, with a failure or without.
+    #[test]
+    fn a_shard_ending_before_it_starts_is_refused() {
+        for failed in [false, true] {
+            let (name, text) = shard(1, 1, 1, 1, failed);
+            let text = text
+                .replace("\"end_case\": 1", "\"end_case\": 0")
+                .replace("\"first_case\": 0", "\"first_case\": 5");
+            let error = merge(&[(name, text)]).expect_err("an impossible slice");
+            assert!(error.what.contains("ends before it starts"), "{error}");
+        }
+    }
+
+    /// Objects only: a summary in array form is refused.
+    #[test]
+    fn a_summary_in_array_form_is_refused() {
+        let error = merge(&[("s.json".to_owned(), "[1, \"check\"]".to_owned())])
+            .expect_err("not an object");
+        assert!(error.what.contains("an array where an object"), "{error}");
+    }
 }

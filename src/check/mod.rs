@@ -196,7 +196,11 @@ pub fn run_check(
     let mut tally = Tally::new(range.start);
     let (sender, receiver) = mpsc::channel::<Message>();
     std::thread::scope(|scope| {
-        for _ in 1..options.jobs.max(1) {
+        // No more workers than cases: a subject with nothing to do is not started.
+        let workers = options
+            .jobs
+            .clamp(1, usize::try_from(of).unwrap_or(usize::MAX).max(1));
+        for _ in 1..workers {
             let sender = sender.clone();
             let shared = &shared;
             scope.spawn(move || match make_subject() {

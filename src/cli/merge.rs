@@ -16,12 +16,23 @@ pub struct MergeArgs {
     /// order, every shard once.
     #[arg(required = true, value_name = "SUMMARY")]
     pub summaries: Vec<PathBuf>,
+
+    /// The largest summary read, in bytes (a summary is one JSON document, held whole).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::trace::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_bytes: u64,
 }
 
 pub(super) fn run(args: MergeArgs, json: bool) -> Result<Outcome, CliError> {
     let mut inputs = Vec::with_capacity(args.summaries.len());
     for path in &args.summaries {
-        let text = std::fs::read_to_string(path).map_err(|error| CliError::io(path, error))?;
+        let bytes = crate::input::read_bounded(path, args.max_file_bytes)
+            .map_err(|error| CliError::io(path, error))?;
+        let text = String::from_utf8(bytes).map_err(|error| {
+            CliError::io(
+                path,
+                format!("invalid UTF-8 at byte {}", error.utf8_error().valid_up_to()),
+            )
+        })?;
         inputs.push((path.display().to_string(), text));
     }
     let merged = merge(&inputs).map_err(|error| CliError::Usage(error.to_string()))?;

@@ -278,8 +278,10 @@ fn print_json(value: &impl serde::Serialize) {
 pub const BROKEN_PIPE_EXIT_CODE: i32 = 141;
 
 fn stdout_failed(error: &std::io::Error) -> ! {
-    // `exit` runs no destructor: the subjects' process groups are killed here.
+    // `exit` runs no destructor: the subjects' process groups are killed, and the temporary
+    // files being written removed, here.
     crate::subject::kill_all_subjects();
+    let _temporary_files = crate::regression::remove_temporary_files();
     if error.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(BROKEN_PIPE_EXIT_CODE);
     }

@@ -106,11 +106,14 @@ pub fn run_history(
 ) -> Result<(), SubjectError> {
     subject.restart();
     let mut ignored = Vec::new();
-    for trace in history {
-        subject.reset(trace.limits, profile)?;
+    for (number, trace) in history.iter().enumerate() {
+        let in_history = |error: SubjectError| error.in_history(number);
+        subject.reset(trace.limits, profile).map_err(in_history)?;
         for (index, fact) in trace.facts.iter().enumerate() {
             ignored.clear();
-            subject.ingest(index, fact, &mut ignored)?;
+            subject
+                .ingest(index, fact, &mut ignored)
+                .map_err(in_history)?;
         }
     }
     Ok(())

@@ -46,6 +46,15 @@ pub fn seed_corpus(vectors_dir: &Path) -> Result<Vec<Seed>, TraceError> {
             });
         }
     }
+    // `merge`'s input (trace_json feeds its bytes to merge too): a shard summary, alone and as
+    // two shards separated by a NUL byte.
+    for (name, text) in shard_summaries() {
+        seeds.push(Seed {
+            target: Target::TraceJson,
+            name,
+            bytes: text.into_bytes(),
+        });
+    }
     for (target, seed) in [
         (Target::Differential, 0xd1ff_0000),
         (Target::FactsArbitrary, 0xfac7_0000),
@@ -217,4 +226,32 @@ fn dictionary_entry(token: &str) -> String {
     }
     line.push_str("\"\n");
     line
+}
+
+/// Seeds of `merge`'s input: the summaries of a two-shard run of one case per shard, as
+/// `check --shard K/2 --json` writes them, one per seed, and both in one (NUL between).
+fn shard_summaries() -> Vec<(String, String)> {
+    let shard = |index: u64| {
+        let mut summary = crate::report::Summary::new("check", crate::profile::Profile::SPEC);
+        summary.seed = Some("1".to_owned());
+        summary.subject = Some("reducer".to_owned());
+        summary.shard = Some(crate::report::ShardRange {
+            index,
+            count: 2,
+            cases_total: 2,
+            first_case: index - 1,
+            end_case: index,
+        });
+        summary.cases = 1;
+        summary.facts = 3;
+        summary.add_hits(&std::collections::BTreeMap::from([("FATE-1", 3)]));
+        summary.to_json(0)
+    };
+    vec![
+        ("summary-shard-1.json".to_owned(), shard(1)),
+        (
+            "summary-shards-1-2.json".to_owned(),
+            format!("{}\0{}", shard(1), shard(2)),
+        ),
+    ]
 }

@@ -185,9 +185,30 @@ pub fn profile_from_tail(data: &[u8]) -> Profile {
 /// A load error is the loader's answer to bad input, not a finding, as long as it points into
 /// the input.
 fn decode_trace_json(data: &[u8]) -> Result<Option<Trace>, Finding> {
+    merge_summaries(data);
     match parse_trace_bytes(data, "<trace>") {
         Ok(trace) => Ok(Some(trace)),
         Err(error) => check_error_position(data, &error).map(|()| None),
+    }
+}
+
+/// `merge`'s input, from the same bytes: up to four shard summaries, separated by NUL bytes (so
+/// one summary seed is one shard, and inserted NULs make more). `merge` answers with a merged
+/// summary or an error, never a panic (an overflow in a sum included); a merged summary carries
+/// at most one failure, the first failing shard's.
+fn merge_summaries(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let inputs: Vec<(String, String)> = text
+        .split('\0')
+        .take(4)
+        .enumerate()
+        .map(|(index, part)| (format!("shard-{index}.json"), part.to_owned()))
+        .collect();
+    if let Ok(merged) = crate::check::merge::merge(&inputs) {
+        assert!(
+            merged.summary.failures.len() <= 1,
+            "merge counted more than one failure"
+        );
     }
 }
 

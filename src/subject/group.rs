@@ -4,7 +4,9 @@
 //!
 //! Every live group is in a registry ([`LIVE_GROUPS`]) that the handler of SIGINT and SIGTERM
 //! ([`kill_subjects_on_signals`]) reads: it kills every group, then exits with 128 + the signal's
-//! number (130 for SIGINT, 143 for SIGTERM), as a shell reports a process killed by it.
+//! number (130 for SIGINT, 143 for SIGTERM), as a shell reports a process killed by it. It also
+//! removes the temporary files being written (`crate::regression::write_atomically`), which the
+//! exit would leave behind.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write as _};
@@ -110,9 +112,11 @@ pub fn kill_subjects_on_signals() {
         let Some(signal) = signals.forever().next() else {
             return;
         };
-        // Held until the process exits: no group can be started after this.
+        // Held until the process exits: no group can be started after this, and no temporary
+        // file made (`exit` runs no destructor: the files being written are removed here).
         let live = live_groups();
         kill_all(&live);
+        let _temporary_files = crate::regression::remove_temporary_files();
         let name = if signal == SIGINT {
             "SIGINT"
         } else {

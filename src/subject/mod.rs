@@ -27,6 +27,19 @@ pub enum Stage {
     Header,
     /// Ingesting the fact with this zero-based index of the current trace.
     Fact(usize),
+    /// Ingesting fact `fact` of trace `trace` (both zero-based) of a vector case's `history`,
+    /// before the case's own facts.
+    History { trace: usize, fact: usize },
+}
+
+impl Stage {
+    /// What the tool waits for at this stage: the acknowledgement, or a fact's delimiter.
+    pub fn awaited(self) -> &'static str {
+        match self {
+            Stage::Header => "acknowledgement",
+            Stage::Fact(_) | Stage::History { .. } => "delimiter",
+        }
+    }
 }
 
 impl fmt::Display for Stage {
@@ -34,6 +47,10 @@ impl fmt::Display for Stage {
         match self {
             Stage::Header => f.write_str("at the protocol header"),
             Stage::Fact(index) => write!(f, "at fact {index}"),
+            Stage::History { trace, fact } => write!(
+                f,
+                "at fact {fact} of history trace {trace} (before the case's facts)"
+            ),
         }
     }
 }
@@ -74,8 +91,8 @@ pub enum SubjectError {
     },
     /// No delimiter within the per-fact timeout; the process was killed.
     #[error(
-        "subject `{subject}` timed out {at}: no delimiter within {timeout_ms} ms, killed it (does it flush stdout after each delimiter?){}",
-        stderr_suffix(.stderr_tail)
+        "subject `{subject}` timed out {at}: no {awaited} within {timeout_ms} ms, killed it (does it flush stdout after its {awaited}?){}",
+        stderr_suffix(.stderr_tail), awaited = .at.awaited()
     )]
     TimedOut {
         subject: String,
@@ -93,12 +110,15 @@ pub enum SubjectError {
     },
     /// The delimiter names another fact than the one just sent.
     #[error(
-        "subject `{subject}` wrote the delimiter {{\"done\": {got}}} at fact {fact_index}: expected {{\"done\": {fact_index}}}"
+        "subject `{subject}` wrote the delimiter {{\"done\": {got}}} at fact {fact_index}{}: expected {{\"done\": {fact_index}}}",
+        history_suffix(*.history)
     )]
     WrongDelimiter {
         subject: String,
         fact_index: usize,
         got: String,
+        /// The history trace (of a vector case) the fact belongs to, if it does.
+        history: Option<usize>,
     },
     /// The subject acknowledged the header with another protocol version.
     #[error("subject `{subject}` speaks protocol version {got}: expected {expected}")]
@@ -107,6 +127,12 @@ pub enum SubjectError {
         got: String,
         expected: u32,
     },
+}
+
+fn history_suffix(history: Option<usize>) -> String {
+    history.map_or_else(String::new, |trace| {
+        format!(" of history trace {trace} (before the case's facts)")
+    })
 }
 
 fn stderr_suffix(stderr_tail: &str) -> String {
@@ -121,17 +147,46 @@ impl SubjectError {
     /// The zero-based index of the fact being ingested when the error happened, if any.
     pub fn fact_index(&self) -> Option<usize> {
         match self {
-            SubjectError::Failed { fact_index, .. }
-            | SubjectError::WrongDelimiter { fact_index, .. } => Some(*fact_index),
+            SubjectError::Failed { fact_index, .. } => Some(*fact_index),
+            SubjectError::WrongDelimiter {
+                fact_index,
+                history,
+                ..
+            } => history.is_none().then_some(*fact_index),
             SubjectError::Crashed { at, .. }
             | SubjectError::EarlyExit { at, .. }
             | SubjectError::TimedOut { at, .. }
             | SubjectError::Garbage { at, .. } => match at {
                 Stage::Fact(index) => Some(*index),
-                Stage::Header => None,
+                Stage::Header | Stage::History { .. } => None,
             },
             SubjectError::Spawn { .. } | SubjectError::Version { .. } => None,
         }
+    }
+
+    /// This error, met while a vector case's history trace `trace` ran: its fact is a fact of
+    /// that trace, not of the case (so [`SubjectError::fact_index`] is None).
+    pub fn in_history(mut self, trace: usize) -> SubjectError {
+        match &mut self {
+            SubjectError::Crashed { at, .. }
+            | SubjectError::EarlyExit { at, .. }
+            | SubjectError::TimedOut { at, .. }
+            | SubjectError::Garbage { at, .. } => {
+                if let Stage::Fact(fact) = *at {
+                    *at = Stage::History { trace, fact };
+                }
+            }
+            SubjectError::WrongDelimiter { history, .. } => *history = Some(trace),
+            SubjectError::Failed {
+                message,
+                fact_index,
+                ..
+            } => {
+                *message = format!("at fact {fact_index} of history trace {trace}: {message}");
+            }
+            SubjectError::Spawn { .. } | SubjectError::Version { .. } => {}
+        }
+        self
     }
 
     /// A one-word category, stable for machine-readable reports.
@@ -207,5 +262,32 @@ impl Subject for Fresh<'_> {
 
     fn restart(&mut self) {
         self.0.restart();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// At the header the tool waits for the acknowledgement, not for a delimiter, and says so.
+    #[test]
+    fn a_timeout_names_what_the_tool_waited_for() {
+        let timed_out = |at| SubjectError::TimedOut {
+            subject: "s".to_owned(),
+            at,
+            timeout_ms: 10,
+            stderr_tail: String::new(),
+        };
+        let header = timed_out(Stage::Header).to_string();
+        assert!(
+            header.contains("timed out at the protocol header: no acknowledgement within 10 ms"),
+            "{header}"
+        );
+        assert!(!header.contains("delimiter"), "{header}");
+        let fact = timed_out(Stage::Fact(3)).to_string();
+        assert!(
+            fact.contains("timed out at fact 3: no delimiter within 10 ms"),
+            "{fact}"
+        );
     }
 }

@@ -19,7 +19,8 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{ChildStderr, ChildStdin, Command, Stdio};
+use std::os::fd::AsFd;
+use std::process::{ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -28,11 +29,15 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use wait_timeout::ChildExt as _;
 
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
 use super::group::Group;
 use super::{Stage, Subject, SubjectError};
 use crate::event::{Limits, Output, OutputKind, OutputKinds};
 use crate::fact::Fact;
 use crate::profile::Profile;
+use crate::shape::Shape;
+use std::sync::OnceLock;
 
 /// The protocol version this crate speaks. Version 2 added the profile to the header and reset
 /// lines and the declared output kinds (`emits`) to the acknowledgement.
@@ -51,6 +56,12 @@ pub const LINE_BYTES_MAX: usize = 1 << 20;
 /// The lines a subject may write for one fact (or before its acknowledgement), blank lines
 /// included, beyond four per table entry: see [`lines_per_fact_max`].
 pub const LINES_PER_FACT_MIN: usize = 1024;
+/// The bytes of the lines a subject may write for one fact, at least (64 MiB): see
+/// [`line_bytes_per_fact_max`].
+pub const LINE_BYTES_PER_FACT_MIN: usize = 64 << 20;
+/// The bytes per allowed line beyond which a fact's lines are a flood, when that is more than
+/// [`LINE_BYTES_PER_FACT_MIN`]: an output is a few hundred bytes.
+const LINE_BYTES_PER_LINE: usize = 1024;
 /// How many lines the stdout reader reads ahead of the tool: with [`LINE_BYTES_MAX`], what bounds
 /// the memory a subject that keeps writing can take.
 const QUEUED_LINES_MAX: usize = 64;
@@ -67,15 +78,31 @@ const EXIT_GRACE: Duration = Duration::from_millis(500);
 const STDERR_GRACE: Duration = Duration::from_millis(200);
 /// The longest garbage line quoted in an error.
 const QUOTED_LINE_CHARS_MAX: usize = 200;
+/// The longest description of what was wrong with a line (serde's message quotes input).
+const WHAT_CHARS_MAX: usize = 400;
 
-/// The most lines a subject may write for one fact (or before its acknowledgement), blank lines
-/// included, under `limits`: four per table entry (a turn end releases up to three tables' worth
-/// of entries, one output each, TURN-1) and [`LINES_PER_FACT_MIN`] more. One more is garbage.
-pub fn lines_per_fact_max(limits: &Limits) -> usize {
+/// The most lines a subject may write for fact number `facts` of a trace (counted from 1; 0
+/// before its acknowledgement), blank lines included, under `limits`: four per table entry the
+/// trace can hold by then (a turn end releases up to three tables' worth of entries, one output
+/// each, TURN-1; a table holds at most `table_entries_max` entries, and no more than the facts
+/// sent make), and [`LINES_PER_FACT_MIN`] more. One more is garbage. Bounded by the facts sent,
+/// the budget never saturates under a huge limit: a flood is cut at once, not held until the
+/// deadline.
+pub fn lines_per_fact_max(limits: &Limits, facts: usize) -> usize {
     limits
         .table_entries_max
+        .min(facts)
         .saturating_mul(4)
         .saturating_add(LINES_PER_FACT_MIN)
+}
+
+/// The most bytes (line breaks included) a subject may write for one fact of `lines` allowed
+/// lines: [`LINE_BYTES_PER_FACT_MIN`], or 1 KiB per allowed line if that is more. What the tool
+/// holds of one fact's answer is bounded by it.
+pub fn line_bytes_per_fact_max(lines: usize) -> usize {
+    lines
+        .saturating_mul(LINE_BYTES_PER_LINE)
+        .max(LINE_BYTES_PER_FACT_MIN)
 }
 
 /// The first line the tool writes: the protocol version, and the limits and profile of the first
@@ -90,7 +117,7 @@ pub struct Header {
 
 /// The subject's acknowledgement of the header: the protocol version it speaks, and the output
 /// kinds it emits (all three when absent).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderAck {
     pub review_spec_protocol: u64,
@@ -131,22 +158,25 @@ pub fn parse_subject_line(line: &str) -> Result<SubjectLine, String> {
     if text.is_empty() {
         return Ok(SubjectLine::Blank);
     }
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|error| format!("not a JSON value ({error})"))?;
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|error| format!("not a JSON value ({})", short_error(&error)))?;
     let Some(object) = value.as_object() else {
         return Err(
             "not a JSON object: expected an output {\"event_type\", \"event_params\"} or the delimiter {\"done\": N}"
                 .to_owned(),
         );
     };
-    if let Some(done) = object.get("done") {
-        return match (object.len(), done.as_u64()) {
-            (1, Some(index)) => Ok(SubjectLine::Done(index)),
-            _ => Err(
-                "invalid delimiter: expected exactly {\"done\": N}, N the index of the fact"
-                    .to_owned(),
-            ),
-        };
+    if object.contains_key("done") {
+        // From the text, not the value: a key given twice ({"done": 0, "done": 0}) is an error
+        // there, where the value kept the last.
+        return serde_json::from_str::<Delimiter>(text)
+            .map(|delimiter| SubjectLine::Done(delimiter.done))
+            .map_err(|error| {
+                format!(
+                    "invalid delimiter: expected exactly {{\"done\": N}}, N the index of the fact ({})",
+                    short_error(&error)
+                )
+            });
     }
     if object.contains_key("event_type") {
         if let Some(extra) = object
@@ -157,14 +187,43 @@ pub fn parse_subject_line(line: &str) -> Result<SubjectLine, String> {
                 "invalid output: unexpected key `{extra}`: an output line has exactly the keys event_type and event_params"
             ));
         }
-        return serde_json::from_value(value)
+        if let Some(misfit) = output_shape().misplaced_array(&value) {
+            return Err(format!("invalid output: {}", misfit.describe()));
+        }
+        // From the text, so that a key given twice is an error.
+        return serde_json::from_str(text)
             .map(|output| SubjectLine::Output(Box::new(output)))
-            .map_err(|error| format!("invalid output: {error}"));
+            .map_err(|error| format!("invalid output: {}", short_error(&error)));
     }
     Err(
         "expected an output {\"event_type\", \"event_params\"} or the delimiter {\"done\": N}"
             .to_owned(),
     )
+}
+
+/// The delimiter line, read strictly: exactly one key, once.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Delimiter {
+    done: u64,
+}
+
+/// The shape of an output line ([`crate::shape`]): objects only.
+fn output_shape() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(Shape::of::<Output>)
+}
+
+/// The shape of the acknowledgement.
+fn ack_shape() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(Shape::of::<HeaderAck>)
+}
+
+/// serde's message about a subject's line, safe and short for display: the input it quotes is
+/// cut to an excerpt, control characters escaped ([`crate::untrusted`]).
+fn short_error(error: &serde_json::Error) -> String {
+    crate::untrusted::one_line(&crate::trace::shorten(&error.to_string()), WHAT_CHARS_MAX)
 }
 
 /// Splits a command line into program and arguments as a POSIX shell would for a simple command
@@ -191,11 +250,26 @@ pub struct ProcessSubject {
     lines_max: usize,
     /// The lines it may still write for the fact being answered (or before its acknowledgement).
     lines_left: usize,
+    /// The bytes it may still write for the fact being answered (or before its acknowledgement).
+    bytes_left: usize,
+    /// The limits of the current trace.
+    limits: Limits,
+    /// How many facts of the current trace were sent.
+    facts_sent: usize,
+    /// Whether the subject's stdout held more, unread, when the last line was taken: a line
+    /// after the last delimiter that reached the tool before the next fact, which is garbage.
+    more_after_last: bool,
 }
 
 /// What the subject's stdout reader forwards.
 enum StdoutEvent {
-    Line(String),
+    /// A line, and whether more of the output was already there when it was read (in the
+    /// reader's buffer or in the pipe): what a line after a delimiter is told by, without racing
+    /// the reader.
+    Line {
+        text: String,
+        more: bool,
+    },
     /// A line longer than [`LINE_BYTES_MAX`], quoted by its start; the reader stops there.
     TooLong(String),
     End,
@@ -227,6 +301,10 @@ impl ProcessSubject {
             emits: OutputKinds::ALL,
             lines_max: LINES_PER_FACT_MIN,
             lines_left: LINES_PER_FACT_MIN,
+            bytes_left: LINE_BYTES_PER_FACT_MIN,
+            limits: Limits::default(),
+            facts_sent: 0,
+            more_after_last: false,
         })
     }
 
@@ -273,17 +351,25 @@ impl ProcessSubject {
             profile,
         };
         self.send(&header);
-        self.lines_left = self.lines_max;
+        self.budget(0);
         let startup_timeout = self
             .timeout
             .max(Duration::from_millis(STARTUP_TIMEOUT_MIN_MS));
         let line = self.next_line(Stage::Header, startup_timeout)?;
-        let acknowledged = serde_json::from_str::<HeaderAck>(line.trim()).map_err(|error| {
+        let parsed = serde_json::from_str::<HeaderAck>(line.trim())
+            .map_err(|error| short_error(&error))
+            .and_then(|acknowledged| {
+                match crate::trace::misplaced_array(ack_shape(), line.trim()) {
+                    Some(misfit) => Err(misfit.describe()),
+                    None => Ok(acknowledged),
+                }
+            });
+        let acknowledged = parsed.map_err(|what| {
             self.fail(SubjectError::Garbage {
                 subject: self.command.clone(),
                 at: Stage::Header,
                 what: format!(
-                    "expected the acknowledgement {{\"review_spec_protocol\": {PROTOCOL_VERSION}}} ({error})"
+                    "expected the acknowledgement {{\"review_spec_protocol\": {PROTOCOL_VERSION}}} ({what})"
                 ),
                 line: quote(&line),
             })
@@ -363,7 +449,10 @@ impl ProcessSubject {
                 (deadline - now).min(EXIT_POLL)
             };
             match running.stdout.recv_timeout(wait) {
-                Ok(StdoutEvent::Line(line)) => return self.counted(stage, line),
+                Ok(StdoutEvent::Line { text, more }) => {
+                    self.more_after_last = more;
+                    return self.counted(stage, text);
+                }
                 Ok(StdoutEvent::TooLong(start)) => {
                     return Err(self.fail(SubjectError::Garbage {
                         subject: self.command.clone(),
@@ -384,23 +473,43 @@ impl ProcessSubject {
     /// `line`, if the subject had lines left for this fact; otherwise it is flooding the tool,
     /// and is killed.
     fn counted(&mut self, stage: Stage, line: String) -> Result<String, SubjectError> {
+        let waiting_for = match stage {
+            Stage::Header => "before its acknowledgement",
+            Stage::Fact(_) | Stage::History { .. } => "for one fact",
+        };
         if self.lines_left == 0 {
-            let waiting_for = match stage {
-                Stage::Header => "before its acknowledgement",
-                Stage::Fact(_) => "for one fact",
-            };
             return Err(self.fail(SubjectError::Garbage {
                 subject: self.command.clone(),
                 at: stage,
                 what: format!(
-                    "more than {} lines {waiting_for} (at most 4 per table entry and {LINES_PER_FACT_MIN} more, blank lines included)",
+                    "more than {} lines {waiting_for} (at most 4 per table entry the trace can hold by then and {LINES_PER_FACT_MIN} more, blank lines included)",
                     self.lines_max
                 ),
                 line: quote(&line),
             }));
         }
+        if line.len() > self.bytes_left {
+            return Err(self.fail(SubjectError::Garbage {
+                subject: self.command.clone(),
+                at: stage,
+                what: format!(
+                    "more than {} bytes of lines {waiting_for}",
+                    line_bytes_per_fact_max(self.lines_max)
+                ),
+                line: quote(&line),
+            }));
+        }
         self.lines_left -= 1;
+        self.bytes_left -= line.len();
         Ok(line)
+    }
+
+    /// Sets the lines and bytes the subject may write for fact number `facts` of the trace
+    /// (counted from 1; 0 before the acknowledgement).
+    fn budget(&mut self, facts: usize) {
+        self.lines_max = lines_per_fact_max(&self.limits, facts);
+        self.lines_left = self.lines_max;
+        self.bytes_left = line_bytes_per_fact_max(self.lines_max);
     }
 
     /// Kills the subject that did not answer in time, and says so.
@@ -410,7 +519,7 @@ impl ProcessSubject {
             Stage::Header => self
                 .timeout
                 .max(Duration::from_millis(STARTUP_TIMEOUT_MIN_MS)),
-            Stage::Fact(_) => self.timeout,
+            Stage::Fact(_) | Stage::History { .. } => self.timeout,
         };
         SubjectError::TimedOut {
             subject: self.command.clone(),
@@ -472,20 +581,45 @@ impl ProcessSubject {
             Ok(tail) => tail.iter().copied().collect::<Vec<u8>>(),
             Err(poisoned) => poisoned.into_inner().iter().copied().collect(),
         };
-        String::from_utf8_lossy(&tail).into_owned()
+        // Escaped: a subject's stderr must not retitle or rewrite the user's terminal.
+        crate::untrusted::lines(&String::from_utf8_lossy(&tail), usize::MAX)
     }
 
-    /// A non-blank line the subject wrote after its last delimiter, if one has arrived, quoted.
-    /// Looks at a queue's worth of lines at most: blank lines that keep coming count against the
-    /// next fact's lines.
+    /// A non-blank line the subject wrote after its last delimiter, before this fact is sent,
+    /// quoted. The reader said, with the last line, whether more output was already there: if
+    /// so, that output is waited for (it is in the pipe; within the timeout), so a line written
+    /// with the delimiter is never left to race the reader into the next fact's answer. Lines
+    /// that arrived anyway are taken too. Looks at a queue's worth of lines at most: blank lines
+    /// that keep coming count against the next fact's lines.
     fn stray_line(&mut self) -> Option<String> {
-        let running = self.running.as_ref()?;
+        let timeout = self.timeout;
         for _ in 0..QUEUED_LINES_MAX {
-            match running.stdout.try_recv() {
-                Ok(StdoutEvent::Line(line)) if line.trim().is_empty() => {}
-                Ok(StdoutEvent::Line(line)) => return Some(quote(&line)),
-                Ok(StdoutEvent::TooLong(start)) => return Some(start),
-                Ok(StdoutEvent::End) | Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
+            let running = self.running.as_ref()?;
+            let event = if self.more_after_last {
+                match running.stdout.recv_timeout(timeout) {
+                    Ok(event) => event,
+                    Err(RecvTimeoutError::Timeout) => {
+                        return Some(format!(
+                            "(the start of a line, with no line break within {} ms)",
+                            timeout.as_millis()
+                        ));
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return None,
+                }
+            } else {
+                match running.stdout.try_recv() {
+                    Ok(event) => event,
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => return None,
+                }
+            };
+            match event {
+                StdoutEvent::Line { text, more } if text.trim().is_empty() => {
+                    self.more_after_last = more;
+                }
+                StdoutEvent::Line { text, .. } => return Some(quote(&text)),
+                StdoutEvent::TooLong(start) => return Some(start),
+                StdoutEvent::End => {
+                    self.more_after_last = false;
                     return None;
                 }
             }
@@ -507,7 +641,8 @@ impl Subject for ProcessSubject {
     }
 
     fn reset(&mut self, limits: Limits, profile: &Profile) -> Result<(), SubjectError> {
-        self.lines_max = lines_per_fact_max(&limits);
+        self.limits = limits;
+        self.facts_sent = 0;
         if self.is_alive() {
             self.send(&Reset {
                 reset: ResetBody {
@@ -554,7 +689,8 @@ impl Subject for ProcessSubject {
             }));
         }
         self.send(fact);
-        self.lines_left = self.lines_max;
+        self.facts_sent = self.facts_sent.saturating_add(1);
+        self.budget(self.facts_sent);
         let deadline = Instant::now() + self.timeout;
         loop {
             let line = self.line_before(stage, deadline)?;
@@ -581,6 +717,7 @@ impl Subject for ProcessSubject {
                         subject: self.command.clone(),
                         fact_index,
                         got: done.to_string(),
+                        history: None,
                     }));
                 }
                 Err(what) => {
@@ -629,7 +766,19 @@ fn spawn_writer(mut stdin: ChildStdin) -> Sender<String> {
 /// The stdout reader: forwards each line, then the end of the output (or a line too long). It
 /// reads at most [`QUEUED_LINES_MAX`] lines ahead of the tool, each at most [`LINE_BYTES_MAX`]
 /// bytes.
-fn spawn_reader(stdout: impl Read + Send + 'static) -> Receiver<StdoutEvent> {
+fn spawn_reader(stdout: ChildStdout) -> Receiver<StdoutEvent> {
+    spawn_reader_of(stdout, |stdout| {
+        let mut fds = [PollFd::new(stdout.as_fd(), PollFlags::POLLIN)];
+        // Readable: bytes, or the end of the output; either is more to take.
+        !matches!(poll(&mut fds, PollTimeout::ZERO), Ok(0))
+    })
+}
+
+/// The stdout reader of any `stdout`; `pending` says whether `stdout` has more to read at once.
+fn spawn_reader_of<R: Read + Send + 'static>(
+    stdout: R,
+    pending: fn(&R) -> bool,
+) -> Receiver<StdoutEvent> {
     let (sender, receiver) = mpsc::sync_channel(QUEUED_LINES_MAX);
     thread::spawn(move || {
         let mut reader = BufReader::new(stdout);
@@ -647,9 +796,12 @@ fn spawn_reader(stdout: impl Read + Send + 'static) -> Receiver<StdoutEvent> {
                     let start = String::from_utf8_lossy(start);
                     StdoutEvent::TooLong(cut(&start, &format!("more than {LINE_BYTES_MAX} bytes")))
                 }
-                Ok(_) => StdoutEvent::Line(String::from_utf8_lossy(&bytes).into_owned()),
+                Ok(_) => StdoutEvent::Line {
+                    text: String::from_utf8_lossy(&bytes).into_owned(),
+                    more: !reader.buffer().is_empty() || pending(reader.get_ref()),
+                },
             };
-            let last = !matches!(event, StdoutEvent::Line(_));
+            let last = !matches!(event, StdoutEvent::Line { .. });
             if sender.send(event).is_err() || last {
                 break;
             }
@@ -678,11 +830,12 @@ fn spawn_stderr_drain(mut stderr: ChildStderr, tail: Arc<Mutex<VecDeque<u8>>>, c
     });
 }
 
-/// A line as quoted in an error: without its line break, cut to a readable length.
+/// A line as quoted in an error: without its line break, cut to a readable length, control
+/// characters escaped ([`crate::untrusted`]).
 fn quote(line: &str) -> String {
     let line = line.trim_end_matches(['\n', '\r']);
     if line.chars().count() <= QUOTED_LINE_CHARS_MAX {
-        return line.to_owned();
+        return crate::untrusted::one_line(line, usize::MAX);
     }
     cut(line, &format!("{} bytes", line.len()))
 }
@@ -690,7 +843,10 @@ fn quote(line: &str) -> String {
 /// The start of a long line, and its size.
 fn cut(line: &str, size: &str) -> String {
     let start: String = line.chars().take(QUOTED_LINE_CHARS_MAX).collect();
-    format!("{start}... ({size})")
+    format!(
+        "{}... ({size})",
+        crate::untrusted::one_line(&start, usize::MAX)
+    )
 }
 
 #[cfg(test)]
@@ -724,8 +880,12 @@ mod tests {
         let longest = "a".repeat(LINE_BYTES_MAX);
         let longer = "b".repeat(LINE_BYTES_MAX + 1);
         let stdout = std::io::Cursor::new(format!("{longest}\n{longer}\nnever read\n"));
-        let events: Vec<StdoutEvent> = spawn_reader(stdout).iter().collect();
-        let [StdoutEvent::Line(line), StdoutEvent::TooLong(start)] = &events[..] else {
+        let events: Vec<StdoutEvent> = spawn_reader_of(stdout, |_| false).iter().collect();
+        let [
+            StdoutEvent::Line { text: line, .. },
+            StdoutEvent::TooLong(start),
+        ] = &events[..]
+        else {
             panic!(
                 "expected a line, then a line too long: {} events",
                 events.len()
@@ -757,6 +917,8 @@ mod tests {
             "{\"at\": 0, \"event_type\": \"review_spec_diagnostic\", \"event_params\": {\"reason\": \"evicted\"}}",
             "{\"event_type\": \"nope\", \"event_params\": {}}",
             "{\"reset\": {}}",
+            "{\"done\": 0, \"done\": 0}",
+            "{\"event_type\": \"review_spec_diagnostic\", \"event_params\": [\"evicted\"]}",
         ] {
             assert!(parse_subject_line(garbage).is_err(), "{garbage}");
         }

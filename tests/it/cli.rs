@@ -1124,3 +1124,194 @@ fn shards_merge_into_the_unsharded_run_s_summary() {
         stderr(&refused)
     );
 }
+
+/// Runs the binary with `args` and stdin closed, killed (and failed) after 10 s: an input that
+/// blocks it forever fails the test instead of hanging it.
+fn review_spec_within_10s(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_review-spec"))
+        .args(args)
+        .current_dir(root())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run review-spec");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("review-spec {args:?} still runs after 10 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("the output")
+}
+
+/// A FIFO at `path` that no process writes to.
+fn fifo(path: &Path) -> String {
+    let made = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+    path.display().to_string()
+}
+
+/// Every input file is read through one bounded reader: a FIFO with no writer is an error at
+/// once, not a run that blocks forever (`replay`, `explain`, `vectors`, `merge`).
+#[test]
+fn a_fifo_with_no_writer_never_blocks_a_command() {
+    let dir = scratch("fifo");
+    let trace = fifo(&dir.join("trace.jsonl"));
+    let vectors_dir = dir.join("vectors");
+    std::fs::create_dir_all(&vectors_dir).expect("a folder");
+    let vector = fifo(&vectors_dir.join("v.json"));
+    let summary = fifo(&dir.join("shard.json"));
+    let vectors_dir = vectors_dir.display().to_string();
+    for args in [
+        vec!["replay", trace.as_str()],
+        vec!["explain", trace.as_str()],
+        vec!["replay", vector.as_str()],
+        vec!["vectors", vectors_dir.as_str()],
+        vec!["merge", summary.as_str()],
+    ] {
+        let output = review_spec_within_10s(&args);
+        check_exit(&output, 2);
+        assert!(
+            stderr(&output).contains("not a regular file"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+/// `merge` reads a summary through the bounded reader: `/dev/zero` is refused at the limit, not
+/// read until memory runs out (the run is capped at 4 GB, so the old behaviour fails, not
+/// swaps).
+#[test]
+fn merge_of_an_endless_input_is_refused_at_the_file_limit() {
+    let output = Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -v 4000000; exec \"$0\" merge /dev/zero",
+            env!("CARGO_BIN_EXE_review-spec"),
+        ])
+        .current_dir(root())
+        .output()
+        .expect("run review-spec");
+    check_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("/dev/zero: not a regular file")
+            || stderr(&output).contains("larger than"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A departure is spelled one way on the command line and in a trace header: its rule ID.
+#[test]
+fn a_departure_is_spelled_as_in_a_trace_header() {
+    for spelling in ["dedup-1", "UP-DEDUP-1"] {
+        let output = review_spec(&[
+            "check",
+            "--cases",
+            "1",
+            "--profile",
+            "upstream",
+            "--depart",
+            spelling,
+        ]);
+        check_exit(&output, 2);
+        assert!(
+            stderr(&output).contains(&format!("unknown departure {spelling:?}")),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let output = review_spec(&[
+        "check",
+        "--cases",
+        "1",
+        "--seed",
+        "1",
+        "--profile",
+        "upstream",
+        "--depart",
+        "DEDUP-1",
+    ]);
+    check_exit(&output, 0);
+}
+
+/// `--help` and `--version` written to a full disk are an error (exit 2), as every other write
+/// to stdout is.
+#[test]
+fn help_to_a_full_device_is_an_error() {
+    for flag in ["--help", "--version"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_review-spec"))
+            .arg(flag)
+            .stdout(std::fs::File::create("/dev/full").expect("open /dev/full"))
+            .output()
+            .expect("run review-spec");
+        check_exit(&output, 2);
+        assert!(
+            stderr(&output).contains("cannot write to standard output"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+/// The README's "about N bytes per entry" that a huge `table_entries_max` holds, measured: the
+/// peak resident memory of `replay` on 40 k and 120 k never-answered requests in a turn that
+/// never ends, per request of the difference, is within a fifth of the figure.
+#[test]
+fn the_readme_s_bytes_per_held_entry_are_measured() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("the README");
+    let stated: f64 = readme
+        .split("is held, about ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|number| number.parse().ok())
+        .expect("the README states the bytes per entry");
+    let dir = scratch("bytes-per-entry");
+    let peak = |requests: usize| {
+        let trace = dir.join(format!("never-{requests}.jsonl"));
+        let mut text = String::from(
+            "{\"review_spec_trace\": 2, \"limits\": {\"table_entries_max\": 18446744073709551615}}\n\
+             {\"type\": \"thread_bound\", \"connection_id\": 1, \"thread_id\": \"t1\", \"binding\": \"started\"}\n",
+        );
+        for id in 0..requests {
+            text.push_str(&format!(
+                "{{\"type\": \"permissions_request\", \"connection_id\": 1, \"request_id\": {id}, \"thread_id\": \"t1\", \"turn_id\": \"u1\", \"item_id\": \"i{id}\", \"started_at_ms\": 1000, \"permissions\": {{\"network\": {{\"enabled\": true}}, \"file_system\": null}}}}\n"
+            ));
+        }
+        std::fs::write(&trace, text).expect("write the trace");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_review-spec"))
+            .args(["replay", &trace.display().to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run review-spec");
+        // The state only grows: the last reading before the exit is the peak.
+        let mut peak_kb = 0u64;
+        while child.try_wait().expect("wait").is_none() {
+            let status =
+                std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+            if let Some(kb) = status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            {
+                peak_kb = kb;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        peak_kb as f64 * 1024.0
+    };
+    let measured = (peak(120_000) - peak(40_000)) / 80_000.0;
+    assert!(
+        (measured - stated).abs() <= stated / 5.0,
+        "the README says about {stated} bytes per entry; measured {measured:.0}"
+    );
+}

@@ -480,3 +480,95 @@ proptest! {
         }
     }
 }
+
+/// One validation of limits wherever limits are read: a history trace's too (the subject would
+/// be started with a limit of 0, which spec/protocol.md forbids).
+#[test]
+fn zero_table_entries_in_a_history_trace_is_rejected() {
+    let text = format!(
+        "{{\"review_spec_vectors\": 3, \"cases\": [\n{{\"name\": \"h\", \"description\": \"d\", \"rules\": [], \"history\": [{{\"limits\": {{\"table_entries_max\": 0}}, \"facts\": [{ABORT}]}}], \"facts\": [{ABORT}], \"expected\": []}}\n]}}\n"
+    );
+    let error = parse_vector_file(&text, "v.json").expect_err("the history's limits are invalid");
+    let message = error.to_string();
+    assert!(
+        message.starts_with("v.json:2:2: case \"h\": history trace 0: invalid limits: table_entries_max must be at least 1"),
+        "{message}"
+    );
+}
+
+/// Objects only: an array where a format wants an object is an error, at any depth (serde reads
+/// a struct from an array of its fields in order).
+#[test]
+fn arrays_in_place_of_objects_are_rejected() {
+    check_error("[2]", 1, 1, None, "an array where an object is expected");
+    check_error(
+        r#"[2, {"table_entries_max": 1}, {"base": "upstream"}]"#,
+        1,
+        1,
+        None,
+        "an array where an object is expected",
+    );
+    check_error(
+        r#"{"review_spec_trace": 2, "limits": [1]}"#,
+        1,
+        36,
+        None,
+        "an array where an object is expected (at limits)",
+    );
+    check_error(
+        r#"{"review_spec_trace": 2, "profile": ["upstream", []]}"#,
+        1,
+        37,
+        None,
+        "(at profile)",
+    );
+    check_error(
+        &format!("{HEADER}\n[\"request_aborted\", 1, 7, 5]\n"),
+        2,
+        1,
+        Some(0),
+        "an array where an object is expected",
+    );
+    check_error(
+        &format!(
+            "{HEADER}\n{{\"type\": \"initialize\", \"connection_id\": 1, \"app_server_client\": [null, \"c\", \"1\", null, null], \"runtime\": {{\"runtime_os\": \"linux\"}}}}\n"
+        ),
+        2,
+        65,
+        Some(0),
+        "(at app_server_client)",
+    );
+    let array_form = format!("[3, [[\"a\", \"d\", [], {{}}, [{ABORT}], []]]]");
+    let error = parse_vector_file(&array_form, "v.json").expect_err("an array-form vector file");
+    assert!(
+        error
+            .to_string()
+            .starts_with("v.json:1:1: invalid vector file: an array where an object is expected"),
+        "{error}"
+    );
+    // Arrays where the formats have lists still load.
+    let valid = format!(
+        "{{\"cases\": [{{\"name\": \"a\", \"description\": \"d\", \"rules\": [\"LIFE-4\"], \"facts\": [{ABORT}], \"expected\": [{{\"at\": 0, \"event_type\": \"review_spec_diagnostic\", \"event_params\": {{\"reason\": \"orphan_response\", \"connection_id\": 1, \"request_id\": 7}}}}]}}]}}"
+    );
+    parse_vector_file(&valid, "v.json").expect("a valid vector file");
+    parse_trace(&format!(
+        "{{\"review_spec_trace\": 2, \"profile\": {{\"base\": \"upstream\", \"depart\": [\"DEDUP-1\"]}}}}\n{ABORT}\n"
+    ))
+    .expect("a valid trace");
+}
+
+/// A value of the wrong type inside a fact is positioned at the value, also an object where a
+/// string goes (serde gives no position inside a fact; before: column 1).
+#[test]
+fn an_object_in_a_string_field_is_positioned_at_the_object() {
+    let text = format!(
+        "{HEADER}\n{{\"type\": \"turn_completed\", \"thread_id\": {{\"id\": 1}}, \"turn_id\": \"u\", \"completed_at_ms\": 1}}\n"
+    );
+    check_error(
+        &text,
+        2,
+        41,
+        Some(0),
+        "invalid type: map, expected a string",
+    );
+}

@@ -3,6 +3,7 @@
 first fact of a trace, turns hostile as MODE says:
 
     flood               writes valid output lines forever, never the delimiter
+    trickle             writes a valid output line every 10 ms forever, never the delimiter
     long-line           writes one line that never ends (no line break, ever)
     crash-orphan FILE   forks a grandchild that keeps the subject's stdout open and sleeps, writes
                         the grandchild's pid to FILE, then exits with status 3 (a crash)
@@ -55,6 +56,11 @@ for raw in sys.stdin:
     if mode == "flood":
         while True:
             out.write(OUTPUT + "\n")
+    if mode == "trickle":
+        while True:
+            out.write(OUTPUT + "\n")
+            out.flush()
+            time.sleep(0.01)
     if mode == "long-line":
         chunk = "x" * 65536
         while True:
