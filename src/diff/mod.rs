@@ -303,7 +303,17 @@ impl Divergence {
     /// The divergence as a conformance vector case: the facts, the model's outputs as expected,
     /// and the rules involved.
     pub fn to_vector_case(&self, name: &str, see: &str) -> VectorCase {
-        let applied = model::reduce_explained(&self.facts, &self.limits, &self.profile).rule_hits;
+        // A vector lists the rules its facts exercise: a spec rule as the spec applies it, a
+        // departure as upstream takes it (the vector suite checks both).
+        let hits =
+            |profile: &Profile| model::reduce_with_hits(&self.facts, &self.limits, profile).1;
+        let (spec, upstream_hits) = (hits(&Profile::SPEC), hits(&Profile::UPSTREAM));
+        let applied = |rule: &&&'static str| {
+            let departure = crate::profile::Departure::ALL
+                .iter()
+                .any(|departure| departure.id() == **rule);
+            if departure { &upstream_hits } else { &spec }.contains_key(**rule)
+        };
         let (expected, upstream) = expectations(&self.facts, &self.limits);
         VectorCase {
             name: name.to_owned(),
@@ -316,7 +326,7 @@ impl Divergence {
             rules: self
                 .rules
                 .iter()
-                .filter(|rule| applied.contains_key(*rule))
+                .filter(applied)
                 .map(|rule| (*rule).to_owned())
                 .collect(),
             limits: self.limits,
