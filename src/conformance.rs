@@ -402,6 +402,7 @@ fn mismatch(
         saved: None,
         replay: None,
         save_error: None,
+        repeated_in: None,
     }
 }
 
@@ -415,6 +416,7 @@ fn subject_failure(full_name: &str, case: &VectorCase, error: &SubjectError) -> 
         saved: None,
         replay: None,
         save_error: None,
+        repeated_in: None,
     }
 }
 

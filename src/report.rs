@@ -56,6 +56,10 @@ pub struct Failure {
     /// Why the counterexample could not be saved, if it could not (the run still exits 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub save_error: Option<String>,
+    /// For a failure that did not repeat every time: in how many fresh subject processes it
+    /// failed again (`2/5`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeated_in: Option<String>,
 }
 
 /// Pass and fail counts of the vector cases naming one rule.

@@ -1,7 +1,8 @@
 //! What a run does with its first failing case: confirm it in fresh subject processes, shrink
 //! it, describe it, and save it as a vector. A failure that does not reproduce from a clean start
-//! is reported as history-dependent (saved with the traces before it, when they reproduce it) or
-//! flaky (with its reproduction rate), never as a minimal counterexample.
+//! is reported as history-dependent or flaky, with everything known about it (kind, fact, diff or
+//! error, rules, the rate at which it repeated) and saved with the traces before it as its
+//! history, never as a minimal counterexample.
 
 use std::path::Path;
 
@@ -45,6 +46,12 @@ pub(super) struct Found {
     pub(super) found_by_this_subject: bool,
 }
 
+/// What the first run of a failing case showed: a divergence or a subject error.
+enum Outcome {
+    Divergence(Box<Divergence>),
+    Error(SubjectError),
+}
+
 /// Confirms, minimizes (every step in a fresh process), describes and saves the failing case.
 pub(super) fn report_failure(
     subject: &mut dyn Subject,
@@ -55,7 +62,7 @@ pub(super) fn report_failure(
     let profile = reporting.profile;
     let case = &found.case;
     reporting.line(format_args!(
-        "FAIL after {cases_run} case{}; shrunk by deleting facts\n{}",
+        "FAIL after {cases_run} case{}\n{}",
         if cases_run == 1 { "" } else { "s" },
         case.swarm
     ));
@@ -64,18 +71,34 @@ pub(super) fn report_failure(
     } else {
         diff::first_divergence_after(subject, &found.history, &case.facts, &case.limits, &profile)
     };
+    let outcome = match outcome {
+        Ok(Some(divergence)) => Outcome::Divergence(Box::new(divergence)),
+        Err(error) => Outcome::Error(error),
+        // The process that found it saw other traces before: what it saw may matter.
+        Ok(None) => return report_unrepeated(subject, found, None, reporting),
+    };
+    if let Outcome::Error(error @ SubjectError::TimedOut { .. }) = &outcome {
+        reporting.line(format_args!(
+            "not shrunk: a hang is not shrunk, every step would cost a timeout\n{error}\n"
+        ));
+        let (failure, vector) = error_failure(
+            error,
+            &case.facts,
+            &case.limits,
+            &profile,
+            &reporting.found_by,
+        );
+        return save_and_announce(&vector, reporting, failure);
+    }
+    let fresh = diff::reproductions(subject, &[], &case.facts, &case.limits, &profile);
+    if fresh < REPLAYS {
+        return report_unrepeated(subject, found, Some(outcome), reporting);
+    }
     let (failure, vector) = match outcome {
-        Ok(Some(divergence)) => {
-            let fresh = diff::reproductions(subject, &[], &case.facts, &case.limits, &profile);
-            if fresh == 0 {
-                return report_history_dependent(subject, found, reporting);
-            }
-            if fresh < REPLAYS {
-                return flaky(fresh, reporting);
-            }
+        Outcome::Divergence(divergence) => {
             let mut fresh_subject = Fresh(subject);
             let divergence =
-                diff::minimize(&mut fresh_subject, divergence.clone()).unwrap_or(divergence);
+                diff::minimize(&mut fresh_subject, (*divergence).clone()).unwrap_or(*divergence);
             let replayed = diff::reproductions(
                 subject,
                 &[],
@@ -84,24 +107,18 @@ pub(super) fn report_failure(
                 &divergence.profile,
             );
             if replayed < REPLAYS {
-                return flaky(replayed, reporting);
+                let outcome = Some(Outcome::Divergence(Box::new(divergence)));
+                return report_unrepeated(subject, found, outcome, reporting);
             }
+            reporting.line(format_args!(
+                "shrunk by deleting facts: {} to {} (each step in a fresh process)",
+                case.facts.len(),
+                divergence.facts.len()
+            ));
             reporting.line(&divergence);
             divergence_failure(&divergence, &reporting.found_by)
         }
-        Err(error @ SubjectError::TimedOut { .. }) => {
-            reporting.line(format_args!(
-                "{error}\n(a hang is not shrunk: every step would cost a timeout)\n"
-            ));
-            error_failure(
-                &error,
-                &case.facts,
-                &case.limits,
-                &profile,
-                &reporting.found_by,
-            )
-        }
-        Err(error) => {
+        Outcome::Error(error) => {
             // Every candidate in a fresh process: a crash after the process's Nth fact must
             // not make every shorter sequence look like it crashes too.
             let error = minimize_error(
@@ -111,7 +128,12 @@ pub(super) fn report_failure(
                 &profile,
                 error,
             );
-            reporting.line(format_args!("{}\n", error.0));
+            reporting.line(format_args!(
+                "shrunk by deleting facts: {} to {} (each step in a fresh process)\n{}\n",
+                case.facts.len(),
+                error.1.len(),
+                error.0
+            ));
             error_failure(
                 &error.0,
                 &error.1,
@@ -120,106 +142,137 @@ pub(super) fn report_failure(
                 &reporting.found_by,
             )
         }
-        Ok(None) => {
-            let failure = Failure {
-                name: "generated case".to_owned(),
-                kind: "flaky".to_owned(),
-                fact_index: None,
-                rules: Vec::new(),
-                message: "the subject failed on this case once, then agreed on it: it is not deterministic".to_owned(),
-                saved: None,
-                replay: None,
-                save_error: None,
-            };
-            reporting.line(&failure.message);
-            return failure;
-        }
     };
     save_and_announce(&vector, reporting, failure)
 }
 
-/// A failure that reproduces only sometimes from a clean start: reported with its rate, not
-/// saved as a counterexample.
-fn flaky(reproduced: usize, reporting: &mut Reporting<'_>) -> Failure {
-    let failure = Failure {
-        name: "generated case".to_owned(),
-        kind: "flaky".to_owned(),
-        fact_index: None,
-        rules: Vec::new(),
-        message: format!(
-            "flaky: the failing case failed again in {reproduced} of {REPLAYS} fresh subject \
-             processes ({}%): the subject is not deterministic; nothing is saved, since a \
-             counterexample that does not fail every time is not one",
-            reproduced * 100 / REPLAYS
-        ),
-        saved: None,
-        replay: None,
-        save_error: None,
-    };
-    reporting.line(&failure.message);
-    failure
-}
-
-/// A failure that does not reproduce in a fresh process: the traces the process ran before
-/// matter. Saved with the shortest run of earlier traces that reproduces it every time, as a
-/// vector case with a `history`.
-fn report_history_dependent(
+/// A failure that does not repeat every time in a fresh process. The traces the process ran
+/// before may matter: when a run of them (the shortest, trying the last 1, 2, 4, ...) makes it
+/// fail every time, it is saved with them as its `history`, unshrunk. Otherwise nothing is
+/// dropped either: it is reported with its kind, fact, diff or error, rules and the rate at
+/// which it repeated after all the traces before it, and saved with them as its history.
+fn report_unrepeated(
     subject: &mut dyn Subject,
     found: &Found,
+    first: Option<Outcome>,
     reporting: &mut Reporting<'_>,
 ) -> Failure {
     let profile = reporting.profile;
     let case = &found.case;
+    let alone = diff::reproductions(subject, &[], &case.facts, &case.limits, &profile);
     let reproducing =
         diff::reproducing_history(subject, &found.history, &case.facts, &case.limits, &profile);
-    let mut failure = Failure {
-        name: regression::name("history-dependent", &case.facts),
-        kind: "history_dependent".to_owned(),
+    let (history, rate_note) = match &reproducing {
+        Some(before) => (
+            before.clone(),
+            format!(
+                "history-dependent: the failing case agrees in a fresh subject process, and \
+                 fails there after the {} traces before it ({REPLAYS} of {REPLAYS} times); \
+                 saved with them as its history, not shrunk",
+                before.len()
+            ),
+        ),
+        None => {
+            let after =
+                diff::reproductions(subject, &found.history, &case.facts, &case.limits, &profile);
+            let what = if alone == 0 {
+                "history-dependent".to_owned()
+            } else {
+                "flaky".to_owned()
+            };
+            (
+                found.history.clone(),
+                format!(
+                    "{what}: the failing case failed again in {alone} of {REPLAYS} fresh subject \
+                     processes ({}%), and in {after} of {REPLAYS} after the {} traces before it: \
+                     the subject is not deterministic; saved with those traces as its history, \
+                     not shrunk, and not a counterexample that fails every time",
+                    alone * 100 / REPLAYS,
+                    found.history.len()
+                ),
+            )
+        }
+    };
+    // The failure as it shows after its history (or as it first showed).
+    let outcome = match diff::first_divergence_after(
+        subject,
+        &history,
+        &case.facts,
+        &case.limits,
+        &profile,
+    ) {
+        Ok(Some(divergence)) => Some(Outcome::Divergence(Box::new(divergence))),
+        Err(error) => Some(Outcome::Error(error)),
+        Ok(None) => first,
+    };
+    let kind = if reproducing.is_some() || alone == 0 {
+        "history_dependent"
+    } else {
+        "flaky"
+    };
+    let (mut failure, mut vector) = match &outcome {
+        Some(Outcome::Divergence(divergence)) => {
+            divergence_failure(divergence, &reporting.found_by)
+        }
+        Some(Outcome::Error(error)) => error_failure(
+            error,
+            &case.facts,
+            &case.limits,
+            &profile,
+            &reporting.found_by,
+        ),
+        None => {
+            let (failure, vector) = no_outcome_failure(case, &profile, &reporting.found_by);
+            (failure, vector)
+        }
+    };
+    let detail = std::mem::take(&mut failure.message);
+    failure.name = regression::name(kind, &case.facts);
+    failure.kind = kind.to_owned();
+    failure.repeated_in = Some(format!("{alone}/{REPLAYS}"));
+    failure.message = format!("{rate_note}\n{detail}");
+    vector.name = failure.name.clone();
+    vector.description = format!("{} {}", vector.description, rate_note);
+    vector.history = history;
+    reporting.line(&failure.message);
+    save_and_announce(&vector, reporting, failure)
+}
+
+/// A failure seen once and never again: only the case is known.
+fn no_outcome_failure(
+    case: &GeneratedCase,
+    profile: &Profile,
+    found_by: &str,
+) -> (Failure, VectorCase) {
+    let (expected, upstream) = diff::expectations(&case.facts, &case.limits);
+    let failure = Failure {
+        name: String::new(),
+        kind: String::new(),
         fact_index: None,
         rules: Vec::new(),
-        message: String::new(),
+        message: "(the failure did not show again: its outputs are not known)".to_owned(),
         saved: None,
         replay: None,
         save_error: None,
+        repeated_in: None,
     };
-    let Some(before) = reproducing else {
-        failure.message = format!(
-            "history-dependent: the failing case agrees in a fresh subject process, and the last \
-             {} traces before it do not make it fail again: the subject's verdict depends on \
-             what its process saw earlier in the run; nothing is saved",
-            found.history.len()
-        );
-        reporting.line(&failure.message);
-        return failure;
+    let vector = VectorCase {
+        history: Vec::new(),
+        name: String::new(),
+        description: "Regression: the subject failed once on these facts.".to_owned(),
+        rules: model::reduce_with_hits(&case.facts, &case.limits, profile)
+            .1
+            .keys()
+            .map(|rule| (*rule).to_owned())
+            .collect(),
+        limits: case.limits,
+        facts: case.facts.clone(),
+        expected,
+        upstream,
+        profile: diff::found_under(profile),
+        see: Some(found_by.to_owned()),
     };
-    let divergence =
-        diff::first_divergence_after(subject, &before, &case.facts, &case.limits, &profile)
-            .ok()
-            .flatten();
-    let Some(divergence) = divergence else {
-        failure.message = "history-dependent: the failure did not reproduce again".to_owned();
-        reporting.line(&failure.message);
-        return failure;
-    };
-    let mut vector = divergence.to_vector_case(&failure.name, &reporting.found_by);
-    vector.description = format!(
-        "History-dependent: {} diverges from the model at fact {} only after the {} traces of \
-         `history` ran in the same process.",
-        divergence.subject,
-        divergence.fact_index,
-        before.len()
-    );
-    vector.history = before;
-    failure.fact_index = Some(divergence.fact_index);
-    failure.rules = divergence.rules.iter().map(|r| (*r).to_owned()).collect();
-    failure.message = format!(
-        "history-dependent: the failing case agrees in a fresh subject process, and fails there \
-         after the {} traces before it ({REPLAYS} of {REPLAYS} times); saved with them as its \
-         history, unshrunk\n{divergence}",
-        vector.history.len()
-    );
-    reporting.line(&failure.message);
-    save_and_announce(&vector, reporting, failure)
+    (failure, vector)
 }
 
 /// Saves a counterexample as a vector and says where, with the command that replays it, into
@@ -307,6 +360,7 @@ fn divergence_failure(divergence: &Divergence, found_by: &str) -> (Failure, Vect
         saved: None,
         replay: None,
         save_error: None,
+        repeated_in: None,
     };
     (failure, vector)
 }
@@ -320,17 +374,25 @@ fn error_failure(
 ) -> (Failure, VectorCase) {
     let explained = model::reduce_explained(facts, limits, profile);
     let (expected, upstream) = diff::expectations(facts, limits);
-    let rules: Vec<String> = error
-        .fact_index()
+    // The rules that decided something at the fact the subject failed on (the model's record).
+    let at = error.fact_index();
+    let mut rules: Vec<String> = Vec::new();
+    for decision in at
+        .and_then(|index| explained.fact_decisions.get(index))
+        .into_iter()
+        .flatten()
+    {
+        if !rules.iter().any(|rule| rule == decision.rule) {
+            rules.push(decision.rule.to_owned());
+        }
+    }
+    // A fact no rule decided anything at is still accounted for by the rules applied to it.
+    let applied: Vec<String> = at
         .and_then(|index| explained.fact_rules.get(index))
-        .map(|rules| {
-            rules
-                .iter()
-                .filter(|rule| !matches!(**rule, "FATE-2" | "ORDER-1"))
-                .map(|rule| (*rule).to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
+        .into_iter()
+        .flatten()
+        .map(|rule| (*rule).to_owned())
+        .collect();
     let name = regression::name(error.kind(), facts);
     let vector = VectorCase {
         history: Vec::new(),
@@ -343,7 +405,7 @@ fn error_failure(
                 .map_or("at start".to_owned(), |index| format!("at fact {index}"))
         ),
         rules: if rules.is_empty() {
-            vec!["FATE-2".to_owned()]
+            applied
         } else {
             rules.clone()
         },
@@ -363,6 +425,7 @@ fn error_failure(
         saved: None,
         replay: None,
         save_error: None,
+        repeated_in: None,
     };
     (failure, vector)
 }

@@ -236,6 +236,7 @@ mod tests {
                 saved: None,
                 replay: None,
                 save_error: None,
+                repeated_in: None,
             });
         }
         (

@@ -268,6 +268,7 @@ fn record(printer: &Printer, summary: &mut Summary, name: String, verdict: Verdi
                 saved: None,
                 replay: None,
                 save_error: None,
+                repeated_in: None,
             });
         }
         Verdict::Failed(error) => {
@@ -281,6 +282,7 @@ fn record(printer: &Printer, summary: &mut Summary, name: String, verdict: Verdi
                 saved: None,
                 replay: None,
                 save_error: None,
+                repeated_in: None,
             });
         }
     }

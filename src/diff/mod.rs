@@ -154,9 +154,10 @@ pub fn reproducing_history(
     let mut length = 1;
     while length <= history.len() {
         let suffix = &history[history.len() - length..];
-        let fails_once = matches!(
+        // A divergence or a subject error: either is the failure repeating.
+        let fails_once = !matches!(
             first_divergence_after(subject, suffix, facts, limits, profile),
-            Ok(Some(_))
+            Ok(None)
         );
         if fails_once && reproductions(subject, suffix, facts, limits, profile) == REPLAYS {
             return Some(suffix.to_vec());

@@ -608,14 +608,16 @@ fn check_reports_a_history_dependent_failure_and_saves_a_vector_that_reproduces(
 }
 
 /// A subject that fails in every other process: the failure is reported as flaky with its
-/// reproduction rate, and no counterexample is saved.
+/// reproduction rate, its divergence and rules, and saved with the traces before it as its
+/// history (nothing is dropped), labelled as not shrunk.
 #[test]
-fn check_reports_a_flaky_failure_with_its_rate_and_saves_nothing() {
+fn check_reports_a_flaky_failure_with_its_rate_and_everything_known() {
     let dir = scratch("flaky");
     let counter = dir.join("counter");
     let subject = format!("python3 tests/subjects/flaky.py {}", counter.display());
     let out = dir.join("out");
     let output = review_spec(&[
+        "--json",
         "check",
         "--cases",
         "300",
@@ -629,15 +631,73 @@ fn check_reports_a_flaky_failure_with_its_rate_and_saves_nothing() {
         &subject,
     ]);
     check_exit(&output, 1);
-    let text = stdout(&output);
+    let summary = json(&output);
+    let failure = &summary["failures"][0];
+    assert_eq!(failure["kind"], "flaky", "{failure}");
+    // Every other process is broken: two or three of five, by the parity of the count so far.
+    let rate = failure["repeated_in"].as_str().unwrap_or_default();
+    assert!(rate == "2/5" || rate == "3/5", "{failure}");
+    let message = failure["message"].as_str().unwrap_or_default();
     assert!(
-        text.contains("flaky: the failing case failed again in 2 of 5 fresh subject processes"),
-        "{text}"
+        message.contains(&format!(
+            "flaky: the failing case failed again in {} of 5 fresh subject processes",
+            &rate[..1]
+        ))
+            && message.contains("not shrunk")
+            && message.contains("diverges from the model at fact"),
+        "{message}"
     );
     assert!(
-        !out.exists() || std::fs::read_dir(&out).expect("read").next().is_none(),
-        "a flaky failure was saved"
+        failure["rules"]
+            .as_array()
+            .is_some_and(|rules| !rules.is_empty()),
+        "{failure}"
     );
+    let saved = failure["saved"].as_str().unwrap_or_default();
+    let vector = std::fs::read_to_string(saved).unwrap_or_default();
+    assert!(
+        vector.contains("\"history\""),
+        "saved without its history: {vector}"
+    );
+}
+
+/// A subject that crashes on the 40th trace its process runs: the failure is history-dependent
+/// (saved with the 39 traces before it, which make it crash every time), not "not deterministic".
+#[test]
+fn check_reports_a_crash_after_many_traces_as_history_dependent() {
+    let dir = scratch("crash-every");
+    let out = dir.join("out");
+    let output = review_spec(&[
+        "--json",
+        "check",
+        "--cases",
+        "60",
+        "--seed",
+        "1",
+        "--out",
+        &out.display().to_string(),
+        "--jobs",
+        "1",
+        "--subject-cmd",
+        "python3 tests/subjects/crash_every.py 40",
+    ]);
+    check_exit(&output, 1);
+    let summary = json(&output);
+    let failure = &summary["failures"][0];
+    assert_eq!(failure["kind"], "history_dependent", "{failure}");
+    let message = failure["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("fails there after the 39 traces before it") && message.contains("crash"),
+        "{message}"
+    );
+    let saved = failure["saved"].as_str().unwrap_or_default();
+    let replayed = review_spec(&[
+        "replay",
+        saved,
+        "--subject-cmd",
+        "python3 tests/subjects/crash_every.py 40",
+    ]);
+    check_exit(&replayed, 1);
 }
 
 /// A default `check` run (1000 generated cases) applies every rule of spec/rules.md under the
