@@ -266,31 +266,6 @@ pub enum DiagnosticReason {
     UninitializedConnection,
 }
 
-impl DiagnosticReason {
-    /// The rule of `spec/rules.md` this reason belongs to (FATE-1).
-    pub fn rule(self) -> &'static str {
-        match self {
-            DiagnosticReason::NegativeTimestamp => "TIME-2",
-            DiagnosticReason::DuplicateRequest => "LIFE-2",
-            DiagnosticReason::ConflictingRequest => "LIFE-3",
-            DiagnosticReason::OrphanResponse => "LIFE-4",
-            DiagnosticReason::MismatchedResponse => "LIFE-5",
-            DiagnosticReason::MalformedResponse => "DEC-4",
-            DiagnosticReason::GuardianInProgress => "GUARD-4",
-            DiagnosticReason::DuplicateGuardianCompletion => "DEDUP-1",
-            DiagnosticReason::MissingThread | DiagnosticReason::MissingConnection => "CTX-3",
-            DiagnosticReason::ItemNotStarted => "ITEM-3",
-            DiagnosticReason::ItemNotTerminal => "ITEM-5",
-            DiagnosticReason::DuplicateItemStart => "ITEM-6",
-            DiagnosticReason::UnansweredRequest
-            | DiagnosticReason::ItemNeverCompleted
-            | DiagnosticReason::UnconsumedSummary => "TURN-1",
-            DiagnosticReason::Evicted => "CAP-1",
-            DiagnosticReason::UninitializedConnection => "UP-CTX-2",
-        }
-    }
-}
-
 /// The reducer's state tables, each bounded by `Limits::table_entries_max` (CAP-1).
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
