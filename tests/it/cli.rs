@@ -642,8 +642,7 @@ fn check_reports_a_flaky_failure_with_its_rate_and_everything_known() {
         message.contains(&format!(
             "flaky: the failing case failed again in {} of 5 fresh subject processes",
             &rate[..1]
-        ))
-            && message.contains("not shrunk")
+        )) && message.contains("not shrunk")
             && message.contains("diverges from the model at fact"),
         "{message}"
     );
