@@ -121,8 +121,11 @@ impl Mark {
 /// say why.
 pub type Rank = Vec<u64>;
 
+/// The most entries one [`Why`] keeps.
+pub const WHY_ENTRIES_MAX: usize = 256;
+
 /// The decisions behind a value or an output: each entry names the aspect it explains and the
-/// decision, in the order they were recorded.
+/// decision, in the order they were recorded (at most [`WHY_ENTRIES_MAX`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Why {
     entries: Vec<(Aspect, Because)>,
@@ -200,9 +203,16 @@ impl Why {
     }
 
     fn push(&mut self, aspect: Aspect, because: Because) {
-        if !self.entries.contains(&(aspect, because)) {
-            self.entries.push((aspect, because));
+        if self.entries.contains(&(aspect, because)) {
+            return;
         }
+        if self.entries.len() >= WHY_ENTRIES_MAX {
+            // Bounded: a summary of ten thousand reviews does not carry ten thousand records.
+            // The oldest general case goes first; exceptions stay while there is one to drop.
+            let oldest_general = self.entries.iter().position(|(_, b)| !b.exception);
+            self.entries.remove(oldest_general.unwrap_or(0));
+        }
+        self.entries.push((aspect, because));
     }
 
     /// The decisions behind `aspect`, in the order they were recorded.
@@ -242,5 +252,59 @@ impl Why {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(rule: &'static str, fact: usize, exception: bool) -> Mark {
+        Mark(Some(Decision {
+            rule,
+            fact,
+            exception,
+        }))
+    }
+
+    #[test]
+    fn a_why_is_bounded_and_keeps_its_exceptions_longest() {
+        let mut why = Why::default();
+        why.add(Aspect::Exists, mark("LIFE-3", 0, true));
+        for fact in 1..=WHY_ENTRIES_MAX + 10 {
+            why.add(Aspect::Field("review_count"), mark("SUM-2", fact, false));
+        }
+        assert_eq!(why.entries().len(), WHY_ENTRIES_MAX);
+        assert!(why.of(Aspect::Exists).any(|b| b.rule == "LIFE-3"));
+        let counts: Vec<usize> = why
+            .of(Aspect::Field("review_count"))
+            .map(|b| b.fact)
+            .collect();
+        assert_eq!(
+            counts.last(),
+            Some(&(WHY_ENTRIES_MAX + 10)),
+            "the latest kept"
+        );
+        assert_eq!(
+            counts.first(),
+            Some(&12),
+            "the oldest general cases dropped"
+        );
+    }
+
+    #[test]
+    fn carrying_files_decisions_under_the_new_aspect_and_keeps_what_they_decided() {
+        let mut review = Why::default();
+        review.add(Aspect::Field("status"), mark("DEC-1", 3, false));
+        let mut item = Why::default();
+        item.carry(
+            Aspect::Field("final_approval_outcome"),
+            &review,
+            Aspect::Field("status"),
+        );
+        let carried: Vec<&Because> = item.of_field("final_approval_outcome").collect();
+        assert_eq!(carried.len(), 1);
+        assert_eq!(carried[0].decided, Aspect::Field("status"));
+        assert_eq!((carried[0].rule, carried[0].fact), ("DEC-1", 3));
     }
 }
