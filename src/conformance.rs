@@ -260,6 +260,9 @@ pub fn run_vectors(
     }
     let mut summary = Summary::new("vectors", profile);
     summary.subject = Some(subject.name());
+    // Started on an empty trace, so that what it emits and reads is known (an error here shows
+    // again, reported, on the first case).
+    let _ = subject.reset(crate::event::Limits::default(), &profile);
     summary.set_compared(subject.emits());
     let mut by_rule: BTreeMap<String, RuleTally> = BTreeMap::new();
     progress(Progress::Started {
@@ -271,6 +274,10 @@ pub fn run_vectors(
             break;
         }
         progress(Progress::Case { name: full_name });
+        if let Some(why) = too_new_for(case, subject.facts_version()) {
+            summary.skip(full_name, why);
+            continue;
+        }
         let (mut expected, hits) = match expected_outputs(case, &profile) {
             Ok(expected) => expected,
             Err(why) => {
@@ -344,6 +351,21 @@ fn expected_outputs(
             _ => Ok((model_outputs, hits)),
         },
     }
+}
+
+/// Why a case does not apply to a subject that reads facts of trace format `version` only: its
+/// first newer fact.
+fn too_new_for(case: &VectorCase, version: u32) -> Option<String> {
+    let (index, fact) = case
+        .facts
+        .iter()
+        .enumerate()
+        .find(|(_, fact)| fact.trace_format_version() > version)?;
+    Some(format!(
+        "not applicable to a subject of protocol version 2: fact {index} ({}) is of trace format {}",
+        fact.type_name(),
+        fact.trace_format_version()
+    ))
 }
 
 /// Runs one case through the subject, tagging each output with its fact index.

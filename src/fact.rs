@@ -54,6 +54,21 @@ pub enum Fact {
         subagent_source: Option<Id>,
         #[serde(default)]
         parent_thread_id: Option<Id>,
+        /// The thread's originator: the product that started the thread, which events of the
+        /// thread name as their `product_client_id` (CTX-4); absent: the thread keeps its own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        originator: Option<String>,
+    },
+    /// A sub-agent or guardian thread started from a parent thread: it inherits the parent's
+    /// connection when it has none, and its metadata and originator when it has none (CTX-5).
+    /// Delivered by the server itself, on no connection.
+    SubagentThreadStarted {
+        thread_id: Id,
+        #[serde(default)]
+        parent_thread_id: Option<Id>,
+        subagent_source: Id,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        originator: Option<String>,
     },
     /// A tool item started (ITEM-1).
     ItemStarted {
@@ -414,7 +429,9 @@ macro_rules! timestamps {
                 completed_at_ms,
                 ..
             } => (Some(started_at_ms), Some(completed_at_ms)),
-            Fact::Initialize { .. } | Fact::ThreadBound { .. } => (None, None),
+            Fact::Initialize { .. }
+            | Fact::ThreadBound { .. }
+            | Fact::SubagentThreadStarted { .. } => (None, None),
         }
     };
 }
@@ -455,6 +472,10 @@ impl Fact {
                 ..
             } => FactIds {
                 connection_id: Some(*connection_id),
+                thread_id: Some(thread_id),
+                ..none
+            },
+            Fact::SubagentThreadStarted { thread_id, .. } => FactIds {
                 thread_id: Some(thread_id),
                 ..none
             },
@@ -556,7 +577,8 @@ impl Fact {
         }
     }
 
-    /// The connection that delivered the fact; None for `turn_completed`, which names none.
+    /// The connection that delivered the fact; None for `turn_completed` and
+    /// `subagent_thread_started`, which name none.
     pub fn connection_id(&self) -> Option<ConnectionId> {
         self.ids().connection_id
     }
@@ -598,6 +620,18 @@ impl Fact {
                     .flatten()
                 {
                     f(id);
+                }
+            }
+            Fact::SubagentThreadStarted {
+                thread_id,
+                parent_thread_id,
+                subagent_source,
+                ..
+            } => {
+                f(thread_id);
+                f(subagent_source);
+                if let Some(parent_thread_id) = parent_thread_id {
+                    f(parent_thread_id);
                 }
             }
             Fact::ItemStarted {
@@ -665,11 +699,43 @@ impl Fact {
         }
     }
 
-    /// The fact's main timestamp: its completion, else its start; None for `initialize` and
-    /// `thread_bound`, which carry none.
+    /// The fact's main timestamp: its completion, else its start; None for `initialize`,
+    /// `thread_bound` and `subagent_thread_started`, which carry none.
     pub fn timestamp_ms(&self) -> Option<i64> {
         let times = self.times();
         times.completed_at_ms.or(times.started_at_ms)
+    }
+
+    /// The oldest trace format version that can hold the fact: 3 for a sub-agent start and a
+    /// binding with an originator, 1 for every other fact.
+    pub fn trace_format_version(&self) -> u32 {
+        match self {
+            Fact::SubagentThreadStarted { .. }
+            | Fact::ThreadBound {
+                originator: Some(_),
+                ..
+            } => 3,
+            _ => 1,
+        }
+    }
+
+    /// The fact as trace format `version` can hold it: a binding loses its originator, and a
+    /// sub-agent start, which `version` cannot hold, is None.
+    pub fn in_trace_format(&self, version: u32) -> Option<Fact> {
+        if version >= 3 {
+            return Some(self.clone());
+        }
+        match self {
+            Fact::SubagentThreadStarted { .. } => None,
+            Fact::ThreadBound { .. } => {
+                let mut fact = self.clone();
+                if let Fact::ThreadBound { originator, .. } = &mut fact {
+                    *originator = None;
+                }
+                Some(fact)
+            }
+            _ => Some(self.clone()),
+        }
     }
 
     /// The fact's type tag as it appears in traces (`"type": "..."`).
@@ -678,6 +744,7 @@ impl Fact {
             Fact::TurnCompleted { .. } => "turn_completed",
             Fact::Initialize { .. } => "initialize",
             Fact::ThreadBound { .. } => "thread_bound",
+            Fact::SubagentThreadStarted { .. } => "subagent_thread_started",
             Fact::ItemStarted { .. } => "item_started",
             Fact::ItemCompleted { .. } => "item_completed",
             Fact::RequestAborted { .. } => "request_aborted",
@@ -693,10 +760,11 @@ impl Fact {
     }
 
     /// Every fact type name, in declaration order (simple to complex).
-    pub const TYPE_NAMES: [&'static str; 14] = [
+    pub const TYPE_NAMES: [&'static str; 15] = [
         "turn_completed",
         "initialize",
         "thread_bound",
+        "subagent_thread_started",
         "item_started",
         "item_completed",
         "request_aborted",

@@ -26,15 +26,17 @@ use crate::profile::{Base, Profile};
 use crate::shape::{Misfit, Shape};
 use std::sync::OnceLock;
 
-/// The trace format version this crate writes. Version 2 added the header's `profile`; version 1
-/// traces (no profile: the `spec` profile) are still read.
-pub const TRACE_FORMAT_VERSION: u32 = 2;
+/// The trace format version this crate writes. Version 3 added the `subagent_thread_started` fact
+/// and `thread_bound`'s `originator`; version 2 added the header's `profile`. Version 1 traces
+/// (no profile: the `spec` profile) and version 2 traces are still read.
+pub const TRACE_FORMAT_VERSION: u32 = 3;
 
 /// The vector file format version this crate writes. Version 2 added `review_spec_vectors`, each
 /// case's `upstream` expectation and a saved counterexample's `profile`; files without the key
 /// are version 1 and still read. Version 3 added a case's `history`: traces a subject runs first,
-/// in the same process, for a failure that depends on what the process saw before.
-pub const VECTOR_FORMAT_VERSION: u32 = 3;
+/// in the same process, for a failure that depends on what the process saw before. Version 4 added
+/// the facts of trace version 3 (`subagent_thread_started`, `thread_bound`'s `originator`).
+pub const VECTOR_FORMAT_VERSION: u32 = 4;
 
 /// The longest trace line read, in bytes, unless told otherwise (`--max-line-bytes`). A
 /// realistic fact is a few hundred bytes.
@@ -51,7 +53,7 @@ pub const EXCERPT_CHARS: usize = 80;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TraceHeader {
-    /// The format version: 1 or 2.
+    /// The format version: 1, 2 or 3.
     pub review_spec_trace: u32,
     /// State bounds for the reduction (CAP-1); defaults when absent.
     #[serde(default)]

@@ -27,7 +27,7 @@ import json
 import sys
 from collections import OrderedDict
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 DIAGNOSTIC_EVENT_TYPE = "review_spec_diagnostic"
 EVENT_KINDS = ["review", "tool_item"]
 DEFAULT_TABLE_ENTRIES_MAX = 4096
@@ -118,6 +118,8 @@ def identity(fact):
         keys = ("connection_id",)
     elif kind == "thread_bound":
         keys = ("connection_id", "thread_id")
+    elif kind == "subagent_thread_started":
+        keys = ("thread_id",)
     elif kind in ("item_started", "item_completed"):
         keys = ("connection_id", "thread_id", "turn_id", "item_id")
     elif kind in REQUEST_KINDS:
@@ -355,11 +357,38 @@ class Reducer:
             # UP-CTX-2: a binding from a connection without metadata changes nothing.
             self.emit(diagnostic("uninitialized_connection", **identity(fact)))
             return
+        earlier = self.threads.get(fact["thread_id"])
+        originator = fact.get("originator")
+        if originator is None and earlier is not None:
+            originator = earlier["originator"]  # CTX-4: a binding without one keeps the thread's
         context = {
             "connection_id": fact["connection_id"],
             "thread_source": fact.get("thread_source"),
             "subagent_source": fact.get("subagent_source"),
             "parent_thread_id": fact.get("parent_thread_id"),
+            "originator": originator,
+        }
+        self.put(self.threads, fact["thread_id"], context, lambda k, _: {"thread_id": k})
+
+    def subagent_thread_started(self, fact):
+        """CTX-5: the parent's connection, as it is now, where the thread has none; metadata and
+        originator only where it has none."""
+        parent_id = fact.get("parent_thread_id")
+        parent = self.threads.get(parent_id) if parent_id is not None else None
+        lent = parent["connection_id"] if parent is not None else None
+        known = self.threads.get(fact["thread_id"])
+        if known is not None:
+            if known["connection_id"] is None:
+                known["connection_id"] = lent
+            if known["originator"] is None:
+                known["originator"] = fact.get("originator")
+            return
+        context = {
+            "connection_id": lent,
+            "thread_source": "subagent",
+            "subagent_source": fact["subagent_source"],
+            "parent_thread_id": parent_id,
+            "originator": fact.get("originator"),
         }
         self.put(self.threads, fact["thread_id"], context, lambda k, _: {"thread_id": k})
 
@@ -367,7 +396,8 @@ class Reducer:
         """CTX-3: the thread's context, or None after emitting the diagnostic that replaces the
         event."""
         thread = self.threads.get(thread_id)
-        if thread is None:
+        if thread is None or thread["connection_id"] is None:
+            # Unknown, or a sub-agent thread whose parent lent it no connection (CTX-5).
             self.emit(diagnostic("missing_thread", **dropped))
             return None
         connection = self.connections.get(thread["connection_id"])
@@ -375,8 +405,11 @@ class Reducer:
             self.emit(diagnostic("missing_connection", connection_id=thread["connection_id"], **dropped))
             return None
         client, runtime = connection
+        client = dict(client)
+        if thread["originator"] is not None:
+            client["product_client_id"] = thread["originator"]  # CTX-4
         return {
-            "app_server_client": dict(client),
+            "app_server_client": client,
             "runtime": dict(runtime),
             "thread_source": thread["thread_source"],
             "subagent_source": thread["subagent_source"],
@@ -629,7 +662,11 @@ class Reducer:
     def has_context(self, thread_id):
         """CTX-3 without the diagnostic: whether the thread's context resolves."""
         thread = self.threads.get(thread_id)
-        return thread is not None and self.connections.get(thread["connection_id"]) is not None
+        return (
+            thread is not None
+            and thread["connection_id"] is not None
+            and self.connections.get(thread["connection_id"]) is not None
+        )
 
     def summary_if_context(self, key, thread_id):
         """UP-SUM-6: removes and returns the item's summary only when the thread's context
@@ -712,9 +749,11 @@ def serve(reducer_class=Reducer, stdin=None, stdout=None, argv=None):
     if header is None:
         return 0
     version = header.get("review_spec_protocol")
-    if version != PROTOCOL_VERSION:
-        sys.stderr.write("unsupported protocol version %r, this subject speaks %d\n" % (version, PROTOCOL_VERSION))
+    if not isinstance(version, int) or version < 2:
+        sys.stderr.write("unsupported protocol version %r, this subject speaks 2 to %d\n" % (version, PROTOCOL_VERSION))
         return 2
+    # A newer tool is answered with this subject's version; an older one (2), with its own.
+    version = min(version, PROTOCOL_VERSION)
 
     def new_reducer(message):
         try:
@@ -724,7 +763,7 @@ def serve(reducer_class=Reducer, stdin=None, stdout=None, argv=None):
             sys.exit(2)
 
     reducer = new_reducer(header)
-    acknowledgement = {"review_spec_protocol": PROTOCOL_VERSION}
+    acknowledgement = {"review_spec_protocol": version}
     if events_only:
         acknowledgement["emits"] = EVENT_KINDS
     write_line(stdout, acknowledgement)

@@ -318,8 +318,13 @@ fn work(
         limits: Limits::default(),
         facts: Vec::new(),
     }]);
+    // The process starts on that empty trace, so that what it reads is known before the first
+    // case is drawn (an error here shows again, reported, on the first case).
+    let _ = subject.reset(Limits::default(), &profile);
     while let Some((index, seed)) = shared.take() {
-        let case = generators::case_from_seed(seed).expressible_under(&profile);
+        let case = generators::case_from_seed(seed)
+            .expressible_under(&profile)
+            .in_trace_format(subject.facts_version());
         // One model run per case gives both the comparison and the rule coverage.
         let (hits, failed) = match diff::compare(subject, &case.facts, &case.limits, &profile) {
             Ok(comparison) => (comparison.rule_hits, comparison.divergence.is_some()),

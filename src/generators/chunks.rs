@@ -52,6 +52,7 @@ fn request_id_mut(fact: &mut Fact) -> Option<&mut RequestId> {
         Fact::TurnCompleted { .. }
         | Fact::Initialize { .. }
         | Fact::ThreadBound { .. }
+        | Fact::SubagentThreadStarted { .. }
         | Fact::ItemStarted { .. }
         | Fact::ItemCompleted { .. }
         | Fact::GuardianReviewCompleted { .. } => None,

@@ -41,8 +41,23 @@ pub enum Episode {
     /// A connection starts, resumes or forks a thread; it joins the thread's attached
     /// connections and becomes the thread's owner (CTX-2).
     Bind(BindPlan),
+    /// A sub-agent thread starts from a parent thread (CTX-5): it joins the parent's connections
+    /// when it has none of its own.
+    SubagentStart(SubagentPlan),
     /// One turn of one thread.
     Turn(TurnPlan),
+}
+
+/// A sub-agent thread's start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubagentPlan {
+    /// Thread pool index of the sub-agent thread.
+    pub thread: u8,
+    /// Thread pool index of its parent; an index past the pool names a thread this stream never
+    /// binds, and the thread's own index names the next one (a thread is not its own parent).
+    pub parent: Option<u8>,
+    pub subagent_source: String,
+    pub originator: Option<String>,
 }
 
 /// A thread binding.
@@ -53,6 +68,8 @@ pub struct BindPlan {
     pub thread: u8,
     pub binding: ThreadBinding,
     pub origin: ThreadOrigin,
+    /// The thread's originator (CTX-4); None keeps the thread's earlier one.
+    pub originator: Option<String>,
 }
 
 /// Where a thread came from: the metadata a binding records.

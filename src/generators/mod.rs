@@ -134,6 +134,19 @@ impl GeneratedCase {
         }
     }
 
+    /// The case with only facts of trace format `version` ([`Fact::in_trace_format`]): for a
+    /// subject that reads no newer ones.
+    pub fn in_trace_format(mut self, version: u32) -> GeneratedCase {
+        if version < crate::trace::TRACE_FORMAT_VERSION {
+            self.facts = self
+                .facts
+                .iter()
+                .filter_map(|fact| fact.in_trace_format(version))
+                .collect();
+        }
+        self
+    }
+
     /// The case with only facts the profile's base can express: under `upstream`, each item
     /// completion carries a status its kind has upstream (web search always completed; MCP,
     /// dynamic and collab calls failed for declined; image generation's status is a free string

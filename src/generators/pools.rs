@@ -25,6 +25,10 @@ pub const MCP_TOOLS: &[&str] = &["create_issue", "search"];
 pub const THREAD_SOURCES: &[&str] = &["user", "subagent", "exec"];
 pub const SUBAGENT_SOURCES: &[&str] = &["review", "compact"];
 pub const PRODUCT_CLIENT_IDS: &[&str] = &["codex_cli_rs", "codex_vscode"];
+/// Thread originators (CTX-4): products other than the connections' clients, and one of them.
+pub const ORIGINATORS: &[&str] = &["codex_exec", "codex_sdk_ts", "codex_vscode"];
+/// Sub-agent sources of a sub-agent thread's start (CTX-5).
+pub const SUBAGENT_START_SOURCES: &[&str] = &["thread_spawn", "review", "guardian"];
 pub const CLIENT_NAMES: &[&str] = &["codex-tui", "vscode", "codex-desktop"];
 pub const CLIENT_VERSIONS: &[&str] = &["0.1.0", "1.2.3"];
 pub const CODEX_VERSIONS: &[&str] = &["0.40.0", "0.41.0"];
@@ -78,6 +82,14 @@ impl Chance {
 
 /// A setup initialization or binding is present (it is missing otherwise: CTX-3).
 pub const SETUP_PRESENT: Chance = Chance::new(19, 20);
+/// A binding names an originator (CTX-4); a sub-agent start names one.
+pub const ORIGINATOR: Chance = Chance::new(1, 2);
+pub const SUBAGENT_ORIGINATOR: Chance = Chance::new(2, 3);
+/// A thread after the first is set up as a sub-agent of another instead of being bound (CTX-5).
+pub const SUBAGENT_THREAD: Chance = Chance::new(1, 4);
+/// A sub-agent start names its parent; a parent past the thread pool is one never bound.
+pub const SUBAGENT_PARENT: Chance = Chance::new(9, 10);
+pub const SUBAGENT_UNKNOWN_PARENT: Chance = Chance::new(1, 8);
 /// Item notifications are delivered per attached connection.
 pub const ITEM_PER_CONNECTION: Chance = Chance::new(3, 20);
 /// An `in_progress` item completion comes first.
@@ -143,6 +155,8 @@ pub fn in_octave(octave: u8, within: u16) -> usize {
 
 /// Body episodes: initialize, bind, turn.
 pub const BODY_EPISODE_WEIGHTS: [u32; 3] = [1, 1, 12];
+/// Of the body's bindings, how many are sub-agent starts instead (CTX-5): one in this many.
+pub const BODY_SUBAGENT_STARTS: Chance = Chance::new(1, 3);
 /// Item lifecycles: reviews only, started only, completed.
 pub const LIFECYCLE_WEIGHTS: [u32; 3] = [1, 1, 8];
 /// Reviews: user, guardian.

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, VecDeque};
 use super::chunks::{Chunk, flatten, number_requests, stamp};
 use super::episode::{
     BindPlan, Closing, Episode, GuardianReview, ItemLifecycle, ItemPlan, ReviewPlan, Scenario,
-    ThreadOrigin, TurnEnd, TurnPlan, UserRequest, UserReview,
+    SubagentPlan, ThreadOrigin, TurnEnd, TurnPlan, UserRequest, UserReview,
 };
 use super::pools;
 use super::swarm::SwarmConfig;
@@ -47,6 +47,10 @@ pub fn render(scenario: &Scenario, config: &SwarmConfig) -> Vec<Fact> {
             Episode::Bind(bind) => {
                 schedule.interleave(&mut segment, &mut ordered);
                 ordered.push(chunk(None, vec![renderer.bind(bind)]));
+            }
+            Episode::SubagentStart(start) => {
+                schedule.interleave(&mut segment, &mut ordered);
+                ordered.push(chunk(None, vec![renderer.subagent_start(start)]));
             }
         }
     }
@@ -209,6 +213,34 @@ impl<'c> Renderer<'c> {
             thread_source: thread_source.map(Into::into),
             subagent_source: subagent_source.map(Into::into),
             parent_thread_id: parent_thread_id.map(Into::into),
+            originator: bind.originator.clone(),
+        }
+    }
+
+    /// A sub-agent thread's start, outside any lane: a thread with no connections of its own
+    /// is delivered on its parent's (CTX-5).
+    fn subagent_start(&mut self, start: &SubagentPlan) -> Fact {
+        // A thread is not its own parent: that index names the next thread instead.
+        let parent = start.parent.map(|parent| {
+            if parent == start.thread {
+                parent.wrapping_add(1)
+            } else {
+                parent
+            }
+        });
+        let inherited = parent
+            .and_then(|parent| self.attached.get(&parent))
+            .cloned()
+            .unwrap_or_default();
+        let attached = self.attached.entry(start.thread).or_default();
+        if attached.is_empty() {
+            *attached = inherited;
+        }
+        Fact::SubagentThreadStarted {
+            thread_id: pools::thread_id(start.thread).into(),
+            parent_thread_id: parent.map(|parent| pools::thread_id(parent).into()),
+            subagent_source: start.subagent_source.clone().into(),
+            originator: start.originator.clone(),
         }
     }
 

@@ -15,8 +15,8 @@ use proptest::sample::subsequence;
 
 use super::episode::{
     BindPlan, CommandRequest, Episode, GuardianReview, ItemLifecycle, ItemPlan, Outcome,
-    ReviewPlan, Scenario, Stamp, ThreadOrigin, TimeAnomaly, Timeline, TurnPlan, UserRequest,
-    UserReview,
+    ReviewPlan, Scenario, Stamp, SubagentPlan, ThreadOrigin, TimeAnomaly, Timeline, TurnPlan,
+    UserRequest, UserReview,
 };
 use super::pools;
 use super::render::render;
@@ -85,7 +85,11 @@ fn setup(config: &SwarmConfig) -> impl Strategy<Value = Vec<Episode>> + use<> {
         usize::from(config.connections),
     );
     let bindings = vec(
-        chance(pools::SETUP_PRESENT, thread_binders(config)),
+        (
+            chance(pools::SETUP_PRESENT, thread_binders(config)),
+            flag(pools::SUBAGENT_THREAD),
+            subagent_plan(config),
+        ),
         usize::from(config.threads),
     );
     (initializations, bindings).prop_map(|(initializations, bindings)| {
@@ -99,13 +103,25 @@ fn setup(config: &SwarmConfig) -> impl Strategy<Value = Vec<Episode>> + use<> {
                 });
             }
         }
-        for (thread, binders) in (0..).zip(bindings) {
-            for (connection, binding, origin) in binders.into_iter().flatten() {
+        for (thread, (binders, subagent, plan)) in (0..).zip(bindings) {
+            // A thread after the first may start as a sub-agent of the one before it (or of
+            // whichever thread its plan names), with no binding of its own.
+            if subagent && thread > 0 {
+                let parent = plan.parent.map(|_| thread - 1);
+                episodes.push(Episode::SubagentStart(SubagentPlan {
+                    thread,
+                    parent,
+                    ..plan
+                }));
+                continue;
+            }
+            for (connection, binding, origin, originator) in binders.into_iter().flatten() {
                 episodes.push(Episode::Bind(BindPlan {
                     connection,
                     thread,
                     binding,
                     origin,
+                    originator,
                 }));
             }
         }
@@ -114,22 +130,56 @@ fn setup(config: &SwarmConfig) -> impl Strategy<Value = Vec<Episode>> + use<> {
 }
 
 /// The connections a thread is bound to, in binding order, each with its binding style.
+#[allow(clippy::type_complexity)]
 fn thread_binders(
     config: &SwarmConfig,
-) -> impl Strategy<Value = Vec<(ConnectionId, ThreadBinding, ThreadOrigin)>> + use<> {
+) -> impl Strategy<Value = Vec<(ConnectionId, ThreadBinding, ThreadOrigin, Option<String>)>> + use<>
+{
     let connections: Vec<ConnectionId> = config.connection_ids().collect();
     let count = connections.len();
     (
         subsequence(connections, 1..=count).prop_shuffle(),
-        vec((weighted(pools::BINDINGS), origin(config)), count),
+        vec(
+            (
+                weighted(pools::BINDINGS),
+                origin(config),
+                chance(pools::ORIGINATOR, string(pools::ORIGINATORS)),
+            ),
+            count,
+        ),
     )
         .prop_map(|(connections, styles)| {
             connections
                 .into_iter()
                 .zip(styles)
-                .map(|(connection, (binding, origin))| (connection, binding, origin))
+                .map(|(connection, (binding, origin, originator))| {
+                    (connection, binding, origin, originator)
+                })
                 .collect()
         })
+}
+
+/// A sub-agent start of any thread, from any parent, known or not (CTX-5).
+fn subagent_plan(config: &SwarmConfig) -> impl Strategy<Value = SubagentPlan> + use<> {
+    let threads = config.threads.max(1);
+    (
+        0..threads,
+        chance(
+            pools::SUBAGENT_PARENT,
+            (0..threads, flag(pools::SUBAGENT_UNKNOWN_PARENT)),
+        ),
+        string(pools::SUBAGENT_START_SOURCES),
+        chance(pools::SUBAGENT_ORIGINATOR, string(pools::ORIGINATORS)),
+    )
+        .prop_map(
+            move |(thread, parent, subagent_source, originator)| SubagentPlan {
+                thread,
+                // An unknown parent: a thread past the pool, which no binding names.
+                parent: parent.map(|(parent, unknown)| if unknown { threads } else { parent }),
+                subagent_source,
+                originator,
+            },
+        )
 }
 
 /// After the setup: mostly turns, sometimes a re-initialization or a rebinding.
@@ -141,11 +191,22 @@ fn body_episode(config: &SwarmConfig) -> impl Strategy<Value = Episode> + use<> 
         initialize => (connections.clone(), client_and_runtime()).prop_map(
             |(connection, (client, runtime))| Episode::Initialize { connection, client, runtime }
         ),
-        bind => (connections, threads, weighted(pools::BINDINGS), origin(config)).prop_map(
-            |(connection, thread, binding, origin)| {
-                Episode::Bind(BindPlan { connection, thread, binding, origin })
-            }
-        ),
+        bind => (
+            connections,
+            threads,
+            weighted(pools::BINDINGS),
+            origin(config),
+            chance(pools::ORIGINATOR, string(pools::ORIGINATORS)),
+            flag(pools::BODY_SUBAGENT_STARTS),
+            subagent_plan(config),
+        )
+            .prop_map(|(connection, thread, binding, origin, originator, subagent, plan)| {
+                if subagent {
+                    Episode::SubagentStart(plan)
+                } else {
+                    Episode::Bind(BindPlan { connection, thread, binding, origin, originator })
+                }
+            }),
         turn => turn_plan(config).prop_map(Episode::Turn),
     ]
 }

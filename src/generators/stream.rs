@@ -142,6 +142,16 @@ fn relabel(fact: &mut Fact, scenario: u64) {
                 thread(parent);
             }
         }
+        Fact::SubagentThreadStarted {
+            thread_id,
+            parent_thread_id,
+            ..
+        } => {
+            thread(thread_id);
+            if let Some(parent) = parent_thread_id {
+                thread(parent);
+            }
+        }
         Fact::ItemStarted {
             connection_id,
             thread_id,
@@ -256,6 +266,7 @@ pub fn hostile(seed: u64) -> impl Iterator<Item = Fact> {
                 thread_source: None,
                 subagent_source: None,
                 parent_thread_id: None,
+                originator: None,
             },
             2 => Fact::CommandExecutionRequest {
                 connection_id: 1,

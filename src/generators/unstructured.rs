@@ -16,8 +16,8 @@ use super::bytes::{
 use super::chaos::{CHAOS_OPS_MAX, ChaosOp, Conflict};
 use super::episode::{
     BindPlan, Closing, CommandRequest, Episode, Grant, GuardianReview, ItemLifecycle, ItemPlan,
-    Outcome, ReviewPlan, Scenario, Stamp, ThreadOrigin, TimeAnomaly, Timeline, TurnPlan,
-    UserRequest, UserReview,
+    Outcome, ReviewPlan, Scenario, Stamp, SubagentPlan, ThreadOrigin, TimeAnomaly, Timeline,
+    TurnPlan, UserRequest, UserReview,
 };
 use super::pools::{self, Chance};
 use super::scenario::{
@@ -233,6 +233,16 @@ fn setup(u: &mut Unstructured<'_>, config: &SwarmConfig) -> Result<Vec<Episode>>
         }
     }
     for thread in 0..config.threads {
+        // A thread after the first may start as a sub-agent of the one before it (CTX-5).
+        if thread > 0 && chance(u, pools::SUBAGENT_THREAD)? {
+            let plan = subagent_plan(u, config)?;
+            episodes.push(Episode::SubagentStart(SubagentPlan {
+                thread,
+                parent: plan.parent.map(|_| thread - 1),
+                ..plan
+            }));
+            continue;
+        }
         if likely(u, pools::SETUP_PRESENT)? {
             for connection in binders(u, config)? {
                 episodes.push(Episode::Bind(BindPlan {
@@ -240,6 +250,7 @@ fn setup(u: &mut Unstructured<'_>, config: &SwarmConfig) -> Result<Vec<Episode>>
                     thread,
                     binding: weighted(u, pools::BINDINGS)?,
                     origin: origin(u, config)?,
+                    originator: option(u, pools::ORIGINATOR, |u| string(u, pools::ORIGINATORS))?,
                 }));
             }
         }
@@ -270,11 +281,15 @@ fn body_episode(u: &mut Unstructured<'_>, config: &SwarmConfig) -> Result<Episod
                 runtime,
             }
         }
+        1 if chance(u, pools::BODY_SUBAGENT_STARTS)? => {
+            Episode::SubagentStart(subagent_plan(u, config)?)
+        }
         1 => Episode::Bind(BindPlan {
             connection: connection(u, config.connections)?,
             thread: thread(u, config)?,
             binding: weighted(u, pools::BINDINGS)?,
             origin: origin(u, config)?,
+            originator: option(u, pools::ORIGINATOR, |u| string(u, pools::ORIGINATORS))?,
         }),
         _ => Episode::Turn(turn_plan(u, config)?),
     })
@@ -472,6 +487,30 @@ fn guardian_action(u: &mut Unstructured<'_>) -> Result<GuardianAction> {
         _ => GuardianAction::RequestPermissions {
             permissions: permission_profile(u)?,
         },
+    })
+}
+
+/// A sub-agent start of any thread, from any parent, known or not (CTX-5).
+fn subagent_plan(u: &mut Unstructured<'_>, config: &SwarmConfig) -> Result<SubagentPlan> {
+    let threads = config.threads.max(1);
+    let thread = thread(u, config)?;
+    let parent = if likely(u, pools::SUBAGENT_PARENT)? {
+        // An unknown parent: a thread past the pool, which no binding names.
+        if chance(u, pools::SUBAGENT_UNKNOWN_PARENT)? {
+            Some(threads)
+        } else {
+            Some(u8::try_from(below(u, usize::from(threads))?).unwrap_or(0))
+        }
+    } else {
+        None
+    };
+    Ok(SubagentPlan {
+        thread,
+        parent,
+        subagent_source: string(u, pools::SUBAGENT_START_SOURCES)?,
+        originator: option(u, pools::SUBAGENT_ORIGINATOR, |u| {
+            string(u, pools::ORIGINATORS)
+        })?,
     })
 }
 

@@ -126,6 +126,11 @@ impl<K: Eq + Hash + Clone, V> BoundedTable<K, V> {
         evicted
     }
 
+    /// Whether the table holds no entry.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
     /// Whether `key` is present: an [`BoundedTable::upsert`] of it updates in place.
     pub(crate) fn contains(&self, key: &K) -> bool {
         self.index.contains_key(key)

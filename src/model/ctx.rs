@@ -2,7 +2,7 @@
 
 use super::state::{CompletedReview, ConnectionMeta, State, ThreadBinding};
 use super::trail::Entry;
-use super::why::{Aspect, Why};
+use super::why::{Aspect, Mark, Why};
 use super::{cap, sum};
 use crate::event::{Diagnostic, DiagnosticReason, Identity, Output, ReviewEvent};
 use std::sync::Arc;
@@ -58,6 +58,7 @@ pub(crate) fn bind_thread(state: &mut State, fact: &Fact) {
         thread_source,
         subagent_source,
         parent_thread_id,
+        originator,
         ..
     } = fact
     else {
@@ -70,10 +71,11 @@ pub(crate) fn bind_thread(state: &mut State, fact: &Fact) {
             let mut gone = state.trail.why_gone(&Entry::Connection(*connection_id));
             gone.add_each(&[Aspect::Exists, Aspect::Context], ignores);
             match state.threads.get_mut(thread_id) {
-                // The earlier binding stays, against this one.
+                // The earlier binding stays, against this one, and so does its originator.
                 Some(kept) if state.trail.explains() => {
                     kept.why.carry_all_as(Aspect::Context, &gone);
                     kept.why.carry_all_as(Aspect::Exists, &gone);
+                    kept.why.carry_all_as(ORIGINATOR, &gone);
                 }
                 Some(_) => {}
                 None => state
@@ -91,13 +93,15 @@ pub(crate) fn bind_thread(state: &mut State, fact: &Fact) {
             state.trail.exception("CTX-2"),
         );
     }
-    let rebinds = state.threads.contains(thread_id);
+    let previous = state.threads.get(thread_id);
+    let rebinds = previous.is_some();
     let binds = if rebinds {
         state.trail.exception("CTX-2")
     } else {
         state.trail.mark("CTX-2")
     };
     why.add_each(&[Aspect::Exists, Aspect::Context, Aspect::Order(1)], binds);
+    let originator = bound_originator(state, thread_id, originator.as_ref(), &mut why);
     state
         .trail
         .withhold_diagnostic(DiagnosticReason::UninitializedConnection, binds);
@@ -105,16 +109,46 @@ pub(crate) fn bind_thread(state: &mut State, fact: &Fact) {
         cap::keep_place(&mut why, &mut state.trail);
     }
     let context = ThreadBinding {
-        connection_id: *connection_id,
+        connection_id: Some(*connection_id),
         thread_source: thread_source.clone(),
         subagent_source: subagent_source.clone(),
         parent_thread_id: parent_thread_id.clone(),
+        originator,
         why,
     };
+    upsert_thread(state, thread_id, context);
+}
+
+/// The aspect of a thread's binding that holds the decisions behind its originator.
+const ORIGINATOR: Aspect = Aspect::Field("originator");
+
+/// CTX-4: a binding with an originator sets the thread's; one without keeps the thread's earlier
+/// originator, if it has one.
+fn bound_originator(
+    state: &mut State,
+    thread_id: &Id,
+    originator: Option<&String>,
+    why: &mut Why,
+) -> Option<String> {
+    if let Some(originator) = originator {
+        // The first step of the product an event names, where it is not the connection's.
+        why.add(ORIGINATOR, state.trail.exception("CTX-4"));
+        return Some(originator.clone());
+    }
+    let earlier = state.threads.get(thread_id)?;
+    let kept = earlier.originator.clone()?;
+    let earlier_why = earlier.why.clone();
+    why.carry(ORIGINATOR, &earlier_why, ORIGINATOR);
+    why.add(ORIGINATOR, state.trail.exception("CTX-4"));
+    Some(kept)
+}
+
+/// Records or replaces a thread's binding, reporting the entry it evicted (CAP-1).
+fn upsert_thread(state: &mut State, thread_id: &Id, binding: ThreadBinding) {
     if let Some((evicted_id, evicted)) =
         state
             .threads
-            .upsert(thread_id.clone(), context, &mut state.trail)
+            .upsert(thread_id.clone(), binding, &mut state.trail)
     {
         let diagnostic = Diagnostic {
             thread_id: Some(evicted_id.clone()),
@@ -122,6 +156,101 @@ pub(crate) fn bind_thread(state: &mut State, fact: &Fact) {
         };
         state.emit_evicted(diagnostic, Entry::Thread(evicted_id), &evicted.why);
     }
+}
+
+/// The `thread_source` a sub-agent start records (CTX-5).
+pub(crate) const SUBAGENT_THREAD_SOURCE: &str = "subagent";
+
+/// CTX-5: a sub-agent thread's start binds it to its parent's connection when it has none, and
+/// records its metadata and originator when it has none; what it already has stays.
+pub(crate) fn start_subagent_thread(state: &mut State, fact: &Fact) {
+    let Fact::SubagentThreadStarted {
+        thread_id,
+        parent_thread_id,
+        subagent_source,
+        originator,
+    } = fact
+    else {
+        return;
+    };
+    // The parent's connection as it is now: the child does not follow a later rebinding.
+    let parent = parent_thread_id
+        .as_ref()
+        .and_then(|parent| state.threads.get(parent))
+        .map(|parent| (parent.connection_id, parent.why.clone()));
+    let (lent, lent_why) = match parent {
+        Some((Some(connection_id), why)) => (Some(connection_id), why),
+        _ => (None, Why::default()),
+    };
+    if state.threads.contains(thread_id) {
+        let keeps = state.trail.exception("CTX-5");
+        // A thread no client bound gets a connection: the exception to CTX-3's missing context.
+        let lends = state.trail.exception("CTX-5");
+        let names = state.trail.mark("CTX-5");
+        let sets = if originator.is_some() {
+            state.trail.exception("CTX-4")
+        } else {
+            Mark::NONE
+        };
+        let Some(known) = state.threads.get_mut(thread_id) else {
+            return;
+        };
+        // Its metadata stays as it was recorded.
+        known.why.add_each(&THREAD_FIELDS, keeps);
+        match (known.connection_id, lent) {
+            (None, Some(connection_id)) => {
+                known.connection_id = Some(connection_id);
+                known
+                    .why
+                    .add_each(&[Aspect::Exists, Aspect::Context], lends);
+                known
+                    .why
+                    .inherit(Aspect::Context, &lent_why, Aspect::Context);
+            }
+            _ => known.why.add(Aspect::Context, keeps),
+        }
+        match (&known.originator, originator) {
+            (None, Some(originator)) => {
+                known.originator = Some(originator.clone());
+                known.why.add(ORIGINATOR, sets);
+                known.why.add(ORIGINATOR, names);
+            }
+            _ => known.why.add(ORIGINATOR, keeps),
+        }
+        return;
+    }
+    let starts = state.trail.mark("CTX-5");
+    let mut why = Why::default();
+    if lent.is_some() {
+        // A thread no client bound gets a connection: the exception to CTX-3's missing context.
+        let lends = state.trail.exception("CTX-5");
+        why.add_each(&[Aspect::Exists, Aspect::Context], lends);
+    }
+    why.add_each(&[Aspect::Exists, Aspect::Context, Aspect::Order(1)], starts);
+    why.add_each(&THREAD_FIELDS, starts);
+    if originator.is_some() {
+        why.add(ORIGINATOR, state.trail.exception("CTX-4"));
+        why.add(ORIGINATOR, starts);
+    }
+    if lent.is_some() {
+        why.inherit(Aspect::Context, &lent_why, Aspect::Context);
+    } else if let Some(parent_thread_id) = parent_thread_id {
+        // No connection to lend: the parent is unknown (never bound, or gone) or unbound.
+        let gone = state
+            .trail
+            .why_gone(&Entry::Thread(parent_thread_id.clone()));
+        why.carry_all_as(Aspect::Context, &gone);
+        why.carry(Aspect::Context, &lent_why, Aspect::Context);
+    }
+    let binding = ThreadBinding {
+        connection_id: lent,
+        thread_source: Some(Id::from(SUBAGENT_THREAD_SOURCE)),
+        subagent_source: Some(subagent_source.clone()),
+        parent_thread_id: parent_thread_id.clone(),
+        originator: originator.clone(),
+        why,
+    };
+    upsert_thread(state, thread_id, binding);
 }
 
 /// The context an event is emitted with: the thread's binding and its connection's metadata.
@@ -133,8 +262,8 @@ pub(crate) struct EventContext {
 }
 
 /// The fields of an event that come from its context.
-const CONNECTION_FIELDS: [Aspect; 2] =
-    [Aspect::Field("app_server_client"), Aspect::Field("runtime")];
+const CONNECTION_FIELDS: [Aspect; 2] = [APP_SERVER_CLIENT, Aspect::Field("runtime")];
+const APP_SERVER_CLIENT: Aspect = Aspect::Field("app_server_client");
 const THREAD_FIELDS: [Aspect; 3] = [
     Aspect::Field("thread_source"),
     Aspect::Field("subagent_source"),
@@ -163,19 +292,39 @@ pub(crate) fn resolve_context(
         drop_event(state, diagnostic, missing, carried);
         return None;
     };
-    let Some(connection) = state.connections.get(&thread.connection_id).cloned() else {
+    let Some(connection_id) = thread.connection_id else {
+        // A sub-agent thread whose parent lent it no connection (CTX-5): bound to none.
+        let drops = state.trail.exception("CTX-3");
+        let mut missing = Why::of_mark(&[Aspect::Exists], drops);
+        missing.carry(Aspect::Exists, &thread.why, Aspect::Context);
+        // Not a missing connection: the thread has none to miss, as its binding says.
+        let reason = DiagnosticReason::MissingConnection;
+        state
+            .trail
+            .withhold(Identity::Diagnostic { reason }, missing.clone());
+        let diagnostic = Diagnostic {
+            reason: DiagnosticReason::MissingThread,
+            ..dropped
+        };
+        drop_event(state, diagnostic, missing, carried);
+        return None;
+    };
+    let Some(connection) = state.connections.get(&connection_id).cloned() else {
         let drops = state.trail.mark("CTX-3");
         let mut missing = Why::of_mark(&[Aspect::Exists], drops);
-        let gone = state
-            .trail
-            .why_gone(&Entry::Connection(thread.connection_id));
+        let gone = state.trail.why_gone(&Entry::Connection(connection_id));
         missing.carry_all_as(Aspect::Exists, &gone);
         // The thread is bound to this connection by its binding.
         missing.carry(Aspect::Exists, &thread.why, Aspect::Context);
         missing.carry(Aspect::Field("connection_id"), &thread.why, Aspect::Context);
+        // Not a missing thread: the thread is bound, as its binding says.
+        let mut bound = Why::default();
+        bound.carry(Aspect::Exists, &thread.why, Aspect::Context);
+        let reason = DiagnosticReason::MissingThread;
+        state.trail.withhold(Identity::Diagnostic { reason }, bound);
         let diagnostic = Diagnostic {
             reason: DiagnosticReason::MissingConnection,
-            connection_id: Some(thread.connection_id),
+            connection_id: Some(connection_id),
             ..dropped
         };
         drop_event(state, diagnostic, missing, carried);
@@ -187,13 +336,23 @@ pub(crate) fn resolve_context(
     let resolves = if state
         .trail
         .current_connection
-        .is_some_and(|id| id != thread.connection_id)
+        .is_some_and(|id| id != connection_id)
     {
         state.trail.exception("CTX-2")
     } else {
         state.trail.mark("CTX-1")
     };
     let mut why = Why::default();
+    let mut connection = connection;
+    if let Some(originator) = &thread.originator {
+        // CTX-4: the thread's originator names the product, not the connection's client; it
+        // decides the field before the connection does.
+        why.carry(APP_SERVER_CLIENT, &thread.why, ORIGINATOR);
+        why.add(APP_SERVER_CLIENT, state.trail.exception("CTX-4"));
+        let mut client = (*connection.app_server_client).clone();
+        client.product_client_id = Some(originator.clone());
+        connection.app_server_client = Arc::new(client);
+    }
     for field in CONNECTION_FIELDS {
         why.carry(field, &thread.why, Aspect::Context);
         why.carry(field, &connection.why, Aspect::Context);
@@ -201,7 +360,9 @@ pub(crate) fn resolve_context(
     }
     for field in THREAD_FIELDS {
         why.carry(field, &thread.why, Aspect::Context);
+        why.carry(field, &thread.why, field);
     }
+
     why.carry(Aspect::Exists, &thread.why, Aspect::Exists);
     why.carry(Aspect::Exists, &connection.why, Aspect::Exists);
     why.carry(Aspect::Context, &thread.why, Aspect::Context);
@@ -244,7 +405,8 @@ pub(crate) fn has_context(state: &State, thread_id: &str) -> bool {
     state
         .threads
         .get(&Id::from(thread_id))
-        .is_some_and(|thread| state.connections.get(&thread.connection_id).is_some())
+        .and_then(|thread| thread.connection_id)
+        .is_some_and(|connection_id| state.connections.get(&connection_id).is_some())
 }
 
 /// SUM-1..5, CTX-3: a completed review first updates its item's summary, then is emitted with

@@ -58,7 +58,13 @@ pub(crate) fn first_completion(
         reason: DiagnosticReason::DuplicateGuardianCompletion,
     };
     state.trail.withhold(duplicate, first);
-    let remembered = (turn_id.into(), why.clone());
+    // DEDUP-2: remembered under its turn, which releases it.
+    let mut remembered_why = why.clone();
+    remembered_why.add(
+        Aspect::Field("turn_id"),
+        state.trail.implied("DEDUP-2", false),
+    );
+    let remembered = (turn_id.into(), remembered_why);
     if let Some((evicted_key, (evicted_turn, evicted_why))) =
         state
             .guardian_completions

@@ -28,6 +28,10 @@ pub(crate) fn about_fact(fact: &Fact, reason: DiagnosticReason) -> Diagnostic {
             thread_id: Some(thread_id.clone()),
             ..base
         },
+        Fact::SubagentThreadStarted { thread_id, .. } => Diagnostic {
+            thread_id: Some(thread_id.clone()),
+            ..base
+        },
         Fact::ItemStarted {
             connection_id,
             thread_id,

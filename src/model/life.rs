@@ -238,7 +238,13 @@ pub(crate) fn close_request(state: &mut State, fact: &Fact) {
         // Why nothing is pending: closed before, released, evicted, or never opened.
         let gone = state.trail.why_gone(&Entry::Request(request_id));
         why.carry_all_as(Aspect::Exists, &gone);
-        state.trail.withhold(review_identity, why.clone());
+        let mut not_closed = why.clone();
+        if gone.is_empty() && !state.pending_requests.is_empty() {
+            // Never opened, while other requests are pending: ids name requests exactly, so
+            // this one closes none of them.
+            not_closed.add(Aspect::Exists, state.trail.exception("ISO-2"));
+        }
+        state.trail.withhold(review_identity, not_closed);
         let diagnostic = fate::about_fact(fact, DiagnosticReason::OrphanResponse);
         state.emit(Output::Diagnostic(diagnostic), why);
         return;

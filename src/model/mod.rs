@@ -272,6 +272,7 @@ fn dispatch(state: &mut State, fact: &Fact) {
             runtime,
         } => ctx::record_connection(state, *connection_id, app_server_client, runtime),
         Fact::ThreadBound { .. } => ctx::bind_thread(state, fact),
+        Fact::SubagentThreadStarted { .. } => ctx::start_subagent_thread(state, fact),
         Fact::ItemStarted { .. } => item::start_item(state, fact),
         Fact::ItemCompleted { .. } => item::complete_item(state, fact),
         Fact::RequestAborted { .. }
@@ -341,7 +342,8 @@ fn reject(state: &mut State, fact: &Fact) {
                 .trail
                 .withhold(Identity::Review { review_id }, why.clone());
         }
-        Fact::Initialize { .. } | Fact::ThreadBound { .. } => {}
+        Fact::Initialize { .. } | Fact::ThreadBound { .. } | Fact::SubagentThreadStarted { .. } => {
+        }
         Fact::RequestAborted { request_id, .. }
         | Fact::MalformedResponse { request_id, .. }
         | Fact::FileChangeResponse { request_id, .. }

@@ -22,13 +22,16 @@ pub(crate) struct ConnectionMeta {
     pub(crate) why: Why,
 }
 
-/// What `thread_bound` recorded for a thread (CTX-2).
+/// What `thread_bound` (CTX-2) or a sub-agent start (CTX-5) recorded for a thread.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ThreadBinding {
-    pub(crate) connection_id: ConnectionId,
+    /// None for a sub-agent thread whose parent lent it no connection (CTX-5).
+    pub(crate) connection_id: Option<ConnectionId>,
     pub(crate) thread_source: Option<Id>,
     pub(crate) subagent_source: Option<Id>,
     pub(crate) parent_thread_id: Option<Id>,
+    /// The product events of the thread name as their `product_client_id` (CTX-4).
+    pub(crate) originator: Option<String>,
     /// The decisions behind the binding (not part of it).
     pub(crate) why: Why,
 }

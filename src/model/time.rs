@@ -23,7 +23,9 @@ pub(crate) fn event_ms(ms: i64) -> u64 {
 
 fn timestamps(fact: &Fact) -> Vec<i64> {
     match fact {
-        Fact::Initialize { .. } | Fact::ThreadBound { .. } => vec![],
+        Fact::Initialize { .. } | Fact::ThreadBound { .. } | Fact::SubagentThreadStarted { .. } => {
+            vec![]
+        }
         Fact::TurnCompleted {
             completed_at_ms, ..
         }

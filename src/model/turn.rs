@@ -1,6 +1,6 @@
 //! TURN: a turn's end releases the turn's state.
 
-use super::state::State;
+use super::state::{PendingReview, RequestKind, State};
 use super::sum::item_diagnostic;
 use super::trail::Entry;
 use super::why::{Aspect, Mark, Why};
@@ -13,6 +13,7 @@ use crate::profile::Departure;
 pub(crate) fn release_turn(state: &mut State, thread_id: &str, turn_id: &str) {
     if let Some(up) = state.upstream(Departure::Turn1) {
         keep_turn(state, thread_id, turn_id, up);
+        keep_unapplied_permissions(state, thread_id, turn_id);
         return;
     }
     let unanswered = state.pending_requests.remove_turn(thread_id, turn_id);
@@ -71,7 +72,13 @@ pub(crate) fn release_turn(state: &mut State, thread_id: &str, turn_id: &str) {
             item_id: Some(pending.item_id),
             ..Diagnostic::new(DiagnosticReason::UnansweredRequest)
         };
-        released.push((0, diagnostic, pending.why));
+        let mut why = pending.why;
+        if pending.request_kind == RequestKind::Permissions {
+            // DEC-5: a permissions reply that could not be applied left no fact: unanswered,
+            // not decided.
+            why.add(Aspect::Exists, state.trail.mark("DEC-5"));
+        }
+        released.push((0, diagnostic, why));
     }
     for (key, (_, why)) in never_completed {
         state.trail.note_gone(Entry::start(&key), gone.clone());
@@ -89,7 +96,13 @@ pub(crate) fn release_turn(state: &mut State, thread_id: &str, turn_id: &str) {
     }
     let first = state.outputs.len() as u64;
     for (position, (table, diagnostic, entry)) in released.into_iter().enumerate() {
-        let mut why = Why::of_mark(&[Aspect::Exists, Aspect::Order(0)], releases);
+        // An item entry is this turn's by its key (ISO-1) before the turn's end releases it.
+        let mut why = if table == 0 {
+            Why::default()
+        } else {
+            Why::of_mark(&[Aspect::Exists], keyed)
+        };
+        why.add_each(&[Aspect::Exists, Aspect::Order(0)], releases);
         why.carry(Aspect::Exists, &entry, Aspect::Exists);
         why.carry(Aspect::Order(1), &entry, Aspect::Order(1));
         why.carry_each(&KEY_FIELDS, &entry);
@@ -144,6 +157,24 @@ fn keep_turn(state: &mut State, thread_id: &str, turn_id: &str, keeps: Mark) {
     }
     for summary in state.item_summaries.turn_values_mut(thread_id, turn_id) {
         summary.why.also(keeps);
+    }
+}
+
+/// DEC-5 where the turn's end releases nothing (UP-TURN-1): a pending permissions review whose
+/// reply left no fact stays pending, undecided.
+fn keep_unapplied_permissions(state: &mut State, thread_id: &str, turn_id: &str) {
+    let mut pending: Vec<&mut PendingReview> = state
+        .pending_requests
+        .turn_values_mut(thread_id, turn_id)
+        .into_iter()
+        .filter(|pending| pending.request_kind == RequestKind::Permissions)
+        .collect();
+    if pending.is_empty() {
+        return;
+    }
+    let stays = state.trail.mark("DEC-5");
+    for review in &mut pending {
+        review.why.also(stays);
     }
 }
 

@@ -156,6 +156,22 @@ impl Why {
         }
     }
 
+    /// Records, under `aspect`, the decisions `from` holds for `from_aspect` as general cases: a
+    /// value taken over from another entry as that entry had it (a sub-agent thread's connection
+    /// from its parent's binding), for which the other entry's exceptions were preconditions,
+    /// not the step that made this value.
+    pub(crate) fn inherit(&mut self, aspect: Aspect, from: &Why, from_aspect: Aspect) {
+        for (entry_aspect, because) in &from.entries {
+            if *entry_aspect == from_aspect {
+                let general = Because {
+                    exception: false,
+                    ..*because
+                };
+                self.push(aspect, general);
+            }
+        }
+    }
+
     /// Records, under `aspect`, every decision `from` holds, whatever it explains there.
     pub(crate) fn carry_all_as(&mut self, aspect: Aspect, from: &Why) {
         for (_, because) in &from.entries {

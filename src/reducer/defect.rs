@@ -103,12 +103,21 @@ pub enum Defect {
     /// TIME-3: a request's start is kept as an f64 (it also feeds a latency histogram), so a
     /// start past 2^53 is rounded; `i64::MAX` survives, casts saturating back to it.
     RequestStartThroughF64,
+    /// CTX-4: events carry the connection's `product_client_id`; the thread's originator is
+    /// ignored.
+    OriginatorIgnored,
+    /// CTX-5: a sub-agent thread does not inherit its parent's connection, so its events are
+    /// dropped until a binding of its own.
+    SubagentWithoutParentConnection,
+    /// CTX-4: a binding without an originator clears the thread's originator instead of keeping
+    /// it.
+    OriginatorClearedByRebinding,
 }
 
 #[cfg(feature = "seeded-defects")]
 impl Defect {
     /// Every seeded defect, in declaration order.
-    pub const ALL: [Defect; 30] = [
+    pub const ALL: [Defect; 33] = [
         Defect::EmptyGrantApproved,
         Defect::DuplicateGuardianCounted,
         Defect::NetworkAsCommand,
@@ -139,6 +148,9 @@ impl Defect {
         Defect::FourItemStartsPerTurn,
         Defect::BoundInBlocks,
         Defect::RequestStartThroughF64,
+        Defect::OriginatorIgnored,
+        Defect::SubagentWithoutParentConnection,
+        Defect::OriginatorClearedByRebinding,
     ];
 
     /// The defect's name in snake case, for reports and replay commands.
@@ -174,6 +186,9 @@ impl Defect {
             Defect::FourItemStartsPerTurn => "four_item_starts_per_turn",
             Defect::BoundInBlocks => "bound_in_blocks",
             Defect::RequestStartThroughF64 => "request_start_through_f64",
+            Defect::OriginatorIgnored => "originator_ignored",
+            Defect::SubagentWithoutParentConnection => "subagent_without_parent_connection",
+            Defect::OriginatorClearedByRebinding => "originator_cleared_by_rebinding",
         }
     }
 
@@ -186,6 +201,8 @@ impl Defect {
             Defect::RequestIdThroughF64 => "ISO-2",
             Defect::ReviewIdOfNineteenDigits => "ID-1",
             Defect::FourConnectionSlots => "CTX-1",
+            Defect::OriginatorIgnored | Defect::OriginatorClearedByRebinding => "CTX-4",
+            Defect::SubagentWithoutParentConnection => "CTX-5",
             Defect::FourItemStartsPerTurn => "ITEM-1",
             Defect::RequestStartThroughF64 => "TIME-3",
             Defect::NetworkAsCommand => "SUBJ-1",
@@ -421,6 +438,22 @@ mod tests {
                 r#"{CONTEXT}
 {{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 9223372036854775000}}
 {{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 9223372036854775001}}"#
+            ),
+            Defect::OriginatorIgnored => r#"
+{"type": "initialize", "connection_id": 1, "app_server_client": {"product_client_id": "vscode"}, "runtime": {}}
+{"type": "thread_bound", "connection_id": 1, "thread_id": "t1", "binding": "started", "originator": "codex_exec"}
+{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}"#
+                .to_owned(),
+            Defect::OriginatorClearedByRebinding => r#"
+{"type": "initialize", "connection_id": 1, "app_server_client": {"product_client_id": "vscode"}, "runtime": {}}
+{"type": "thread_bound", "connection_id": 1, "thread_id": "t1", "binding": "started", "originator": "codex_exec"}
+{"type": "thread_bound", "connection_id": 1, "thread_id": "t1", "binding": "resumed"}
+{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "action": {"type": "command", "command": "ls"}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}"#
+                .to_owned(),
+            Defect::SubagentWithoutParentConnection => format!(
+                r#"{CONTEXT}
+{{"type": "subagent_thread_started", "thread_id": "t2", "parent_thread_id": "t1", "subagent_source": "thread_spawn"}}
+{{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t2", "turn_id": "u1", "review_id": "g1", "action": {{"type": "command", "command": "ls"}}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}}"#
             ),
             Defect::UpstreamConflictKept => format!(
                 r#"{CONTEXT}

@@ -89,13 +89,15 @@ pub(crate) struct Connection {
     pub(crate) runtime: Arc<Runtime>,
 }
 
-/// CTX-2: the connection a thread was last bound to, and the thread's metadata.
+/// CTX-2: the connection a thread was last bound to (none for a sub-agent thread whose parent
+/// had none to lend, CTX-5), the thread's metadata, and its originator (CTX-4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ThreadContext {
-    pub(crate) connection_id: ConnectionId,
+    pub(crate) connection_id: Option<ConnectionId>,
     pub(crate) thread_source: Option<Id>,
     pub(crate) subagent_source: Option<Id>,
     pub(crate) parent_thread_id: Option<Id>,
+    pub(crate) originator: Option<String>,
 }
 
 /// Which request opened a pending review; a response closes only its own kind (LIFE-5).

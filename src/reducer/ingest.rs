@@ -95,15 +95,29 @@ impl<H: Hooks> Reducer<H> {
                 thread_source,
                 subagent_source,
                 parent_thread_id,
+                originator,
             } => {
                 let context = ThreadContext {
-                    connection_id: *connection_id,
+                    connection_id: Some(*connection_id),
                     thread_source: thread_source.clone(),
                     subagent_source: subagent_source.clone(),
                     parent_thread_id: parent_thread_id.clone(),
+                    originator: originator.clone(),
                 };
                 self.thread_bound(fact, thread_id, context, outputs);
             }
+            Fact::SubagentThreadStarted {
+                thread_id,
+                parent_thread_id,
+                subagent_source,
+                originator,
+            } => self.subagent_thread_started(
+                thread_id,
+                parent_thread_id.as_ref(),
+                subagent_source,
+                originator.as_ref(),
+                outputs,
+            ),
             Fact::ItemStarted {
                 thread_id,
                 turn_id,
@@ -251,14 +265,62 @@ impl<H: Hooks> Reducer<H> {
         &mut self,
         fact: &Fact,
         thread_id: &Id,
-        context: ThreadContext,
+        mut context: ThreadContext,
         outputs: &mut Vec<Output>,
     ) {
-        if self.upstream(Departure::Ctx2) && self.state.connection(context.connection_id).is_none()
+        if self.upstream(Departure::Ctx2)
+            && context
+                .connection_id
+                .is_none_or(|id| self.state.connection(id).is_none())
         {
             push_fact_diagnostic(DiagnosticReason::UninitializedConnection, fact, outputs);
             return;
         }
+        // CTX-4: a binding without an originator keeps the thread's.
+        if context.originator.is_none() && !self.hooks.breaks(Defect::OriginatorClearedByRebinding)
+        {
+            context.originator = self
+                .state
+                .thread(thread_id)
+                .and_then(|earlier| earlier.originator.clone());
+        }
+        let evicted = self.state.upsert_thread(thread_id, context);
+        self.report_eviction(evicted, outputs);
+    }
+
+    /// CTX-5: a sub-agent thread takes its parent's connection, as the parent has it now, when it
+    /// has none of its own; its metadata and originator only where it has none.
+    fn subagent_thread_started(
+        &mut self,
+        thread_id: &Id,
+        parent_thread_id: Option<&Id>,
+        subagent_source: &Id,
+        originator: Option<&String>,
+        outputs: &mut Vec<Output>,
+    ) {
+        let lent = if self.hooks.breaks(Defect::SubagentWithoutParentConnection) {
+            None
+        } else {
+            parent_thread_id
+                .and_then(|parent| self.state.thread(parent))
+                .and_then(|parent| parent.connection_id)
+        };
+        if let Some(known) = self.state.thread_mut(thread_id) {
+            if known.connection_id.is_none() {
+                known.connection_id = lent;
+            }
+            if known.originator.is_none() {
+                known.originator = originator.cloned();
+            }
+            return;
+        }
+        let context = ThreadContext {
+            connection_id: lent,
+            thread_source: Some(Id::from(SUBAGENT_THREAD_SOURCE)),
+            subagent_source: Some(subagent_source.clone()),
+            parent_thread_id: parent_thread_id.cloned(),
+            originator: originator.cloned(),
+        };
         let evicted = self.state.upsert_thread(thread_id, context);
         self.report_eviction(evicted, outputs);
     }
@@ -305,6 +367,9 @@ impl<H: Hooks> Reducer<H> {
         self.state = State::new(table_limits(limits, &profile, &self.hooks));
     }
 }
+
+/// CTX-5: the `thread_source` of a thread a sub-agent start recorded.
+const SUBAGENT_THREAD_SOURCE: &str = "subagent";
 
 /// TIME-2: whether a fact carries a negative `started_at_ms` or `completed_at_ms`.
 fn has_negative_timestamp(fact: &Fact) -> bool {

@@ -119,19 +119,30 @@ impl<H: Hooks> Reducer<H> {
     /// missing.
     pub(crate) fn event_context(&self, thread_id: &Id) -> Result<EventContext, MissingContext> {
         let thread = self.state.thread(thread_id).ok_or(MissingContext::Thread)?;
+        // A sub-agent thread bound to no connection (CTX-5) has no context either.
+        let connection_id = thread.connection_id.ok_or(MissingContext::Thread)?;
         let connection = self
             .state
-            .connection(thread.connection_id)
-            .ok_or(MissingContext::Connection(thread.connection_id))?;
+            .connection(connection_id)
+            .ok_or(MissingContext::Connection(connection_id))?;
         let connection = if self.hooks.breaks(Defect::FourConnectionSlots)
-            && let Some(slot) = self.state.connection_slot(thread.connection_id)
+            && let Some(slot) = self.state.connection_slot(connection_id)
         {
             slot
         } else {
             connection
         };
+        // CTX-4: the thread's originator, when it has one, is the product the event names.
+        let app_server_client = match &thread.originator {
+            Some(originator) if !self.hooks.breaks(Defect::OriginatorIgnored) => {
+                let mut client = (*connection.app_server_client).clone();
+                client.product_client_id = Some(originator.clone());
+                std::sync::Arc::new(client)
+            }
+            _ => connection.app_server_client.clone(),
+        };
         Ok(EventContext {
-            app_server_client: connection.app_server_client.clone(),
+            app_server_client,
             runtime: connection.runtime.clone(),
             thread_source: thread.thread_source.clone(),
             subagent_source: thread.subagent_source.clone(),

@@ -148,6 +148,11 @@ impl State {
         self.threads.get(thread_id)
     }
 
+    /// A thread's context, to change in place (its eviction position stays).
+    pub(crate) fn thread_mut(&mut self, thread_id: &Id) -> Option<&mut ThreadContext> {
+        self.threads.get_mut(thread_id)
+    }
+
     /// Records or replaces a thread's binding; a replacement keeps its eviction position.
     pub(crate) fn upsert_thread(
         &mut self,

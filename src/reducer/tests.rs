@@ -332,6 +332,7 @@ fn hostile_fact(i: u64) -> Fact {
             thread_source: None,
             subagent_source: None,
             parent_thread_id: None,
+            originator: None,
         },
         4 => Fact::Initialize {
             connection_id: i,
@@ -451,6 +452,7 @@ fn colliding_fact(rng: &mut Rng) -> Fact {
             thread_source: None,
             subagent_source: None,
             parent_thread_id: None,
+            originator: Some("codex_exec".to_owned()),
         },
         3 => Fact::ItemStarted {
             connection_id,
@@ -574,6 +576,7 @@ fn stress<H: super::Hooks>(mut make: impl FnMut(Limits) -> Reducer<H>, bounded: 
                         Fact::TurnCompleted { .. }
                             | Fact::Initialize { .. }
                             | Fact::ThreadBound { .. }
+                            | Fact::SubagentThreadStarted { .. }
                             | Fact::ItemStarted { .. }
                             | Fact::FileChangeRequest { .. }
                             | Fact::PermissionsRequest { .. }

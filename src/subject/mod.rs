@@ -121,7 +121,7 @@ pub enum SubjectError {
         history: Option<usize>,
     },
     /// The subject acknowledged the header with another protocol version.
-    #[error("subject `{subject}` speaks protocol version {got}: expected {expected}")]
+    #[error("subject `{subject}` speaks protocol version {got}: expected {expected} (or 2)")]
     Version {
         subject: String,
         got: String,
@@ -219,6 +219,13 @@ pub trait Subject {
         OutputKinds::ALL
     }
 
+    /// The newest trace format whose facts the subject reads ([`Fact::trace_format_version`]):
+    /// the tool sends it no newer fact. A process subject that acknowledged protocol version 2
+    /// reads the facts of trace format 2. Known after the first reset.
+    fn facts_version(&self) -> u32 {
+        crate::trace::TRACE_FORMAT_VERSION
+    }
+
     /// Ingests fact number `fact_index` of the current trace and appends the outputs it produced.
     fn ingest(
         &mut self,
@@ -249,6 +256,10 @@ impl Subject for Fresh<'_> {
 
     fn emits(&self) -> OutputKinds {
         self.0.emits()
+    }
+
+    fn facts_version(&self) -> u32 {
+        self.0.facts_version()
     }
 
     fn ingest(

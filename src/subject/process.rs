@@ -39,9 +39,15 @@ use crate::profile::Profile;
 use crate::shape::Shape;
 use std::sync::OnceLock;
 
-/// The protocol version this crate speaks. Version 2 added the profile to the header and reset
-/// lines and the declared output kinds (`emits`) to the acknowledgement.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// The protocol version this crate speaks. Version 3 sends the facts of trace format 3 (the
+/// `subagent_thread_started` fact, `thread_bound`'s `originator`); a subject that acknowledges
+/// version 2 is still run, and is sent only facts of trace format 2 (`spec/protocol.md`,
+/// "Versioning"). Version 2 added the profile to the header and reset lines and the declared
+/// output kinds (`emits`) to the acknowledgement.
+pub const PROTOCOL_VERSION: u32 = 3;
+
+/// The oldest protocol version a subject may acknowledge.
+pub const PROTOCOL_VERSION_MIN: u32 = 2;
 
 /// The default per-fact timeout.
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
@@ -246,6 +252,8 @@ pub struct ProcessSubject {
     running: Option<Running>,
     /// What the subject declared it emits in its last acknowledgement.
     emits: OutputKinds,
+    /// The newest trace format whose facts the subject reads, by its acknowledged version.
+    facts_version: u32,
     /// The lines the subject may write for one fact under the current trace's limits.
     lines_max: usize,
     /// The lines it may still write for the fact being answered (or before its acknowledgement).
@@ -254,6 +262,8 @@ pub struct ProcessSubject {
     bytes_left: usize,
     /// The limits of the current trace.
     limits: Limits,
+    /// The profile of the current trace.
+    profile: Profile,
     /// How many facts of the current trace were sent.
     facts_sent: usize,
     /// Whether the subject's stdout held more, unread, when the last line was taken: a line
@@ -299,10 +309,12 @@ impl ProcessSubject {
             timeout,
             running: None,
             emits: OutputKinds::ALL,
+            facts_version: crate::trace::TRACE_FORMAT_VERSION,
             lines_max: LINES_PER_FACT_MIN,
             lines_left: LINES_PER_FACT_MIN,
             bytes_left: LINE_BYTES_PER_FACT_MIN,
             limits: Limits::default(),
+            profile: Profile::SPEC,
             facts_sent: 0,
             more_after_last: false,
         })
@@ -374,13 +386,21 @@ impl ProcessSubject {
                 line: quote(&line),
             })
         })?;
-        if acknowledged.review_spec_protocol != u64::from(PROTOCOL_VERSION) {
+        if !(u64::from(PROTOCOL_VERSION_MIN)..=u64::from(PROTOCOL_VERSION))
+            .contains(&acknowledged.review_spec_protocol)
+        {
             return Err(self.fail(SubjectError::Version {
                 subject: self.command.clone(),
                 got: acknowledged.review_spec_protocol.to_string(),
                 expected: PROTOCOL_VERSION,
             }));
         }
+        // Protocol 2 carries the facts of trace format 2; protocol 3, those of trace format 3.
+        self.facts_version = if acknowledged.review_spec_protocol >= 3 {
+            crate::trace::TRACE_FORMAT_VERSION
+        } else {
+            2
+        };
         self.emits = match &acknowledged.emits {
             None => OutputKinds::ALL,
             Some(kinds) if kinds.is_empty() => {
@@ -641,8 +661,15 @@ impl Subject for ProcessSubject {
     }
 
     fn reset(&mut self, limits: Limits, profile: &Profile) -> Result<(), SubjectError> {
+        // A trace that received no fact, with the same limits and profile, is the new trace as
+        // it is: the subject's state is the one a reset would make.
+        let unchanged = self.facts_sent == 0 && self.limits == limits && self.profile == *profile;
         self.limits = limits;
+        self.profile = *profile;
         self.facts_sent = 0;
+        if unchanged && self.is_alive() {
+            return Ok(());
+        }
         if self.is_alive() {
             self.send(&Reset {
                 reset: ResetBody {
@@ -658,6 +685,10 @@ impl Subject for ProcessSubject {
 
     fn emits(&self) -> OutputKinds {
         self.emits
+    }
+
+    fn facts_version(&self) -> u32 {
+        self.facts_version
     }
 
     fn restart(&mut self) {

@@ -243,6 +243,70 @@ fn every_vector_passes_against_the_python_subject() {
     assert_eq!(summary["by_rule"]["GRANT-1"]["failed"], 0, "{summary}");
 }
 
+/// A subject of protocol version 2 keeps working: it is never sent a fact of trace format 3
+/// (it exits 3 on one), `vectors` skips the cases that have one and says why, and `check` draws
+/// cases without them.
+#[test]
+fn a_protocol_two_subject_is_sent_no_fact_of_trace_format_three() {
+    let subject = "python3 tests/subjects/protocol_two.py";
+    let output = review_spec(&["vectors", "--subject-cmd", subject, "--json"]);
+    check_exit(&output, 0);
+    let summary = json(&output);
+    assert_eq!(summary["failure_count"], 0, "{summary}");
+    let skipped = summary["skipped"].as_array().cloned().unwrap_or_default();
+    let too_new: Vec<_> = skipped
+        .iter()
+        .filter(|skip| {
+            skip["reason"]
+                .as_str()
+                .is_some_and(|reason| reason.contains("protocol version 2"))
+        })
+        .collect();
+    assert!(
+        too_new.iter().any(|skip| skip["name"]
+            .as_str()
+            .is_some_and(|name| name.contains("ctx-5"))),
+        "{summary}"
+    );
+    // Every other case ran: the sub-agent and originator cases are the only ones skipped.
+    assert!(
+        too_new.iter().all(|skip| skip["name"]
+            .as_str()
+            .is_some_and(|name| name.contains("ctx-4")
+                || name.contains("ctx-5")
+                || name.contains("originator")
+                || name.contains("subagent"))),
+        "{summary}"
+    );
+    let output = review_spec(&[
+        "check",
+        "--cases",
+        "300",
+        "--seed",
+        "5",
+        "--subject-cmd",
+        subject,
+    ]);
+    check_exit(&output, 0);
+    // The same subject at protocol 3 is sent them, and refuses: so the check above did withhold.
+    let dir = scratch("protocol-two");
+    let output = review_spec(&[
+        "check",
+        "--cases",
+        "300",
+        "--seed",
+        "5",
+        "--out",
+        &dir.display().to_string(),
+        "--subject-cmd",
+        "python3 tests/subjects/protocol_two.py --claim-three",
+    ]);
+    check_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("trace format 3") || stdout(&output).contains("trace format 3")
+    );
+}
+
 #[test]
 fn check_agrees_with_the_python_subject() {
     let output = review_spec(&[
@@ -661,7 +725,7 @@ fn check_reports_a_flaky_failure_with_its_rate_and_everything_known() {
 }
 
 /// A subject that crashes on the 40th trace its process runs: the failure is history-dependent
-/// (saved with the 39 traces before it, which make it crash every time), not "not deterministic".
+/// (saved with the traces before it, which make it crash every time), not "not deterministic".
 #[test]
 fn check_reports_a_crash_after_many_traces_as_history_dependent() {
     let dir = scratch("crash-every");
@@ -685,11 +749,19 @@ fn check_reports_a_crash_after_many_traces_as_history_dependent() {
     let failure = &summary["failures"][0];
     assert_eq!(failure["kind"], "history_dependent", "{failure}");
     let message = failure["message"].as_str().unwrap_or_default();
+    let saved = failure["saved"].as_str().unwrap_or_default();
+    // The process's 40th trace crashes: the 39 or 40 traces before it are its history (the
+    // empty trace the process opened with, then the cases; a first case with the opening
+    // trace's limits runs in it).
+    let file = review_spec::trace::read_vector_file(std::path::Path::new(saved))
+        .expect("the saved counterexample loads");
+    let before = file.cases[0].history.len();
+    assert!((39..=40).contains(&before), "{before} traces of history");
     assert!(
-        message.contains("fails there after the 39 traces before it") && message.contains("crash"),
+        message.contains(&format!("fails there after the {before} traces before it"))
+            && message.contains("crash"),
         "{message}"
     );
-    let saved = failure["saved"].as_str().unwrap_or_default();
     let replayed = review_spec(&[
         "replay",
         saved,

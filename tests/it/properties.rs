@@ -25,6 +25,7 @@ fn fact_thread(
         Fact::Initialize { .. } => None,
         Fact::TurnCompleted { thread_id, .. }
         | Fact::ThreadBound { thread_id, .. }
+        | Fact::SubagentThreadStarted { thread_id, .. }
         | Fact::ItemStarted { thread_id, .. }
         | Fact::ItemCompleted { thread_id, .. }
         | Fact::FileChangeRequest { thread_id, .. }
@@ -217,8 +218,45 @@ pub fn network_classification<H: Hooks>(
     Ok(())
 }
 
+/// The threads each thread may inherit a connection from: its sub-agent starts' parents, theirs,
+/// and so on (CTX-5).
+fn ancestors(facts: &[Fact]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut parents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for fact in facts {
+        if let Fact::SubagentThreadStarted {
+            thread_id,
+            parent_thread_id: Some(parent),
+            ..
+        } = fact
+        {
+            parents
+                .entry(thread_id.to_string())
+                .or_default()
+                .insert(parent.to_string());
+        }
+    }
+    let mut closure = parents.clone();
+    loop {
+        let mut grew = false;
+        for (thread, known) in closure.clone() {
+            for parent in known {
+                for grand in parents.get(&parent).into_iter().flatten() {
+                    grew |= closure
+                        .entry(thread.clone())
+                        .or_default()
+                        .insert(grand.clone());
+                }
+            }
+        }
+        if !grew {
+            return closure;
+        }
+    }
+}
+
 /// ISO-1: a thread's events do not change when every other thread's facts are removed (request
-/// ids shared across threads excepted: they are global by ISO-2).
+/// ids shared across threads excepted: they are global by ISO-2), except those of the threads
+/// it may inherit a connection from (CTX-5).
 pub fn thread_isolation<H: Hooks>(
     make: MakeReducer<H>,
     case: &GeneratedCase,
@@ -233,11 +271,16 @@ pub fn thread_isolation<H: Hooks>(
         .filter_map(|f| fact_thread(f, &requests))
         .collect();
     let all = reduce_with(make, &case.facts, limits);
+    let ancestors = ancestors(&case.facts);
+    let none = BTreeSet::new();
     for thread in &threads {
+        let lenders = ancestors.get(thread).unwrap_or(&none);
         let alone: Vec<Fact> = case
             .facts
             .iter()
-            .filter(|fact| fact_thread(fact, &requests).is_none_or(|t| &t == thread))
+            .filter(|fact| {
+                fact_thread(fact, &requests).is_none_or(|t| &t == thread || lenders.contains(&t))
+            })
             .cloned()
             .collect();
         let of_thread = |outputs: &[Emitted]| {

@@ -170,7 +170,7 @@ fn another_protocol_version_is_refused_at_the_header() {
         .reset(Limits::default(), &Profile::SPEC)
         .expect_err("version 1 is refused");
     assert!(
-        matches!(&error, SubjectError::Version { got, expected: 2, .. } if got == "1"),
+        matches!(&error, SubjectError::Version { got, expected: 3, .. } if got == "1"),
         "{error:?}"
     );
 }

@@ -70,11 +70,11 @@ fn an_empty_trace_asks_for_a_header() {
 #[test]
 fn a_wrong_version_is_named() {
     check_error(
-        r#"{"review_spec_trace": 3}"#,
+        r#"{"review_spec_trace": 4}"#,
         1,
         1,
         None,
-        "unsupported trace format version 3: expected 1 to 2",
+        "unsupported trace format version 4: expected 1 to 3",
     );
 }
 
