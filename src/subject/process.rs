@@ -254,6 +254,9 @@ pub struct ProcessSubject {
     emits: OutputKinds,
     /// The newest trace format whose facts the subject reads, by its acknowledged version.
     facts_version: u32,
+    /// The protocol version of the header it is started with: [`PROTOCOL_VERSION`], or 2 once
+    /// it ended without acknowledging that.
+    header_version: u32,
     /// The lines the subject may write for one fact under the current trace's limits.
     lines_max: usize,
     /// The lines it may still write for the fact being answered (or before its acknowledgement).
@@ -310,6 +313,7 @@ impl ProcessSubject {
             running: None,
             emits: OutputKinds::ALL,
             facts_version: crate::trace::TRACE_FORMAT_VERSION,
+            header_version: PROTOCOL_VERSION,
             lines_max: LINES_PER_FACT_MIN,
             lines_left: LINES_PER_FACT_MIN,
             bytes_left: LINE_BYTES_PER_FACT_MIN,
@@ -320,8 +324,24 @@ impl ProcessSubject {
         })
     }
 
-    /// Starts the process, writes the header and waits for its acknowledgement.
+    /// Starts the process, writes the header and waits for its acknowledgement. A subject that
+    /// ends without acknowledging a version 3 header (as a version 2 subject that checks the
+    /// header's version does) is started again with a version 2 header, and from then on always
+    /// is (`spec/protocol.md`, "Versioning").
     fn start(&mut self, limits: Limits, profile: Profile) -> Result<(), SubjectError> {
+        match self.start_at(limits, profile) {
+            Err(SubjectError::Crashed { .. } | SubjectError::EarlyExit { .. })
+                if self.header_version > PROTOCOL_VERSION_MIN =>
+            {
+                self.stop();
+                self.header_version = PROTOCOL_VERSION_MIN;
+                self.start_at(limits, profile)
+            }
+            started => started,
+        }
+    }
+
+    fn start_at(&mut self, limits: Limits, profile: Profile) -> Result<(), SubjectError> {
         let (program, args) = self.argv.split_first().ok_or_else(|| SubjectError::Spawn {
             subject: self.command.clone(),
             what: "empty command".to_owned(),
@@ -358,7 +378,7 @@ impl ProcessSubject {
         });
         spawn_stderr_drain(stderr, stderr_tail, stderr_closed_tx);
         let header = Header {
-            review_spec_protocol: PROTOCOL_VERSION,
+            review_spec_protocol: self.header_version,
             limits,
             profile,
         };
@@ -386,7 +406,7 @@ impl ProcessSubject {
                 line: quote(&line),
             })
         })?;
-        if !(u64::from(PROTOCOL_VERSION_MIN)..=u64::from(PROTOCOL_VERSION))
+        if !(u64::from(PROTOCOL_VERSION_MIN)..=u64::from(self.header_version))
             .contains(&acknowledged.review_spec_protocol)
         {
             return Err(self.fail(SubjectError::Version {
