@@ -278,6 +278,21 @@ fn a_protocol_two_subject_is_sent_no_fact_of_trace_format_three() {
                 || name.contains("subagent"))),
         "{summary}"
     );
+    // One that refuses a version 3 header is started again with a version 2 one.
+    let strict = "python3 tests/subjects/protocol_two.py --strict";
+    let output = review_spec(&["vectors", "--subject-cmd", strict, "--json"]);
+    check_exit(&output, 0);
+    assert_eq!(json(&output)["skipped"], summary["skipped"]);
+    let output = review_spec(&[
+        "check",
+        "--cases",
+        "100",
+        "--seed",
+        "5",
+        "--subject-cmd",
+        strict,
+    ]);
+    check_exit(&output, 0);
     let output = review_spec(&[
         "check",
         "--cases",

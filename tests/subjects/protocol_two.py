@@ -2,9 +2,11 @@
 """A subject of protocol version 2: the rules of examples/python/subject.py, acknowledging
 version 2, and refusing (exit 3, with the fact on stderr) any fact of trace format 3 (a
 `subagent_thread_started`, a `thread_bound` with an `originator`), which the tool must not send
-it. Used by tests/it/cli.rs.
+it. With --strict it refuses any header but version 2, as subjects written for version 2 alone
+do. Used by tests/it/cli.rs.
 """
 
+import itertools
 import json
 import os
 import sys
@@ -27,5 +29,13 @@ class ProtocolTwoReducer(subject.Reducer):
 
 
 if __name__ == "__main__":
-    arguments = [argument for argument in sys.argv[1:] if argument != "--claim-three"]
-    sys.exit(subject.serve(reducer_class=ProtocolTwoReducer, argv=arguments))
+    arguments = [a for a in sys.argv[1:] if a not in ("--claim-three", "--strict")]
+    stdin = sys.stdin.buffer
+    if "--strict" in sys.argv[1:]:
+        # As a subject written for version 2 alone: any other header version is refused.
+        header = next((raw for raw in stdin if raw.strip()), None)
+        if header is None or json.loads(header).get("review_spec_protocol") != 2:
+            sys.stderr.write("unsupported protocol version, this subject speaks 2\n")
+            sys.exit(2)
+        stdin = itertools.chain([header], stdin)
+    sys.exit(subject.serve(reducer_class=ProtocolTwoReducer, stdin=stdin, argv=arguments))
