@@ -78,14 +78,18 @@ pub fn scenario_plan(config: &SwarmConfig) -> impl Strategy<Value = Scenario> + 
 }
 
 /// Every connection initializes and every thread is bound to a non-empty set of connections
-/// (the last binder owns it); each of these rarely goes missing, which CTX-3 covers.
+/// (the last binder owns it); each of these rarely goes missing, which CTX-3 covers, and a
+/// thread's bindings sometimes arrive after its first turn.
 fn setup(config: &SwarmConfig) -> impl Strategy<Value = Vec<Episode>> + use<> {
     let initializations = vec(
         chance(pools::SETUP_PRESENT, client_and_runtime()),
         usize::from(config.connections),
     );
     let bindings = vec(
-        chance(pools::SETUP_PRESENT, thread_binders(config)),
+        chance(
+            pools::SETUP_PRESENT,
+            (thread_binders(config), flag(pools::BIND_LATE)),
+        ),
         usize::from(config.threads),
     );
     (initializations, bindings).prop_map(|(initializations, bindings)| {
@@ -100,12 +104,16 @@ fn setup(config: &SwarmConfig) -> impl Strategy<Value = Vec<Episode>> + use<> {
             }
         }
         for (thread, binders) in (0..).zip(bindings) {
-            for (connection, binding, origin) in binders.into_iter().flatten() {
+            let Some((binders, late)) = binders else {
+                continue;
+            };
+            for (connection, binding, origin) in binders {
                 episodes.push(Episode::Bind(BindPlan {
                     connection,
                     thread,
                     binding,
                     origin,
+                    late,
                 }));
             }
         }
@@ -143,7 +151,7 @@ fn body_episode(config: &SwarmConfig) -> impl Strategy<Value = Episode> + use<> 
         ),
         bind => (connections, threads, weighted(pools::BINDINGS), origin(config)).prop_map(
             |(connection, thread, binding, origin)| {
-                Episode::Bind(BindPlan { connection, thread, binding, origin })
+                Episode::Bind(BindPlan { connection, thread, binding, origin, late: false })
             }
         ),
         turn => turn_plan(config).prop_map(Episode::Turn),
@@ -170,10 +178,15 @@ fn item_plan() -> impl Strategy<Value = ItemPlan> {
     let lifecycle = prop_oneof![
         reviews_only => Just(ItemLifecycle::ReviewsOnly),
         started_only => Just(ItemLifecycle::StartedOnly),
-        completed => (weighted(pools::ITEM_STATUSES), flag(pools::ITEM_IN_PROGRESS_FIRST))
-            .prop_map(|(status, in_progress_first)| ItemLifecycle::Completed {
+        completed => (
+            weighted(pools::ITEM_STATUSES),
+            flag(pools::ITEM_IN_PROGRESS_FIRST),
+            flag(pools::ITEM_NEGATIVE_FIRST),
+        )
+            .prop_map(|(status, in_progress_first, negative_first)| ItemLifecycle::Completed {
                 status,
                 in_progress_first,
+                negative_first,
             }),
     ];
     (

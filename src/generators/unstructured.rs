@@ -234,12 +234,14 @@ fn setup(u: &mut Unstructured<'_>, config: &SwarmConfig) -> Result<Vec<Episode>>
     }
     for thread in 0..config.threads {
         if likely(u, pools::SETUP_PRESENT)? {
+            let late = chance(u, pools::BIND_LATE)?;
             for connection in binders(u, config)? {
                 episodes.push(Episode::Bind(BindPlan {
                     connection,
                     thread,
                     binding: weighted(u, pools::BINDINGS)?,
                     origin: origin(u, config)?,
+                    late,
                 }));
             }
         }
@@ -275,6 +277,7 @@ fn body_episode(u: &mut Unstructured<'_>, config: &SwarmConfig) -> Result<Episod
             thread: thread(u, config)?,
             binding: weighted(u, pools::BINDINGS)?,
             origin: origin(u, config)?,
+            late: false,
         }),
         _ => Episode::Turn(turn_plan(u, config)?),
     })
@@ -297,6 +300,7 @@ fn item_plan(u: &mut Unstructured<'_>) -> Result<ItemPlan> {
         _ => ItemLifecycle::Completed {
             status: weighted(u, pools::ITEM_STATUSES)?,
             in_progress_first: chance(u, pools::ITEM_IN_PROGRESS_FIRST)?,
+            negative_first: chance(u, pools::ITEM_NEGATIVE_FIRST)?,
         },
     };
     Ok(ItemPlan {
