@@ -103,12 +103,18 @@ pub enum Defect {
     /// TIME-3: a request's start is kept as an f64 (it also feeds a latency histogram), so a
     /// start past 2^53 is rounded; `i64::MAX` survives, casts saturating back to it.
     RequestStartThroughF64,
+    /// SUM-5: an item's `requested_network_access` is the last denormalized review's, not the
+    /// OR over its reviews (an assignment where an `|=` belonged).
+    NetworkFlagFromLastReview,
+    /// SUM-6: the terminal event reads the item's summary and leaves it in place, so a later
+    /// completion of the same item key carries the reviews of the one before.
+    SummaryLeftAfterEvent,
 }
 
 #[cfg(feature = "seeded-defects")]
 impl Defect {
     /// Every seeded defect, in declaration order.
-    pub const ALL: [Defect; 30] = [
+    pub const ALL: [Defect; 32] = [
         Defect::EmptyGrantApproved,
         Defect::DuplicateGuardianCounted,
         Defect::NetworkAsCommand,
@@ -139,6 +145,8 @@ impl Defect {
         Defect::FourItemStartsPerTurn,
         Defect::BoundInBlocks,
         Defect::RequestStartThroughF64,
+        Defect::NetworkFlagFromLastReview,
+        Defect::SummaryLeftAfterEvent,
     ];
 
     /// The defect's name in snake case, for reports and replay commands.
@@ -174,6 +182,8 @@ impl Defect {
             Defect::FourItemStartsPerTurn => "four_item_starts_per_turn",
             Defect::BoundInBlocks => "bound_in_blocks",
             Defect::RequestStartThroughF64 => "request_start_through_f64",
+            Defect::NetworkFlagFromLastReview => "network_flag_from_last_review",
+            Defect::SummaryLeftAfterEvent => "summary_left_after_event",
         }
     }
 
@@ -195,6 +205,8 @@ impl Defect {
                 "LIFE-4"
             }
             Defect::FinalOutcomeFromFirst => "SUM-3",
+            Defect::NetworkFlagFromLastReview => "SUM-5",
+            Defect::SummaryLeftAfterEvent => "SUM-6",
             Defect::DurationUnderflow => "TIME-1",
             Defect::PermissionsDenormalized => "SUM-1",
             Defect::GuardianInProgressEmitted => "GUARD-4",
@@ -422,6 +434,21 @@ mod tests {
 {{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 9223372036854775000}}
 {{"type": "request_aborted", "connection_id": 1, "request_id": 1, "completed_at_ms": 9223372036854775001}}"#
             ),
+            Defect::NetworkFlagFromLastReview => format!(
+                r#"{CONTEXT}
+{{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1, "proposed_network_policy_amendments": [{{"host": "example.com", "action": "allow"}}]}}
+{{"type": "command_execution_response", "connection_id": 1, "request_id": 1, "decision": {{"decision": "accept"}}, "completed_at_ms": 2}}
+{{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "target_item_id": "i1", "action": {{"type": "command", "command": "ls"}}, "status": "approved", "started_at_ms": 3, "completed_at_ms": 4}}
+{{"type": "item_started", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "started_at_ms": 0}}
+{{"type": "item_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "status": "completed", "completed_at_ms": 5}}"#
+            ),
+            Defect::SummaryLeftAfterEvent => format!(
+                r#"{CONTEXT}
+{{"type": "item_started", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "started_at_ms": 1}}
+{{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "target_item_id": "i1", "action": {{"type": "command", "command": "ls"}}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}}
+{{"type": "item_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "status": "completed", "completed_at_ms": 3}}
+{{"type": "turn_completed", "thread_id": "t1", "turn_id": "u1", "completed_at_ms": 4}}"#
+            ),
             Defect::UpstreamConflictKept => format!(
                 r#"{CONTEXT}
 {{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}}
@@ -448,7 +475,8 @@ mod tests {
         for defect in Defect::ALL {
             let (limits, trace) = exposing_trace(defect);
             let facts = facts(&trace);
-            assert!(facts.len() <= 6, "{}: trace too long", defect.name());
+            // Seven for two reviews of one item and its event, with the context it needs.
+            assert!(facts.len() <= 7, "{}: trace too long", defect.name());
             let correct = reduce(Reducer::with_profile(limits, defect.profile()), &facts);
             let broken = reduce(Reducer::with_defect(limits, defect), &facts);
             assert_ne!(correct, broken, "{} is not observable", defect.name());
