@@ -219,6 +219,13 @@ impl Profile {
         self
     }
 
+    /// This profile with `departure` on the other side from where it is now: switched against
+    /// the base if it was not, back to the base's side if it was.
+    pub fn switching(mut self, departure: Departure) -> Profile {
+        self.depart ^= departure.bit();
+        self
+    }
+
     /// Whether the reduction follows upstream's behaviour on this departure (else the spec rule).
     pub fn follows_upstream(&self, departure: Departure) -> bool {
         let switched = self.depart & departure.bit() != 0;
@@ -374,6 +381,18 @@ mod tests {
         let profile = Profile::SPEC.departing(Departure::Turn1);
         assert!(profile.follows_upstream(Departure::Turn1));
         assert!(!profile.follows_upstream(Departure::Cap1));
+        // Switching takes the other side from where the profile is, either way.
+        assert!(
+            !profile
+                .switching(Departure::Turn1)
+                .follows_upstream(Departure::Turn1)
+        );
+        assert_eq!(profile.switching(Departure::Turn1), Profile::SPEC);
+        assert!(
+            profile
+                .switching(Departure::Cap1)
+                .follows_upstream(Departure::Cap1)
+        );
         for departure in Departure::ALL {
             assert!(Profile::UPSTREAM.follows_upstream(departure));
             assert!(!Profile::SPEC.follows_upstream(departure));

@@ -32,7 +32,7 @@ pub fn rule_ids() -> Vec<&'static str> {
 
 /// The version of the JSON summary's shape (`summary_version`): `review-spec merge` reads
 /// summaries of this version only.
-pub const SUMMARY_VERSION: u32 = 1;
+pub const SUMMARY_VERSION: u32 = 2;
 
 /// One failing case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -89,6 +89,94 @@ pub struct ShardRange {
     pub end_case: u64,
 }
 
+/// How many of a `check` run's cases discriminate each departure: cases whose model outputs
+/// (events and diagnostics) change when that one departure is switched to the other side of the
+/// run's profile (`check::discriminated`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartureReach {
+    /// The cases examined: every case the run counted (the summary's `cases`).
+    pub cases: u64,
+    /// The cases that discriminate at least one departure.
+    pub any_departure: u64,
+    /// For every departure, by its rule as `--depart` spells it (`DEDUP-1`), the cases that
+    /// discriminate it.
+    pub discriminating: BTreeMap<Departure, u64>,
+}
+
+impl Default for DepartureReach {
+    fn default() -> DepartureReach {
+        DepartureReach {
+            cases: 0,
+            any_departure: 0,
+            discriminating: Departure::ALL.into_iter().map(|d| (d, 0)).collect(),
+        }
+    }
+}
+
+impl DepartureReach {
+    /// Counts one case, which discriminates `departures`.
+    pub fn count(&mut self, departures: &[Departure]) {
+        self.cases = self.cases.saturating_add(1);
+        if !departures.is_empty() {
+            self.any_departure = self.any_departure.saturating_add(1);
+        }
+        for departure in departures {
+            let count = self.discriminating.entry(*departure).or_insert(0);
+            *count = count.saturating_add(1);
+        }
+    }
+
+    /// Adds another run's counts to these (a shard's, `review-spec merge`), or says which sum
+    /// would overflow (then nothing is added).
+    pub fn try_add(&mut self, other: &DepartureReach) -> Result<(), String> {
+        let add = |a: u64, b: u64, what: &str| a.checked_add(b).ok_or_else(|| what.to_owned());
+        let cases = add(self.cases, other.cases, "cases")?;
+        let any_departure = add(self.any_departure, other.any_departure, "any_departure")?;
+        let mut discriminating = self.discriminating.clone();
+        for (departure, count) in &other.discriminating {
+            let total = discriminating.entry(*departure).or_insert(0);
+            *total = add(*total, *count, departure.rule())?;
+        }
+        *self = DepartureReach {
+            cases,
+            any_departure,
+            discriminating,
+        };
+        Ok(())
+    }
+
+    /// The cases that discriminate `departure`.
+    pub fn of(&self, departure: Departure) -> u64 {
+        self.discriminating.get(&departure).copied().unwrap_or(0)
+    }
+
+    fn table(&self) -> String {
+        let mut text = format!(
+            "departure reach (cases whose model outputs change with one departure switched, of {}; {} with any):\n",
+            self.cases, self.any_departure
+        );
+        let cells: Vec<String> = Departure::ALL
+            .into_iter()
+            .map(|departure| {
+                let count = self.of(departure);
+                // Per mille, in integers: a share to one decimal of a percent.
+                let permille = u128::from(count) * 1000 / u128::from(self.cases.max(1));
+                format!(
+                    "{:<8} {count:>6} {:>3}.{} %",
+                    departure.rule(),
+                    permille / 10,
+                    permille % 10
+                )
+            })
+            .collect();
+        for line in cells.chunks(COVERAGE_COLUMNS) {
+            let _ = writeln!(text, "  {}", line.join("    "));
+        }
+        text
+    }
+}
+
 /// A vector case that did not run, and why.
 #[derive(Clone, Debug, Serialize)]
 pub struct Skipped {
@@ -128,6 +216,9 @@ pub struct Summary {
     /// For `vectors`: pass/fail of the cases naming each rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_rule: Option<BTreeMap<String, RuleTally>>,
+    /// For `check`: how many cases discriminate each departure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub departure_reach: Option<DepartureReach>,
     /// How often each rule applied in the model over the run.
     #[serde(skip)]
     pub rule_hits: BTreeMap<&'static str, usize>,
@@ -163,6 +254,7 @@ impl Summary {
             not_run: 0,
             skipped: Vec::new(),
             by_rule: None,
+            departure_reach: None,
             rule_hits: BTreeMap::new(),
         };
         summary.set_compared(OutputKinds::ALL);
@@ -377,6 +469,9 @@ impl Summary {
             text.push_str(&by_rule_table(by_rule));
         }
         text.push_str(&self.coverage_table());
+        if let Some(reach) = &self.departure_reach {
+            text.push_str(&reach.table());
+        }
         text
     }
 

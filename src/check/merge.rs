@@ -14,7 +14,9 @@ use serde::Deserialize;
 
 use crate::event::{OutputKind, OutputKinds};
 use crate::profile::Profile;
-use crate::report::{Coverage, Failure, SUMMARY_VERSION, ShardRange, Summary, rule_ids};
+use crate::report::{
+    Coverage, DepartureReach, Failure, SUMMARY_VERSION, ShardRange, Summary, rule_ids,
+};
 
 /// A summary that cannot be merged: which input, and why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +49,7 @@ struct ShardSummary {
     facts: usize,
     failures: Vec<Failure>,
     rule_coverage: Vec<Coverage>,
+    departure_reach: DepartureReach,
 }
 
 /// The shape of a summary ([`crate::shape`]): objects only.
@@ -160,6 +163,7 @@ pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
     merged.set_compared(OutputKinds::of(&first.compared));
     let rules = rule_ids();
     let mut notes = Vec::new();
+    let mut reach = DepartureReach::default();
     for (name, summary, shard) in &shards {
         if !merged.failures.is_empty() {
             for failure in &summary.failures {
@@ -198,8 +202,12 @@ pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
         merged
             .try_add_hits(&hits)
             .map_err(|rule| overflow(&format!("{rule} hits")))?;
+        reach
+            .try_add(&summary.departure_reach)
+            .map_err(|what| overflow(&format!("discriminating cases ({what})")))?;
         merged.failures.clone_from(&summary.failures);
     }
+    merged.departure_reach = Some(reach);
     Ok(Merged {
         summary: merged,
         notes,
@@ -226,6 +234,10 @@ mod tests {
         summary.cases = 1;
         summary.facts = facts;
         summary.add_hits(&BTreeMap::from([("FATE-1", hits)]));
+        let mut reach = DepartureReach::default();
+        reach.count(&[crate::profile::Departure::Turn1]);
+        reach.count(&[]);
+        summary.departure_reach = Some(reach);
         if failed {
             summary.failures.push(Failure {
                 name: "case 0".to_owned(),
@@ -251,6 +263,22 @@ mod tests {
         let merged = merge(&inputs).expect("the shards make one run");
         assert_eq!((merged.summary.cases, merged.summary.facts), (4, 40));
         assert_eq!(merged.summary.rule_hits.get("FATE-1"), Some(&8));
+        let reach = merged.summary.departure_reach.expect("the merged reach");
+        assert_eq!((reach.cases, reach.any_departure), (8, 4));
+        assert_eq!(reach.of(crate::profile::Departure::Turn1), 4);
+        assert_eq!(reach.of(crate::profile::Departure::Cap1), 0);
+    }
+
+    /// A summary of another version (one without the departure reach) is refused by name.
+    #[test]
+    fn a_summary_of_another_version_is_refused() {
+        let (name, text) = shard(1, 1, 1, 1, false);
+        let text = text.replace(
+            &format!("\"summary_version\": {SUMMARY_VERSION}"),
+            "\"summary_version\": 1",
+        );
+        let error = merge(&[(name, text)]).expect_err("version 1");
+        assert!(error.what.contains("summary_version 1"), "{error}");
     }
 
     /// Checked arithmetic in every sum: four shards of 2^64 - 1 facts (or rule hits) are an

@@ -32,6 +32,7 @@
 
 mod failure;
 pub mod merge;
+mod reach;
 mod seed;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -42,15 +43,17 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 
+pub use reach::discriminated;
 pub use seed::{CaseSeeds, Seed, SeedError};
 
 use crate::diff;
 use crate::event::Limits;
 use crate::generators;
 use crate::model;
+use crate::profile::Departure;
 use crate::profile::Profile;
 use crate::regression::shell_quote;
-use crate::report::{ShardRange, Summary};
+use crate::report::{DepartureReach, ShardRange, Summary};
 use crate::subject::{Subject, SubjectError};
 use crate::trace::HistoryTrace;
 
@@ -239,6 +242,7 @@ pub fn run_check(
     summary.cases = usize::try_from(tally.counted).unwrap_or(usize::MAX);
     summary.facts = tally.facts;
     summary.add_hits(&tally.hits);
+    summary.departure_reach = Some(tally.reach);
     if let Some(found) = tally.failure {
         let mut say = |line: &str| on_event(CheckEvent::Line(line));
         let mut reporting = Reporting {
@@ -300,6 +304,8 @@ struct CaseResult {
     index: u64,
     facts: usize,
     hits: BTreeMap<&'static str, usize>,
+    /// The departures the case discriminates.
+    discriminated: Vec<Departure>,
     failure: Option<Found>,
 }
 
@@ -325,19 +331,30 @@ fn work(
         let case = generators::case_from_seed(seed)
             .expressible_under(&profile)
             .in_trace_format(subject.facts_version());
-        // One model run per case gives both the comparison and the rule coverage.
-        let (hits, failed) = match diff::compare(subject, &case.facts, &case.limits, &profile) {
-            Ok(comparison) => (comparison.rule_hits, comparison.divergence.is_some()),
+        // One model run per case gives the comparison, the rule coverage and the departures
+        // consulted; the model runs again only for those (`reach`).
+        let (reduction, failed) = match diff::compare(subject, &case.facts, &case.limits, &profile)
+        {
+            Ok(comparison) => (
+                model::Reduction {
+                    outputs: comparison.model_outputs,
+                    rule_hits: comparison.rule_hits,
+                    departures_consulted: comparison.departures_consulted,
+                },
+                comparison.divergence.is_some(),
+            ),
             Err(error @ SubjectError::Spawn { .. }) => {
                 shared.abort();
                 send(Message::Fatal(error));
                 return;
             }
             Err(_) => (
-                model::reduce_with_hits(&case.facts, &case.limits, &profile).1,
+                model::reduce_counting(&case.facts, &case.limits, &profile),
                 true,
             ),
         };
+        let discriminated = discriminated(&case.facts, &case.limits, &profile, &reduction);
+        let hits = reduction.rule_hits;
         let facts = case.facts.len();
         if failed {
             shared.stop_after.fetch_min(index, Ordering::Relaxed);
@@ -350,6 +367,7 @@ fn work(
                 index,
                 facts,
                 hits,
+                discriminated,
                 failure: Some(failure),
             }));
             return;
@@ -358,6 +376,7 @@ fn work(
             index,
             facts,
             hits,
+            discriminated,
             failure: None,
         }));
         if history.len() == HISTORY_MAX {
@@ -379,6 +398,7 @@ struct Tally {
     counted: u64,
     facts: usize,
     hits: BTreeMap<&'static str, usize>,
+    reach: DepartureReach,
     failure: Option<Found>,
     fatal: Option<SubjectError>,
 }
@@ -391,6 +411,7 @@ impl Tally {
             counted: 0,
             facts: 0,
             hits: BTreeMap::new(),
+            reach: DepartureReach::default(),
             failure: None,
             fatal: None,
         }
@@ -415,6 +436,7 @@ impl Tally {
             for (rule, count) in result.hits {
                 *self.hits.entry(rule).or_insert(0) += count;
             }
+            self.reach.count(&result.discriminated);
             if result.failure.is_some() {
                 self.failure = result.failure;
                 self.pending.clear();
@@ -477,6 +499,7 @@ mod tests {
                 index,
                 facts: 10 + usize::try_from(index).unwrap_or(0),
                 hits: BTreeMap::from([("GRANT-1", 1)]),
+                discriminated: vec![Departure::Turn1],
                 failure: failing.then(|| Found {
                     case: generators::case_from_seed(index),
                     history: Vec::new(),
@@ -492,6 +515,10 @@ mod tests {
         tally.accept(case(5, false));
         assert_eq!((tally.counted, tally.facts), (2, 15 + 16));
         assert_eq!(tally.hits.get("GRANT-1"), Some(&2));
+        assert_eq!(
+            (tally.reach.cases, tally.reach.of(Departure::Turn1)),
+            (2, 2)
+        );
         assert!(tally.failure.is_some());
         tally.accept(case(9, false));
         assert_eq!(

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use crate::event::{Emitted, Limits, Output, OutputKinds};
 use crate::fact::Fact;
 use crate::model;
-use crate::profile::{Profile, first_inexpressible};
+use crate::profile::{Departure, Profile, first_inexpressible};
 use crate::subject::{Subject, SubjectError};
 use crate::trace::{HistoryTrace, Trace, UpstreamExpectation, VectorCase, write_trace};
 
@@ -69,6 +69,10 @@ pub struct Comparison {
     pub divergence: Option<Divergence>,
     /// How often each rule applied in the model (rule coverage).
     pub rule_hits: BTreeMap<&'static str, usize>,
+    /// The model's outputs, of every kind (the subject's are compared on the kinds it emits).
+    pub model_outputs: Vec<Emitted>,
+    /// The departures the model consulted ([`model::Model::departures_consulted`]).
+    pub departures_consulted: Vec<Departure>,
 }
 
 /// Runs the model and `subject` on `facts` under `profile` and returns the first divergence, if
@@ -171,18 +175,21 @@ pub fn reproducing_history(
     None
 }
 
-/// As [`first_divergence`], also returning the model's rule hits, from a single model run.
+/// As [`first_divergence`], also returning the model's rule hits, outputs and departures
+/// consulted, from a single model run.
 pub fn compare(
     subject: &mut dyn Subject,
     facts: &[Fact],
     limits: &Limits,
     profile: &Profile,
 ) -> Result<Comparison, SubjectError> {
-    let (expected, rule_hits) = model::reduce_with_hits(facts, limits, profile);
-    let divergence = find_divergence(subject, facts, limits, profile, expected)?;
+    let reduction = model::reduce_counting(facts, limits, profile);
+    let divergence = find_divergence(subject, facts, limits, profile, reduction.outputs.clone())?;
     Ok(Comparison {
         divergence,
-        rule_hits,
+        rule_hits: reduction.rule_hits,
+        model_outputs: reduction.outputs,
+        departures_consulted: reduction.departures_consulted,
     })
 }
 

@@ -245,6 +245,9 @@ fn shard_summaries() -> Vec<(String, String)> {
         summary.cases = 1;
         summary.facts = 3;
         summary.add_hits(&std::collections::BTreeMap::from([("FATE-1", 3)]));
+        let mut reach = crate::report::DepartureReach::default();
+        reach.count(&[crate::profile::Departure::Turn1]);
+        summary.departure_reach = Some(reach);
         summary.to_json(0)
     };
     vec![

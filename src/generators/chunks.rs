@@ -18,6 +18,8 @@ pub(super) struct Chunk {
     pub(super) facts: Vec<Fact>,
     /// For guardian completions: `completed_at_ms - started_at_ms`.
     pub(super) duration_ms: i64,
+    /// A stamp of the chunk's own, off the clock, over any the timeline gives it.
+    pub(super) stamp: Option<Stamp>,
 }
 
 /// Replaces lane-local request ids by global ones, numbered in order of first appearance and
@@ -97,7 +99,7 @@ pub(super) fn stamp(ordered: &mut [Chunk], timeline: &Timeline, clock: Clock) {
             .unwrap_or(i64::MAX)
             .saturating_mul(tick_ms)
             .saturating_add(start_ms);
-        let at_ms = match stamp {
+        let at_ms = match chunk.stamp.or(stamp) {
             None => clock_ms,
             Some(Stamp::Skew { ticks }) => {
                 clock_ms.saturating_add(i64::from(ticks).saturating_mul(tick_ms))

@@ -70,6 +70,11 @@ pub struct BindPlan {
     pub origin: ThreadOrigin,
     /// The thread's originator (CTX-4); None keeps the thread's earlier one.
     pub originator: Option<String>,
+    /// The binding arrives late: after the thread's next turn (its first, for a setup binding),
+    /// as when a thread's start response is lost and the thread is resumed once it ran. Until
+    /// then the thread has no context (CTX-3); a later completion of one of that turn's items
+    /// has it (UP-SUM-6).
+    pub late: bool,
 }
 
 /// Where a thread came from: the metadata a binding records.
@@ -132,10 +137,13 @@ pub enum ItemLifecycle {
     /// Started, never completed (TURN-1 reports it).
     StartedOnly,
     /// Started, reviewed, completed with `status` (`in_progress` is not terminal: ITEM-5),
-    /// optionally preceded by an `in_progress` completion.
+    /// optionally preceded by an `in_progress` completion, and optionally by a copy of the
+    /// completion stamped with a negative timestamp (a clock gone wrong, then the completion
+    /// delivered again: TIME-2 rejects the copy, which must not consume the start, UP-TIME-2).
     Completed {
         status: ItemStatus,
         in_progress_first: bool,
+        negative_first: bool,
     },
 }
 

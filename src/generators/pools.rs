@@ -90,10 +90,17 @@ pub const SUBAGENT_THREAD: Chance = Chance::new(1, 4);
 /// A sub-agent start names its parent; a parent past the thread pool is one never bound.
 pub const SUBAGENT_PARENT: Chance = Chance::new(9, 10);
 pub const SUBAGENT_UNKNOWN_PARENT: Chance = Chance::new(1, 8);
+/// A thread's setup bindings arrive late, after its first turn (UP-SUM-6's ground: a completion
+/// without context, then one of the same item with it).
+pub const BIND_LATE: Chance = Chance::new(1, 5);
 /// Item notifications are delivered per attached connection.
 pub const ITEM_PER_CONNECTION: Chance = Chance::new(3, 20);
 /// An `in_progress` item completion comes first.
 pub const ITEM_IN_PROGRESS_FIRST: Chance = Chance::new(3, 20);
+/// A copy of the item's completion with a negative timestamp comes first (UP-TIME-2).
+pub const ITEM_NEGATIVE_FIRST: Chance = Chance::new(1, 30);
+/// The timestamp of that copy: TIME-2's boundary, the largest negative one.
+pub const ITEM_NEGATIVE_MS: i64 = -1;
 /// A user review is closed after its item completed.
 pub const CLOSED_AFTER_ITEM: Chance = Chance::new(3, 20);
 pub const GRANT_ROOT: Chance = Chance::new(2, 5);

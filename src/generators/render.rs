@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, VecDeque};
 use super::chunks::{Chunk, flatten, number_requests, stamp};
 use super::episode::{
     BindPlan, Closing, Episode, GuardianReview, ItemLifecycle, ItemPlan, ReviewPlan, Scenario,
-    SubagentPlan, ThreadOrigin, TurnEnd, TurnPlan, UserRequest, UserReview,
+    Stamp, SubagentPlan, ThreadOrigin, TurnEnd, TurnPlan, UserRequest, UserReview,
 };
 use super::pools;
 use super::swarm::SwarmConfig;
@@ -28,9 +28,20 @@ pub fn render(scenario: &Scenario, config: &SwarmConfig) -> Vec<Fact> {
     let mut schedule = Schedule::new(&scenario.schedule);
     let mut segment: Vec<VecDeque<Chunk>> = Vec::new();
     let mut ordered: Vec<Chunk> = Vec::new();
+    // Late bindings, by thread: rendered once the thread's next turn is over.
+    let mut late: BTreeMap<u8, Vec<&BindPlan>> = BTreeMap::new();
     for episode in &scenario.episodes {
         match episode {
-            Episode::Turn(turn) => segment.push(renderer.turn(turn)),
+            Episode::Turn(turn) => {
+                segment.push(renderer.turn(turn));
+                if let Some(binds) = late.remove(&turn.thread) {
+                    schedule.interleave(&mut segment, &mut ordered);
+                    for bind in binds {
+                        ordered.push(chunk(None, vec![renderer.bind(bind)]));
+                    }
+                }
+            }
+            Episode::Bind(bind) if bind.late => late.entry(bind.thread).or_default().push(bind),
             Episode::Initialize {
                 connection,
                 client,
@@ -55,6 +66,10 @@ pub fn render(scenario: &Scenario, config: &SwarmConfig) -> Vec<Fact> {
         }
     }
     schedule.interleave(&mut segment, &mut ordered);
+    // A late binding of a thread with no turn after it still arrives, last.
+    for bind in late.into_values().flatten() {
+        ordered.push(chunk(None, vec![renderer.bind(bind)]));
+    }
     number_requests(&mut ordered, config.ids);
     stamp(&mut ordered, &scenario.timeline, config.clock);
     flatten(ordered)
@@ -349,6 +364,7 @@ impl<'c> Renderer<'c> {
         if let ItemLifecycle::Completed {
             status,
             in_progress_first,
+            negative_first,
         } = item.lifecycle
         {
             if in_progress_first {
@@ -358,10 +374,17 @@ impl<'c> Renderer<'c> {
                     .collect();
                 lane.push(progress, 0);
             }
-            let completions = item_connections
+            let completions: Vec<Fact> = item_connections
                 .iter()
                 .map(|connection| item_completed(*connection, item_ref, status))
                 .collect();
+            if negative_first {
+                let mut rejected = chunk(Some(lane.lane), completions.clone());
+                rejected.stamp = Some(Stamp::Negative {
+                    ms: pools::ITEM_NEGATIVE_MS,
+                });
+                lane.chunks.push_back(rejected);
+            }
             lane.push(completions, 0);
         }
         lane.chunks.extend(after_item);
@@ -458,6 +481,7 @@ fn chunk(lane: Option<usize>, facts: Vec<Fact>) -> Chunk {
         lane,
         facts,
         duration_ms: 0,
+        stamp: None,
     }
 }
 

@@ -78,7 +78,8 @@ pub fn scenario_plan(config: &SwarmConfig) -> impl Strategy<Value = Scenario> + 
 }
 
 /// Every connection initializes and every thread is bound to a non-empty set of connections
-/// (the last binder owns it); each of these rarely goes missing, which CTX-3 covers.
+/// (the last binder owns it); each of these rarely goes missing, which CTX-3 covers, and a
+/// thread's bindings sometimes arrive after its first turn.
 fn setup(config: &SwarmConfig) -> impl Strategy<Value = Vec<Episode>> + use<> {
     let initializations = vec(
         chance(pools::SETUP_PRESENT, client_and_runtime()),
@@ -86,7 +87,10 @@ fn setup(config: &SwarmConfig) -> impl Strategy<Value = Vec<Episode>> + use<> {
     );
     let bindings = vec(
         (
-            chance(pools::SETUP_PRESENT, thread_binders(config)),
+            chance(
+                pools::SETUP_PRESENT,
+                (thread_binders(config), flag(pools::BIND_LATE)),
+            ),
             flag(pools::SUBAGENT_THREAD),
             subagent_plan(config),
         ),
@@ -115,13 +119,17 @@ fn setup(config: &SwarmConfig) -> impl Strategy<Value = Vec<Episode>> + use<> {
                 }));
                 continue;
             }
-            for (connection, binding, origin, originator) in binders.into_iter().flatten() {
+            let Some((binders, late)) = binders else {
+                continue;
+            };
+            for (connection, binding, origin, originator) in binders {
                 episodes.push(Episode::Bind(BindPlan {
                     connection,
                     thread,
                     binding,
                     origin,
                     originator,
+                    late,
                 }));
             }
         }
@@ -204,7 +212,7 @@ fn body_episode(config: &SwarmConfig) -> impl Strategy<Value = Episode> + use<> 
                 if subagent {
                     Episode::SubagentStart(plan)
                 } else {
-                    Episode::Bind(BindPlan { connection, thread, binding, origin, originator })
+                    Episode::Bind(BindPlan { connection, thread, binding, origin, originator, late: false })
                 }
             }),
         turn => turn_plan(config).prop_map(Episode::Turn),
@@ -231,10 +239,15 @@ fn item_plan() -> impl Strategy<Value = ItemPlan> {
     let lifecycle = prop_oneof![
         reviews_only => Just(ItemLifecycle::ReviewsOnly),
         started_only => Just(ItemLifecycle::StartedOnly),
-        completed => (weighted(pools::ITEM_STATUSES), flag(pools::ITEM_IN_PROGRESS_FIRST))
-            .prop_map(|(status, in_progress_first)| ItemLifecycle::Completed {
+        completed => (
+            weighted(pools::ITEM_STATUSES),
+            flag(pools::ITEM_IN_PROGRESS_FIRST),
+            flag(pools::ITEM_NEGATIVE_FIRST),
+        )
+            .prop_map(|(status, in_progress_first, negative_first)| ItemLifecycle::Completed {
                 status,
                 in_progress_first,
+                negative_first,
             }),
     ];
     (

@@ -618,6 +618,76 @@ fn fanned_out_copies_share_id_and_timestamp() {
     }
 }
 
+/// The two shapes that reach UP-SUM-6 and UP-TIME-2: a late binding arrives once its thread's
+/// first turn is over (so that turn has no context, and the next one has), and a completion
+/// stamped negative comes just before the same completion on the clock.
+#[test]
+fn a_late_binding_follows_the_first_turn_and_a_negative_copy_precedes_its_completion() {
+    use super::episode::{BindPlan, ItemLifecycle, ItemPlan, Scenario, ThreadOrigin, Timeline};
+    use super::episode::{TurnEnd, TurnPlan};
+    use crate::fact::{ItemKind, ItemStatus, ThreadBinding};
+    let config = SwarmConfig {
+        turns_per_thread: 1,
+        ..SwarmConfig::default()
+    };
+    let item = |negative_first| ItemPlan {
+        kind: ItemKind::CommandExecution,
+        lifecycle: ItemLifecycle::Completed {
+            status: ItemStatus::Completed,
+            in_progress_first: false,
+            negative_first,
+        },
+        per_connection: false,
+        reviews: Vec::new(),
+    };
+    let turn = |negative_first| {
+        super::Episode::Turn(TurnPlan {
+            thread: 0,
+            items: vec![item(negative_first)],
+            parallel: false,
+            end: TurnEnd::Completed,
+        })
+    };
+    let plan = Scenario {
+        episodes: vec![
+            super::Episode::Bind(BindPlan {
+                connection: 1,
+                thread: 0,
+                binding: ThreadBinding::Started,
+                origin: ThreadOrigin::Plain,
+                originator: None,
+                late: true,
+            }),
+            turn(true),
+            turn(false),
+        ],
+        schedule: Vec::new(),
+        timeline: Timeline {
+            tick_ms: 10,
+            anomalies: Vec::new(),
+        },
+    };
+    let facts = super::render(&plan, &config);
+    let types: Vec<&str> = facts.iter().map(Fact::type_name).collect();
+    assert_eq!(
+        types,
+        [
+            "item_started",
+            "item_completed",
+            "item_completed",
+            "turn_completed",
+            "thread_bound",
+            "item_started",
+            "item_completed",
+            "turn_completed",
+        ]
+    );
+    let times: Vec<Option<i64>> = facts.iter().map(Fact::timestamp_ms).collect();
+    assert_eq!(times[1], Some(pools::ITEM_NEGATIVE_MS), "{times:?}");
+    assert!(times[2].is_some_and(|at_ms| at_ms > 0), "{times:?}");
+    assert_eq!(facts[1].ids(), facts[2].ids(), "the same completion, twice");
+}
+
 /// xorshift64: a fixed pseudo-random byte source without a new dependency.
 struct XorShift(u64);
 
@@ -1039,7 +1109,20 @@ fn clocks_start_at_zero_and_end_near_the_end_of_time() {
         };
         let mut checked = 0;
         for plan in sample(super::scenario_plan(&config), 200, SEED) {
-            if !plan.timeline.anomalies.is_empty() {
+            // Only plans on the clock: no anomaly, no completion stamped negative on purpose.
+            let negative_first = plan.episodes.iter().any(|episode| match episode {
+                super::Episode::Turn(turn) => turn.items.iter().any(|item| {
+                    matches!(
+                        item.lifecycle,
+                        super::episode::ItemLifecycle::Completed {
+                            negative_first: true,
+                            ..
+                        }
+                    )
+                }),
+                _ => false,
+            });
+            if !plan.timeline.anomalies.is_empty() || negative_first {
                 continue;
             }
             let times: Vec<i64> = super::render(&plan, &config)

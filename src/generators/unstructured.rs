@@ -244,6 +244,7 @@ fn setup(u: &mut Unstructured<'_>, config: &SwarmConfig) -> Result<Vec<Episode>>
             continue;
         }
         if likely(u, pools::SETUP_PRESENT)? {
+            let late = chance(u, pools::BIND_LATE)?;
             for connection in binders(u, config)? {
                 episodes.push(Episode::Bind(BindPlan {
                     connection,
@@ -251,6 +252,7 @@ fn setup(u: &mut Unstructured<'_>, config: &SwarmConfig) -> Result<Vec<Episode>>
                     binding: weighted(u, pools::BINDINGS)?,
                     origin: origin(u, config)?,
                     originator: option(u, pools::ORIGINATOR, |u| string(u, pools::ORIGINATORS))?,
+                    late,
                 }));
             }
         }
@@ -290,6 +292,7 @@ fn body_episode(u: &mut Unstructured<'_>, config: &SwarmConfig) -> Result<Episod
             binding: weighted(u, pools::BINDINGS)?,
             origin: origin(u, config)?,
             originator: option(u, pools::ORIGINATOR, |u| string(u, pools::ORIGINATORS))?,
+            late: false,
         }),
         _ => Episode::Turn(turn_plan(u, config)?),
     })
@@ -312,6 +315,7 @@ fn item_plan(u: &mut Unstructured<'_>) -> Result<ItemPlan> {
         _ => ItemLifecycle::Completed {
             status: weighted(u, pools::ITEM_STATUSES)?,
             in_progress_first: chance(u, pools::ITEM_IN_PROGRESS_FIRST)?,
+            negative_first: chance(u, pools::ITEM_NEGATIVE_FIRST)?,
         },
     };
     Ok(ItemPlan {

@@ -10,6 +10,7 @@ use std::hash::Hash;
 use super::trail::Trail;
 use super::why::{Aspect, Why};
 use crate::event::{Diagnostic, DiagnosticReason, Table};
+use crate::profile::Departure;
 
 /// Which (thread, turn) an entry belongs to, for tables that TURN-1 releases by turn.
 pub(crate) type TurnOf<K, V> = for<'a> fn(&'a K, &'a V) -> (&'a str, &'a str);
@@ -102,6 +103,10 @@ impl<K: Eq + Hash + Clone, V> BoundedTable<K, V> {
     /// bound evicts nothing.
     pub(crate) fn insert_new(&mut self, key: K, value: V, trail: &mut Trail) -> Option<(K, V)> {
         let full = self.entries.len() >= self.entries_max && !self.entries.is_empty();
+        if full {
+            // UP-CAP-1 decides here: evict (bounded) or grow (unbounded).
+            trail.consult(Departure::Cap1);
+        }
         if full && !self.bounded {
             let _ = trail.exception("UP-CAP-1");
         }

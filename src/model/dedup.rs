@@ -18,7 +18,7 @@ pub(crate) fn first_completion(
     turn_id: &str,
     review_id: &str,
 ) -> Option<Why> {
-    if state.profile.follows_upstream(Departure::Dedup1) {
+    if state.follows_upstream(Departure::Dedup1) {
         // Upstream's branch sets the spec's aside only for a completion counted before.
         let counts = if state.trail.note_guardian_completion(thread_id, review_id) {
             state.trail.exception(Departure::Dedup1.id())

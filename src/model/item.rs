@@ -148,7 +148,7 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
         false => terminal(*status, &mut state.trail),
     };
     why.add_each(&[Aspect::Exists, STATUS, FAILURE], decides);
-    if terminal.is_none() && !state.profile.follows_upstream(Departure::Item5) {
+    if terminal.is_none() && !state.follows_upstream(Departure::Item5) {
         why.add(Aspect::Exists, state.trail.exception("ITEM-5"));
         keep_item(state, &key, &why);
         state.trail.withhold(identity, why.clone());
@@ -178,15 +178,16 @@ pub(crate) fn complete_item(state: &mut State, fact: &Fact) {
         state.emit(Output::Diagnostic(diagnostic), refused);
         return;
     };
-    let keeps_summary = state.profile.follows_upstream(Departure::Sum6);
     let has_context = ctx::has_context(state, thread_id);
+    // UP-SUM-6 decides only where the context is missing.
+    let keeps_summary = !has_context && state.follows_upstream(Departure::Sum6);
     let Some((terminal_status, failure_kind)) = terminal else {
         // UP-ITEM-5: no event, the start is gone, and so is the summary unless UP-SUM-6 keeps
         // it for want of context.
         state
             .trail
             .note_gone(Entry::start(&key), Why::of_mark(&[Aspect::Exists], goes_on));
-        if keeps_summary && !has_context {
+        if keeps_summary {
             let _ = state.upstream(Departure::Sum6);
         } else {
             let _ = sum::consume_summary(state, &key);

@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 
 use crate::event::{DiagnosticReason, Emitted, Identity, Limits, Output};
 use crate::fact::Fact;
-use crate::profile::Profile;
+use crate::profile::{Departure, Profile};
 use state::State;
 use trail::Entry;
 use trail::Recording;
@@ -183,6 +183,22 @@ impl Model {
     pub fn facts_applied(&self) -> usize {
         self.at
     }
+
+    /// The departures whose decision point the facts applied so far reached, in ID order,
+    /// whatever the model records. A departure not among them played no part: the same facts
+    /// under the profile with it switched ([`Profile::switching`]) give the same outputs.
+    pub fn departures_consulted(&self) -> Vec<Departure> {
+        self.state.trail.consulted().collect()
+    }
+}
+
+/// What a reduction with rule hits gives: the outputs, how often each rule applied, and the
+/// departures it consulted ([`Model::departures_consulted`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reduction {
+    pub outputs: Vec<Emitted>,
+    pub rule_hits: BTreeMap<&'static str, usize>,
+    pub departures_consulted: Vec<Departure>,
 }
 
 /// ORDER-1: reduces facts in order to their outputs, each tagged with the index of its fact,
@@ -204,6 +220,21 @@ pub fn reduce_with_hits(
     let explained = run(facts, limits, profile, Recording::Hits);
     let outputs = explained.outputs.into_iter().map(|o| o.emitted).collect();
     (outputs, explained.rule_hits)
+}
+
+/// As [`reduce_with_hits`], with the departures the reduction consulted: what `check` runs on
+/// every case.
+pub fn reduce_counting(facts: &[Fact], limits: &Limits, profile: &Profile) -> Reduction {
+    let mut model = Model::with_hits(limits, profile);
+    let mut outputs = Vec::with_capacity(facts.len());
+    for fact in facts {
+        outputs.extend(model.apply(fact));
+    }
+    Reduction {
+        outputs,
+        departures_consulted: model.departures_consulted(),
+        rule_hits: model.state.trail.hits,
+    }
 }
 
 /// As [`reduce`], with the rules and facts behind each output and the rule-hit totals. The

@@ -148,9 +148,16 @@ impl State {
     /// "Departures from upstream"): the departure's mark when it does (an exception: upstream's
     /// branch sets the spec's aside), None when the spec's rule applies.
     pub(crate) fn upstream(&mut self, departure: Departure) -> Option<Mark> {
-        self.profile
-            .follows_upstream(departure)
+        self.follows_upstream(departure)
             .then(|| self.trail.exception(departure.id()))
+    }
+
+    /// Whether the reduction follows upstream's behaviour on `departure`, read at the
+    /// departure's decision point (recorded as consulted, like [`State::upstream`]) by a rule
+    /// that marks its decision itself.
+    pub(crate) fn follows_upstream(&mut self, departure: Departure) -> bool {
+        self.trail.consult(departure);
+        self.profile.follows_upstream(departure)
     }
 
     /// CAP-1: a full table evicted its oldest entry (`entry`, whose value's decisions are

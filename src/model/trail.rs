@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::why::{Aspect, Decision, Mark, Why};
 use crate::event::{DiagnosticReason, Identity, Table};
 use crate::fact::{ConnectionId, Id, RequestId};
+use crate::profile::Departure;
 
 /// How much the trail records. Marks always run; what they record depends on who asks: plain
 /// outputs (the differ's comparison), rule-hit totals (coverage), or full explanations.
@@ -50,6 +51,9 @@ pub(crate) struct Trail {
     /// to another one).
     pub(crate) current_connection: Option<ConnectionId>,
     pub(crate) memory: Memory,
+    /// The departures whose decision point the reduction reached, by `Departure as usize`,
+    /// whatever the recording: a departure never consulted cannot change the outputs.
+    pub(crate) consulted: [bool; Departure::ALL.len()],
 }
 
 /// How many entries each set of the explanation memory remembers: the most recent ones.
@@ -143,6 +147,21 @@ impl<K: Ord + Clone, V: Default> Recent<K, V> {
 }
 
 impl Trail {
+    /// Records that the reduction reached `departure`'s decision point: the outputs may depend
+    /// on which side of it the profile takes.
+    pub(crate) fn consult(&mut self, departure: Departure) {
+        if let Some(consulted) = self.consulted.get_mut(departure as usize) {
+            *consulted = true;
+        }
+    }
+
+    /// The departures consulted so far, in ID order.
+    pub(crate) fn consulted(&self) -> impl Iterator<Item = Departure> + '_ {
+        Departure::ALL
+            .into_iter()
+            .filter(|departure| self.consulted.get(*departure as usize) == Some(&true))
+    }
+
     /// Records that rule `id` decided at the current fact by its general case.
     pub(crate) fn mark(&mut self, id: &'static str) -> Mark {
         self.decide(id, false)

@@ -112,12 +112,18 @@ pub enum Defect {
     /// CTX-4: a binding without an originator clears the thread's originator instead of keeping
     /// it.
     OriginatorClearedByRebinding,
+    /// SUM-5: an item's `requested_network_access` is the last denormalized review's, not the
+    /// OR over its reviews (an assignment where an `|=` belonged).
+    NetworkFlagFromLastReview,
+    /// SUM-6: the terminal event reads the item's summary and leaves it in place, so a later
+    /// completion of the same item key carries the reviews of the one before.
+    SummaryLeftAfterEvent,
 }
 
 #[cfg(feature = "seeded-defects")]
 impl Defect {
     /// Every seeded defect, in declaration order.
-    pub const ALL: [Defect; 33] = [
+    pub const ALL: [Defect; 35] = [
         Defect::EmptyGrantApproved,
         Defect::DuplicateGuardianCounted,
         Defect::NetworkAsCommand,
@@ -151,6 +157,8 @@ impl Defect {
         Defect::OriginatorIgnored,
         Defect::SubagentWithoutParentConnection,
         Defect::OriginatorClearedByRebinding,
+        Defect::NetworkFlagFromLastReview,
+        Defect::SummaryLeftAfterEvent,
     ];
 
     /// The defect's name in snake case, for reports and replay commands.
@@ -189,6 +197,8 @@ impl Defect {
             Defect::OriginatorIgnored => "originator_ignored",
             Defect::SubagentWithoutParentConnection => "subagent_without_parent_connection",
             Defect::OriginatorClearedByRebinding => "originator_cleared_by_rebinding",
+            Defect::NetworkFlagFromLastReview => "network_flag_from_last_review",
+            Defect::SummaryLeftAfterEvent => "summary_left_after_event",
         }
     }
 
@@ -212,6 +222,8 @@ impl Defect {
                 "LIFE-4"
             }
             Defect::FinalOutcomeFromFirst => "SUM-3",
+            Defect::NetworkFlagFromLastReview => "SUM-5",
+            Defect::SummaryLeftAfterEvent => "SUM-6",
             Defect::DurationUnderflow => "TIME-1",
             Defect::PermissionsDenormalized => "SUM-1",
             Defect::GuardianInProgressEmitted => "GUARD-4",
@@ -455,6 +467,21 @@ mod tests {
 {{"type": "subagent_thread_started", "thread_id": "t2", "parent_thread_id": "t1", "subagent_source": "thread_spawn"}}
 {{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t2", "turn_id": "u1", "review_id": "g1", "action": {{"type": "command", "command": "ls"}}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}}"#
             ),
+            Defect::NetworkFlagFromLastReview => format!(
+                r#"{CONTEXT}
+{{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1, "proposed_network_policy_amendments": [{{"host": "example.com", "action": "allow"}}]}}
+{{"type": "command_execution_response", "connection_id": 1, "request_id": 1, "decision": {{"decision": "accept"}}, "completed_at_ms": 2}}
+{{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "target_item_id": "i1", "action": {{"type": "command", "command": "ls"}}, "status": "approved", "started_at_ms": 3, "completed_at_ms": 4}}
+{{"type": "item_started", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "started_at_ms": 0}}
+{{"type": "item_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "status": "completed", "completed_at_ms": 5}}"#
+            ),
+            Defect::SummaryLeftAfterEvent => format!(
+                r#"{CONTEXT}
+{{"type": "item_started", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "started_at_ms": 1}}
+{{"type": "guardian_review_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "review_id": "g1", "target_item_id": "i1", "action": {{"type": "command", "command": "ls"}}, "status": "approved", "started_at_ms": 1, "completed_at_ms": 2}}
+{{"type": "item_completed", "connection_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "kind": "command_execution", "status": "completed", "completed_at_ms": 3}}
+{{"type": "turn_completed", "thread_id": "t1", "turn_id": "u1", "completed_at_ms": 4}}"#
+            ),
             Defect::UpstreamConflictKept => format!(
                 r#"{CONTEXT}
 {{"type": "command_execution_request", "connection_id": 1, "request_id": 1, "thread_id": "t1", "turn_id": "u1", "item_id": "i1", "started_at_ms": 1}}
@@ -481,7 +508,8 @@ mod tests {
         for defect in Defect::ALL {
             let (limits, trace) = exposing_trace(defect);
             let facts = facts(&trace);
-            assert!(facts.len() <= 6, "{}: trace too long", defect.name());
+            // Seven for two reviews of one item and its event, with the context it needs.
+            assert!(facts.len() <= 7, "{}: trace too long", defect.name());
             let correct = reduce(Reducer::with_profile(limits, defect.profile()), &facts);
             let broken = reduce(Reducer::with_defect(limits, defect), &facts);
             assert_ne!(correct, broken, "{} is not observable", defect.name());

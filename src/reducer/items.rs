@@ -88,7 +88,8 @@ impl<H: Hooks> Reducer<H> {
         };
         let summary_key = summary_key(&self.hooks, key.thread_id, key.turn_id, key.item_id);
         let context = self.event_context(&item_key.thread_id);
-        let summary = if context.is_err() && self.upstream(Departure::Sum6) {
+        let leaves_summary = terminal.is_some() && self.hooks.breaks(Defect::SummaryLeftAfterEvent);
+        let summary = if context.is_err() && self.upstream(Departure::Sum6) || leaves_summary {
             self.state.summary(summary_key).cloned().unwrap_or_default()
         } else {
             let summary = self.state.take_summary(summary_key).unwrap_or_default();

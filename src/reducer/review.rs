@@ -107,6 +107,9 @@ impl<H: Hooks> Reducer<H> {
                 outcome
             };
             record_review(summary, review.reviewer, outcome, review.requested);
+            if self.hooks.breaks(Defect::NetworkFlagFromLastReview) {
+                summary.requested_network_access = review.requested.network_access;
+            }
             return;
         }
         let mut summary = ItemSummary::default();

@@ -17,6 +17,7 @@ use review_spec::event::Limits;
 use review_spec::fact::Fact;
 use review_spec::generators;
 use review_spec::model;
+use review_spec::profile::Profile;
 use review_spec::reducer::{Defect, NoDefects, Reducer, Seeded};
 use review_spec::shrink::delete_facts_while;
 
@@ -363,4 +364,113 @@ fn every_property_fails_on_the_defect_it_guards_against() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A reducer with a seeded defect that, like upstream's, emits events only.
+struct EventsOnly(Reducer<Seeded>);
+
+impl review_spec::subject::Subject for EventsOnly {
+    fn name(&self) -> String {
+        format!("{}, events only", self.0.defect().name())
+    }
+
+    fn reset(
+        &mut self,
+        limits: Limits,
+        profile: &review_spec::profile::Profile,
+    ) -> Result<(), review_spec::subject::SubjectError> {
+        self.0.reset(limits, *profile);
+        Ok(())
+    }
+
+    fn emits(&self) -> review_spec::event::OutputKinds {
+        review_spec::event::OutputKinds::EVENTS
+    }
+
+    fn ingest(
+        &mut self,
+        _fact_index: usize,
+        fact: &Fact,
+        outputs: &mut Vec<review_spec::event::Output>,
+    ) -> Result<(), review_spec::subject::SubjectError> {
+        self.0.ingest(fact, outputs);
+        outputs.retain(|output| !matches!(output, review_spec::event::Output::Diagnostic(_)));
+        Ok(())
+    }
+}
+
+/// The vector cases that fail under `upstream` against `defect`, compared on events only (as
+/// upstream's reducer is), by full name.
+fn upstream_vector_failures(defect: Defect) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors");
+    let suite = review_spec::conformance::Suite::load(&dir).expect("the vectors load");
+    let options = review_spec::conformance::VectorOptions {
+        profile: review_spec::profile::Profile::UPSTREAM,
+        max_failures: 0,
+        ..Default::default()
+    };
+    let mut subject = EventsOnly(Reducer::with_defect(Limits::default(), defect));
+    let summary =
+        review_spec::conformance::run_vectors(&mut subject, &suite, &options, &mut |_| {})
+            .expect("the vectors run");
+    summary
+        .failures
+        .into_iter()
+        .map(|failure| failure.name)
+        .collect()
+}
+
+/// Under `upstream`, compared on events only as upstream's own reducer is, SUM-5 and SUM-6 each
+/// decide alone in a vector case: a reducer that takes an item's network flag from its last
+/// review, or that leaves the summary after the terminal event, fails that case and no other
+/// (besides the defect's own saved counterexample), and the model applies no rule there beyond
+/// the happy path's (the traceability baseline).
+#[test]
+fn under_upstream_a_vector_catches_each_summary_defect_alone() {
+    let cases = [
+        (
+            Defect::NetworkFlagFromLastReview,
+            "sum/sum-5-flags-ored/network-from-the-first-review-only",
+        ),
+        (
+            Defect::SummaryLeftAfterEvent,
+            "sum/sum-6-terminal-event-consumes/later-completion-of-the-same-key",
+        ),
+    ];
+    let vectors = crate::vectors::load_all();
+    for (defect, name) in cases {
+        let own = format!(
+            "regressions/{}",
+            defect_vector_path(defect)
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        );
+        let failures: Vec<String> = upstream_vector_failures(defect)
+            .into_iter()
+            .filter(|failure| !failure.starts_with(&own))
+            .collect();
+        assert_eq!(failures, [name], "{} under upstream", defect.name());
+        let case = vectors
+            .iter()
+            .flat_map(|(file, _, vector)| {
+                vector
+                    .cases
+                    .iter()
+                    .filter(move |case| format!("{file}/{}", case.name) == name)
+            })
+            .next()
+            .unwrap_or_else(|| panic!("no vector case {name}"));
+        let hits = model::reduce_explained(&case.facts, &case.limits, &Profile::UPSTREAM).rule_hits;
+        let others: Vec<&str> = hits
+            .keys()
+            .copied()
+            .filter(|rule| !crate::traceability::BASELINE_RULES.contains(rule))
+            .collect();
+        assert!(
+            hits.contains_key(defect.rule()) && others.is_empty(),
+            "{name} under upstream: {} applies with {others:?}",
+            defect.rule()
+        );
+    }
 }

@@ -6,11 +6,18 @@
 //!
 //! `REVIEW_SPEC_DEPARTURE_SEEDS=10 cargo test --test it departures -- --nocapture` prints the
 //! table over ten seeds (the default runs two).
+//!
+//! The same reducer also measures how soon `check` shows each departure: the cases of a seeded
+//! `check --profile upstream --depart RULE` run (drawn as `check` draws them) up to the first
+//! one on which the model and the pinned reducer differ.
+//! `cargo test --release --test it cases_to_show -- --nocapture` prints the medians over
+//! `check --seed 1` to `--seed 10` (`REVIEW_SPEC_REACH_SEEDS=N` for `--seed 1` to `N`).
 
 use std::cell::RefCell;
 
 use proptest::strategy::Strategy as _;
 use proptest::test_runner::{RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use review_spec::check::{CaseSeeds, CheckOptions, Seed, run_check};
 use review_spec::diff::{Divergence, Symptom, first_divergence, minimize};
 use review_spec::event::{Limits, Output, OutputKinds};
 use review_spec::fact::Fact;
@@ -163,4 +170,108 @@ fn each_departure_is_named_first_against_a_reducer_pinned_to_upstream() {
     }
     println!("{}", table.join("\n"));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The most cases a seeded run is searched for a departure to show.
+const REACH_CASES_MAX: u64 = 20_000;
+/// The most cases `check` may need, on the median seed, to show a departure.
+const CASES_TO_SHOW_MEDIAN_MAX: u64 = 100;
+
+fn reach_seeds() -> u64 {
+    std::env::var("REVIEW_SPEC_REACH_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10)
+}
+
+/// How many cases `check --seed SEED --profile upstream --depart RULE` runs against the pinned
+/// reducer up to and including its first failing case (None within `REACH_CASES_MAX`).
+fn cases_to_show(departure: Departure, seed: &Seed) -> Option<u64> {
+    let profile = Profile::UPSTREAM.departing(departure);
+    let events = |mut outputs: Vec<review_spec::event::Emitted>| {
+        OutputKinds::EVENTS.retain(&mut outputs);
+        outputs
+    };
+    CaseSeeds::new(seed, 0)
+        .take_while(|(index, _)| *index < REACH_CASES_MAX)
+        .find(|(_, case_seed)| {
+            let case = generators::case_from_seed(*case_seed).expressible_under(&profile);
+            let mut pinned = Reducer::with_profile(case.limits, Profile::UPSTREAM);
+            events(model::reduce(&case.facts, &case.limits, &profile))
+                != events(pinned.ingest_all(&case.facts))
+        })
+        .map(|(index, _)| index + 1)
+}
+
+/// The cases `check` needs to show each departure against a reducer that follows plain
+/// upstream, over seeds 1..=N: every departure shows within `CASES_TO_SHOW_MEDIAN_MAX` cases on
+/// the median seed (the mean of the middle two for an even number of seeds). The count is
+/// `check`'s own: `run_check` stops after as many cases.
+#[test]
+fn cases_to_show_each_departure_against_a_reducer_pinned_to_upstream() {
+    let seeds = reach_seeds();
+    let mut table = vec![
+        format!("| departure | median cases | max cases | within 1,000 | seeds {seeds} |"),
+        "|---|---|---|---|---|".to_owned(),
+    ];
+    let mut problems = Vec::new();
+    for departure in Departure::ALL {
+        let mut counts: Vec<u64> = (1..=seeds)
+            .map(|seed| {
+                let seed = Seed::parse(&seed.to_string()).expect("a decimal seed");
+                cases_to_show(departure, &seed).unwrap_or(u64::MAX)
+            })
+            .collect();
+        counts.sort_unstable();
+        let middle = counts.len() / 2;
+        let median = if counts.len().is_multiple_of(2) {
+            let (low, high) = (counts[middle - 1], counts[middle]);
+            low.saturating_add(high).div_ceil(2)
+        } else {
+            counts[middle]
+        };
+        let within = counts.iter().filter(|count| **count <= 1_000).count();
+        let shown = |count: u64| {
+            if count == u64::MAX {
+                format!("> {REACH_CASES_MAX}")
+            } else {
+                count.to_string()
+            }
+        };
+        table.push(format!(
+            "| {} | {} | {} | {within}/{seeds} | {counts:?} |",
+            departure.rule(),
+            shown(median),
+            shown(counts[counts.len() - 1]),
+        ));
+        if median > CASES_TO_SHOW_MEDIAN_MAX {
+            problems.push(format!(
+                "{} needs {} cases on the median seed (of {seeds})",
+                departure.rule(),
+                shown(median)
+            ));
+        }
+    }
+    println!("{}", table.join("\n"));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The count above is the one `check` reports: run through `run_check` against the pinned
+/// reducer, the run fails at the same case.
+#[test]
+fn cases_to_show_is_what_check_counts() {
+    let departure = Departure::Turn1;
+    let seed = Seed::parse("1").expect("a decimal seed");
+    let expected = cases_to_show(departure, &seed).expect("TURN-1 shows");
+    let mut options = CheckOptions::new(seed, expected + 50);
+    options.profile = Profile::UPSTREAM.departing(departure);
+    let make = || Ok(Box::new(pinned(Limits::default())) as Box<dyn Subject>);
+    let summary = run_check(&make, &options, &mut |_| {}).expect("the subject starts");
+    assert_eq!(summary.failures.len(), 1, "{}", summary.to_text());
+    assert_eq!(
+        u64::try_from(summary.cases).ok(),
+        Some(expected),
+        "{}",
+        summary.to_text()
+    );
 }

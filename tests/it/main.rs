@@ -27,6 +27,9 @@ mod profiles;
 // Each departure from upstream is named first against a reducer pinned to plain upstream.
 mod departures;
 
+// Every departure is discriminated in at least 1 % of generated cases, under both bases.
+mod reach;
+
 // Properties of the reducer on its own (dedup, empty grants, network, isolation, conservation).
 mod properties;
 

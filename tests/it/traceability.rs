@@ -229,7 +229,7 @@ fn every_diagnostic_reason_is_specified() {
 /// The rules every plain, happy-path reduction applies: a review asked and answered with its
 /// context known, an item started and completed, a turn ended. Against them, a case isolates a
 /// rule when it is the only other rule the model applies.
-const BASELINE_RULES: &[&str] = &[
+pub(crate) const BASELINE_RULES: &[&str] = &[
     "FATE-1", "FATE-2", "ORDER-1", "ID-1", "ID-2", "SUBJ-1", "SUBJ-2", "SUBJ-3", "SUBJ-4",
     "SUBJ-5", "GUARD-1", "GUARD-2", "GUARD-3", "GUARD-5", "DEC-1", "DEC-2", "GRANT-2", "LIFE-1",
     "LIFE-4", "SUM-1", "SUM-2", "SUM-3", "SUM-4", "SUM-5", "SUM-6", "ITEM-1", "ITEM-2", "ITEM-4",
