@@ -67,6 +67,12 @@ fn check_against_the_reducer_prints_the_seed_first_and_exits_0() {
     );
     assert!(text.contains("summary: 40 cases,"), "{text}");
     assert!(text.contains("rule coverage"), "{text}");
+    assert!(
+        text.contains(
+            "departure reach (cases whose model outputs change with one departure switched, of 40;"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -90,6 +96,26 @@ fn the_json_summary_parses_and_has_the_coverage_of_every_rule() {
     assert_eq!(summary["profile"]["base"], "spec", "{summary}");
     assert_eq!(summary["not_compared"], serde_json::json!([]), "{summary}");
     assert!(summary["rules_not_reached"].is_array(), "{summary}");
+    // The departure reach: every departure, by its `--depart` spelling, and the cases.
+    let reach = &summary["departure_reach"];
+    assert_eq!(reach["cases"], 20, "{summary}");
+    let any = reach["any_departure"].as_u64().expect("any_departure");
+    for departure in review_spec::profile::Departure::ALL {
+        assert!(
+            reach["discriminating"][departure.rule()]
+                .as_u64()
+                .is_some_and(|count| count <= any),
+            "{}: {summary}",
+            departure.rule()
+        );
+    }
+    assert_eq!(
+        reach["discriminating"]
+            .as_object()
+            .map(serde_json::Map::len),
+        Some(review_spec::profile::Departure::ALL.len()),
+        "{summary}"
+    );
 }
 
 #[test]
