@@ -2,7 +2,7 @@
 
 use super::state::{CompletedReview, ConnectionMeta, State, ThreadBinding};
 use super::trail::Entry;
-use super::why::{Aspect, Mark, Why};
+use super::why::{Aspect, Why};
 use super::{cap, sum};
 use crate::event::{Diagnostic, DiagnosticReason, Identity, Output, ReviewEvent};
 use std::sync::Arc;
@@ -159,7 +159,7 @@ fn upsert_thread(state: &mut State, thread_id: &Id, binding: ThreadBinding) {
 }
 
 /// The `thread_source` a sub-agent start records (CTX-5).
-pub(crate) const SUBAGENT_THREAD_SOURCE: &str = "subagent";
+const SUBAGENT_THREAD_SOURCE: &str = "subagent";
 
 /// CTX-5: a sub-agent thread's start binds it to its parent's connection when it has none, and
 /// records its metadata and originator when it has none; what it already has stays.
@@ -182,24 +182,17 @@ pub(crate) fn start_subagent_thread(state: &mut State, fact: &Fact) {
         Some((Some(connection_id), why)) => (Some(connection_id), why),
         _ => (None, Why::default()),
     };
-    if state.threads.contains(thread_id) {
-        let keeps = state.trail.exception("CTX-5");
-        // A thread no client bound gets a connection: the exception to CTX-3's missing context.
-        let lends = state.trail.exception("CTX-5");
-        let names = state.trail.mark("CTX-5");
-        let sets = if originator.is_some() {
-            state.trail.exception("CTX-4")
-        } else {
-            Mark::NONE
-        };
-        let Some(known) = state.threads.get_mut(thread_id) else {
-            return;
-        };
+    if let Some(known) = state.threads.get_mut(thread_id) {
+        let trail = &mut state.trail;
         // Its metadata stays as it was recorded.
+        let keeps = trail.exception("CTX-5");
         known.why.add_each(&THREAD_FIELDS, keeps);
         match (known.connection_id, lent) {
             (None, Some(connection_id)) => {
                 known.connection_id = Some(connection_id);
+                // A thread no client bound gets a connection: the exception to CTX-3's missing
+                // context.
+                let lends = trail.exception("CTX-5");
                 known
                     .why
                     .add_each(&[Aspect::Exists, Aspect::Context], lends);
@@ -212,8 +205,8 @@ pub(crate) fn start_subagent_thread(state: &mut State, fact: &Fact) {
         match (&known.originator, originator) {
             (None, Some(originator)) => {
                 known.originator = Some(originator.clone());
-                known.why.add(ORIGINATOR, sets);
-                known.why.add(ORIGINATOR, names);
+                known.why.add(ORIGINATOR, trail.exception("CTX-4"));
+                known.why.add(ORIGINATOR, trail.mark("CTX-5"));
             }
             _ => known.why.add(ORIGINATOR, keeps),
         }
@@ -240,7 +233,6 @@ pub(crate) fn start_subagent_thread(state: &mut State, fact: &Fact) {
             .trail
             .why_gone(&Entry::Thread(parent_thread_id.clone()));
         why.carry_all_as(Aspect::Context, &gone);
-        why.carry(Aspect::Context, &lent_why, Aspect::Context);
     }
     let binding = ThreadBinding {
         connection_id: lent,
