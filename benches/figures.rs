@@ -50,16 +50,16 @@ fn allocations() -> u64 {
     ALLOCATIONS.with(Cell::get)
 }
 
-use review_spec::profile::Profile;
+use review_spec_vocab::profile::Profile;
 use std::hint::black_box;
 use std::time::Instant;
 
 use review_spec::diff::first_divergence;
-use review_spec::event::Limits;
-use review_spec::fact::Fact;
-use review_spec::generators::stream;
-use review_spec::model;
-use review_spec::reducer::Reducer;
+use review_spec_generators::stream;
+use review_spec_model as model;
+use review_spec_reducer::Reducer;
+use review_spec_vocab::event::Limits;
+use review_spec_vocab::fact::Fact;
 
 const REDUCER_RUNS: usize = 7;
 const MODEL_RUNS: usize = 3;

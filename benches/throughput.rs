@@ -6,14 +6,14 @@
 
 mod common;
 
-use review_spec::profile::Profile;
+use review_spec_vocab::profile::Profile;
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use review_spec::diff::first_divergence;
-use review_spec::event::Limits;
-use review_spec::model;
-use review_spec::reducer::Reducer;
+use review_spec_model as model;
+use review_spec_reducer::Reducer;
+use review_spec_vocab::event::Limits;
 
 fn stream_throughput(c: &mut Criterion) {
     let facts = common::realistic_stream(1, common::STREAM_FACTS);

@@ -27,9 +27,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use review_spec::fuzzing::{Replay, Stage, SubjectChoice, Target, replay};
-use review_spec::model;
 use review_spec::regression;
-use review_spec::trace::{Trace, VectorCase, VectorFile, write_trace, write_vector_file};
+use review_spec_model as model;
+use review_spec_vocab::trace::{Trace, VectorCase, VectorFile, write_trace, write_vector_file};
 
 const USAGE: &str = "usage: fuzz_crash_to_vector <target> <crash file>... [--out DIR]";
 
@@ -182,7 +182,11 @@ fn convert(
 }
 
 /// `fuzz-<target>-<rule or kind>-<hash of the facts>`: stable, so one finding is one file.
-fn finding_name(target: Target, kind: Option<&str>, facts: &[review_spec::fact::Fact]) -> String {
+fn finding_name(
+    target: Target,
+    kind: Option<&str>,
+    facts: &[review_spec_vocab::fact::Fact],
+) -> String {
     let kind = format!("fuzz-{}-{}", target.name(), kind.unwrap_or("none"));
     regression::name(&kind, facts)
 }

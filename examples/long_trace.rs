@@ -14,9 +14,9 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use review_spec::event::Limits;
-use review_spec::generators::stream;
-use review_spec::trace::{TRACE_FORMAT_VERSION, TraceHeader};
+use review_spec_generators::stream;
+use review_spec_vocab::event::Limits;
+use review_spec_vocab::trace::{TRACE_FORMAT_VERSION, TraceHeader};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -13,10 +13,10 @@
 
 use std::hint::black_box;
 
-use review_spec::event::Limits;
-use review_spec::fact::Fact;
-use review_spec::generators::stream;
-use review_spec::reducer::Reducer;
+use review_spec_generators::stream;
+use review_spec_reducer::Reducer;
+use review_spec_vocab::event::Limits;
+use review_spec_vocab::fact::Fact;
 
 #[inline(never)]
 fn reduce_stream(facts: &[Fact]) -> usize {

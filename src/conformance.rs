@@ -1,18 +1,18 @@
-//! The conformance suite as a library: load the vector files of a folder ([`Suite::load`]), pick
-//! cases by name ([`Filter`]), and run them against any [`Subject`] ([`run_vectors`]), which
-//! returns the same report `review-spec vectors` prints. An implementer's Rust test:
+//! The conformance suite as a library: the vectors shipped inside the crate ([`Suite::bundled`])
+//! or those of a folder ([`Suite::load`]), cases picked by name ([`Filter`]), and run against any
+//! [`Subject`] ([`run_vectors`]), which returns the same report `review-spec vectors` prints. An
+//! implementer's Rust test:
 //!
 //! ```
-//! use review_spec::conformance::{Suite, VectorOptions, run_vectors};
-//! use review_spec::event::Limits;
-//! use review_spec::reducer::Reducer;
+//! use review_spec::{Filter, Limits, Reducer, Suite, VectorOptions, run_vectors};
 //!
-//! let suite = Suite::load(std::path::Path::new("spec/vectors/grant"))?;
+//! let suite = Suite::bundled()?;
 //! // Any `Subject` goes here: your reducer behind the trait, or a process (`ProcessSubject`).
 //! let mut subject = Reducer::new(Limits::default());
-//! let report = run_vectors(&mut subject, &suite, &VectorOptions::default(), &mut |_| {})?;
+//! let options = VectorOptions { filter: Filter::parse(Some("grant")), ..VectorOptions::default() };
+//! let report = run_vectors(&mut subject, &suite, &options, &mut |_| {})?;
 //! assert!(report.failures.is_empty(), "{}", report.to_text());
-//! # Ok::<(), review_spec::conformance::SuiteError>(())
+//! # Ok::<(), review_spec::SuiteError>(())
 //! ```
 //!
 //! The files and the filter are shared by `review-spec vectors`, the test suite and the fuzz
@@ -29,7 +29,9 @@ use crate::model;
 use crate::profile::{Base, Profile, first_inexpressible};
 use crate::report::{Failure, RuleTally, Summary};
 use crate::subject::{Subject, SubjectError};
-use crate::trace::{Expectation, TraceError, VectorCase, VectorFile, read_vector_file_limited};
+use crate::trace::{
+    Expectation, TraceError, VectorCase, VectorFile, parse_vector_file, read_vector_file_limited,
+};
 
 /// Every `*.json` file under `dir`, recursively and sorted, with its name relative to `dir`
 /// without `.json` (`grant/grant-1-empty-grant-denied`); `dir` itself, named by its stem, when it
@@ -149,7 +151,31 @@ pub struct Suite {
     pub skipped: Vec<PathBuf>,
 }
 
+/// The vector files shipped inside the crate (`spec/vectors` when it was built): each file's
+/// name, relative and without `.json`, and its text. Written by `build.rs`.
+const BUNDLED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/bundled_vectors.rs"));
+
+/// Where the bundled vectors came from, as a [`Suite::dir`].
+pub const BUNDLED_DIR: &str = "<bundled spec/vectors>";
+
 impl Suite {
+    /// The conformance vectors shipped inside the crate: every file of `spec/vectors` as it was
+    /// when the crate was built, so that a git or registry dependency, and `review-spec vectors`
+    /// from any folder, need no checkout path. The files are read as [`Suite::load`] reads them
+    /// (errors name the file as `spec/vectors/<name>.json`).
+    pub fn bundled() -> Result<Suite, SuiteError> {
+        let mut files = Vec::with_capacity(BUNDLED.len());
+        for (name, text) in BUNDLED {
+            let source = format!("spec/vectors/{name}.json");
+            files.push((name.to_string(), parse_vector_file(text, &source)?));
+        }
+        Ok(Suite {
+            dir: PathBuf::from(BUNDLED_DIR),
+            files,
+            skipped: Vec::new(),
+        })
+    }
+
     /// Loads every vector file under `dir` (see [`vector_files`]), each of at most
     /// [`crate::trace::DEFAULT_MAX_FILE_BYTES`].
     pub fn load(dir: &Path) -> Result<Suite, SuiteError> {
@@ -443,7 +469,7 @@ fn subject_failure(full_name: &str, case: &VectorCase, error: &SubjectError) -> 
 }
 
 /// The index of the first fact whose outputs differ.
-pub(crate) fn first_differing_fact(expected: &[Emitted], actual: &[Emitted]) -> Option<usize> {
+pub fn first_differing_fact(expected: &[Emitted], actual: &[Emitted]) -> Option<usize> {
     let position = expected.iter().zip(actual).position(|(e, a)| e != a);
     match position {
         Some(index) => {

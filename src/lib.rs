@@ -5,57 +5,55 @@
 //! rows, the review fields of terminal tool-item events, and diagnostics that account for every
 //! fact that produced no event. The rules are written in `spec/rules.md`, each with a stable ID.
 //!
-//! The parts, in reading order:
-//! - [`fact`] and [`event`]: the vocabulary (inputs and outputs), serde types in the wire shape;
-//! - [`profile`]: the departures from upstream and the profiles that switch them (`spec`,
-//!   `upstream`, and either with departures switched);
-//! - [`model`]: the executable reference model, the spec as code, `reduce(&[Fact]) -> outputs`;
-//! - [`reducer`]: the production reducer, incremental and bounded;
-//! - [`subject`]: the trait every reducer under test implements, and the process adapter that
-//!   runs a subject in any language over the protocol of `spec/protocol.md`;
-//! - [`diff`]: runs the model and a subject side by side, explains and minimizes divergences;
-//! - [`schema`]: JSON Schemas of the formats, generated from the types;
-//! - [`trace`]: JSON Lines traces and conformance vector files, with positioned errors;
-//! - [`conformance`]: the vector files and the case filter, for running the suite from Rust;
-//! - [`check`]: the model against any subject on generated cases, on many threads or one shard
-//!   of a seeded run, and the merge of shards' summaries;
-//! - [`regression`]: naming and saving counterexamples as regression vectors;
-//! - `cli` (feature `cli`, on by default): the `review-spec` command-line tool (`check`,
-//!   `vectors`, `replay`, `explain`, `schema`, `generate`, `merge`). `default-features = false`
-//!   builds the library without clap and indicatif.
+//! This crate is the harness: it runs the reference model ([`review_spec_model`]) against any
+//! [`Subject`] (your reducer behind the trait, or a process in any language over the protocol of
+//! `spec/protocol.md`), on the conformance vectors ([`run_vectors`] over a [`Suite`], the
+//! vectors shipped inside the crate being [`Suite::bundled`]) and on generated cases
+//! ([`run_check`]), and explains each divergence by the rules that decided it. What an
+//! implementer needs is at the root; the vocabulary is [`vocab`] (the `review-spec-vocab`
+//! crate), and the modules below are the harness's parts, for the tool and for the curious.
 //!
 //! ```
-//! use review_spec::{model, profile::Profile};
+//! use review_spec::{Limits, Reducer, Suite, VectorOptions, run_vectors};
 //!
-//! let trace = review_spec::trace::parse_trace(
-//!     r#"{"review_spec_trace": 2, "profile": {"base": "upstream"}}
-//! {"type": "request_aborted", "connection_id": 1, "request_id": 7, "completed_at_ms": 5}"#,
-//! )
-//! .unwrap();
-//! assert_eq!(trace.profile, Profile::UPSTREAM);
-//! let outputs = model::reduce(&trace.facts, &trace.limits, &trace.profile);
-//! assert_eq!(outputs.len(), 1); // an orphan_response diagnostic (LIFE-4), in every profile
+//! // Any `Subject` goes here: your reducer behind the trait, or a `ProcessSubject`.
+//! let mut subject = Reducer::new(Limits::default());
+//! let report = run_vectors(&mut subject, &Suite::bundled()?, &VectorOptions::default(), &mut |_| {})?;
+//! assert!(report.failures.is_empty(), "{}", report.to_text());
+//! # Ok::<(), review_spec::SuiteError>(())
 //! ```
+//!
+//! The parts: [`subject`] (the trait and the process adapter), [`diff`] (the model and a subject
+//! side by side: the first divergence, explained and minimized), [`shrink`], [`check`] (generated
+//! cases on many threads or one shard, and the merge of shards), [`conformance`] (the vector
+//! files and the case filter), [`report`] (the summary both print), [`regression`] (naming and
+//! saving counterexamples), [`schema`] (JSON Schemas of the formats) and [`fuzzing`] (the bodies
+//! of the cargo-fuzz targets). The `review-spec` binary (feature `cli`, on by default) is a thin
+//! layer over them.
+
+#![warn(missing_docs)]
 
 pub mod check;
-#[cfg(feature = "cli")]
-pub mod cli;
 pub mod conformance;
 pub mod diff;
-pub mod event;
-pub mod fact;
 pub mod fuzzing;
-pub mod generators;
-pub mod id;
-pub mod input;
-pub mod model;
-pub mod profile;
-pub mod reducer;
 pub mod regression;
 pub mod report;
 pub mod schema;
-pub mod shape;
 pub mod shrink;
 pub mod subject;
-pub mod trace;
-pub mod untrusted;
+
+pub use check::{CheckEvent, CheckOptions, Seed, Shard, run_check};
+pub use conformance::{Filter, Progress, Suite, SuiteError, VectorOptions, run_vectors};
+pub use report::{Failure, Summary};
+pub use review_spec_reducer::Reducer;
+pub use review_spec_vocab as vocab;
+pub use review_spec_vocab::event::{Emitted, Limits, Output};
+pub use review_spec_vocab::fact::Fact;
+pub use review_spec_vocab::profile::{Base, Departure, Profile};
+pub use subject::{ProcessSubject, Subject, SubjectError};
+
+use review_spec_generators as generators;
+use review_spec_model as model;
+use review_spec_reducer as reducer;
+use review_spec_vocab::{event, fact, profile, shape, trace, untrusted};

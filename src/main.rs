@@ -8,7 +8,14 @@ use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use review_spec::cli::{self, Cli, CliError};
+mod cli;
+
+use cli::{Cli, CliError};
+use review_spec::{check, conformance, diff, regression, report, schema, subject};
+use review_spec_generators as generators;
+use review_spec_model as model;
+use review_spec_reducer as reducer;
+use review_spec_vocab::{event, fact, input, profile, trace};
 
 fn main() -> ExitCode {
     // SIGINT and SIGTERM kill every subject process group, then exit 130 and 143.

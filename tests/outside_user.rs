@@ -1,18 +1,14 @@
 //! review-spec as an implementer's Rust project uses it: a dev-dependency (built without its
 //! `cli` feature: `cargo test --no-default-features --test outside_user`), their reducer behind
-//! the `Subject` trait, and the conformance suite run from a `#[test]` through the public API
-//! alone, and `check` on generated cases from a seed. A reducer that gets GRANT-1 wrong is
+//! the `Subject` trait, and the bundled conformance suite run from a `#[test]` through the
+//! root's re-exports alone, and `check` on generated cases from a seed. A reducer that gets GRANT-1 wrong is
 //! caught, by rule, in the report, the same whatever the number of worker threads.
 
-use std::path::Path;
-
-use review_spec::check::{CheckEvent, CheckOptions, Seed, run_check};
-use review_spec::conformance::{Filter, Progress, Suite, VectorOptions, run_vectors};
-use review_spec::event::{Limits, Output, ReviewStatus};
-use review_spec::fact::Fact;
-use review_spec::profile::Profile;
-use review_spec::reducer::Reducer;
-use review_spec::subject::{Subject, SubjectError};
+use review_spec::vocab::event::ReviewStatus;
+use review_spec::{
+    CheckEvent, CheckOptions, Fact, Filter, Limits, Output, Profile, Progress, Reducer, Seed,
+    Subject, SubjectError, Suite, VectorOptions, run_check, run_vectors,
+};
 
 /// "Their" reducer: review-spec's production reducer stands in for it, behind an adapter, the
 /// way an implementer wraps their own. With `approve_empty_grants`, it approves an empty
@@ -53,9 +49,9 @@ impl Subject for TheirReducer {
     }
 }
 
+/// The vectors shipped inside the crate: no checkout path, as from a git dependency.
 fn suite() -> Suite {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors");
-    Suite::load(&dir).unwrap_or_else(|error| panic!("{error}"))
+    Suite::bundled().unwrap_or_else(|error| panic!("{error}"))
 }
 
 fn their_reducer(approve_empty_grants: bool) -> TheirReducer {

@@ -4,8 +4,8 @@
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use review_spec::fact::Fact;
-use review_spec::generators::{self, GeneratedCase, stream};
+use review_spec_generators::{self as generators, GeneratedCase, stream};
+use review_spec_vocab::fact::Fact;
 
 /// Facts of the throughput stream.
 pub const STREAM_FACTS: usize = 1_000_000;

@@ -3,10 +3,7 @@
 //! over [`run_check`]; an implementer's Rust test calls it directly:
 //!
 //! ```
-//! use review_spec::check::{CheckOptions, Seed, run_check};
-//! use review_spec::event::Limits;
-//! use review_spec::reducer::Reducer;
-//! use review_spec::subject::Subject;
+//! use review_spec::{CheckOptions, Limits, Reducer, Seed, Subject, run_check};
 //!
 //! let seed = Seed::parse("7").expect("a decimal seed");
 //! let mut options = CheckOptions::new(seed, 50);
@@ -16,7 +13,7 @@
 //! let summary = run_check(&make, &options, &mut |_| {})?;
 //! assert!(summary.failures.is_empty(), "{}", summary.to_text());
 //! assert_eq!(summary.cases, 50);
-//! # Ok::<(), review_spec::subject::SubjectError>(())
+//! # Ok::<(), review_spec::SubjectError>(())
 //! ```
 //!
 //! A run is a sequence of cases, each drawn from its own seed ([`CaseSeeds`]): case `i` is the

@@ -13,7 +13,7 @@ use crate::conformance::{Filter, Progress, Suite, SuiteError, VectorOptions, run
 #[derive(Clone, Debug, Args)]
 pub struct VectorsArgs {
     /// The folder of vector files (searched recursively for `*.json`, without following symlinks
-    /// to folders), or one vector file. Default: spec/vectors.
+    /// to folders), or one vector file. Default: the vectors of spec/vectors built into the tool.
     pub dir: Option<PathBuf>,
 
     /// Comma-separated terms matched against full names `family/file/case`: a case runs when it
@@ -47,8 +47,12 @@ pub struct VectorsArgs {
 
 pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
     let printer = Printer { json };
-    let dir = args.dir.clone().unwrap_or_else(super::default_vector_dir);
-    let suite = Suite::load_limited(&dir, args.max_file_bytes).map_err(CliError::from)?;
+    // Without DIR: the vectors shipped inside the binary, whatever the current folder.
+    let suite = match &args.dir {
+        Some(dir) => Suite::load_limited(dir, args.max_file_bytes),
+        None => Suite::bundled(),
+    }
+    .map_err(CliError::from)?;
     for skipped in &suite.skipped {
         let _ = writeln!(
             std::io::stderr(),

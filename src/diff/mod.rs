@@ -382,7 +382,7 @@ pub fn found_under(profile: &Profile) -> Option<Profile> {
 }
 
 /// Each value as pretty JSON on its own lines, or `(no outputs)`: how outputs are shown in a diff.
-pub(crate) fn pretty<T: serde::Serialize>(outputs: &[T]) -> String {
+pub fn pretty<T: serde::Serialize>(outputs: &[T]) -> String {
     let mut text = String::new();
     for output in outputs {
         text.push_str(&serde_json::to_string_pretty(output).unwrap_or_default());

@@ -100,7 +100,7 @@ fn the_json_summary_parses_and_has_the_coverage_of_every_rule() {
     let reach = &summary["departure_reach"];
     assert_eq!(reach["cases"], 20, "{summary}");
     let any = reach["any_departure"].as_u64().expect("any_departure");
-    for departure in review_spec::profile::Departure::ALL {
+    for departure in review_spec_vocab::profile::Departure::ALL {
         assert!(
             reach["discriminating"][departure.rule()]
                 .as_u64()
@@ -113,7 +113,7 @@ fn the_json_summary_parses_and_has_the_coverage_of_every_rule() {
         reach["discriminating"]
             .as_object()
             .map(serde_json::Map::len),
-        Some(review_spec::profile::Departure::ALL.len()),
+        Some(review_spec_vocab::profile::Departure::ALL.len()),
         "{summary}"
     );
 }
@@ -250,7 +250,7 @@ fn generated_traces_replay_and_agree() {
     ]);
     check_exit(&output, 0);
     let trace = dir.join("case-00002.jsonl");
-    review_spec::trace::read_trace(&trace).expect("a generated trace loads");
+    review_spec_vocab::trace::read_trace(&trace).expect("a generated trace loads");
     let replay = review_spec(&["replay", &trace.display().to_string()]);
     check_exit(&replay, 0);
     assert!(stdout(&replay).contains("agrees"), "{}", stdout(&replay));
@@ -388,7 +388,7 @@ fn check_catches_the_broken_subject_names_grant_1_and_saves_a_replayable_vector(
     assert_eq!(saved.len(), 1, "{saved:?}");
     let vector = saved[0].display().to_string();
     assert!(vector.contains("grant-1-"), "{vector}");
-    let file = review_spec::trace::read_vector_file(&saved[0]).expect("the vector loads");
+    let file = review_spec_vocab::trace::read_vector_file(&saved[0]).expect("the vector loads");
     assert!(file.cases[0].facts.len() <= 8, "not shrunk: {file:?}");
     check_exit(
         &review_spec(&["replay", &vector, "--subject-cmd", BROKEN_SUBJECT]),
@@ -438,7 +438,7 @@ fn a_crashing_subject_fails_check_with_a_shrunk_case_and_the_fact_index() {
     assert_eq!(failure["kind"], "crashed", "{summary}");
     assert_eq!(failure["fact_index"], 0, "{summary}");
     let saved = failure["saved"].as_str().expect("saved");
-    let file = review_spec::trace::read_vector_file(Path::new(saved)).expect("loads");
+    let file = review_spec_vocab::trace::read_vector_file(Path::new(saved)).expect("loads");
     assert_eq!(
         file.cases[0].facts.len(),
         1,
@@ -544,9 +544,9 @@ fn a_counterexample_found_under_upstream_records_its_profile_and_replays_under_i
         .map(|entry| entry.path())
         .find(|path| path.extension().is_some_and(|e| e == "json"))
         .expect("a saved counterexample");
-    let file = review_spec::trace::read_vector_file(&saved).unwrap_or_else(|e| panic!("{e}"));
-    let profile =
-        review_spec::profile::Profile::UPSTREAM.departing(review_spec::profile::Departure::Dedup1);
+    let file = review_spec_vocab::trace::read_vector_file(&saved).unwrap_or_else(|e| panic!("{e}"));
+    let profile = review_spec_vocab::profile::Profile::UPSTREAM
+        .departing(review_spec_vocab::profile::Departure::Dedup1);
     assert_eq!(file.cases[0].profile, Some(profile));
     let saved = saved.display().to_string();
     let replay = review_spec(&["replay", &saved, "--json", "--subject-cmd", BROKEN_SUBJECT]);
@@ -698,7 +698,8 @@ fn check_reports_a_history_dependent_failure_and_saves_a_vector_that_reproduces(
         .map(|entry| entry.expect("an entry").path())
         .collect();
     assert_eq!(saved.len(), 1, "{saved:?}");
-    let file = review_spec::trace::read_vector_file(&saved[0]).expect("the saved vector loads");
+    let file =
+        review_spec_vocab::trace::read_vector_file(&saved[0]).expect("the saved vector loads");
     assert!(
         !file.cases[0].history.is_empty(),
         "saved without its history"
@@ -794,7 +795,7 @@ fn check_reports_a_crash_after_many_traces_as_history_dependent() {
     // The process's 40th trace crashes: the 39 or 40 traces before it are its history (the
     // empty trace the process opened with, then the cases; a first case with the opening
     // trace's limits runs in it).
-    let file = review_spec::trace::read_vector_file(std::path::Path::new(saved))
+    let file = review_spec_vocab::trace::read_vector_file(std::path::Path::new(saved))
         .expect("the saved counterexample loads");
     let before = file.cases[0].history.len();
     assert!((39..=40).contains(&before), "{before} traces of history");
@@ -851,7 +852,7 @@ fn a_default_check_applies_every_rule_and_every_departure() {
         .filter(|row| row["hits"].as_u64() > Some(0))
         .filter_map(|row| row["rule"].as_str())
         .collect();
-    for departure in review_spec::profile::Departure::ALL {
+    for departure in review_spec_vocab::profile::Departure::ALL {
         assert!(
             applied.contains(&departure.id()),
             "a default check under upstream never applied {}",
@@ -929,7 +930,7 @@ fn written_files_replace_a_symlink_instead_of_writing_through_it_and_leave_no_te
     );
     let written = out.join("case-00000.jsonl");
     assert!(!written.is_symlink(), "the symlink is replaced by the file");
-    review_spec::trace::read_trace(&written).expect("a whole trace");
+    review_spec_vocab::trace::read_trace(&written).expect("a whole trace");
     let names: Vec<String> = std::fs::read_dir(&out)
         .expect("out")
         .map(|entry| {
@@ -976,7 +977,7 @@ fn an_interrupted_generate_leaves_only_whole_traces() {
         if name.starts_with(".review-spec-") {
             continue; // a temporary, never a trace's name
         }
-        let trace = review_spec::trace::read_trace(&path);
+        let trace = review_spec_vocab::trace::read_trace(&path);
         assert!(trace.is_ok(), "{name} is a partial trace: {trace:?}");
         traces += 1;
     }
@@ -997,8 +998,9 @@ fn vectors_do_not_follow_symlinked_folders_so_a_loop_ends_and_counts_each_case_o
     let dir_text = dir.display().to_string();
     let output = review_spec(&["vectors", &dir_text, "--json"]);
     check_exit(&output, 0);
-    let file = review_spec::trace::read_vector_file(&dir.join("inner/grant-3-emptiness.json"))
-        .expect("vector file");
+    let file =
+        review_spec_vocab::trace::read_vector_file(&dir.join("inner/grant-3-emptiness.json"))
+            .expect("vector file");
     assert_eq!(json(&output)["cases"], file.cases.len(), "each case once");
     let text = stderr(&output);
     assert!(
@@ -1066,20 +1068,20 @@ fn check_that_cannot_save_its_counterexample_still_exits_1_and_says_why() {
 /// The GRANT-1 vector's first case as a trace, its first fact (an `initialize`, which changes
 /// nothing when repeated) repeated `filler` more times first.
 fn grant_1_trace(dir: &Path, filler: usize) -> PathBuf {
-    let file = review_spec::trace::read_vector_file(
+    let file = review_spec_vocab::trace::read_vector_file(
         &root().join("spec/vectors/grant/grant-1-empty-grant-denied.json"),
     )
     .expect("the vector loads");
     let case = &file.cases[0];
     let mut facts = vec![case.facts[0].clone(); filler];
     facts.extend(case.facts.iter().cloned());
-    let trace = review_spec::trace::Trace {
+    let trace = review_spec_vocab::trace::Trace {
         limits: case.limits,
-        profile: review_spec::profile::Profile::SPEC,
+        profile: review_spec_vocab::profile::Profile::SPEC,
         facts,
     };
     let path = dir.join(format!("grant-1-{filler}.jsonl"));
-    std::fs::write(&path, review_spec::trace::write_trace(&trace)).expect("write the trace");
+    std::fs::write(&path, review_spec_vocab::trace::write_trace(&trace)).expect("write the trace");
     path
 }
 

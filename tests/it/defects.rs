@@ -13,13 +13,13 @@ use std::time::{Duration, Instant};
 use proptest::strategy::Strategy as _;
 use proptest::test_runner::{RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use review_spec::diff::{Divergence, Symptom, first_divergence, minimize};
-use review_spec::event::Limits;
-use review_spec::fact::Fact;
-use review_spec::generators;
-use review_spec::model;
-use review_spec::profile::Profile;
-use review_spec::reducer::{Defect, NoDefects, Reducer, Seeded};
 use review_spec::shrink::delete_facts_while;
+use review_spec_generators as generators;
+use review_spec_model as model;
+use review_spec_reducer::{Defect, NoDefects, Reducer, Seeded};
+use review_spec_vocab::event::Limits;
+use review_spec_vocab::fact::Fact;
+use review_spec_vocab::profile::Profile;
 
 use crate::support::proptest_config;
 
@@ -133,7 +133,7 @@ fn defect_vector_path(defect: Defect) -> std::path::PathBuf {
         .join(format!("defect-{}.json", defect.name().replace('_', "-")))
 }
 
-fn save_defect_vector(defect: Defect, case: &review_spec::trace::VectorCase) {
+fn save_defect_vector(defect: Defect, case: &review_spec_vocab::trace::VectorCase) {
     let mut case = case.clone();
     case.name = defect.name().replace('_', "-");
     case.description = format!(
@@ -141,9 +141,9 @@ fn save_defect_vector(defect: Defect, case: &review_spec::trace::VectorCase) {
         defect.name(),
         defect.rule()
     );
-    let file = review_spec::trace::VectorFile::new(vec![case]);
+    let file = review_spec_vocab::trace::VectorFile::new(vec![case]);
     let path = defect_vector_path(defect);
-    std::fs::write(&path, review_spec::trace::write_vector_file(&file))
+    std::fs::write(&path, review_spec_vocab::trace::write_vector_file(&file))
         .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
 }
 
@@ -155,7 +155,7 @@ fn every_seeded_defect_is_caught_by_its_saved_vector() {
     let mut problems = Vec::new();
     for defect in Defect::ALL {
         let path = defect_vector_path(defect);
-        let file = match review_spec::trace::read_vector_file(&path) {
+        let file = match review_spec_vocab::trace::read_vector_file(&path) {
             Ok(file) => file,
             Err(error) => {
                 problems.push(format!("{}: {error}", defect.name()));
@@ -377,24 +377,24 @@ impl review_spec::subject::Subject for EventsOnly {
     fn reset(
         &mut self,
         limits: Limits,
-        profile: &review_spec::profile::Profile,
+        profile: &review_spec_vocab::profile::Profile,
     ) -> Result<(), review_spec::subject::SubjectError> {
         self.0.reset(limits, *profile);
         Ok(())
     }
 
-    fn emits(&self) -> review_spec::event::OutputKinds {
-        review_spec::event::OutputKinds::EVENTS
+    fn emits(&self) -> review_spec_vocab::event::OutputKinds {
+        review_spec_vocab::event::OutputKinds::EVENTS
     }
 
     fn ingest(
         &mut self,
         _fact_index: usize,
         fact: &Fact,
-        outputs: &mut Vec<review_spec::event::Output>,
+        outputs: &mut Vec<review_spec_vocab::event::Output>,
     ) -> Result<(), review_spec::subject::SubjectError> {
         self.0.ingest(fact, outputs);
-        outputs.retain(|output| !matches!(output, review_spec::event::Output::Diagnostic(_)));
+        outputs.retain(|output| !matches!(output, review_spec_vocab::event::Output::Diagnostic(_)));
         Ok(())
     }
 }
@@ -405,7 +405,7 @@ fn upstream_vector_failures(defect: Defect) -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors");
     let suite = review_spec::conformance::Suite::load(&dir).expect("the vectors load");
     let options = review_spec::conformance::VectorOptions {
-        profile: review_spec::profile::Profile::UPSTREAM,
+        profile: review_spec_vocab::profile::Profile::UPSTREAM,
         max_failures: 0,
         ..Default::default()
     };
@@ -472,5 +472,39 @@ fn under_upstream_a_vector_catches_each_summary_defect_alone() {
             "{name} under upstream: {} applies with {others:?}",
             defect.rule()
         );
+    }
+}
+
+/// Each defect's exposing trace diverges, and the differ names the defect's own rule among the
+/// rules that decided the first divergence.
+#[test]
+fn the_differ_names_each_defects_rule_on_its_exposing_trace() {
+    let mut problems = Vec::new();
+    for defect in Defect::ALL {
+        let (limits, text) = defect.exposing_trace();
+        let facts =
+            review_spec_vocab::trace::parse_trace(&format!("{{\"review_spec_trace\": 3}}\n{text}"))
+                .expect("an exposing trace parses")
+                .facts;
+        let mut broken = Reducer::with_defect(limits, defect);
+        match first_divergence(&mut broken, &facts, &limits, &defect.profile()) {
+            Ok(Some(divergence)) if divergence.rules.contains(&defect.rule()) => {}
+            other => problems.push(format!("{}: {other:?}", defect.name())),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Defect names are unique, and each defect's rule is a rule of `spec/rules.md`.
+#[test]
+fn defect_names_are_unique_and_their_rules_exist_in_the_spec() {
+    let rules = include_str!("../../spec/rules.md");
+    let mut names: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), Defect::ALL.len());
+    for defect in Defect::ALL {
+        let heading = format!("### {} ", defect.rule());
+        assert!(rules.contains(&heading), "{}: no {heading}", defect.name());
     }
 }

@@ -19,14 +19,14 @@ use proptest::strategy::Strategy as _;
 use proptest::test_runner::{RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use review_spec::check::{CaseSeeds, CheckOptions, Seed, run_check};
 use review_spec::diff::{Divergence, Symptom, first_divergence, minimize};
-use review_spec::event::{Limits, Output, OutputKinds};
-use review_spec::fact::Fact;
-use review_spec::generators;
-use review_spec::model;
-use review_spec::profile::{Departure, Profile};
-use review_spec::reducer::Reducer;
 use review_spec::shrink::delete_facts_while;
 use review_spec::subject::{Subject, SubjectError};
+use review_spec_generators as generators;
+use review_spec_model as model;
+use review_spec_reducer::Reducer;
+use review_spec_vocab::event::{Limits, Output, OutputKinds};
+use review_spec_vocab::fact::Fact;
+use review_spec_vocab::profile::{Departure, Profile};
 
 use crate::support::proptest_config;
 
@@ -80,7 +80,7 @@ fn hunt(departure: Departure, seed: u64) -> Option<Divergence> {
     );
     let profile = Profile::UPSTREAM.departing(departure);
     let strategy = generators::case().prop_map(move |case| case.expressible_under(&profile));
-    let events = |outputs: Vec<review_spec::event::Emitted>| {
+    let events = |outputs: Vec<review_spec_vocab::event::Emitted>| {
         let mut outputs = outputs;
         OutputKinds::EVENTS.retain(&mut outputs);
         outputs
@@ -188,7 +188,7 @@ fn reach_seeds() -> u64 {
 /// reducer up to and including its first failing case (None within `REACH_CASES_MAX`).
 fn cases_to_show(departure: Departure, seed: &Seed) -> Option<u64> {
     let profile = Profile::UPSTREAM.departing(departure);
-    let events = |mut outputs: Vec<review_spec::event::Emitted>| {
+    let events = |mut outputs: Vec<review_spec_vocab::event::Emitted>| {
         OutputKinds::EVENTS.retain(&mut outputs);
         outputs
     };

@@ -6,9 +6,9 @@
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestError, TestRunner};
 use review_spec::diff::{Divergence, first_divergence, minimize};
-use review_spec::generators::{self, GeneratedCase};
-use review_spec::profile::{Base, Departure, Profile};
-use review_spec::reducer::Reducer;
+use review_spec_generators::{self as generators, GeneratedCase};
+use review_spec_reducer::Reducer;
+use review_spec_vocab::profile::{Base, Departure, Profile};
 
 use crate::support::proptest_config;
 
@@ -99,9 +99,9 @@ pub fn profile() -> impl Strategy<Value = Profile> {
 /// piling up under the huge one), exactly as the reducer does.
 #[test]
 fn long_streams_agree_under_small_and_huge_limits() {
-    use review_spec::event::Limits;
-    use review_spec::generators::stream;
-    let streams: [(&str, Vec<review_spec::fact::Fact>); 2] = [
+    use review_spec_generators::stream;
+    use review_spec_vocab::event::Limits;
+    let streams: [(&str, Vec<review_spec_vocab::fact::Fact>); 2] = [
         ("lossy", stream::lossy(7).take(20_000).collect()),
         ("hostile", stream::hostile(7).take(5_000).collect()),
     ];

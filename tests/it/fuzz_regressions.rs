@@ -8,10 +8,10 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-use review_spec::fact::Fact;
 use review_spec::fuzzing::{
     self, SubjectChoice, Target, pseudo_random_inputs, seed_corpus, trace_json_dictionary,
 };
+use review_spec_vocab::fact::Fact;
 
 /// Pseudo-random inputs per target.
 const RANDOM_INPUTS: usize = 300;
@@ -361,8 +361,8 @@ fn an_unknown_or_uncompiled_defect_is_a_clear_error() {
 fn differential_finds_a_seeded_defect_and_its_crash_becomes_a_vector() {
     use review_spec::diff::first_divergence;
     use review_spec::fuzzing::{Finding, Replay};
-    use review_spec::reducer::{Defect, Reducer};
-    use review_spec::trace::{VectorFile, parse_vector_file, write_vector_file};
+    use review_spec_reducer::{Defect, Reducer};
+    use review_spec_vocab::trace::{VectorFile, parse_vector_file, write_vector_file};
 
     let defect = Defect::NetworkAsCommand;
     let choice = SubjectChoice::Defective(defect);
@@ -394,7 +394,7 @@ fn differential_finds_a_seeded_defect_and_its_crash_becomes_a_vector() {
         &mut Reducer::with_defect(case.limits, defect),
         &case.facts,
         &case.limits,
-        &review_spec::profile::Profile::SPEC,
+        &review_spec_vocab::profile::Profile::SPEC,
     );
     assert!(
         matches!(broken, Ok(Some(_))),
@@ -404,7 +404,7 @@ fn differential_finds_a_seeded_defect_and_its_crash_becomes_a_vector() {
         &mut Reducer::new(case.limits),
         &case.facts,
         &case.limits,
-        &review_spec::profile::Profile::SPEC,
+        &review_spec_vocab::profile::Profile::SPEC,
     );
     assert!(
         matches!(real, Ok(None)),

@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use review_spec::event::{Limits, Output};
-use review_spec::fact::Fact;
-use review_spec::profile::Profile;
 use review_spec::subject::process::{LINE_BYTES_MAX, lines_per_fact_max};
 use review_spec::subject::{ProcessSubject, Stage, Subject, SubjectError};
+use review_spec_vocab::event::{Limits, Output};
+use review_spec_vocab::fact::Fact;
+use review_spec_vocab::profile::Profile;
 
 use crate::support::scratch;
 

@@ -8,12 +8,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use review_spec::diff::first_divergence;
-use review_spec::event::{DiagnosticReason, Emitted, Limits, Output};
-use review_spec::model;
-use review_spec::profile::{Departure, Profile};
-use review_spec::reducer::reduce_all;
 use review_spec::subject::ProcessSubject;
-use review_spec::trace::parse_trace;
+use review_spec_model as model;
+use review_spec_reducer::reduce_all;
+use review_spec_vocab::event::{DiagnosticReason, Emitted, Limits, Output};
+use review_spec_vocab::profile::{Departure, Profile};
+use review_spec_vocab::trace::parse_trace;
 
 /// Upstream's behaviour, except that a turn's end releases and reports the turn's state.
 fn upstream_releasing_turns() -> Profile {

@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use review_spec::event::{
+use review_spec_generators::{self as generators, GeneratedCase};
+use review_spec_reducer::{Hooks, NoDefects, Reducer};
+use review_spec_vocab::event::{
     DiagnosticReason, Emitted, Limits, Output, Resolution, ReviewStatus, SubjectKind, Table,
 };
-use review_spec::fact::{Fact, PermissionProfile, RequestId};
-use review_spec::generators::{self, GeneratedCase};
-use review_spec::reducer::{Hooks, NoDefects, Reducer};
+use review_spec_vocab::fact::{Fact, PermissionProfile, RequestId};
 
 use crate::support::{events, proptest_config, thread_of};
 

@@ -3,13 +3,13 @@
 //! exit and a wrong delimiter each give a clear `SubjectError` naming the fact index, never a
 //! hang of the tool; a dead subject is restarted by the next reset.
 
-use review_spec::profile::Profile;
+use review_spec_vocab::profile::Profile;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use review_spec::event::{Limits, Output, OutputKinds};
-use review_spec::fact::Fact;
 use review_spec::subject::{ProcessSubject, Stage, Subject, SubjectError};
+use review_spec_vocab::event::{Limits, Output, OutputKinds};
+use review_spec_vocab::fact::Fact;
 
 /// The per-fact timeout of the hang test: short, so a hang costs half a second.
 const HANG_TIMEOUT: Duration = Duration::from_millis(500);
@@ -205,7 +205,7 @@ fn the_profile_reaches_the_subject_and_declared_kinds_limit_the_comparison() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python/subject.py");
     let vector = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("spec/vectors/up/up-item-5-in-progress-consumes-item.json");
-    let case = review_spec::trace::read_vector_file(&vector)
+    let case = review_spec_vocab::trace::read_vector_file(&vector)
         .unwrap_or_else(|error| panic!("{error}"))
         .cases
         .remove(0);
@@ -260,7 +260,7 @@ fn a_dead_subject_is_restarted_by_the_next_reset() {
 #[test]
 fn the_example_python_subject_agrees_with_the_model_on_a_vector() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let file = review_spec::trace::read_vector_file(
+    let file = review_spec_vocab::trace::read_vector_file(
         &root.join("spec/vectors/grant/grant-1-empty-grant-denied.json"),
     )
     .expect("the vector loads");

@@ -8,13 +8,13 @@
 use proptest::strategy::{Strategy as _, ValueTree as _};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use review_spec::check::{CheckOptions, Seed, discriminated, run_check};
-use review_spec::event::Limits;
-use review_spec::generators::{self, GeneratedCase};
-use review_spec::model;
-use review_spec::profile::{Departure, Profile};
-use review_spec::reducer::Reducer;
 use review_spec::report::DepartureReach;
 use review_spec::subject::Subject;
+use review_spec_generators::{self as generators, GeneratedCase};
+use review_spec_model as model;
+use review_spec_reducer::Reducer;
+use review_spec_vocab::event::Limits;
+use review_spec_vocab::profile::{Departure, Profile};
 
 /// Cases of `check`'s run (the generator `check` draws from) on which the share is held.
 const CHECK_CASES: u64 = 1_000;

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use proptest::test_runner::Config;
-use review_spec::event::{Emitted, Output};
+use review_spec_vocab::event::{Emitted, Output};
 
 /// How often shrinking may redraw a case after simplifying its swarm configuration (proptest's
 /// `prop_flat_map`). Its default, a million, let one shrink take minutes redrawing cases on the

@@ -4,7 +4,7 @@
 use std::io::{BufReader, Read as _};
 
 use proptest::prelude::*;
-use review_spec::trace::{
+use review_spec_vocab::trace::{
     DEFAULT_MAX_LINE_BYTES, TraceError, TraceReader, parse_trace, parse_trace_bytes,
     parse_vector_bytes, parse_vector_file,
 };

@@ -4,12 +4,12 @@
 //! lists, a departure under the `upstream` profile with an `upstream` expectation that differs
 //! from `expected`; every diagnostic reason is specified.
 
-use review_spec::profile::{Departure, Profile};
-use review_spec::trace::UpstreamExpectation;
+use review_spec_vocab::profile::{Departure, Profile};
+use review_spec_vocab::trace::UpstreamExpectation;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use review_spec::model;
+use review_spec_model as model;
 
 use crate::vectors::load_all;
 
@@ -60,9 +60,9 @@ fn is_rule_id(text: &str) -> bool {
 /// `upstream(Departure::X)` (which marks X's departure ID where the profile follows upstream).
 fn model_marks() -> Vec<(String, String)> {
     let mut marks = Vec::new();
-    let dir = root().join("src/model");
+    let dir = root().join("crates/model/src");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .expect("read src/model")
+        .expect("read crates/model/src")
         .flatten()
         .map(|e| e.path())
         .collect();
@@ -111,7 +111,9 @@ fn every_rule_is_marked_in_the_model_and_every_mark_is_a_rule() {
     let unmarked: Vec<String> = ids
         .iter()
         .filter(|(id, _)| !marked.contains(id.as_str()))
-        .map(|(id, line)| format!("spec/rules.md:{line}: {id} has no mark(\"{id}\") in src/model/"))
+        .map(|(id, line)| {
+            format!("spec/rules.md:{line}: {id} has no mark(\"{id}\") in crates/model/src/")
+        })
         .collect();
     assert!(
         unmarked.is_empty(),

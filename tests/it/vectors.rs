@@ -7,14 +7,14 @@
 //! `REVIEW_SPEC_FILTER=grant,-grant-2` runs only cases whose full name `family/file/case`
 //! contains a positive term and no negative one.
 
-use review_spec::profile::Profile;
+use review_spec_vocab::profile::Profile;
 use std::path::{Path, PathBuf};
 
 use pretty_assertions::Comparison;
 use review_spec::diff::expectations;
-use review_spec::event::Emitted;
-use review_spec::profile::first_inexpressible;
-use review_spec::trace::{
+use review_spec_vocab::event::Emitted;
+use review_spec_vocab::profile::first_inexpressible;
+use review_spec_vocab::trace::{
     Expectation, UpstreamExpectation, VectorCase, VectorFile, read_vector_file, write_vector_file,
 };
 
@@ -121,7 +121,7 @@ fn every_vector_matches_the_reducer_under_both_profiles() {
                     continue;
                 };
                 cases_run += 1;
-                let actual = review_spec::reducer::reduce_all(&case.facts, &case.limits, &profile);
+                let actual = review_spec_reducer::reduce_all(&case.facts, &case.limits, &profile);
                 if actual != expected {
                     failures.push(format!(
                         "FAIL {full_name} (profile {profile}): {}\n{}\nreplay: REVIEW_SPEC_FILTER={full_name} cargo test --test it vectors",
@@ -169,4 +169,27 @@ fn upstream_marks_match_what_upstream_can_express() {
         "wrong upstream marks:\n{}",
         wrong.join("\n")
     );
+}
+
+/// The vectors built into the crate are the files of `spec/vectors`, every one, as they are now
+/// (a file added, removed or changed since the build would show here: `build.rs` reruns on any
+/// change under the folder).
+#[test]
+fn the_bundled_vectors_are_the_files_of_spec_vectors() {
+    let on_disk =
+        review_spec::Suite::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors"))
+            .expect("spec/vectors loads");
+    let bundled = review_spec::Suite::bundled().expect("the bundled vectors load");
+    let names = |suite: &review_spec::Suite| -> Vec<String> {
+        suite.files.iter().map(|(name, _)| name.clone()).collect()
+    };
+    assert_eq!(names(&bundled), names(&on_disk));
+    assert!(
+        names(&bundled).len() > 50,
+        "{} files",
+        names(&bundled).len()
+    );
+    for ((name, bundled), (_, on_disk)) in bundled.files.iter().zip(&on_disk.files) {
+        assert_eq!(bundled, on_disk, "{name}");
+    }
 }
