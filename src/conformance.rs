@@ -441,31 +441,23 @@ fn mismatch(
         "expected (vector) vs actual (subject):\n{}",
         StrComparison::new(&crate::diff::pretty(expected), &crate::diff::pretty(actual))
     );
-    Failure {
-        name: full_name.to_owned(),
-        kind: "mismatch".to_owned(),
+    Failure::new(
+        full_name.to_owned(),
+        "mismatch",
         fact_index,
-        rules: case.rules.clone(),
+        case.rules.clone(),
         message,
-        saved: None,
-        replay: None,
-        save_error: None,
-        repeated_in: None,
-    }
+    )
 }
 
 fn subject_failure(full_name: &str, case: &VectorCase, error: &SubjectError) -> Failure {
-    Failure {
-        name: full_name.to_owned(),
-        kind: error.kind().to_owned(),
-        fact_index: error.fact_index(),
-        rules: case.rules.clone(),
-        message: format!("FAIL {full_name}: {}\n{error}", case.rules.join(", ")),
-        saved: None,
-        replay: None,
-        save_error: None,
-        repeated_in: None,
-    }
+    Failure::new(
+        full_name.to_owned(),
+        error.kind(),
+        error.fact_index(),
+        case.rules.clone(),
+        format!("FAIL {full_name}: {}\n{error}", case.rules.join(", ")),
+    )
 }
 
 /// The index of the first fact whose outputs differ.

@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) if error.use_stderr() => error.exit(),
         Err(error) => {
-            let text = if std::io::stdout().is_terminal() {
+            let text = if cli::colors_wanted() {
                 error.render().ansi().to_string()
             } else {
                 error.render().to_string()

@@ -45,8 +45,13 @@ pub struct Failure {
     pub fact_index: Option<usize>,
     /// The rules involved, most specific first.
     pub rules: Vec<String>,
-    /// The full report: the divergence with its diff, or the subject's error.
+    /// The full report, without ANSI colours: the divergence with its diff, the rules that
+    /// decided it and the counterexample as a trace, or the subject's error.
     pub message: String,
+    /// The same report with the diff's ANSI colours, for a terminal ([`Failure::colored`]);
+    /// not part of the JSON summary, so empty in a summary read back from JSON.
+    #[serde(skip)]
+    pub message_colored: String,
     /// Where the counterexample was saved, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub saved: Option<String>,
@@ -60,6 +65,57 @@ pub struct Failure {
     /// failed again (`2/5`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeated_in: Option<String>,
+}
+
+impl Failure {
+    /// A failure of the case `name` whose report is `message` (colours, if any, are kept for
+    /// [`Failure::colored`] and stripped from [`Failure::message`]).
+    pub fn new(
+        name: String,
+        kind: &str,
+        fact_index: Option<usize>,
+        rules: Vec<String>,
+        message: String,
+    ) -> Failure {
+        let mut failure = Failure {
+            name,
+            kind: kind.to_owned(),
+            fact_index,
+            rules,
+            message: String::new(),
+            message_colored: String::new(),
+            saved: None,
+            replay: None,
+            save_error: None,
+            repeated_in: None,
+        };
+        failure.set_message(message);
+        failure
+    }
+
+    /// Replaces the report (see [`Failure::new`]).
+    pub fn set_message(&mut self, message: String) {
+        self.message = strip_colors(&message);
+        self.message_colored = message;
+    }
+
+    /// The report with the diff's colours where it has them, else [`Failure::message`].
+    pub fn colored(&self) -> &str {
+        if self.message_colored.is_empty() {
+            &self.message
+        } else {
+            &self.message_colored
+        }
+    }
+}
+
+/// How much [`Summary::render`] shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextStyle {
+    /// Each failure in full (its diff, rules and counterexample), not only its `FAIL` line.
+    pub failures_in_full: bool,
+    /// ANSI colours in the diffs.
+    pub color: bool,
 }
 
 /// Pass and fail counts of the vector cases naming one rule.
@@ -361,13 +417,9 @@ impl Summary {
 
     /// The summary as a JSON value, for commands that add to it.
     pub fn to_json_value(&self, exit_code: u8) -> serde_json::Value {
-        let mut plain = self.clone();
-        for failure in &mut plain.failures {
-            failure.message = strip_colors(&failure.message);
-        }
         let json = JsonSummary {
             summary_version: SUMMARY_VERSION,
-            summary: &plain,
+            summary: self,
             failure_count: self.failures.len(),
             rule_coverage: self.coverage(),
             rules_not_reached: self.not_reached(),
@@ -376,8 +428,18 @@ impl Summary {
         serde_json::to_value(&json).unwrap_or_default()
     }
 
-    /// The summary as text: counts, the failing cases, per-rule vector results, coverage.
+    /// The summary as text, without colours: counts, each failing case in full (its diff, the
+    /// rules that decided it, the counterexample), per-rule vector results, coverage.
     pub fn to_text(&self) -> String {
+        self.render(TextStyle {
+            failures_in_full: true,
+            color: false,
+        })
+    }
+
+    /// The summary as text, showing as much as `style` says (the `review-spec` tool prints each
+    /// failure in full as it is found, then the summary with its `FAIL` lines only).
+    pub fn render(&self, style: TextStyle) -> String {
         let mut text = String::new();
         let failures = self.failures.len();
         let _ = write!(
@@ -463,6 +525,16 @@ impl Summary {
             }
             if let Some(replay) = &failure.replay {
                 let _ = writeln!(text, "    replay: {replay}");
+            }
+            if style.failures_in_full {
+                let message = if style.color {
+                    failure.colored()
+                } else {
+                    &failure.message
+                };
+                for line in message.lines() {
+                    let _ = writeln!(text, "    {line}");
+                }
             }
         }
         if let Some(by_rule) = &self.by_rule {

@@ -190,6 +190,26 @@ fn check_passes_a_conforming_reducer_and_catches_the_grant_1_bug_by_rule() {
     };
     assert_eq!(failure.rules.first().map(String::as_str), Some("GRANT-1"));
     assert!(failure.saved.is_none(), "saved without an `out` folder");
+    // The library's text carries what the tool prints for a failure, without ANSI colours: the
+    // rules that decided it, the diff of the outputs and the counterexample as a trace.
+    let text = one.to_text();
+    for part in [
+        "decided by: GRANT-1",
+        "<    \"status\": \"denied\"",
+        ">    \"status\": \"approved\"",
+        "as a trace:",
+        "\"review_spec_trace\"",
+    ] {
+        assert!(text.contains(part), "{part:?} not in:\n{text}");
+    }
+    assert!(
+        !text.contains('\u{1b}'),
+        "ANSI in the library's text:\n{text}"
+    );
+    assert!(
+        !failure.message.contains('\u{1b}'),
+        "ANSI in the failure's message"
+    );
     assert!(
         lines.iter().any(|line| line.starts_with("FAIL after")),
         "{lines:?}"

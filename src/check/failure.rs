@@ -226,15 +226,15 @@ fn report_unrepeated(
             (failure, vector)
         }
     };
-    let detail = std::mem::take(&mut failure.message);
+    let detail = std::mem::take(&mut failure.message_colored);
     failure.name = regression::name(kind, &case.facts);
     failure.kind = kind.to_owned();
     failure.repeated_in = Some(format!("{alone}/{REPLAYS}"));
-    failure.message = format!("{rate_note}\n{detail}");
+    failure.set_message(format!("{rate_note}\n{detail}"));
     vector.name = failure.name.clone();
     vector.description = format!("{} {}", vector.description, rate_note);
     vector.history = history;
-    reporting.line(&failure.message);
+    reporting.line(failure.colored());
     save_and_announce(&vector, reporting, failure)
 }
 
@@ -245,17 +245,13 @@ fn no_outcome_failure(
     found_by: &str,
 ) -> (Failure, VectorCase) {
     let (expected, upstream) = diff::expectations(&case.facts, &case.limits);
-    let failure = Failure {
-        name: String::new(),
-        kind: String::new(),
-        fact_index: None,
-        rules: Vec::new(),
-        message: "(the failure did not show again: its outputs are not known)".to_owned(),
-        saved: None,
-        replay: None,
-        save_error: None,
-        repeated_in: None,
-    };
+    let failure = Failure::new(
+        String::new(),
+        "",
+        None,
+        Vec::new(),
+        "(the failure did not show again: its outputs are not known)".to_owned(),
+    );
     let vector = VectorCase {
         history: Vec::new(),
         name: String::new(),
@@ -351,17 +347,13 @@ fn minimize_error(
 fn divergence_failure(divergence: &Divergence, found_by: &str) -> (Failure, VectorCase) {
     let name = regression::divergence_name(divergence);
     let vector = divergence.to_vector_case(&name, found_by);
-    let failure = Failure {
+    let failure = Failure::new(
         name,
-        kind: "divergence".to_owned(),
-        fact_index: Some(divergence.fact_index),
-        rules: divergence.rules.iter().map(|r| (*r).to_owned()).collect(),
-        message: divergence.to_string(),
-        saved: None,
-        replay: None,
-        save_error: None,
-        repeated_in: None,
-    };
+        "divergence",
+        Some(divergence.fact_index),
+        divergence.rules.iter().map(|r| (*r).to_owned()).collect(),
+        divergence.to_string(),
+    );
     (failure, vector)
 }
 
@@ -416,16 +408,12 @@ fn error_failure(
         profile: diff::found_under(profile),
         see: Some(found_by.to_owned()),
     };
-    let failure = Failure {
+    let failure = Failure::new(
         name,
-        kind: error.kind().to_owned(),
-        fact_index: error.fact_index(),
+        error.kind(),
+        error.fact_index(),
         rules,
-        message: error.to_string(),
-        saved: None,
-        replay: None,
-        save_error: None,
-        repeated_in: None,
-    };
+        error.to_string(),
+    );
     (failure, vector)
 }

@@ -175,6 +175,9 @@ pub fn run_check(
     let mut summary = Summary::new("check", profile);
     summary.subject = Some(subject.name());
     summary.seed = Some(options.seed.text.clone());
+    // What a process subject emits is known once it has started: reset it first (an error here
+    // shows again, reported, on the first case).
+    let _ = subject.reset(Limits::default(), &profile);
     summary.set_compared(subject.emits());
     if options.shard != Shard::WHOLE {
         summary.shard = Some(ShardRange {

@@ -110,7 +110,7 @@ pub(super) fn run(args: CheckArgs, json: bool) -> Result<Outcome, CliError> {
     if json {
         super::write_stdout(&format!("{}\n", summary.to_json(outcome.exit_code())));
     } else {
-        printer.line(summary.to_text());
+        printer.line(summary.render(super::summary_style()));
     }
     Ok(outcome)
 }

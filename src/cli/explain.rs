@@ -135,7 +135,7 @@ pub(super) fn run(args: ExplainArgs, json: bool) -> Result<Outcome, CliError> {
             out.json_fields(&value);
             out.write("}\n");
         }
-        (Ok(()), false) => out.write(&format!("{}\n", summary.to_text())),
+        (Ok(()), false) => out.write(&format!("{}\n", summary.render(super::summary_style()))),
         (Err(error), true) => {
             // Close the document: stdout holds one JSON object, here with the error.
             out.write("\n]");

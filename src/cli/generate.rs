@@ -90,7 +90,7 @@ pub(super) fn run(args: GenerateArgs, json: bool) -> Result<Outcome, CliError> {
             summary.cases,
             args.out.display()
         ));
-        printer.line(summary.to_text());
+        printer.line(summary.render(super::summary_style()));
     }
     Ok(Outcome::Agree)
 }

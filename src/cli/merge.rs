@@ -44,7 +44,7 @@ pub(super) fn run(args: MergeArgs, json: bool) -> Result<Outcome, CliError> {
     if json {
         super::write_stdout(&format!("{}\n", summary.to_json(outcome.exit_code())));
     } else {
-        Printer { json }.line(summary.to_text());
+        Printer { json }.line(summary.render(super::summary_style()));
     }
     Ok(outcome)
 }

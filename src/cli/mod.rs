@@ -241,17 +241,40 @@ struct Printer {
 }
 
 impl Printer {
-    /// Prints `text` and a line break; colors (of diffs) only when stdout is a terminal.
+    /// Prints `text` and a line break; colors (of diffs) only where [`colors_wanted`].
     fn line(&self, text: impl std::fmt::Display) {
         if self.json {
             return;
         }
         let mut text = text.to_string();
-        if !std::io::stdout().is_terminal() {
+        if !colors_wanted() {
             text = crate::report::strip_colors(&text);
         }
         text.push('\n');
         write_stdout(&text);
+    }
+}
+
+/// Whether stdout gets ANSI colors: it is a terminal, and `NO_COLOR` is unset or empty
+/// (<https://no-color.org>).
+pub fn colors_wanted() -> bool {
+    colors_for(
+        std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
+}
+
+/// Colors on a terminal unless `NO_COLOR` holds a non-empty value.
+fn colors_for(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+/// How the tool prints a summary at the end of a run: the failures were printed in full as they
+/// were found, so only their `FAIL` lines again.
+fn summary_style() -> crate::report::TextStyle {
+    crate::report::TextStyle {
+        failures_in_full: false,
+        color: colors_wanted(),
     }
 }
 
@@ -383,6 +406,16 @@ fn default_vector_dir() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_color_turns_colors_off_unless_empty() {
+        let set = std::ffi::OsStr::new("1");
+        let empty = std::ffi::OsStr::new("");
+        assert!(colors_for(true, None));
+        assert!(colors_for(true, Some(empty)));
+        assert!(!colors_for(true, Some(set)));
+        assert!(!colors_for(false, None));
+    }
 
     #[test]
     fn colors_are_stripped_and_text_kept() {

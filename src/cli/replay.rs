@@ -83,7 +83,7 @@ pub(super) fn run(args: ReplayArgs, json: bool) -> Result<Outcome, CliError> {
     if json {
         super::write_stdout(&format!("{}\n", summary.to_json(outcome.exit_code())));
     } else {
-        printer.line(summary.to_text());
+        printer.line(summary.render(super::summary_style()));
     }
     Ok(outcome)
 }
@@ -259,31 +259,23 @@ fn record(printer: &Printer, summary: &mut Summary, name: String, verdict: Verdi
             message,
         } => {
             printer.line(format_args!("{name}:\n{message}"));
-            summary.failures.push(Failure {
+            summary.failures.push(Failure::new(
                 name,
-                kind: "divergence".to_owned(),
-                fact_index: Some(fact_index),
-                rules: rules.iter().map(|r| (*r).to_owned()).collect(),
+                "divergence",
+                Some(fact_index),
+                rules.iter().map(|r| (*r).to_owned()).collect(),
                 message,
-                saved: None,
-                replay: None,
-                save_error: None,
-                repeated_in: None,
-            });
+            ));
         }
         Verdict::Failed(error) => {
             printer.line(format_args!("{name}: {error}"));
-            summary.failures.push(Failure {
+            summary.failures.push(Failure::new(
                 name,
-                kind: error.kind().to_owned(),
-                fact_index: error.fact_index(),
-                rules: Vec::new(),
-                message: error.to_string(),
-                saved: None,
-                replay: None,
-                save_error: None,
-                repeated_in: None,
-            });
+                error.kind(),
+                error.fact_index(),
+                Vec::new(),
+                error.to_string(),
+            ));
         }
     }
 }

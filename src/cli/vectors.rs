@@ -77,7 +77,7 @@ pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
             Progress::Started { cases } => bar = Some(progress::bar(cases as u64, json)),
             Progress::Case { .. } => bar.iter().for_each(|bar| bar.inc(1)),
             Progress::Failed(failure) if args.verbose => {
-                let print = || printer.line(format_args!("{}\n", failure.message));
+                let print = || printer.line(format_args!("{}\n", failure.colored()));
                 match &bar {
                     Some(bar) => bar.suspend(print),
                     None => print(),
@@ -103,7 +103,7 @@ pub(super) fn run(args: VectorsArgs, json: bool) -> Result<Outcome, CliError> {
     if json {
         super::write_stdout(&format!("{}\n", summary.to_json(outcome.exit_code())));
     } else {
-        printer.line(summary.to_text());
+        printer.line(summary.render(super::summary_style()));
         if !summary.failures.is_empty() && !args.verbose {
             printer.line("(--verbose shows the diff of each failing case)");
         }

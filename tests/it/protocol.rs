@@ -279,3 +279,44 @@ fn the_example_python_subject_agrees_with_the_model_on_a_vector() {
         assert_eq!(divergence, Ok(None), "case {}", case.name);
     }
 }
+
+/// Through the library, as an implementer calls it: a process subject that emits events only is
+/// compared on events only, and both reports say so, from the first summary line on (what it
+/// emits is learnt when it starts, before the kinds are recorded).
+#[test]
+fn library_runs_of_an_events_only_process_subject_report_the_kinds_it_was_compared_on() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python/subject.py");
+    let command = format!("python3 '{}' --events-only", script.display());
+    let make = || {
+        ProcessSubject::new(&command, TIMEOUT).map(|subject| Box::new(subject) as Box<dyn Subject>)
+    };
+    let seed = review_spec::Seed::parse("5").expect("a seed");
+    let mut options = review_spec::CheckOptions::new(seed, 20);
+    options.jobs = 1;
+    let check = review_spec::run_check(&make, &options, &mut |_| {}).expect("check runs");
+    let suite = review_spec::Suite::bundled().expect("the bundled vectors");
+    let vector_options = review_spec::VectorOptions {
+        filter: review_spec::Filter::parse(Some("grant")),
+        ..review_spec::VectorOptions::default()
+    };
+    let mut subject = make().expect("the subject starts");
+    let vectors = review_spec::run_vectors(subject.as_mut(), &suite, &vector_options, &mut |_| {})
+        .expect("the vectors run");
+    for summary in [&check, &vectors] {
+        assert!(summary.failures.is_empty(), "{}", summary.to_text());
+        let json = summary.to_json_value(0);
+        assert_eq!(
+            (&json["compared"], &json["not_compared"]),
+            (
+                &serde_json::json!(["review", "tool_item"]),
+                &serde_json::json!(["diagnostic"])
+            ),
+            "{json}"
+        );
+        assert!(
+            summary
+                .to_text()
+                .contains("not compared (the subject does not emit them): diagnostic")
+        );
+    }
+}
