@@ -119,9 +119,11 @@ pub struct TextStyle {
 }
 
 /// Pass and fail counts of the vector cases naming one rule.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct RuleTally {
+    /// Cases naming the rule that passed.
     pub passed: usize,
+    /// Cases naming the rule that failed.
     pub failed: usize,
 }
 
@@ -234,40 +236,48 @@ impl DepartureReach {
 }
 
 /// A vector case that did not run, and why.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Skipped {
+    /// The case's full name.
     pub name: String,
+    /// Why it does not apply.
     pub reason: String,
 }
 
 /// What a run did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Summary {
+    /// The command that ran: `check`, `vectors`, `replay`, `explain` or `generate`.
     pub command: &'static str,
     /// What the model followed where the spec departs from upstream.
     pub profile: Profile,
+    /// The subject's name (a process subject's command).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The output kinds compared: those the subject declared it emits.
     pub compared: Vec<&'static str>,
     /// The output kinds left out of the comparison.
     pub not_compared: Vec<&'static str>,
+    /// For `check`: the run's seed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<String>,
     /// For a sharded `check`: which slice of the seeded run it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardRange>,
+    /// The cases run.
     pub cases: usize,
+    /// The facts of those cases.
     pub facts: usize,
+    /// The failing cases, in case order.
     pub failures: Vec<Failure>,
     /// Why the run stopped before its last case, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
     /// The cases not run because the run stopped early.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub not_run: usize,
     /// For `vectors`: the cases that do not apply under the profile, and why.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
     /// For `vectors`: pass/fail of the cases naming each rule.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -280,15 +290,22 @@ pub struct Summary {
     pub rule_hits: BTreeMap<&'static str, usize>,
 }
 
-/// The JSON shape of a summary: the summary, the coverage table and the exit code.
-#[derive(Serialize)]
-struct JsonSummary<'a> {
+/// The JSON shape of a summary (`--json`): the summary, the coverage table and the exit code;
+/// the schema of `spec/schema/summary.schema.json`.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct JsonSummary<'a> {
+    /// [`SUMMARY_VERSION`].
     summary_version: u32,
     #[serde(flatten)]
     summary: &'a Summary,
+    /// How many cases failed.
     failure_count: usize,
+    /// Each rule of `spec/rules.md` (and each departure the profile follows) with how often it
+    /// decided something in the model.
     rule_coverage: Vec<Coverage>,
+    /// The rules that never did.
     rules_not_reached: Vec<String>,
+    /// The process's exit code.
     exit_code: u8,
 }
 

@@ -113,11 +113,15 @@ pub fn line_bytes_per_fact_max(lines: usize) -> usize {
 
 /// The first line the tool writes: the protocol version, and the limits and profile of the first
 /// trace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Header {
+    /// The protocol version the tool speaks (`PROTOCOL_VERSION`, or 2 for a subject that
+    /// answered a version 3 header by exiting).
     pub review_spec_protocol: u32,
+    /// The limits of the first trace.
     pub limits: Limits,
+    /// The profile of the first trace.
     pub profile: Profile,
 }
 
@@ -126,23 +130,28 @@ pub struct Header {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderAck {
+    /// The protocol version the subject speaks.
     pub review_spec_protocol: u64,
+    /// The output kinds the subject emits; all three when absent.
     #[serde(default)]
     pub emits: Option<Vec<OutputKind>>,
 }
 
 /// The line the tool writes between traces: forget everything, these limits from now on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reset {
+    /// What the next trace runs under.
     pub reset: ResetBody,
 }
 
 /// The body of a [`Reset`] line.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetBody {
+    /// The limits of the next trace.
     pub limits: Limits,
+    /// The profile of the next trace.
     pub profile: Profile,
 }
 
@@ -208,10 +217,37 @@ pub fn parse_subject_line(line: &str) -> Result<SubjectLine, String> {
 }
 
 /// The delimiter line, read strictly: exactly one key, once.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Delimiter {
-    done: u64,
+pub struct Delimiter {
+    /// The index of the fact whose outputs are complete.
+    pub done: u64,
+}
+
+/// A line the tool writes to a subject (`spec/protocol.md`, "Messages from the tool"); the
+/// schema of `spec/schema/protocol-tool.schema.json`.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum ToolMessage {
+    /// The first line.
+    Header(Header),
+    /// The line between two traces.
+    Reset(Reset),
+    /// A fact of the trace.
+    Fact(Box<Fact>),
+}
+
+/// A line a subject writes to the tool (`spec/protocol.md`, "Messages from the subject"); the
+/// schema of `spec/schema/protocol-subject.schema.json`.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum SubjectMessage {
+    /// The answer to the header.
+    HeaderAck(HeaderAck),
+    /// An output of the fact being answered.
+    Output(Box<Output>),
+    /// The end of the fact's outputs.
+    Delimiter(Delimiter),
 }
 
 /// The shape of an output line ([`crate::shape`]): objects only.
