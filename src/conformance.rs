@@ -128,7 +128,12 @@ impl Filter {
 pub enum SuiteError {
     /// The folder or a file in it cannot be read.
     #[error("{path}: {what}")]
-    Unreadable { path: String, what: String },
+    Unreadable {
+        /// The folder or file.
+        path: String,
+        /// The operating system's error.
+        what: String,
+    },
     /// A vector file is malformed (file, line, column, fact index).
     #[error(transparent)]
     Input(#[from] TraceError),
@@ -248,9 +253,15 @@ impl Default for VectorOptions {
 #[derive(Debug)]
 pub enum Progress<'a> {
     /// The run starts with this many selected cases.
-    Started { cases: usize },
+    Started {
+        /// The cases the filter selected.
+        cases: usize,
+    },
     /// A case is about to run.
-    Case { name: &'a str },
+    Case {
+        /// The case's full name.
+        name: &'a str,
+    },
     /// A case failed.
     Failed(&'a Failure),
 }

@@ -142,8 +142,11 @@ pub struct ShardRange {
     pub index: u64,
     /// N of `--shard K/N`.
     pub count: u64,
+    /// The cases of the whole run.
     pub cases_total: u64,
+    /// The shard's first case.
     pub first_case: u64,
+    /// One past the shard's last case.
     pub end_case: u64,
 }
 

@@ -24,12 +24,14 @@ use crate::report::{
 pub struct MergeError {
     /// The input's name (its file).
     pub input: String,
+    /// What is wrong with it.
     pub what: String,
 }
 
 /// The merged summary, and what the merge left out.
 #[derive(Clone, Debug)]
 pub struct Merged {
+    /// The whole run's summary.
     pub summary: Summary,
     /// Failures of shards after the first failing one, left out as the unsharded run would.
     pub notes: Vec<String>,
@@ -239,17 +241,13 @@ mod tests {
         reach.count(&[]);
         summary.departure_reach = Some(reach);
         if failed {
-            summary.failures.push(Failure {
-                name: "case 0".to_owned(),
-                kind: "divergence".to_owned(),
-                fact_index: Some(0),
-                rules: Vec::new(),
-                message: "m".to_owned(),
-                saved: None,
-                replay: None,
-                save_error: None,
-                repeated_in: None,
-            });
+            summary.failures.push(Failure::new(
+                "case 0".to_owned(),
+                "divergence",
+                Some(0),
+                Vec::new(),
+                "m".to_owned(),
+            ));
         }
         (
             format!("shard-{index}.json"),

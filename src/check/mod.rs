@@ -62,7 +62,9 @@ const HISTORY_MAX: usize = 64;
 /// The K-th of N contiguous, disjoint slices of a run's cases (1-based, `1/1` is the whole run).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
+    /// K: which slice, from 1.
     pub index: u64,
+    /// N: how many slices the run is cut into.
     pub count: u64,
 }
 
@@ -103,6 +105,7 @@ impl fmt::Display for Shard {
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
+    /// The run's seed: case `i` is drawn from a seed derived from it.
     pub seed: Seed,
     /// The cases of the whole run (all shards).
     pub cases: u64,
@@ -110,6 +113,7 @@ pub struct CheckOptions {
     pub shard: Shard,
     /// Worker threads, each with its own subject (0 counts as 1).
     pub jobs: usize,
+    /// What the model follows (and the subject is told to follow).
     pub profile: Profile,
     /// Where the counterexample is saved as a vector file; not saved when None.
     pub out: Option<PathBuf>,
@@ -152,7 +156,12 @@ impl CheckOptions {
 #[derive(Clone, Copy, Debug)]
 pub enum CheckEvent<'a> {
     /// `done` of the shard's `of` cases are counted.
-    Progress { done: u64, of: u64 },
+    Progress {
+        /// Cases counted so far.
+        done: u64,
+        /// Cases of the shard.
+        of: u64,
+    },
     /// A line of the failure's report (the CLI prints it as it comes).
     Line(&'a str),
 }

@@ -45,7 +45,9 @@ pub enum Symptom {
 /// diagnostic that replaces a dropped event stands for that event).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Shown {
+    /// The output's `event_type`.
     pub event_type: &'static str,
+    /// The output kind it belongs to.
     pub stands_for: OutputKind,
     /// A diagnostic's reason.
     pub reason: Option<DiagnosticReason>,

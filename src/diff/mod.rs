@@ -30,6 +30,7 @@ pub use stream::{EXPLAIN_PREFIX_MAX, FactDivergence, STREAM_WINDOW, StreamCompar
 pub struct Divergence {
     /// The subject's name.
     pub subject: String,
+    /// The limits the sequence ran under.
     pub limits: Limits,
     /// What the model followed where the spec departs from upstream.
     pub profile: Profile,

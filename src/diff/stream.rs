@@ -121,14 +121,21 @@ impl<'s> StreamComparison<'s> {
 /// outputs, the rules the model applied at the fact and the last facts before it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FactDivergence {
+    /// The subject's name.
     pub subject: String,
+    /// What the model followed.
     pub profile: Profile,
+    /// The output kinds compared.
     pub compared: OutputKinds,
+    /// The index of the fact whose outputs differ.
     pub fact_index: usize,
+    /// That fact.
     pub fact: Fact,
     /// Index, within that fact's outputs, of the first output that differs.
     pub output_index: usize,
+    /// The model's outputs of the fact.
     pub expected: Vec<Output>,
+    /// The subject's outputs of the fact.
     pub actual: Vec<Output>,
     /// The rules the model applied to the fact.
     pub fact_rules: Vec<&'static str>,

@@ -10,9 +10,11 @@ use crate::trace::{Trace, TraceError, read_vector_file, write_trace};
 /// One seed input of a target's corpus.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seed {
+    /// The target it seeds.
     pub target: Target,
     /// A file name, unique within the target.
     pub name: String,
+    /// The input's bytes.
     pub bytes: Vec<u8>,
 }
 

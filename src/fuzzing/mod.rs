@@ -69,8 +69,11 @@ pub fn facts_arbitrary(data: &[u8]) {
 /// A fuzz target: how it reads its bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
+    /// `differential`: generated cases, the model against a subject.
     Differential,
+    /// `trace_json`: arbitrary bytes read as a trace.
     TraceJson,
+    /// `facts_arbitrary`: facts built from arbitrary bytes, the model against a subject.
     FactsArbitrary,
 }
 
@@ -272,9 +275,19 @@ pub enum Finding {
     /// The subject's outputs differ from the model's.
     Divergence(Box<Divergence>),
     /// The trace does not survive `write_trace` → `parse_trace`, so it could not be saved.
-    RoundTrip { trace: String, problem: String },
+    RoundTrip {
+        /// The trace as written.
+        trace: String,
+        /// What did not survive.
+        problem: String,
+    },
     /// The loader rejected the input with an error that does not point into it.
-    BadError { error: String, why: &'static str },
+    BadError {
+        /// The error the loader gave.
+        error: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
     /// The subject could not answer (never for in-process reducers).
     SubjectFailed(SubjectError),
 }
@@ -329,8 +342,10 @@ fn check_round_trip(trace: &Trace) -> Result<(), Finding> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SubjectChoice {
     #[default]
+    /// The production reducer.
     Reducer,
     #[cfg(feature = "seeded-defects")]
+    /// The production reducer with this seeded defect switched on.
     Defective(crate::reducer::Defect),
 }
 
@@ -340,10 +355,21 @@ pub enum SubjectChoiceError {
     #[error(
         "{DEFECT_VAR}={name}: seeded defects are not compiled in; build with the `seeded-defects` feature (cargo +nightly fuzz run --features seeded-defects ...)"
     )]
-    NotCompiled { name: String },
+    /// A defect was named, but this build has none.
+    NotCompiled {
+        /// The name given.
+        name: String,
+    },
     #[error("{DEFECT_VAR}={name}: unknown seeded defect; expected one of {expected}")]
-    Unknown { name: String, expected: String },
+    /// No seeded defect has this name.
+    Unknown {
+        /// The name given.
+        name: String,
+        /// The names there are.
+        expected: String,
+    },
     #[error("{DEFECT_VAR} is not valid UTF-8")]
+    /// The variable holds bytes that are not UTF-8.
     NotUnicode,
 }
 

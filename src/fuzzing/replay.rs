@@ -47,14 +47,19 @@ pub enum Replay {
     Diverges(Box<Divergence>),
     /// A finding that is not a divergence (a round trip, a misplaced error).
     Other {
+        /// The input decoded as a trace, where it decodes.
         trace: Option<Trace>,
+        /// What was found.
         finding: String,
     },
     /// A panic: where, the message, and the trace (minimized while it panics in the same stage)
     /// when decoding succeeded.
     Panicked {
+        /// The stage that panicked.
         stage: Stage,
+        /// The panic's message.
         message: String,
+        /// The input decoded as a trace, where it decodes.
         trace: Option<Trace>,
     },
 }

@@ -29,7 +29,12 @@ pub enum Stage {
     Fact(usize),
     /// Ingesting fact `fact` of trace `trace` (both zero-based) of a vector case's `history`,
     /// before the case's own facts.
-    History { trace: usize, fact: usize },
+    History {
+        /// The history trace.
+        trace: usize,
+        /// The fact of that trace.
+        fact: usize,
+    },
 }
 
 impl Stage {
@@ -62,19 +67,31 @@ pub enum SubjectError {
     /// implementer's reducer behind this trait) returns when its reducer reports an error.
     #[error("subject {subject} failed at fact {fact_index}: {message}")]
     Failed {
+        /// The subject's name (a process subject's command).
         subject: String,
+        /// The index of the fact.
         fact_index: usize,
+        /// What the subject said went wrong.
         message: String,
     },
     /// The subject's command could not be parsed or started.
     #[error("subject `{subject}` could not be started: {what}")]
-    Spawn { subject: String, what: String },
+    Spawn {
+        /// The command.
+        subject: String,
+        /// Why it could not start.
+        what: String,
+    },
     /// The process exited with a failure status (or a signal) before finishing its answer.
     #[error("subject `{subject}` crashed {at}: {status}{}", stderr_suffix(.stderr_tail))]
     Crashed {
+        /// The subject's name (a process subject's command).
         subject: String,
+        /// Where in the exchange.
         at: Stage,
+        /// How the process ended.
         status: String,
+        /// The last lines the process wrote to stderr.
         stderr_tail: String,
     },
     /// The process closed its output with a success status (or while still running) before
@@ -84,9 +101,13 @@ pub enum SubjectError {
         stderr_suffix(.stderr_tail)
     )]
     EarlyExit {
+        /// The subject's name (a process subject's command).
         subject: String,
+        /// Where in the exchange.
         at: Stage,
+        /// How the process ended.
         status: String,
+        /// The last lines the process wrote to stderr.
         stderr_tail: String,
     },
     /// No delimiter within the per-fact timeout; the process was killed.
@@ -95,17 +116,25 @@ pub enum SubjectError {
         stderr_suffix(.stderr_tail), awaited = .at.awaited()
     )]
     TimedOut {
+        /// The subject's name (a process subject's command).
         subject: String,
+        /// Where in the exchange.
         at: Stage,
+        /// The timeout that passed.
         timeout_ms: u64,
+        /// The last lines the process wrote to stderr.
         stderr_tail: String,
     },
     /// A line that is neither an output nor the expected delimiter.
     #[error("subject `{subject}` wrote garbage {at}: {what}; the line was: {line}")]
     Garbage {
+        /// The subject's name (a process subject's command).
         subject: String,
+        /// Where in the exchange.
         at: Stage,
+        /// What went wrong.
         what: String,
+        /// The line, shortened and with control characters escaped.
         line: String,
     },
     /// The delimiter names another fact than the one just sent.
@@ -114,8 +143,11 @@ pub enum SubjectError {
         history_suffix(*.history)
     )]
     WrongDelimiter {
+        /// The subject's name (a process subject's command).
         subject: String,
+        /// The index of the fact.
         fact_index: usize,
+        /// What the subject wrote.
         got: String,
         /// The history trace (of a vector case) the fact belongs to, if it does.
         history: Option<usize>,
@@ -123,8 +155,11 @@ pub enum SubjectError {
     /// The subject acknowledged the header with another protocol version.
     #[error("subject `{subject}` speaks protocol version {got}: expected {expected} (or 2)")]
     Version {
+        /// The subject's name (a process subject's command).
         subject: String,
+        /// What the subject wrote.
         got: String,
+        /// The version the tool speaks.
         expected: u32,
     },
 }
