@@ -269,7 +269,7 @@ impl sealed::Sealed for Seeded {}
 #[cfg(feature = "seeded-defects")]
 impl Reducer<Seeded> {
     /// A reducer with one seeded defect switched on, under the profile where the defect shows
-    /// ([`Defect::profile`]); the defect survives [`crate::subject::Subject::reset`].
+    /// ([`Defect::profile`]); the defect survives [`Reducer::reset`].
     pub fn with_defect(limits: Limits, defect: Defect) -> Reducer<Seeded> {
         Reducer::with_hooks(limits, defect.profile(), Seeded { defect })
     }
