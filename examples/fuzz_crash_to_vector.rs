@@ -26,7 +26,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use review_spec::fuzzing::{Replay, Stage, SubjectChoice, Target, replay};
+use review_spec::fuzzing::{PanicStage, Replay, SubjectChoice, Target, replay};
 use review_spec::regression;
 use review_spec_model as model;
 use review_spec_vocab::trace::{Trace, VectorCase, VectorFile, write_trace, write_vector_file};
@@ -153,7 +153,7 @@ fn convert(
             println!("{stage} panicked (not a divergence): {message}");
             save_raw(target, data, output)?;
             match (stage, trace) {
-                (Stage::Reducer, Some(trace)) => {
+                (PanicStage::Reducer, Some(trace)) => {
                     let name = finding_name(target, Some("panic"), &trace.facts);
                     let case = panic_vector(&trace, &name, &message, target, &input_name);
                     save_vector(case, output)?;

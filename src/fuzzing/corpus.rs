@@ -9,7 +9,7 @@ use crate::trace::{Trace, TraceError, read_vector_file, write_trace};
 
 /// One seed input of a target's corpus.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Seed {
+pub struct CorpusInput {
     /// The target it seeds.
     pub target: Target,
     /// A file name, unique within the target.
@@ -24,7 +24,7 @@ pub const RANDOM_SEEDS_PER_TARGET: usize = 32;
 /// The seed corpus: every case of every vector file under `vectors_dir` as a JSONL trace for
 /// `trace_json`; for the byte-driven targets, the empty input (the simplest case) and
 /// [`RANDOM_SEEDS_PER_TARGET`] fixed pseudo-random inputs. Deterministic.
-pub fn seed_corpus(vectors_dir: &Path) -> Result<Vec<Seed>, TraceError> {
+pub fn seed_corpus(vectors_dir: &Path) -> Result<Vec<CorpusInput>, TraceError> {
     let mut seeds = Vec::new();
     for path in vector_paths(vectors_dir)? {
         let file = read_vector_file(&path)?;
@@ -41,7 +41,7 @@ pub fn seed_corpus(vectors_dir: &Path) -> Result<Vec<Seed>, TraceError> {
                 profile: case.profile.unwrap_or_default(),
                 facts: case.facts,
             };
-            seeds.push(Seed {
+            seeds.push(CorpusInput {
                 target: Target::TraceJson,
                 name: format!("vector-{stem}-{}.jsonl", case.name),
                 bytes: write_trace(&trace).into_bytes(),
@@ -51,7 +51,7 @@ pub fn seed_corpus(vectors_dir: &Path) -> Result<Vec<Seed>, TraceError> {
     // `merge`'s input (trace_json feeds its bytes to merge too): a shard summary, alone and as
     // two shards separated by a NUL byte.
     for (name, text) in shard_summaries() {
-        seeds.push(Seed {
+        seeds.push(CorpusInput {
             target: Target::TraceJson,
             name,
             bytes: text.into_bytes(),
@@ -61,7 +61,7 @@ pub fn seed_corpus(vectors_dir: &Path) -> Result<Vec<Seed>, TraceError> {
         (Target::Differential, 0xd1ff_0000),
         (Target::FactsArbitrary, 0xfac7_0000),
     ] {
-        seeds.push(Seed {
+        seeds.push(CorpusInput {
             target,
             name: "empty".to_owned(),
             bytes: Vec::new(),
@@ -70,7 +70,7 @@ pub fn seed_corpus(vectors_dir: &Path) -> Result<Vec<Seed>, TraceError> {
             .into_iter()
             .enumerate()
         {
-            seeds.push(Seed {
+            seeds.push(CorpusInput {
                 target,
                 name: format!("random-{index:02}"),
                 bytes,

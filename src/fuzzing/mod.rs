@@ -36,9 +36,9 @@ mod corpus;
 mod replay;
 
 pub use corpus::{
-    RANDOM_SEEDS_PER_TARGET, Seed, pseudo_random_inputs, seed_corpus, trace_json_dictionary,
+    CorpusInput, RANDOM_SEEDS_PER_TARGET, pseudo_random_inputs, seed_corpus, trace_json_dictionary,
 };
-pub use replay::{Replay, Stage, replay};
+pub use replay::{PanicStage, Replay, replay};
 
 /// The environment variable naming the seeded defect the fuzz targets run instead of the
 /// production reducer (needs the `seeded-defects` feature).

@@ -14,7 +14,7 @@ use crate::trace::Trace;
 
 /// Where a crash input panicked, when it is not a divergence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
+pub enum PanicStage {
     /// Decoding the bytes (the trace loader, the generator, `arbitrary`).
     Decode,
     /// The reference model.
@@ -23,18 +23,15 @@ pub enum Stage {
     Reducer,
 }
 
-impl fmt::Display for Stage {
+impl fmt::Display for PanicStage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Stage::Decode => "decoding",
-            Stage::Model => "the model",
-            Stage::Reducer => "the reducer",
+            PanicStage::Decode => "decoding",
+            PanicStage::Model => "the model",
+            PanicStage::Reducer => "the reducer",
         })
     }
 }
-
-/// How many fresh reducers a minimized divergence must fail in before it is reported as one.
-const CONFIRMATIONS: usize = 5;
 
 /// What a crash input does when replayed in process, minimized where possible.
 #[derive(Debug)]
@@ -56,7 +53,7 @@ pub enum Replay {
     /// when decoding succeeded.
     Panicked {
         /// The stage that panicked.
-        stage: Stage,
+        stage: PanicStage,
         /// The panic's message.
         message: String,
         /// The input decoded as a trace, where it decodes.
@@ -71,7 +68,7 @@ pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
     let decoded = match catch_unwind(|| target.decode(data)) {
         Err(payload) => {
             return Replay::Panicked {
-                stage: Stage::Decode,
+                stage: PanicStage::Decode,
                 message: panic_message(payload.as_ref()),
                 trace: None,
             };
@@ -85,7 +82,7 @@ pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
         Ok(Ok(None)) => return Replay::Rejected,
         Ok(Ok(Some(trace))) => trace,
     };
-    for stage in [Stage::Model, Stage::Reducer] {
+    for stage in [PanicStage::Model, PanicStage::Reducer] {
         let run =
             |facts: &[Fact]| panics_in(stage, facts, &decoded.limits, &decoded.profile, choice);
         if let Some(message) = run(&decoded.facts) {
@@ -111,7 +108,7 @@ pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
         {
             Ok(minimized) => {
                 // A counterexample is saved only when it fails every time from a clean start.
-                let reproduced = (0..CONFIRMATIONS)
+                let reproduced = (0..crate::diff::REPLAYS)
                     .filter(|_| {
                         let mut fresh = choice.reducer(minimized.limits);
                         matches!(
@@ -125,14 +122,15 @@ pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
                         )
                     })
                     .count();
-                if reproduced == CONFIRMATIONS {
+                if reproduced == crate::diff::REPLAYS {
                     Replay::Diverges(Box::new(minimized))
                 } else {
                     Replay::Other {
                         trace: Some(decoded),
                         finding: format!(
                             "flaky: the minimized divergence reproduces in {reproduced} of \
-                             {CONFIRMATIONS} fresh reducers; not saved as a counterexample"
+                             {} fresh reducers; not saved as a counterexample",
+                            crate::diff::REPLAYS
                         ),
                     }
                 }
@@ -151,18 +149,18 @@ pub fn replay(target: Target, data: &[u8], choice: SubjectChoice) -> Replay {
 
 /// The panic message of `stage` on these facts, if it panics.
 fn panics_in(
-    stage: Stage,
+    stage: PanicStage,
     facts: &[Fact],
     limits: &Limits,
     profile: &Profile,
     choice: SubjectChoice,
 ) -> Option<String> {
     let outcome = catch_unwind(AssertUnwindSafe(|| match stage {
-        Stage::Decode => {}
-        Stage::Model => {
+        PanicStage::Decode => {}
+        PanicStage::Model => {
             model::reduce_explained(facts, limits, profile);
         }
-        Stage::Reducer => {
+        PanicStage::Reducer => {
             // As the differ drives it: a reset, then each fact (the reducer never fails).
             let mut reducer = choice.reducer(*limits);
             let _ = reducer.reset(*limits, profile);

@@ -6,7 +6,7 @@
 //! `{"done": <fact index>}`. One process serves a whole run and is restarted when it died.
 //!
 //! The tool never hangs on a subject, whatever it writes: the subject's stdout is read on a thread
-//! that forwards each line (at most [`LINE_BYTES_MAX`] bytes) over a bounded channel, and the tool
+//! that forwards each line (at most [`DEFAULT_MAX_LINE_BYTES`] (the longest line a subject may write, as a trace may hold: 1 MiB; a longer one is garbage, quoted by its first 200 characters) bytes) over a bounded channel, and the tool
 //! checks the per-fact deadline before it takes each line, counts the lines of each fact
 //! ([`lines_per_fact_max`]), and polls the child while it waits, so a child that exited is
 //! reported as such even when a grandchild still holds its stdout. Its stdin is written on
@@ -27,6 +27,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+
+use crate::trace::DEFAULT_MAX_LINE_BYTES;
 use wait_timeout::ChildExt as _;
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -56,9 +58,6 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 /// timeout: starting a runtime (a JVM, a Python under load) can take longer than answering a fact.
 pub const STARTUP_TIMEOUT_MIN_MS: u64 = 10_000;
 
-/// The longest line a subject may write, in bytes without its line break (1 MiB); a longer one is
-/// garbage, quoted by its first 200 characters.
-pub const LINE_BYTES_MAX: usize = 1 << 20;
 /// The lines a subject may write for one fact (or before its acknowledgement), blank lines
 /// included, beyond four per table entry: see [`lines_per_fact_max`].
 pub const LINES_PER_FACT_MIN: usize = 1024;
@@ -68,7 +67,7 @@ pub const LINE_BYTES_PER_FACT_MIN: usize = 64 << 20;
 /// The bytes per allowed line beyond which a fact's lines are a flood, when that is more than
 /// [`LINE_BYTES_PER_FACT_MIN`]: an output is a few hundred bytes.
 const LINE_BYTES_PER_LINE: usize = 1024;
-/// How many lines the stdout reader reads ahead of the tool: with [`LINE_BYTES_MAX`], what bounds
+/// How many lines the stdout reader reads ahead of the tool: with [`DEFAULT_MAX_LINE_BYTES`], what bounds
 /// the memory a subject that keeps writing can take.
 const QUEUED_LINES_MAX: usize = 64;
 /// How often the tool checks whether the subject it waits for has exited.
@@ -319,7 +318,7 @@ enum StdoutEvent {
         text: String,
         more: bool,
     },
-    /// A line longer than [`LINE_BYTES_MAX`], quoted by its start; the reader stops there.
+    /// A line longer than [`DEFAULT_MAX_LINE_BYTES`], quoted by its start; the reader stops there.
     TooLong(String),
     End,
 }
@@ -533,7 +532,7 @@ impl ProcessSubject {
                     return Err(self.fail(SubjectError::Garbage {
                         subject: self.command.clone(),
                         at: stage,
-                        what: format!("a line longer than {LINE_BYTES_MAX} bytes"),
+                        what: format!("a line longer than {DEFAULT_MAX_LINE_BYTES} bytes"),
                         line: start,
                     }));
                 }
@@ -851,7 +850,7 @@ fn spawn_writer(mut stdin: ChildStdin) -> Sender<String> {
 }
 
 /// The stdout reader: forwards each line, then the end of the output (or a line too long). It
-/// reads at most [`QUEUED_LINES_MAX`] lines ahead of the tool, each at most [`LINE_BYTES_MAX`]
+/// reads at most [`QUEUED_LINES_MAX`] lines ahead of the tool, each at most [`DEFAULT_MAX_LINE_BYTES`]
 /// bytes.
 fn spawn_reader(stdout: ChildStdout) -> Receiver<StdoutEvent> {
     spawn_reader_of(stdout, |stdout| {
@@ -873,15 +872,18 @@ fn spawn_reader_of<R: Read + Send + 'static>(
             let mut bytes = Vec::new();
             // The line break, if it comes, is the byte after the longest line.
             let read = (&mut reader)
-                .take(LINE_BYTES_MAX as u64 + 1)
+                .take(DEFAULT_MAX_LINE_BYTES as u64 + 1)
                 .read_until(b'\n', &mut bytes);
             let event = match read {
                 Ok(0) | Err(_) => StdoutEvent::End,
-                Ok(_) if bytes.len() > LINE_BYTES_MAX && bytes.last() != Some(&b'\n') => {
+                Ok(_) if bytes.len() > DEFAULT_MAX_LINE_BYTES && bytes.last() != Some(&b'\n') => {
                     // Enough bytes for the quoted characters, however wide.
                     let start = bytes.get(..QUOTED_LINE_CHARS_MAX * 4).unwrap_or(&bytes);
                     let start = String::from_utf8_lossy(start);
-                    StdoutEvent::TooLong(cut(&start, &format!("more than {LINE_BYTES_MAX} bytes")))
+                    StdoutEvent::TooLong(cut(
+                        &start,
+                        &format!("more than {DEFAULT_MAX_LINE_BYTES} bytes"),
+                    ))
                 }
                 Ok(_) => StdoutEvent::Line {
                     text: String::from_utf8_lossy(&bytes).into_owned(),
@@ -964,8 +966,8 @@ mod tests {
 
     #[test]
     fn a_line_of_the_longest_length_is_read_and_a_longer_one_quoted_by_its_start() {
-        let longest = "a".repeat(LINE_BYTES_MAX);
-        let longer = "b".repeat(LINE_BYTES_MAX + 1);
+        let longest = "a".repeat(DEFAULT_MAX_LINE_BYTES);
+        let longer = "b".repeat(DEFAULT_MAX_LINE_BYTES + 1);
         let stdout = std::io::Cursor::new(format!("{longest}\n{longer}\nnever read\n"));
         let events: Vec<StdoutEvent> = spawn_reader_of(stdout, |_| false).iter().collect();
         let [
@@ -981,7 +983,10 @@ mod tests {
         assert_eq!(line.trim_end(), longest);
         assert_eq!(
             *start,
-            format!("{}... (more than {LINE_BYTES_MAX} bytes)", "b".repeat(200))
+            format!(
+                "{}... (more than {DEFAULT_MAX_LINE_BYTES} bytes)",
+                "b".repeat(200)
+            )
         );
     }
 

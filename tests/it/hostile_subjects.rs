@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use review_spec::subject::process::{LINE_BYTES_MAX, lines_per_fact_max};
+use review_spec::subject::process::lines_per_fact_max;
 use review_spec::subject::{ProcessSubject, Stage, Subject, SubjectError};
 use review_spec_vocab::event::{Limits, Output};
 use review_spec_vocab::fact::Fact;
 use review_spec_vocab::profile::Profile;
+use review_spec_vocab::trace::DEFAULT_MAX_LINE_BYTES;
 
 use crate::support::scratch;
 
@@ -221,12 +222,12 @@ fn an_endless_line_is_a_line_length_error_quoted_by_its_start() {
     run.check_exit(1);
     check_prompt(&run);
     let excerpt = format!(
-        "the line was: {}... (more than {LINE_BYTES_MAX} bytes)",
+        "the line was: {}... (more than {DEFAULT_MAX_LINE_BYTES} bytes)",
         "x".repeat(200)
     );
     assert!(
         run.stdout.contains(&format!(
-            "wrote garbage at fact 0: a line longer than {LINE_BYTES_MAX} bytes"
+            "wrote garbage at fact 0: a line longer than {DEFAULT_MAX_LINE_BYTES} bytes"
         )) && run.stdout.contains(&excerpt),
         "{run}"
     );
