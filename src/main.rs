@@ -4,7 +4,7 @@
 //! standard output was a closed pipe (as SIGPIPE would end it), 130 and 143 interrupted by SIGINT
 //! and SIGTERM (every subject process killed first).
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;

@@ -9,6 +9,8 @@
 //! Every rule function marks its ID on a trail; [`reduce_explained`] returns, with each output,
 //! the rules applied to its fact before it was emitted, and how often each rule applied.
 
+#![warn(missing_docs)]
+
 mod cap;
 mod ctx;
 mod dec;
@@ -42,6 +44,7 @@ use trail::Recording;
 /// One output of the model with where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExplainedOutput {
+    /// The output, with the index of its fact.
     pub emitted: Emitted,
     /// The decisions behind it: for each field, for its existence, its context and its place
     /// among its fact's outputs, the rules that decided it and the facts where they did.
@@ -69,6 +72,7 @@ pub struct Withheld {
 /// The model's outputs, explained, and how often each rule applied over the whole reduction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Explained {
+    /// The outputs, in order, each with its explanation.
     pub outputs: Vec<ExplainedOutput>,
     /// The rules applied to each fact, by fact index.
     pub fact_rules: Vec<Vec<&'static str>>,
@@ -76,6 +80,7 @@ pub struct Explained {
     pub fact_decisions: Vec<Vec<Decision>>,
     /// The outputs each fact did not produce, in fact order.
     pub withheld: Vec<Withheld>,
+    /// How often each rule applied over the whole reduction.
     pub rule_hits: BTreeMap<&'static str, usize>,
 }
 
@@ -198,8 +203,11 @@ impl Model {
 /// departures it consulted ([`Model::departures_consulted`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reduction {
+    /// The outputs, in order.
     pub outputs: Vec<Emitted>,
+    /// How often each rule applied.
     pub rule_hits: BTreeMap<&'static str, usize>,
+    /// The departures whose switch the reduction reached, whichever way it went.
     pub departures_consulted: Vec<Departure>,
 }
 

@@ -67,6 +67,7 @@ impl Why {
 /// A rule's decision at a fact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Because {
+    /// The rule ID.
     pub rule: &'static str,
     /// Index of the fact where the rule decided.
     pub fact: usize,
@@ -85,6 +86,7 @@ pub struct Mark(pub(crate) Option<Decision>);
 /// A rule's decision at a fact, before it is known what it decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Decision {
+    /// The rule ID.
     pub rule: &'static str,
     /// Index of the fact where the rule decided.
     pub fact: usize,
@@ -125,7 +127,7 @@ pub type Rank = Vec<u64>;
 pub const WHY_ENTRIES_MAX: usize = 256;
 
 /// The decisions behind a value or an output: each entry names the aspect it explains and the
-/// decision, in the order they were recorded (at most [`WHY_ENTRIES_MAX`]).
+/// decision, in the order they were recorded (at most `WHY_ENTRIES_MAX`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Why {
     entries: Vec<(Aspect, Because)>,
@@ -266,6 +268,7 @@ impl Why {
         decisions
     }
 
+    /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -17,6 +17,8 @@
 //! optimizer removes every such branch and no method or field of the production API exists for
 //! a defect's sake.
 
+#![warn(missing_docs)]
+
 mod defect;
 mod derive;
 mod diagnostic;
