@@ -134,12 +134,12 @@ impl<H: Hooks> Reducer<H> {
                 self.item_started(fact, key, timestamp_ms(*started_at_ms), outputs);
             }
             Fact::ItemCompleted {
-                thread_id,
-                turn_id,
-                item_id,
                 kind,
                 status,
                 completed_at_ms,
+                thread_id,
+                turn_id,
+                item_id,
                 ..
             } => {
                 let key = ItemKeyView {
