@@ -99,14 +99,6 @@ pub fn case_from_seed(seed: u64) -> GeneratedCase {
 /// How often [`case_from_seed`] redraws bytes before settling for an empty case.
 const SEED_DRAWS_MAX: usize = 16;
 
-/// Cases drawn by [`case_from_seed`] for `profile` ([`GeneratedCase::expressible_under`]), for
-/// long runs where drawing speed matters more than structural shrinking (`review-spec check`).
-pub fn seeded_case(profile: Profile) -> impl Strategy<Value = GeneratedCase> {
-    any::<u64>()
-        .no_shrink()
-        .prop_map(move |seed| case_from_seed(seed).expressible_under(&profile))
-}
-
 /// A case under a fixed swarm configuration.
 pub fn case_with(config: SwarmConfig) -> impl Strategy<Value = GeneratedCase> {
     // The scenario and its chaos are drawn independently (chaos selectors resolve against
