@@ -30,7 +30,9 @@ pub struct Misfit {
 /// One step of a [`Misfit`]'s path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
+    /// Into an object, by the key of the field.
     Key(String),
+    /// Into an array, by the zero-based index of the item.
     Index(usize),
 }
 

@@ -18,6 +18,7 @@ pub enum TraceError {
     /// A line or document is not what the format expects.
     #[error("{source_name}:{line}:{column}: {what}{}", fact_suffix(*.fact_index))]
     Invalid {
+        /// The source's name: the file path, or `<trace>` for unnamed text.
         source_name: String,
         /// One-based line in the source.
         line: usize,
@@ -25,11 +26,17 @@ pub enum TraceError {
         column: usize,
         /// Zero-based index of the fact being read, when the error is in a fact.
         fact_index: Option<usize>,
+        /// What is wrong and what was expected, quoting the input only by excerpts.
         what: String,
     },
     /// The source could not be read at all.
     #[error("{source_name}: cannot read: {what}")]
-    Unreadable { source_name: String, what: String },
+    Unreadable {
+        /// The source's name: the file path.
+        source_name: String,
+        /// The I/O error, as the system words it.
+        what: String,
+    },
 }
 
 fn fact_suffix(fact_index: Option<usize>) -> String {

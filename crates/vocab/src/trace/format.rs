@@ -41,8 +41,11 @@ fn is_spec_profile(profile: &Profile) -> bool {
 /// A loaded trace: limits, profile and facts in order.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Trace {
+    /// State bounds for the reduction (CAP-1), from the header.
     pub limits: Limits,
+    /// What the reduction follows where the spec departs from upstream, from the header.
     pub profile: Profile,
+    /// The facts, in order; fact `i` is the trace's `i`th fact line (blank lines aside).
     pub facts: Vec<Fact>,
 }
 
@@ -53,6 +56,7 @@ pub struct VectorFile {
     /// The format version: 2 (absent in version 1 files).
     #[serde(default = "vector_format_v1")]
     pub review_spec_vectors: u32,
+    /// The cases, each run on its own from empty state.
     pub cases: Vec<VectorCase>,
 }
 
@@ -132,8 +136,10 @@ pub struct VectorCase {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryTrace {
+    /// The trace's state bounds (CAP-1); defaults when absent.
     #[serde(default, skip_serializing_if = "is_default_limits")]
     pub limits: Limits,
+    /// The facts fed to the subject; its outputs are not compared.
     pub facts: Vec<Fact>,
 }
 

@@ -309,12 +309,13 @@ fn read_line_bounded(
     }
 }
 
-/// The shapes of the formats' documents, from their JSON Schemas (built once).
+/// The shape of a trace header, from its JSON Schema (built once).
 fn header_shape() -> &'static Shape {
     static SHAPE: OnceLock<Shape> = OnceLock::new();
     SHAPE.get_or_init(Shape::of::<TraceHeader>)
 }
 
+/// The shape of a fact, from its JSON Schema (built once).
 fn fact_shape() -> &'static Shape {
     static SHAPE: OnceLock<Shape> = OnceLock::new();
     SHAPE.get_or_init(Shape::of::<Fact>)

@@ -215,6 +215,7 @@ fn case_position(text: &str, name: &str, occurrence: usize) -> (usize, usize) {
     (1, 1)
 }
 
+/// The shape of a vector file, from its JSON Schema (built once).
 fn vector_shape() -> &'static Shape {
     static SHAPE: OnceLock<Shape> = OnceLock::new();
     SHAPE.get_or_init(Shape::of::<VectorFile>)
