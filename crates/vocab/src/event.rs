@@ -18,22 +18,31 @@ use crate::fact::{AppServerClient, ConnectionId, Id, RequestId, Runtime};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "event_type", content = "event_params")]
 pub enum Output {
+    /// A completed user or guardian review (`codex_review_event`).
     #[serde(rename = "codex_review_event")]
     Review(ReviewEvent),
+    /// A command-execution item's terminal event, with its review fields (ITEM-2).
     #[serde(rename = "codex_command_execution_event")]
     CommandExecution(ToolItemEvent),
+    /// A file-change item's terminal event, with its review fields (ITEM-2).
     #[serde(rename = "codex_file_change_event")]
     FileChange(ToolItemEvent),
+    /// An MCP tool call's terminal event, with its review fields (ITEM-2).
     #[serde(rename = "codex_mcp_tool_call_event")]
     McpToolCall(ToolItemEvent),
+    /// A dynamic tool call's terminal event, with its review fields (ITEM-2).
     #[serde(rename = "codex_dynamic_tool_call_event")]
     DynamicToolCall(ToolItemEvent),
+    /// A collab agent tool call's terminal event, with its review fields (ITEM-2).
     #[serde(rename = "codex_collab_agent_tool_call_event")]
     CollabAgentToolCall(ToolItemEvent),
+    /// A web search's terminal event, with its review fields (ITEM-2).
     #[serde(rename = "codex_web_search_event")]
     WebSearch(ToolItemEvent),
+    /// An image generation's terminal event, with its review fields (ITEM-2).
     #[serde(rename = "codex_image_generation_event")]
     ImageGeneration(ToolItemEvent),
+    /// What a fact or piece of state produced instead of an event, and why (FATE-1).
     #[serde(rename = "review_spec_diagnostic")]
     Diagnostic(Diagnostic),
 }
@@ -43,6 +52,7 @@ pub enum Output {
 pub struct Emitted {
     /// Zero-based index of the fact (in its trace or vector) whose ingestion produced the output.
     pub at: usize,
+    /// The output; its `event_type` and `event_params` sit beside `at` on the wire.
     #[serde(flatten)]
     pub output: Output,
 }
@@ -51,25 +61,44 @@ pub struct Emitted {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewEvent {
+    /// The thread the reviewed action belongs to.
     pub thread_id: Id,
+    /// The turn the reviewed action belongs to.
     pub turn_id: Id,
+    /// The item reviewed: the request's item, or a guardian's `target_item_id`; null when a
+    /// guardian review names none (GUARD).
     pub item_id: Option<Id>,
+    /// `user:` and the request id for a user review (ID-1), the guardian's id as is (ID-2).
     pub review_id: Id,
     /// Shared by every event of the connection's threads (serialized as the plain object).
     pub app_server_client: Arc<AppServerClient>,
     /// Shared by every event of the connection's threads (serialized as the plain object).
     pub runtime: Arc<Runtime>,
+    /// The thread's `thread_source` from its binding (CTX-2) or sub-agent start (CTX-5);
+    /// null: none.
     pub thread_source: Option<Id>,
+    /// The thread's `subagent_source`, recorded as `thread_source` is; null: none.
     pub subagent_source: Option<Id>,
+    /// The thread's parent, recorded as `thread_source` is; null: none.
     pub parent_thread_id: Option<Id>,
+    /// What was reviewed (SUBJ-1, SUBJ-4, SUBJ-5, GUARD-1).
     pub subject_kind: SubjectKind,
+    /// The subject's name: `command_execution`, `apply_patch`, ..., or an MCP tool's name.
     pub subject_name: Cow<'static, str>,
+    /// Who reviewed: the user, through a client, or the guardian.
     pub reviewer: Reviewer,
+    /// Why the review was needed (SUBJ-2, SUBJ-4, SUBJ-5, GUARD-1).
     pub trigger: Trigger,
+    /// How the review ended (DEC, GRANT, GUARD-3).
     pub status: ReviewStatus,
+    /// What an approval changed beyond the one action; `none` for guardians (GUARD-3).
     pub resolution: Resolution,
+    /// When the review started, in milliseconds: the request's or the guardian's (TIME-3,
+    /// GUARD-5).
     pub started_at_ms: u64,
+    /// When the review ended, in milliseconds: the closing fact's or the guardian's.
     pub completed_at_ms: u64,
+    /// `completed_at_ms - started_at_ms`, in milliseconds; null when it would be negative (TIME-1).
     pub duration_ms: Option<u64>,
 }
 
@@ -77,26 +106,44 @@ pub struct ReviewEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToolItemEvent {
+    /// The thread of the item; with `turn_id` and `item_id`, the item's key (ISO-1).
     pub thread_id: Id,
+    /// The turn of the item.
     pub turn_id: Id,
+    /// The item that completed.
     pub item_id: Id,
     /// Shared by every event of the connection's threads (serialized as the plain object).
     pub app_server_client: Arc<AppServerClient>,
     /// Shared by every event of the connection's threads (serialized as the plain object).
     pub runtime: Arc<Runtime>,
+    /// The thread's `thread_source` from its binding (CTX-2) or sub-agent start (CTX-5);
+    /// null: none.
     pub thread_source: Option<Id>,
+    /// The thread's `subagent_source`, recorded as `thread_source` is; null: none.
     pub subagent_source: Option<Id>,
+    /// The thread's parent, recorded as `thread_source` is; null: none.
     pub parent_thread_id: Option<Id>,
+    /// How the item ended, from its completion's status (ITEM-4).
     pub terminal_status: TerminalStatus,
+    /// Why it did not complete (ITEM-4); null when it completed.
     pub failure_kind: Option<FailureKind>,
+    /// When the item started, in milliseconds: its `item_started`'s (ITEM-2).
     pub started_at_ms: u64,
+    /// When the item completed, in milliseconds: its terminal completion's.
     pub completed_at_ms: u64,
+    /// `completed_at_ms - started_at_ms`, in milliseconds; null when it would be negative (TIME-1).
     pub duration_ms: Option<u64>,
+    /// Reviews denormalized onto the item before its completion (SUM-1, SUM-2).
     pub review_count: u64,
+    /// Of those, the guardian's (SUM-2).
     pub guardian_review_count: u64,
+    /// Of those, the user's (SUM-2).
     pub user_review_count: u64,
+    /// The outcome of the last of those reviews; `unknown` when there is none (SUM-3).
     pub final_approval_outcome: FinalApprovalOutcome,
+    /// Whether any of those reviews requested additional permissions (SUM-5).
     pub requested_additional_permissions: bool,
+    /// Whether any of those reviews requested network access (SUM-5).
     pub requested_network_access: bool,
 }
 
@@ -106,10 +153,16 @@ pub struct ToolItemEvent {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectKind {
+    /// A command execution (SUBJ-1; guardian `command`, `execve`).
     CommandExecution,
+    /// A file change (SUBJ-4; guardian `apply_patch`).
     FileChange,
+    /// An MCP tool call (guardian `mcp_tool_call` only).
     McpToolCall,
+    /// A permissions request (SUBJ-5; guardian `request_permissions`); never on a tool item.
     Permissions,
+    /// Network access (SUBJ-1 with a network context; guardian `network_access`); never on a
+    /// tool item.
     NetworkAccess,
 }
 
@@ -119,7 +172,9 @@ pub enum SubjectKind {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Reviewer {
+    /// The user, answering a request through a client (SUBJ, DEC, GRANT).
     User,
+    /// The guardian, reporting by `guardian_review_completed` (GUARD).
     Guardian,
 }
 
@@ -129,9 +184,13 @@ pub enum Reviewer {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
+    /// The action asked for approval in the first place, with nothing denied before it.
     Initial,
+    /// An `execve` was intercepted (an `approval_id`, or a guardian `execve`).
     ExecveIntercept,
+    /// The network policy denied the access the action needs.
     NetworkPolicyDenial,
+    /// The sandbox denied what the action needs (additional permissions).
     SandboxDenial,
 }
 
@@ -141,9 +200,13 @@ pub enum Trigger {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewStatus {
+    /// The action was approved.
     Approved,
+    /// The action was denied, by the user (a decline, an empty grant, ...) or the guardian.
     Denied,
+    /// The guardian gave no verdict in time (guardian reviews only, GUARD-3).
     TimedOut,
+    /// The review was cancelled or aborted (DEC-1, DEC-2, DEC-3, GUARD-3).
     Aborted,
 }
 
@@ -153,9 +216,13 @@ pub enum ReviewStatus {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
+    /// Nothing beyond the one action; every guardian review resolves so (GUARD-3).
     None,
+    /// Approved for the rest of the session (`accept_for_session`, a session grant).
     SessionApproval,
+    /// The exec policy was amended to allow the command.
     ExecPolicyAmendment,
+    /// The network policy was amended, to allow or to deny the host.
     NetworkPolicyAmendment,
 }
 
@@ -165,13 +232,21 @@ pub enum Resolution {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum FinalApprovalOutcome {
+    /// No review was denormalized onto the item (SUM-3).
     Unknown,
+    /// The guardian approved.
     GuardianApproved,
+    /// The guardian denied.
     GuardianDenied,
+    /// The guardian timed out or was aborted.
     GuardianAborted,
+    /// The user approved, for this action only.
     UserApproved,
+    /// The user approved for the session (resolution `session_approval`).
     UserApprovedForSession,
+    /// The user denied.
     UserDenied,
+    /// The user's review was aborted.
     UserAborted,
 }
 
@@ -181,8 +256,11 @@ pub enum FinalApprovalOutcome {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum TerminalStatus {
+    /// The item completed (status `completed`).
     Completed,
+    /// The item failed (status `failed`).
     Failed,
+    /// The item was declined (status `declined`).
     Rejected,
 }
 
@@ -192,7 +270,9 @@ pub enum TerminalStatus {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
+    /// The tool itself failed (a `failed` item).
     ToolError,
+    /// The item's approval was denied (a `declined` item).
     ApprovalDenied,
 }
 
@@ -200,17 +280,26 @@ pub enum FailureKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Diagnostic {
+    /// Why no event was produced: names the one rule that decided it.
     pub reason: DiagnosticReason,
+    /// The fact's connection, or the dropped event's thread's (`missing_connection`), or an
+    /// evicted connection; absent when the reason carries none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
+    /// The request of a request or closing fact, or of a released or evicted pending review.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<RequestId>,
+    /// The thread of the fact, of the dropped event, or of the released or evicted entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<Id>,
+    /// The turn of the fact, of the dropped event, or of the released or evicted entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_id: Option<Id>,
+    /// The item of the fact, dropped event or entry; absent when it has none (a guardian
+    /// completion without a target).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_id: Option<Id>,
+    /// The guardian review of a guardian completion, or the review id of a dropped review event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_id: Option<Id>,
     /// For `missing_thread` / `missing_connection`: the event type that was not emitted.
@@ -272,11 +361,17 @@ pub enum DiagnosticReason {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Table {
+    /// Connection metadata, keyed by connection_id (CTX-1).
     Connections,
+    /// Thread bindings, keyed by thread_id (CTX-2, CTX-5).
     Threads,
+    /// Pending user reviews, keyed by request_id (LIFE-1).
     PendingRequests,
+    /// Seen guardian completions, keyed by thread_id and review_id (DEDUP-1).
     GuardianCompletions,
+    /// Item start records, keyed by thread_id, turn_id and item_id (ITEM-1).
     ItemStarts,
+    /// Review summaries of tool items, keyed by thread_id, turn_id and item_id (SUM-2).
     ItemSummaries,
 }
 
@@ -328,15 +423,23 @@ impl Output {
 /// the model names by it an output that a fact did not produce.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Identity {
+    /// A review event, by its review id.
     Review {
+        /// The review's id (ID-1, ID-2).
         review_id: Id,
     },
+    /// A tool-item event, by its item's key (ISO-1).
     ToolItem {
+        /// The item's thread.
         thread_id: Id,
+        /// The item's turn.
         turn_id: Id,
+        /// The item.
         item_id: Id,
     },
+    /// A diagnostic, by its reason.
     Diagnostic {
+        /// The diagnostic's reason.
         reason: DiagnosticReason,
     },
 }
@@ -436,12 +539,14 @@ pub enum OutputKind {
 }
 
 impl OutputKind {
+    /// Every kind, in declaration order.
     pub const ALL: [OutputKind; 3] = [
         OutputKind::Review,
         OutputKind::ToolItem,
         OutputKind::Diagnostic,
     ];
 
+    /// The kind's name as a subject declares it (`review`, `tool_item`, `diagnostic`).
     pub fn name(self) -> &'static str {
         match self {
             OutputKind::Review => "review",
@@ -461,10 +566,12 @@ impl OutputKinds {
     /// Review and tool-item events, no diagnostics: what an upstream reducer emits.
     pub const EVENTS: OutputKinds = OutputKinds(0b011);
 
+    /// The set of `kinds`.
     pub fn of(kinds: &[OutputKind]) -> OutputKinds {
         OutputKinds(kinds.iter().fold(0, |bits, kind| bits | 1 << (*kind as u8)))
     }
 
+    /// Whether `kind` is in the set.
     pub fn contains(self, kind: OutputKind) -> bool {
         self.0 & (1 << (kind as u8)) != 0
     }

@@ -158,6 +158,7 @@ pub enum Base {
 }
 
 impl Base {
+    /// The base as the CLI and the wire spell it: `spec` or `upstream`.
     pub fn name(self) -> &'static str {
         match self {
             Base::Spec => "spec",
@@ -180,6 +181,7 @@ impl Base {
 /// On the wire: `{"base": "upstream", "depart": ["DEDUP-1"]}`; `depart` may be omitted.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Profile {
+    /// The side the profile follows on every departure not switched.
     pub base: Base,
     /// The departures switched to the other side of `base`, as a bit set.
     depart: u16,
@@ -275,13 +277,18 @@ impl fmt::Debug for Profile {
 /// A profile that cannot be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {
+    /// A base other than `spec` or `upstream`; holds the text as given.
     #[error("unknown profile {0:?}: expected `spec` or `upstream`")]
     UnknownBase(String),
+    /// A departure that is not one of [`Departure::ALL`], spelled by its rule ID.
     #[error(
         "unknown departure {name:?}: expected one of {}, spelled so",
         departure_list()
     )]
-    UnknownDeparture { name: String },
+    UnknownDeparture {
+        /// The departure as given.
+        name: String,
+    },
 }
 
 fn departure_list() -> String {

@@ -30,7 +30,9 @@ pub struct Misfit {
 /// One step of a [`Misfit`]'s path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
+    /// Into an object, by the key of the field.
     Key(String),
+    /// Into an array, by the zero-based index of the item.
     Index(usize),
 }
 
@@ -211,6 +213,18 @@ impl Shape {
             }
             return None;
         }
+        self.walk_inside(&alternatives, value, path, arrays_only)
+    }
+
+    /// The first misfit inside `value` (its fields or items), each walked against the schema its
+    /// place has in the first of `alternatives` that says.
+    fn walk_inside(
+        &self,
+        alternatives: &[&Map<String, Value>],
+        value: &Value,
+        path: &mut Vec<Step>,
+        arrays_only: bool,
+    ) -> Option<Misfit> {
         match value {
             Value::Object(fields) => {
                 for (key, field) in fields {
