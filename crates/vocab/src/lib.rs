@@ -14,6 +14,8 @@
 //! a fact's identity fields and timestamps in their own form, so that a misreading on one side
 //! shows as a divergence instead of being copied into both.
 
+#![warn(missing_docs)]
+
 pub mod event;
 pub mod fact;
 pub mod id;
