@@ -33,58 +33,136 @@ pub const CHAOS_OPS_MAX: usize = 4;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChaosOp {
     /// A copy of fact `at` is inserted `1 + distance` places later.
-    Duplicate { at: u16, distance: u8 },
+    Duplicate {
+        /// Which fact is copied: an index into the stream, modulo its length (nothing happens
+        /// in an empty stream).
+        at: u16,
+        /// How far past the original the copy lands, 0..=3 as drawn: adjacent or a few facts
+        /// later; a copy that would land past the end is appended.
+        distance: u8,
+    },
     /// Fact `at` swaps with the one `1 + distance` places later.
-    Swap { at: u16, distance: u8 },
+    Swap {
+        /// Which fact moves: an index into the stream, modulo its length.
+        at: u16,
+        /// How far the other fact is, 0..=2 as drawn (nearby reorderings, as a transport
+        /// makes); nothing happens when it lies past the end.
+        distance: u8,
+    },
     /// An `item_started` disappears, as a full emitter queue drops facts (upstream §4.11).
-    DropItemStart { pick: u16 },
+    DropItemStart {
+        /// Which `item_started`, in stream order, modulo their count; none, nothing happens.
+        pick: u16,
+    },
     /// An item completion or a request's closing fact moves just before its start or request.
-    CompletionBeforeStart { pick: u16 },
+    CompletionBeforeStart {
+        /// Which (start, completion) pair, ordered by the completion's place in the stream,
+        /// modulo their count: an item completion with the nearest earlier start of the same
+        /// item, or a closing fact with the first of the per-connection copies of the nearest
+        /// earlier request of its id.
+        pick: u16,
+    },
     /// A closing fact for `request_id`, most likely never requested, is inserted at `at`.
     OrphanResponse {
+        /// Where it is inserted: a position modulo `length + 1`, so it may also come last. It is
+        /// stamped with the nearest earlier timestamp, or [`CLOCK_START_MS`] when there is none.
+        ///
+        /// [`CLOCK_START_MS`]: super::episode::CLOCK_START_MS
         at: u16,
+        /// The connection it arrives on, one of the swarm's `1..=connections`.
         connection: ConnectionId,
+        /// The id it closes: request number 900..=999 (past any request a scenario numbers, so
+        /// an orphan: LIFE-4) or 1..=30 (possibly a real request, answered twice or early), as
+        /// the swarm's [`IdRange`](super::swarm::IdRange) maps request numbers to ids.
         request_id: RequestId,
+        /// What closes it: an abort, a malformed response, or a response of any kind.
         closing: Closing,
     },
     /// A request's per-connection copy arrives, from `connection`, just after the request was
     /// closed (LIFE-6).
-    LateRequestCopy { pick: u16, connection: ConnectionId },
+    LateRequestCopy {
+        /// Which (request, closing) pair, in order of the requests' first copies, modulo their
+        /// count: the first copy of a request id with the first closing fact of that id after
+        /// it. Requests never closed are no candidates.
+        pick: u16,
+        /// The connection the late copy names, one of the swarm's `1..=connections` (possibly
+        /// one that had a copy already).
+        connection: ConnectionId,
+    },
     /// A different request reusing a pending request's id follows it (LIFE-3).
-    ConflictingRequest { pick: u16, conflict: Conflict },
+    ConflictingRequest {
+        /// Which request id, by its first copy in stream order, modulo their count; the
+        /// conflicting request is inserted just after that copy's run of per-connection copies.
+        pick: u16,
+        /// How the conflicting request differs from the original.
+        conflict: Conflict,
+    },
     /// A response of another kind for a pending request follows it (LIFE-5); `other` picks
     /// which of the two other kinds.
-    WrongKindResponse { pick: u16, other: bool },
+    WrongKindResponse {
+        /// Which request id, by its first copy in stream order, modulo their count; the
+        /// response is inserted just after that copy's run of per-connection copies, from the
+        /// first copy's connection, stamped at the request's start.
+        pick: u16,
+        /// Which of the two kinds that cannot close the request: for a command request a file
+        /// change (false) or permissions (true) response; for a file change request a command
+        /// (false) or permissions (true) one; for a permissions request a command (false) or
+        /// file change (true) one.
+        other: bool,
+    },
     /// A guardian completion is delivered again from `connection`, `1 + distance` places later
     /// (per-connection deliveries need not be adjacent: DEDUP-1).
     GuardianLateCopy {
+        /// Which guardian completion, in stream order, modulo their count.
         pick: u16,
+        /// How far past the original the copy lands, 0..=255: anywhere from adjacent to far
+        /// past its turn's end; appended when past the end of the stream.
         distance: u8,
+        /// The connection that delivers the copy, one of the swarm's `1..=connections`.
         connection: ConnectionId,
     },
     /// A guardian completion is delivered again from `connection`, `1 + distance` places later
     /// (a few places: mostly before its turn ends), under another turn of its thread with the
     /// same review id (DEDUP-1 keys by thread and review id alone).
     GuardianOtherTurn {
+        /// Which guardian completion, in stream order, modulo their count.
         pick: u16,
+        /// How far past the original the copy lands, 0..=3 as drawn; appended when past the end.
         distance: u8,
+        /// The connection that delivers the copy, one of the swarm's `1..=connections`.
         connection: ConnectionId,
     },
     /// A guardian completion is delivered again from `connection`, just after its turn's
     /// `turn_completed` released the dedup memory (DEDUP-2).
-    GuardianAfterTurnEnd { pick: u16, connection: ConnectionId },
+    GuardianAfterTurnEnd {
+        /// Which guardian completion with a later `turn_completed` of its thread and turn, in
+        /// stream order, modulo their count; a completion whose turn never ends after it is no
+        /// candidate.
+        pick: u16,
+        /// The connection that delivers the copy, one of the swarm's `1..=connections`.
+        connection: ConnectionId,
+    },
 }
 
 /// How a conflicting request differs from the pending one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Conflict {
+    /// Another item of the same turn: `"i2"` for `"i1"`, `"i1"` for any other item id.
     OtherItem,
+    /// The same item id under another turn of the thread: `"u2"` for `"u1"`, `"u1"` for any
+    /// other turn id.
     OtherTurn,
+    /// The same request, started one millisecond later (saturating at `i64::MAX`).
     LaterStart,
+    /// The next request kind (command → file change → permissions → command), with the same
+    /// connection, ids and start, and its own optional fields absent (an empty profile for
+    /// permissions).
     OtherKind,
 }
 
 impl ChaosOp {
+    /// The swarm's name for this operation's kind: a case draws only operations whose kind its
+    /// [`SwarmConfig::chaos`] enables.
     pub fn kind(&self) -> ChaosKind {
         match self {
             ChaosOp::Duplicate { .. } => ChaosKind::Duplicate,

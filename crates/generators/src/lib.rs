@@ -11,6 +11,8 @@
 //! renderer. The differ, the test runner and the subjects live elsewhere; nothing here reduces
 //! facts.
 
+#![warn(missing_docs)]
+
 mod bytes;
 pub mod chaos;
 mod chunks;
@@ -49,8 +51,15 @@ use crate::trace::{Trace, write_trace};
 /// One generated case: the swarm configuration it was drawn under, its limits and its facts.
 #[derive(Clone, PartialEq, Eq)]
 pub struct GeneratedCase {
+    /// The swarm configuration the scenario and its chaos were drawn within; printed as the
+    /// first line of the case's `Debug` output. Its `limits` are the case's own `limits`.
     pub swarm: SwarmConfig,
+    /// The state bounds the case is reduced with (CAP-1), the same as `swarm.limits`: written
+    /// into the case's trace. Drawn beside the case by [`case()`], so they shrink on their own.
     pub limits: Limits,
+    /// The rendered scenario (at most [`MAX_FACTS`]) with chaos applied (each operation inserts
+    /// at most one fact, and at most [`chaos::CHAOS_OPS_MAX`] are applied) and every fact of a
+    /// kind the swarm disables removed. Empty when [`case_from_seed`] gives up.
     pub facts: Vec<Fact>,
 }
 

@@ -47,9 +47,16 @@ pub enum IdRange {
     Small,
     /// Counting up from `2^53 + offset`, `offset` in `-2..=2`: past 2^53, neighbouring ids read
     /// through an f64 are equal (ISO-2's global ids in a JSON-number world).
-    PastF64 { offset: i8 },
+    PastF64 {
+        /// Where the count starts relative to 2^53, -2..=2: the first ids sit on either side of
+        /// the last exactly representable integer.
+        offset: i8,
+    },
     /// Counting down from `u64::MAX - below`: the widest ids, with twenty decimal digits (ID-1).
-    NearMax { below: u8 },
+    NearMax {
+        /// How far below `u64::MAX` the first id is, 0..=255 (0: the first id is `u64::MAX`).
+        below: u8,
+    },
 }
 
 /// Where the clock runs (chunk `k` is stamped `start + k * tick_ms`, anomalies aside).
@@ -61,7 +68,11 @@ pub enum Clock {
     Zero,
     /// Up to `i64::MAX - below`: the last chunk is that late, every other chunk just before it,
     /// so durations are computed between timestamps at the end of time (TIME-1).
-    Late { below: u16 },
+    Late {
+        /// How far before `i64::MAX` the last chunk is stamped, 0..=1000
+        /// (`pools::LATE_CLOCK_BELOW_MAX`).
+        below: u16,
+    },
 }
 
 /// A set of fact kinds, by index in [`Fact::TYPE_NAMES`].
@@ -71,16 +82,36 @@ pub struct FactKinds(u16);
 /// A kind of chaos operation, as enabled by a swarm configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ChaosKind {
+    /// A fact delivered twice, a few places apart
+    /// ([`ChaosOp::Duplicate`](crate::ChaosOp::Duplicate)).
     Duplicate,
+    /// Two nearby facts reordered ([`ChaosOp::Swap`](crate::ChaosOp::Swap)).
     Swap,
+    /// An `item_started` lost ([`ChaosOp::DropItemStart`](crate::ChaosOp::DropItemStart)).
     DropItemStart,
+    /// A completion or closing fact before what it closes
+    /// ([`ChaosOp::CompletionBeforeStart`](crate::ChaosOp::CompletionBeforeStart)).
     CompletionBeforeStart,
+    /// A closing fact for a request id most likely never sent
+    /// ([`ChaosOp::OrphanResponse`](crate::ChaosOp::OrphanResponse)).
     OrphanResponse,
+    /// A request copy after the request was closed, LIFE-6
+    /// ([`ChaosOp::LateRequestCopy`](crate::ChaosOp::LateRequestCopy)).
     LateRequestCopy,
+    /// Another request under a pending request's id, LIFE-3
+    /// ([`ChaosOp::ConflictingRequest`](crate::ChaosOp::ConflictingRequest)).
     ConflictingRequest,
+    /// A response of a kind that cannot close the request, LIFE-5
+    /// ([`ChaosOp::WrongKindResponse`](crate::ChaosOp::WrongKindResponse)).
     WrongKindResponse,
+    /// A guardian completion delivered again, later, from any connection, DEDUP-1
+    /// ([`ChaosOp::GuardianLateCopy`](crate::ChaosOp::GuardianLateCopy)).
     GuardianLateCopy,
+    /// A guardian completion delivered again under another turn of its thread, DEDUP-1
+    /// ([`ChaosOp::GuardianOtherTurn`](crate::ChaosOp::GuardianOtherTurn)).
     GuardianOtherTurn,
+    /// A guardian completion delivered again after its turn ended, DEDUP-2
+    /// ([`ChaosOp::GuardianAfterTurnEnd`](crate::ChaosOp::GuardianAfterTurnEnd)).
     GuardianAfterTurnEnd,
 }
 
@@ -100,6 +131,7 @@ impl ChaosKind {
         ChaosKind::GuardianAfterTurnEnd,
     ];
 
+    /// The kind's snake_case name, as the swarm line prints it (`chaos=[swap,orphan_response]`).
     pub fn name(self) -> &'static str {
         match self {
             ChaosKind::Duplicate => "duplicate",
@@ -355,6 +387,7 @@ impl FactKinds {
         kind_index(type_name).is_some_and(|index| self.0 & (1 << index) != 0)
     }
 
+    /// Whether no fact kind is in the set (never so in a drawn swarm configuration).
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -418,10 +451,12 @@ impl ChaosKinds {
         ChaosKinds(self.0 | 1 << kind.index())
     }
 
+    /// Whether `kind` is in the set.
     pub fn contains(self, kind: ChaosKind) -> bool {
         self.0 & (1 << kind.index()) != 0
     }
 
+    /// Whether no operation is in the set: the case gets no chaos.
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
