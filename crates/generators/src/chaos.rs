@@ -288,104 +288,154 @@ pub fn apply_chaos(mut facts: Vec<Fact>, ops: &[ChaosOp]) -> Vec<Fact> {
     facts
 }
 
+/// Applies one operation: each kind's step finds its candidates, then changes the stream.
 fn apply_op(facts: &mut Vec<Fact>, op: &ChaosOp) {
     match op {
-        ChaosOp::Duplicate { at, distance } => {
-            let Some(index) = select(facts.len(), *at) else {
-                return;
-            };
-            let copy = facts[index].clone();
-            let to = (index + 1 + usize::from(*distance)).min(facts.len());
-            facts.insert(to, copy);
-        }
-        ChaosOp::Swap { at, distance } => {
-            let Some(index) = select(facts.len(), *at) else {
-                return;
-            };
-            let other = index + 1 + usize::from(*distance);
-            if other < facts.len() {
-                facts.swap(index, other);
-            }
-        }
-        ChaosOp::DropItemStart { pick } => {
-            let starts: Vec<usize> = (0..facts.len())
-                .filter(|index| matches!(facts[*index], Fact::ItemStarted { .. }))
-                .collect();
-            if let Some(index) = pick_from(&starts, *pick) {
-                facts.remove(index);
-            }
-        }
-        ChaosOp::CompletionBeforeStart { pick } => {
-            let pairs = completions_after_starts(facts);
-            if let Some((start, completion)) = pick_from(&pairs, *pick) {
-                let moved = facts.remove(completion);
-                facts.insert(start, moved);
-            }
-        }
+        ChaosOp::Duplicate { at, distance } => duplicate(facts, *at, *distance),
+        ChaosOp::Swap { at, distance } => swap(facts, *at, *distance),
+        ChaosOp::DropItemStart { pick } => drop_item_start(facts, *pick),
+        ChaosOp::CompletionBeforeStart { pick } => completion_before_start(facts, *pick),
         ChaosOp::OrphanResponse {
             at,
             connection,
             request_id,
             closing,
-        } => {
-            let index = usize::from(*at) % (facts.len() + 1);
-            let completed_at_ms = nearby_time_ms(facts, index);
-            let fact = closing_fact(*connection, *request_id, closing, completed_at_ms);
-            facts.insert(index, fact);
-        }
+        } => orphan_response(facts, *at, *connection, *request_id, closing),
         ChaosOp::LateRequestCopy { pick, connection } => {
-            let pairs = requests_and_closings(facts);
-            if let Some((request, closed)) = pick_from(&pairs, *pick) {
-                let mut copy = facts[request].clone();
-                set_connection(&mut copy, *connection);
-                facts.insert(closed + 1, copy);
-            }
+            late_request_copy(facts, *pick, *connection);
         }
         ChaosOp::ConflictingRequest { pick, conflict } => {
-            let requests = first_requests(facts);
-            if let Some(index) = pick_from(&requests, *pick) {
-                let conflicting = conflicting_request(&facts[index], *conflict);
-                facts.insert(after_copies(facts, index), conflicting);
-            }
+            insert_conflicting_request(facts, *pick, *conflict);
         }
         ChaosOp::WrongKindResponse { pick, other } => {
-            let requests = first_requests(facts);
-            if let Some(index) = pick_from(&requests, *pick)
-                && let Some(response) = wrong_kind_response(&facts[index], *other)
-            {
-                facts.insert(after_copies(facts, index), response);
-            }
+            insert_wrong_kind_response(facts, *pick, *other);
         }
         ChaosOp::GuardianLateCopy {
             pick,
             distance,
             connection,
-        } => {
-            if let Some(index) = pick_from(&guardian_completions(facts), *pick) {
-                let copy = redelivered(&facts[index], *connection, false);
-                let to = (index + 1 + usize::from(*distance)).min(facts.len());
-                facts.insert(to, copy);
-            }
-        }
+        } => guardian_copy_later(facts, *pick, *distance, *connection, false),
         ChaosOp::GuardianOtherTurn {
             pick,
             distance,
             connection,
-        } => {
-            if let Some(index) = pick_from(&guardian_completions(facts), *pick) {
-                let copy = redelivered(&facts[index], *connection, true);
-                let to = (index + 1 + usize::from(*distance)).min(facts.len());
-                facts.insert(to, copy);
-            }
-        }
+        } => guardian_copy_later(facts, *pick, *distance, *connection, true),
         ChaosOp::GuardianAfterTurnEnd { pick, connection } => {
-            if let Some((completion, turn_end)) =
-                pick_from(&completions_before_turn_end(facts), *pick)
-            {
-                let copy = redelivered(&facts[completion], *connection, false);
-                facts.insert(turn_end + 1, copy);
-            }
+            guardian_copy_after_turn_end(facts, *pick, *connection);
         }
+    }
+}
+
+/// [`ChaosOp::Duplicate`]: a copy of fact `at`, `1 + distance` places later (at most last).
+fn duplicate(facts: &mut Vec<Fact>, at: u16, distance: u8) {
+    let Some(index) = select(facts.len(), at) else {
+        return;
+    };
+    let copy = facts[index].clone();
+    let to = (index + 1 + usize::from(distance)).min(facts.len());
+    facts.insert(to, copy);
+}
+
+/// [`ChaosOp::Swap`]: fact `at` and the one `1 + distance` places later trade places, when
+/// there is one.
+fn swap(facts: &mut [Fact], at: u16, distance: u8) {
+    let Some(index) = select(facts.len(), at) else {
+        return;
+    };
+    let other = index + 1 + usize::from(distance);
+    if other < facts.len() {
+        facts.swap(index, other);
+    }
+}
+
+/// [`ChaosOp::DropItemStart`]: the picked `item_started` is removed.
+fn drop_item_start(facts: &mut Vec<Fact>, pick: u16) {
+    let starts: Vec<usize> = (0..facts.len())
+        .filter(|index| matches!(facts[*index], Fact::ItemStarted { .. }))
+        .collect();
+    if let Some(index) = pick_from(&starts, pick) {
+        facts.remove(index);
+    }
+}
+
+/// [`ChaosOp::CompletionBeforeStart`]: the picked completion moves to just before its start.
+fn completion_before_start(facts: &mut Vec<Fact>, pick: u16) {
+    let pairs = completions_after_starts(facts);
+    if let Some((start, completion)) = pick_from(&pairs, pick) {
+        let moved = facts.remove(completion);
+        facts.insert(start, moved);
+    }
+}
+
+/// [`ChaosOp::OrphanResponse`]: a closing fact inserted at `at`, stamped like its neighbours.
+fn orphan_response(
+    facts: &mut Vec<Fact>,
+    at: u16,
+    connection: ConnectionId,
+    request_id: RequestId,
+    closing: &Closing,
+) {
+    let index = usize::from(at) % (facts.len() + 1);
+    let completed_at_ms = nearby_time_ms(facts, index);
+    let fact = closing_fact(connection, request_id, closing, completed_at_ms);
+    facts.insert(index, fact);
+}
+
+/// [`ChaosOp::LateRequestCopy`]: a copy of the picked request, from `connection`, just after
+/// its first closing fact.
+fn late_request_copy(facts: &mut Vec<Fact>, pick: u16, connection: ConnectionId) {
+    let pairs = requests_and_closings(facts);
+    if let Some((request, closed)) = pick_from(&pairs, pick) {
+        let mut copy = facts[request].clone();
+        set_connection(&mut copy, connection);
+        facts.insert(closed + 1, copy);
+    }
+}
+
+/// [`ChaosOp::ConflictingRequest`]: a conflicting request just after the picked request's
+/// copies.
+fn insert_conflicting_request(facts: &mut Vec<Fact>, pick: u16, conflict: Conflict) {
+    let requests = first_requests(facts);
+    if let Some(index) = pick_from(&requests, pick) {
+        let conflicting = conflicting_request(&facts[index], conflict);
+        facts.insert(after_copies(facts, index), conflicting);
+    }
+}
+
+/// [`ChaosOp::WrongKindResponse`]: a response of another kind just after the picked request's
+/// copies.
+fn insert_wrong_kind_response(facts: &mut Vec<Fact>, pick: u16, other: bool) {
+    let requests = first_requests(facts);
+    if let Some(index) = pick_from(&requests, pick)
+        && let Some(response) = wrong_kind_response(&facts[index], other)
+    {
+        facts.insert(after_copies(facts, index), response);
+    }
+}
+
+/// [`ChaosOp::GuardianLateCopy`] and, with `other_turn`, [`ChaosOp::GuardianOtherTurn`]: the
+/// picked guardian completion delivered again from `connection`, `1 + distance` places later
+/// (at most last).
+fn guardian_copy_later(
+    facts: &mut Vec<Fact>,
+    pick: u16,
+    distance: u8,
+    connection: ConnectionId,
+    other_turn: bool,
+) {
+    if let Some(index) = pick_from(&guardian_completions(facts), pick) {
+        let copy = redelivered(&facts[index], connection, other_turn);
+        let to = (index + 1 + usize::from(distance)).min(facts.len());
+        facts.insert(to, copy);
+    }
+}
+
+/// [`ChaosOp::GuardianAfterTurnEnd`]: the picked guardian completion delivered again from
+/// `connection`, just after its turn's end.
+fn guardian_copy_after_turn_end(facts: &mut Vec<Fact>, pick: u16, connection: ConnectionId) {
+    if let Some((completion, turn_end)) = pick_from(&completions_before_turn_end(facts), pick) {
+        let copy = redelivered(&facts[completion], connection, false);
+        facts.insert(turn_end + 1, copy);
     }
 }
 

@@ -41,7 +41,8 @@ pub(super) fn number_requests(ordered: &mut [Chunk], ids: IdRange) {
     }
 }
 
-fn request_id_mut(fact: &mut Fact) -> Option<&mut RequestId> {
+/// The request id a fact carries, to change it.
+pub(super) fn request_id_mut(fact: &mut Fact) -> Option<&mut RequestId> {
     match fact {
         Fact::RequestAborted { request_id, .. }
         | Fact::MalformedResponse { request_id, .. }

@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 
 use arbitrary::Unstructured;
 
+use super::chunks::request_id_mut;
 use super::render::render;
 use super::swarm::SwarmConfig;
 use super::unstructured::scenario_plan;
@@ -123,106 +124,73 @@ fn turns_of(facts: &[Fact]) -> Vec<(String, String)> {
 /// Makes one scenario's ids its own: threads and guardian reviews get a suffix, request ids an
 /// offset, connections a place in the pool.
 fn relabel(fact: &mut Fact, scenario: u64) {
-    let thread = |id: &mut Id| *id = format!("{id}.s{scenario}").into();
-    let request = |id: &mut u64| *id = scenario * REQUEST_ID_STRIDE + *id % REQUEST_ID_STRIDE;
-    let connection = |id: &mut u64| *id = (*id + scenario * 7) % CONNECTION_POOL + 1;
+    if let Some(id) = connection_id_mut(fact) {
+        *id = (*id + scenario * 7) % CONNECTION_POOL + 1;
+    }
+    if let Some(id) = request_id_mut(fact) {
+        *id = scenario * REQUEST_ID_STRIDE + *id % REQUEST_ID_STRIDE;
+    }
+    for_each_scenario_id(fact, |id| *id = format!("{id}.s{scenario}").into());
+}
+
+/// The connection a fact names, to change it; None for the two facts that name none.
+fn connection_id_mut(fact: &mut Fact) -> Option<&mut u64> {
     match fact {
-        Fact::Initialize { connection_id, .. } => connection(connection_id),
-        Fact::TurnCompleted { thread_id, .. } => thread(thread_id),
+        Fact::TurnCompleted { .. } | Fact::SubagentThreadStarted { .. } => None,
+        Fact::Initialize { connection_id, .. }
+        | Fact::ThreadBound { connection_id, .. }
+        | Fact::ItemStarted { connection_id, .. }
+        | Fact::ItemCompleted { connection_id, .. }
+        | Fact::RequestAborted { connection_id, .. }
+        | Fact::MalformedResponse { connection_id, .. }
+        | Fact::FileChangeResponse { connection_id, .. }
+        | Fact::CommandExecutionResponse { connection_id, .. }
+        | Fact::EffectivePermissionsResponse { connection_id, .. }
+        | Fact::FileChangeRequest { connection_id, .. }
+        | Fact::PermissionsRequest { connection_id, .. }
+        | Fact::CommandExecutionRequest { connection_id, .. }
+        | Fact::GuardianReviewCompleted { connection_id, .. } => Some(connection_id),
+    }
+}
+
+/// Calls `relabel` on every id a scenario owns: its thread ids (parents included) and its
+/// guardian review ids. Turn and item ids stay, as they are keyed under their thread.
+fn for_each_scenario_id(fact: &mut Fact, mut relabel: impl FnMut(&mut Id)) {
+    match fact {
+        Fact::Initialize { .. }
+        | Fact::RequestAborted { .. }
+        | Fact::MalformedResponse { .. }
+        | Fact::FileChangeResponse { .. }
+        | Fact::CommandExecutionResponse { .. }
+        | Fact::EffectivePermissionsResponse { .. } => {}
+        Fact::TurnCompleted { thread_id, .. }
+        | Fact::ItemStarted { thread_id, .. }
+        | Fact::ItemCompleted { thread_id, .. }
+        | Fact::FileChangeRequest { thread_id, .. }
+        | Fact::PermissionsRequest { thread_id, .. }
+        | Fact::CommandExecutionRequest { thread_id, .. } => relabel(thread_id),
         Fact::ThreadBound {
-            connection_id,
+            thread_id,
+            parent_thread_id,
+            ..
+        }
+        | Fact::SubagentThreadStarted {
             thread_id,
             parent_thread_id,
             ..
         } => {
-            connection(connection_id);
-            thread(thread_id);
+            relabel(thread_id);
             if let Some(parent) = parent_thread_id {
-                thread(parent);
+                relabel(parent);
             }
-        }
-        Fact::SubagentThreadStarted {
-            thread_id,
-            parent_thread_id,
-            ..
-        } => {
-            thread(thread_id);
-            if let Some(parent) = parent_thread_id {
-                thread(parent);
-            }
-        }
-        Fact::ItemStarted {
-            connection_id,
-            thread_id,
-            ..
-        }
-        | Fact::ItemCompleted {
-            connection_id,
-            thread_id,
-            ..
-        } => {
-            connection(connection_id);
-            thread(thread_id);
-        }
-        Fact::RequestAborted {
-            connection_id,
-            request_id,
-            ..
-        }
-        | Fact::MalformedResponse {
-            connection_id,
-            request_id,
-            ..
-        }
-        | Fact::FileChangeResponse {
-            connection_id,
-            request_id,
-            ..
-        }
-        | Fact::CommandExecutionResponse {
-            connection_id,
-            request_id,
-            ..
-        }
-        | Fact::EffectivePermissionsResponse {
-            connection_id,
-            request_id,
-            ..
-        } => {
-            connection(connection_id);
-            request(request_id);
-        }
-        Fact::FileChangeRequest {
-            connection_id,
-            request_id,
-            thread_id,
-            ..
-        }
-        | Fact::PermissionsRequest {
-            connection_id,
-            request_id,
-            thread_id,
-            ..
-        }
-        | Fact::CommandExecutionRequest {
-            connection_id,
-            request_id,
-            thread_id,
-            ..
-        } => {
-            connection(connection_id);
-            request(request_id);
-            thread(thread_id);
         }
         Fact::GuardianReviewCompleted {
-            connection_id,
             thread_id,
             review_id,
             ..
         } => {
-            connection(connection_id);
-            thread(thread_id);
-            thread(review_id);
+            relabel(thread_id);
+            relabel(review_id);
         }
     }
 }

@@ -41,81 +41,12 @@ impl Coverage {
         for kind in case.swarm.chaos.kinds() {
             seen.insert(format!("chaos:{}", kind.name()));
         }
-        let mut request_connections: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
-        let mut item_threads: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut request_started: BTreeMap<u64, i64> = BTreeMap::new();
         for fact in &case.facts {
             seen.insert(format!("fact:{}", fact.type_name()));
-            if let Some(at_ms) = fact.timestamp_ms() {
-                if at_ms < 0 {
-                    seen.insert("time:negative".to_owned());
-                } else if at_ms == 0 {
-                    seen.insert("time:zero".to_owned());
-                } else if at_ms == i64::MAX {
-                    seen.insert("time:max".to_owned());
-                }
-            }
+            observe_time(fact, &mut seen);
             observe_fact(fact, &mut seen);
-            match fact {
-                Fact::CommandExecutionRequest {
-                    connection_id,
-                    request_id,
-                    thread_id,
-                    item_id,
-                    started_at_ms,
-                    ..
-                }
-                | Fact::FileChangeRequest {
-                    connection_id,
-                    request_id,
-                    thread_id,
-                    item_id,
-                    started_at_ms,
-                    ..
-                }
-                | Fact::PermissionsRequest {
-                    connection_id,
-                    request_id,
-                    thread_id,
-                    item_id,
-                    started_at_ms,
-                    ..
-                } => {
-                    request_connections
-                        .entry(*request_id)
-                        .or_default()
-                        .insert(*connection_id);
-                    request_started.entry(*request_id).or_insert(*started_at_ms);
-                    item_threads
-                        .entry(item_id.to_string())
-                        .or_default()
-                        .insert(thread_id.to_string());
-                }
-                Fact::ItemStarted {
-                    thread_id, item_id, ..
-                } => {
-                    item_threads
-                        .entry(item_id.to_string())
-                        .or_default()
-                        .insert(thread_id.to_string());
-                }
-                _ => {}
-            }
-            if let (Some(id), Some(completed_at_ms)) = (request_id(fact), fact.timestamp_ms())
-                && !is_request(fact)
-                && request_started
-                    .get(&id)
-                    .is_some_and(|started| completed_at_ms < *started)
-            {
-                seen.insert("time:completion_before_start".to_owned());
-            }
         }
-        if request_connections.values().any(|c| c.len() >= 2) {
-            seen.insert("fan_out".to_owned());
-        }
-        if item_threads.values().any(|threads| threads.len() >= 2) {
-            seen.insert("equal_item_ids_across_threads".to_owned());
-        }
+        observe_across_facts(&case.facts, &mut seen);
         seen.extend(reach(case).into_iter().map(str::to_owned));
         for feature in seen {
             *self.features.entry(feature).or_default() += 1;
@@ -165,33 +96,96 @@ impl Coverage {
     }
 }
 
+/// A timestamp at an edge: negative, zero, or the end of time.
+fn observe_time(fact: &Fact, seen: &mut BTreeSet<String>) {
+    if let Some(at_ms) = fact.timestamp_ms() {
+        if at_ms < 0 {
+            seen.insert("time:negative".to_owned());
+        } else if at_ms == 0 {
+            seen.insert("time:zero".to_owned());
+        } else if at_ms == i64::MAX {
+            seen.insert("time:max".to_owned());
+        }
+    }
+}
+
+/// What only several facts together show: a request fanned out to two connections or more, one
+/// item id under two threads, a request closed before it started.
+fn observe_across_facts(facts: &[Fact], seen: &mut BTreeSet<String>) {
+    let mut request_connections: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    let mut item_threads: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut request_started: BTreeMap<u64, i64> = BTreeMap::new();
+    for fact in facts {
+        match fact {
+            Fact::CommandExecutionRequest {
+                connection_id,
+                request_id,
+                thread_id,
+                item_id,
+                started_at_ms,
+                ..
+            }
+            | Fact::FileChangeRequest {
+                connection_id,
+                request_id,
+                thread_id,
+                item_id,
+                started_at_ms,
+                ..
+            }
+            | Fact::PermissionsRequest {
+                connection_id,
+                request_id,
+                thread_id,
+                item_id,
+                started_at_ms,
+                ..
+            } => {
+                request_connections
+                    .entry(*request_id)
+                    .or_default()
+                    .insert(*connection_id);
+                request_started.entry(*request_id).or_insert(*started_at_ms);
+                item_threads
+                    .entry(item_id.to_string())
+                    .or_default()
+                    .insert(thread_id.to_string());
+            }
+            Fact::ItemStarted {
+                thread_id, item_id, ..
+            } => {
+                item_threads
+                    .entry(item_id.to_string())
+                    .or_default()
+                    .insert(thread_id.to_string());
+            }
+            _ => {}
+        }
+        if let (Some(id), Some(completed_at_ms)) = (request_id(fact), fact.timestamp_ms())
+            && !is_request(fact)
+            && request_started
+                .get(&id)
+                .is_some_and(|started| completed_at_ms < *started)
+        {
+            seen.insert("time:completion_before_start".to_owned());
+        }
+    }
+    if request_connections.values().any(|c| c.len() >= 2) {
+        seen.insert("fan_out".to_owned());
+    }
+    if item_threads.values().any(|threads| threads.len() >= 2) {
+        seen.insert("equal_item_ids_across_threads".to_owned());
+    }
+}
+
 fn observe_fact(fact: &Fact, seen: &mut BTreeSet<String>) {
     match fact {
         Fact::CommandExecutionResponse { decision, .. } => {
-            let name = match decision {
-                CommandDecision::Accept => "accept",
-                CommandDecision::Decline => "decline",
-                CommandDecision::Cancel => "cancel",
-                CommandDecision::AcceptForSession => "accept_for_session",
-                CommandDecision::AcceptWithExecpolicyAmendment { .. } => {
-                    "accept_with_execpolicy_amendment"
-                }
-                CommandDecision::ApplyNetworkPolicyAmendment {
-                    network_policy_amendment,
-                } => match network_policy_amendment.action {
-                    NetworkPolicyAction::Allow => "apply_network_policy_amendment:allow",
-                    NetworkPolicyAction::Deny => "apply_network_policy_amendment:deny",
-                },
-            };
+            let name = command_decision_name(decision);
             seen.insert(format!("command_decision:{name}"));
         }
         Fact::FileChangeResponse { decision, .. } => {
-            let name = match decision {
-                FileChangeDecision::Accept => "accept",
-                FileChangeDecision::Decline => "decline",
-                FileChangeDecision::Cancel => "cancel",
-                FileChangeDecision::AcceptForSession => "accept_for_session",
-            };
+            let name = file_change_decision_name(*decision);
             seen.insert(format!("file_change_decision:{name}"));
         }
         Fact::EffectivePermissionsResponse {
@@ -237,14 +231,7 @@ fn observe_fact(fact: &Fact, seen: &mut BTreeSet<String>) {
             completed_at_ms,
             ..
         } => {
-            let name = match action {
-                GuardianAction::Command { .. } => "command",
-                GuardianAction::Execve { .. } => "execve",
-                GuardianAction::ApplyPatch { .. } => "apply_patch",
-                GuardianAction::McpToolCall { .. } => "mcp_tool_call",
-                GuardianAction::NetworkAccess { .. } => "network_access",
-                GuardianAction::RequestPermissions { .. } => "request_permissions",
-            };
+            let name = guardian_action_name(action);
             seen.insert(format!("guardian_action:{name}"));
             seen.insert(format!("guardian_status:{status:?}"));
             if completed_at_ms < started_at_ms {
@@ -255,6 +242,45 @@ fn observe_fact(fact: &Fact, seen: &mut BTreeSet<String>) {
             seen.insert(format!("item_status:{status:?}"));
         }
         _ => {}
+    }
+}
+
+/// A command decision's coverage name; a network policy amendment's by its action.
+fn command_decision_name(decision: &CommandDecision) -> &'static str {
+    match decision {
+        CommandDecision::Accept => "accept",
+        CommandDecision::Decline => "decline",
+        CommandDecision::Cancel => "cancel",
+        CommandDecision::AcceptForSession => "accept_for_session",
+        CommandDecision::AcceptWithExecpolicyAmendment { .. } => "accept_with_execpolicy_amendment",
+        CommandDecision::ApplyNetworkPolicyAmendment {
+            network_policy_amendment,
+        } => match network_policy_amendment.action {
+            NetworkPolicyAction::Allow => "apply_network_policy_amendment:allow",
+            NetworkPolicyAction::Deny => "apply_network_policy_amendment:deny",
+        },
+    }
+}
+
+/// A file change decision's coverage name.
+fn file_change_decision_name(decision: FileChangeDecision) -> &'static str {
+    match decision {
+        FileChangeDecision::Accept => "accept",
+        FileChangeDecision::Decline => "decline",
+        FileChangeDecision::Cancel => "cancel",
+        FileChangeDecision::AcceptForSession => "accept_for_session",
+    }
+}
+
+/// A guardian action's coverage name.
+fn guardian_action_name(action: &GuardianAction) -> &'static str {
+    match action {
+        GuardianAction::Command { .. } => "command",
+        GuardianAction::Execve { .. } => "execve",
+        GuardianAction::ApplyPatch { .. } => "apply_patch",
+        GuardianAction::McpToolCall { .. } => "mcp_tool_call",
+        GuardianAction::NetworkAccess { .. } => "network_access",
+        GuardianAction::RequestPermissions { .. } => "request_permissions",
     }
 }
 

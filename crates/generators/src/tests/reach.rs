@@ -19,6 +19,15 @@ pub(super) fn reach(case: &GeneratedCase) -> BTreeSet<&'static str> {
     if (9..=4095).contains(&limit) {
         reached.insert("limits:mid_range");
     }
+    reach_extreme_values(facts, &mut reached);
+    reach_full_turns(facts, &mut reached);
+    reach_guardian_redeliveries(facts, &mut reached);
+    reached
+}
+
+/// Ids past 2^53 that are equal as f64, ids near `u64::MAX`, timestamps near the end of time,
+/// the last connection of the largest pool.
+fn reach_extreme_values(facts: &[Fact], reached: &mut BTreeSet<&'static str>) {
     let ids: BTreeSet<u64> = facts.iter().filter_map(request_id).collect();
     let past_f64: Vec<u64> = ids.range(pools::F64_EXACT_MAX..).copied().collect();
     if past_f64
@@ -38,7 +47,10 @@ pub(super) fn reach(case: &GeneratedCase) -> BTreeSet<&'static str> {
     if facts.iter().any(|fact| fact.connection_id() == Some(8)) {
         reached.insert("connections:8");
     }
-    // Items per turn, and items of one turn started at once.
+}
+
+/// Items per turn, and items of one turn started at once.
+fn reach_full_turns(facts: &[Fact], reached: &mut BTreeSet<&'static str>) {
     let mut items: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
     let mut live: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
     for fact in facts {
@@ -72,8 +84,11 @@ pub(super) fn reach(case: &GeneratedCase) -> BTreeSet<&'static str> {
     if items.values().any(|items| items.len() >= 12) {
         reached.insert("items:12_in_a_turn");
     }
-    // Guardian completions delivered again: under another turn, after their turn's end, later
-    // from another connection.
+}
+
+/// Guardian completions delivered again: under another turn, after their turn's end, later
+/// from another connection.
+fn reach_guardian_redeliveries(facts: &[Fact], reached: &mut BTreeSet<&'static str>) {
     let mut turns: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
     // (thread, turn, review) → (index of the last delivery, its connection, whether the turn
     // ended since the first delivery).
@@ -115,7 +130,6 @@ pub(super) fn reach(case: &GeneratedCase) -> BTreeSet<&'static str> {
     if turns.values().any(|turns| turns.len() >= 2) {
         reached.insert("guardian:under_two_turns");
     }
-    reached
 }
 
 /// The reach features `reach` names.
