@@ -11,7 +11,7 @@ use crate::fields::Fields;
 use std::sync::Arc;
 
 use crate::event::{DiagnosticReason, Emitted, Limits, Output, Table};
-use crate::fact::{AppServerClient, ConnectionId, Fact, Id, Runtime};
+use crate::fact::{AppServerClient, ConnectionId, Fact, Id, RequestId, Runtime};
 use crate::profile::{Departure, Profile};
 
 use super::Defect;
@@ -80,6 +80,14 @@ impl<H: Hooks> Reducer<H> {
             self.reject_negative_timestamp(fact, outputs);
             return;
         }
+        self.dispatch(fact, outputs);
+        self.state.debug_assert_bounded();
+    }
+
+    /// Sends a fact whose timestamps TIME-2 accepted to its handler: context and turn ends here,
+    /// items in `items`, requests and their closing facts in `requests`, guardian completions in
+    /// `guardian`.
+    fn dispatch(&mut self, fact: &Fact, outputs: &mut Vec<Output>) {
         match fact {
             Fact::TurnCompleted {
                 thread_id, turn_id, ..
@@ -89,23 +97,10 @@ impl<H: Hooks> Reducer<H> {
                 app_server_client,
                 runtime,
             } => self.initialize(*connection_id, app_server_client, runtime, outputs),
-            Fact::ThreadBound {
-                connection_id,
-                thread_id,
-                binding: _,
-                thread_source,
-                subagent_source,
-                parent_thread_id,
-                originator,
-            } => {
-                let context = ThreadContext {
-                    connection_id: Some(*connection_id),
-                    thread_source: thread_source.clone(),
-                    subagent_source: subagent_source.clone(),
-                    parent_thread_id: parent_thread_id.clone(),
-                    originator: originator.clone(),
-                };
-                self.thread_bound(fact, thread_id, context, outputs);
+            Fact::ThreadBound { .. } => {
+                if let Some((thread_id, context)) = bound_context(fact) {
+                    self.thread_bound(fact, thread_id, context, outputs);
+                }
             }
             Fact::SubagentThreadStarted {
                 thread_id,
@@ -126,11 +121,7 @@ impl<H: Hooks> Reducer<H> {
                 started_at_ms,
                 ..
             } => {
-                let key = ItemKeyView {
-                    thread_id,
-                    turn_id,
-                    item_id,
-                };
+                let key = item_key(thread_id, turn_id, item_id);
                 self.item_started(fact, key, timestamp_ms(*started_at_ms), outputs);
             }
             Fact::ItemCompleted {
@@ -142,11 +133,7 @@ impl<H: Hooks> Reducer<H> {
                 item_id,
                 ..
             } => {
-                let key = ItemKeyView {
-                    thread_id,
-                    turn_id,
-                    item_id,
-                };
+                let key = item_key(thread_id, turn_id, item_id);
                 let completed_at_ms = timestamp_ms(*completed_at_ms);
                 self.item_completed(fact, key, *kind, *status, completed_at_ms, outputs);
             }
@@ -155,17 +142,9 @@ impl<H: Hooks> Reducer<H> {
             | Fact::FileChangeResponse { .. }
             | Fact::CommandExecutionResponse { .. }
             | Fact::EffectivePermissionsResponse { .. } => {
-                let (Some(request_id), Some(closing), Some(completed_at_ms)) = (
-                    Fields::of(fact).request,
-                    Closing::of(fact),
-                    Fields::of(fact).completed_ms,
-                ) else {
-                    // The vocabulary gives every closing fact a request id and a completion time.
-                    debug_assert!(false, "a closing fact without its request id or time");
-                    return;
-                };
-                let completed_at_ms = timestamp_ms(completed_at_ms);
-                self.close_request(fact, request_id, closing, completed_at_ms, outputs);
+                if let Some((request_id, closing, completed_at_ms)) = closing_of(fact) {
+                    self.close_request(fact, request_id, closing, completed_at_ms, outputs);
+                }
             }
             Fact::FileChangeRequest { .. }
             | Fact::PermissionsRequest { .. }
@@ -180,7 +159,6 @@ impl<H: Hooks> Reducer<H> {
                 }
             }
         }
-        self.state.debug_assert_bounded();
     }
 
     /// Ingests every fact in order and returns the outputs tagged with their fact's index.
@@ -337,11 +315,7 @@ impl<H: Hooks> Reducer<H> {
         } = fact
             && self.upstream(Departure::Time2)
         {
-            let key = ItemKeyView {
-                thread_id,
-                turn_id,
-                item_id,
-            };
+            let key = item_key(thread_id, turn_id, item_id);
             self.state.take_item_start(key);
         }
         push_fact_diagnostic(DiagnosticReason::NegativeTimestamp, fact, outputs);
@@ -375,4 +349,53 @@ const SUBAGENT_THREAD_SOURCE: &str = "subagent";
 /// TIME-2: whether a fact carries a negative `started_at_ms` or `completed_at_ms`.
 fn has_negative_timestamp(fact: &Fact) -> bool {
     Fields::of(fact).has_negative_timestamp()
+}
+
+/// CTX-2: the thread a `thread_bound` fact binds, and what it binds it to: the fact's connection
+/// and the metadata it carries (None for any other fact).
+fn bound_context(fact: &Fact) -> Option<(&Id, ThreadContext)> {
+    let Fact::ThreadBound {
+        connection_id,
+        thread_id,
+        binding: _,
+        thread_source,
+        subagent_source,
+        parent_thread_id,
+        originator,
+    } = fact
+    else {
+        return None;
+    };
+    let context = ThreadContext {
+        connection_id: Some(*connection_id),
+        thread_source: thread_source.clone(),
+        subagent_source: subagent_source.clone(),
+        parent_thread_id: parent_thread_id.clone(),
+        originator: originator.clone(),
+    };
+    Some((thread_id, context))
+}
+
+/// LIFE-4: what a closing fact closes (its request id), how (`Closing`) and when (its
+/// completion time, checked by TIME-2 before). For closing facts only: another has no
+/// `Closing`, which debug builds assert against.
+fn closing_of(fact: &Fact) -> Option<(RequestId, Closing<'_>, u64)> {
+    let fields = Fields::of(fact);
+    let (Some(request_id), Some(closing), Some(completed_at_ms)) =
+        (fields.request, Closing::of(fact), fields.completed_ms)
+    else {
+        // The vocabulary gives every closing fact a request id and a completion time.
+        debug_assert!(false, "a closing fact without its request id or time");
+        return None;
+    };
+    Some((request_id, closing, timestamp_ms(completed_at_ms)))
+}
+
+/// ISO-1: an item's key is its thread, turn and item.
+fn item_key<'f>(thread_id: &'f Id, turn_id: &'f Id, item_id: &'f Id) -> ItemKeyView<'f> {
+    ItemKeyView {
+        thread_id,
+        turn_id,
+        item_id,
+    }
 }
