@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use pretty_assertions::StrComparison;
 
-use crate::event::{Emitted, Output, OutputKinds};
+use crate::event::{Emitted, OutputKinds};
 use crate::model;
 use crate::profile::{Base, Profile, first_inexpressible};
 use crate::report::{Failure, RuleTally, Summary};
@@ -416,13 +416,14 @@ fn run_case(
         crate::diff::run_history(subject, &case.history, profile)?;
     }
     subject.reset(case.limits, profile)?;
-    let mut outputs: Vec<Output> = Vec::new();
     let mut actual = Vec::new();
-    for (at, fact) in case.facts.iter().enumerate() {
-        outputs.clear();
-        subject.ingest(at, fact, &mut outputs)?;
-        actual.extend(outputs.drain(..).map(|output| Emitted { at, output }));
-    }
+    subject.ingest_all(&case.facts, &mut |at, outputs| {
+        actual.extend(outputs.iter().map(|output| Emitted {
+            at,
+            output: output.clone(),
+        }));
+        std::ops::ControlFlow::Continue(())
+    })?;
     Ok(actual)
 }
 

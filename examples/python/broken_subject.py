@@ -8,7 +8,7 @@ counted as an approval (resolution by scope) instead of a denial. Everything els
 
 fails (exit code 1) with a shrunk counterexample whose explanation names GRANT-1. GRANT-1 is not a
 departure from upstream, so it fails under every profile (`--profile upstream`, `--depart ...`);
-like subject.py it speaks protocol version 3 and takes `--events-only`.
+like subject.py it speaks protocol version 4 and takes `--events-only`.
 """
 
 import os

@@ -27,7 +27,7 @@ import json
 import sys
 from collections import OrderedDict
 
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 DIAGNOSTIC_EVENT_TYPE = "review_spec_diagnostic"
 EVENT_KINDS = ["review", "tool_item"]
 DEFAULT_TABLE_ENTRIES_MAX = 4096

@@ -6,6 +6,7 @@
 //! conformance vector ([`Divergence::to_vector_case`]), never only as a seed.
 
 use std::fmt;
+use std::ops::ControlFlow;
 
 use pretty_assertions::StrComparison;
 
@@ -84,8 +85,9 @@ pub fn first_divergence(
     limits: &Limits,
     profile: &Profile,
 ) -> Result<Option<Divergence>, SubjectError> {
-    let expected = model::reduce(facts, limits, profile);
-    find_divergence(subject, facts, limits, profile, expected)
+    find_divergence(subject, facts, limits, profile, &mut || {
+        model::reduce(facts, limits, profile)
+    })
 }
 
 /// As [`first_divergence`], in a fresh subject process that first runs `history` (each trace
@@ -110,16 +112,12 @@ pub fn run_history(
     profile: &Profile,
 ) -> Result<(), SubjectError> {
     subject.restart();
-    let mut ignored = Vec::new();
     for (number, trace) in history.iter().enumerate() {
         let in_history = |error: SubjectError| error.in_history(number);
         subject.reset(trace.limits, profile).map_err(in_history)?;
-        for (index, fact) in trace.facts.iter().enumerate() {
-            ignored.clear();
-            subject
-                .ingest(index, fact, &mut ignored)
-                .map_err(in_history)?;
-        }
+        subject
+            .ingest_all(&trace.facts, &mut |_, _| ControlFlow::Continue(()))
+            .map_err(in_history)?;
     }
     Ok(())
 }
@@ -184,8 +182,14 @@ pub fn compare(
     limits: &Limits,
     profile: &Profile,
 ) -> Result<Comparison, SubjectError> {
-    let reduction = model::reduce_counting(facts, limits, profile);
-    let divergence = find_divergence(subject, facts, limits, profile, reduction.outputs.clone())?;
+    let mut reduction = None;
+    let divergence = find_divergence(subject, facts, limits, profile, &mut || {
+        let counted = model::reduce_counting(facts, limits, profile);
+        let outputs = counted.outputs.clone();
+        reduction = Some(counted);
+        outputs
+    })?;
+    let reduction = reduction.unwrap_or_else(|| model::reduce_counting(facts, limits, profile));
     Ok(Comparison {
         divergence,
         rule_hits: reduction.rule_hits,
@@ -194,31 +198,45 @@ pub fn compare(
     })
 }
 
-/// Feeds the subject fact by fact against the model's outputs; the model runs again with full
-/// explanations only when a divergence needs explaining.
+/// Feeds the subject the facts against the model's outputs, which `model` computes once the
+/// facts are on their way (a process subject reduces them meanwhile); the model runs again with
+/// full explanations only when a divergence needs explaining.
 fn find_divergence(
     subject: &mut dyn Subject,
     facts: &[Fact],
     limits: &Limits,
     profile: &Profile,
-    mut expected: Vec<Emitted>,
+    model: &mut dyn FnMut() -> Vec<Emitted>,
 ) -> Result<Option<Divergence>, SubjectError> {
     subject.reset(*limits, profile)?;
     let compared = subject.emits();
-    compared.retain(&mut expected);
-    let mut expected_by_fact: Vec<Vec<Output>> = vec![Vec::new(); facts.len()];
-    for emitted in expected {
-        if let Some(slot) = expected_by_fact.get_mut(emitted.at) {
-            slot.push(emitted.output);
+    let mut expected_by_fact: Option<Vec<Vec<Output>>> = None;
+    let mut first = None;
+    subject.ingest_all(facts, &mut |fact_index, actual| {
+        let by_fact = expected_by_fact.get_or_insert_with(|| {
+            let mut expected = model();
+            compared.retain(&mut expected);
+            let mut by_fact = vec![Vec::new(); facts.len()];
+            for emitted in expected {
+                if let Some(slot) = by_fact.get_mut(emitted.at) {
+                    slot.push(emitted.output);
+                }
+            }
+            by_fact
+        });
+        let expected = by_fact.get(fact_index).map_or(&[][..], Vec::as_slice);
+        match first_difference(expected, actual) {
+            None => ControlFlow::Continue(()),
+            Some(output_index) => {
+                first = Some((fact_index, output_index, actual.to_vec()));
+                ControlFlow::Break(())
+            }
         }
-    }
-    let mut actual = Vec::new();
-    for (fact_index, (fact, expected)) in facts.iter().zip(&expected_by_fact).enumerate() {
-        actual.clear();
-        subject.ingest(fact_index, fact, &mut actual)?;
-        let Some(output_index) = first_difference(expected, &actual) else {
-            continue;
-        };
+    })?;
+    if let (Some((fact_index, output_index, actual)), Some(mut expected_by_fact)) =
+        (first, expected_by_fact)
+    {
+        let expected = expected_by_fact.swap_remove(fact_index);
         let explanation = explain(facts, limits, profile, compared, fact_index, &actual);
         return Ok(Some(Divergence {
             subject: subject.name(),
@@ -228,8 +246,8 @@ fn find_divergence(
             facts: facts.to_vec(),
             fact_index,
             output_index,
-            expected: expected.clone(),
-            actual: actual.clone(),
+            expected,
+            actual,
             rules: explanation.rules,
             deciding: explanation.decided.len(),
             decided_at: explanation.decided.iter().map(|(_, fact)| *fact).collect(),

@@ -12,6 +12,7 @@ pub mod process;
 mod reducer;
 
 use std::fmt;
+use std::ops::ControlFlow;
 
 use crate::event::{Limits, Output, OutputKinds};
 use crate::fact::Fact;
@@ -153,7 +154,7 @@ pub enum SubjectError {
         history: Option<usize>,
     },
     /// The subject acknowledged the header with another protocol version.
-    #[error("subject `{subject}` speaks protocol version {got}: expected {expected} (or 2)")]
+    #[error("subject `{subject}` speaks protocol version {got}: expected {expected} (or 3 or 2)")]
     Version {
         /// The subject's name (a process subject's command).
         subject: String,
@@ -269,6 +270,27 @@ pub trait Subject {
         outputs: &mut Vec<Output>,
     ) -> Result<(), SubjectError>;
 
+    /// Ingests `facts`, the facts of the trace just reset (fact 0 first), and hands each fact's
+    /// outputs to `on_answer` with its index, in order, until it breaks. What a subject computes
+    /// is what [`Subject::ingest`] fact by fact computes; the default is that loop. A process
+    /// subject writes facts ahead of the answers it has read (`spec/protocol.md`,
+    /// "Pipelining"), so that the process reduces while the tool compares.
+    fn ingest_all(
+        &mut self,
+        facts: &[Fact],
+        on_answer: &mut dyn FnMut(usize, &[Output]) -> ControlFlow<()>,
+    ) -> Result<(), SubjectError> {
+        let mut outputs = Vec::new();
+        for (index, fact) in facts.iter().enumerate() {
+            outputs.clear();
+            self.ingest(index, fact, &mut outputs)?;
+            if on_answer(index, &outputs).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Starts afresh at the next reset, with nothing left of what came before: a new process
     /// for a process subject. The default does nothing: an in-process subject is rebuilt by
     /// `reset`. The differ confirms a counterexample after a restart before it trusts it.
@@ -304,6 +326,14 @@ impl Subject for Fresh<'_> {
         outputs: &mut Vec<Output>,
     ) -> Result<(), SubjectError> {
         self.0.ingest(fact_index, fact, outputs)
+    }
+
+    fn ingest_all(
+        &mut self,
+        facts: &[Fact],
+        on_answer: &mut dyn FnMut(usize, &[Output]) -> ControlFlow<()>,
+    ) -> Result<(), SubjectError> {
+        self.0.ingest_all(facts, on_answer)
     }
 
     fn restart(&mut self) {

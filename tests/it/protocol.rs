@@ -18,8 +18,13 @@ const HANG_TIMEOUT: Duration = Duration::from_millis(500);
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 fn misbehaving(mode: &str, at: usize) -> ProcessSubject {
+    misbehaving_speaking(mode, at, 2)
+}
+
+/// As [`misbehaving`], acknowledging protocol version `protocol` (4: the tool writes facts ahead).
+fn misbehaving_speaking(mode: &str, at: usize, protocol: u32) -> ProcessSubject {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/subjects/misbehaving.py");
-    let command = format!("python3 '{}' {mode} {at}", script.display());
+    let command = format!("python3 '{}' {mode} {at} {protocol}", script.display());
     let timeout = if mode == "hang" {
         HANG_TIMEOUT
     } else {
@@ -46,17 +51,47 @@ fn feed(subject: &mut dyn Subject, facts: usize) -> Result<Vec<Output>, SubjectE
     Ok(outputs)
 }
 
+/// Resets `subject` and feeds it `facts` facts at once ([`Subject::ingest_all`]: written ahead of
+/// the answers to a subject of protocol version 4); the outputs, or the first error.
+fn feed_all(subject: &mut dyn Subject, facts: usize) -> Result<Vec<Output>, SubjectError> {
+    subject.reset(Limits::default(), &Profile::SPEC)?;
+    let facts: Vec<Fact> = (0..facts).map(|index| orphan(index as u64)).collect();
+    let mut outputs = Vec::new();
+    subject.ingest_all(&facts, &mut |_, answer| {
+        outputs.extend_from_slice(answer);
+        std::ops::ControlFlow::Continue(())
+    })?;
+    Ok(outputs)
+}
+
+/// The subject misbehaving as `mode` at fact `at` gives the error `expect`, whose message names
+/// the fact and `mention`: fed fact by fact (lock-step, protocol version 2), and fed at once with
+/// the facts written ahead (pipelined, protocol version 4).
 #[track_caller]
 fn check_error(mode: &str, at: usize, expect: impl Fn(&SubjectError) -> bool, mention: &str) {
-    let mut subject = misbehaving(mode, at);
-    let error = feed(&mut subject, at + 2).expect_err("the subject misbehaves");
-    assert!(expect(&error), "{mode}: unexpected error: {error:?}");
-    let message = error.to_string();
-    assert!(
-        message.contains(&format!("at fact {at}")) && message.contains(mention),
-        "{mode}: the message does not name fact {at} and {mention:?}: {message}"
-    );
-    assert_eq!(error.fact_index(), Some(at), "{mode}: {error:?}");
+    for (protocol, pipelined) in [(2, false), (4, true)] {
+        let mut subject = misbehaving_speaking(mode, at, protocol);
+        let error = if pipelined {
+            feed_all(&mut subject, at + 2)
+        } else {
+            feed(&mut subject, at + 2)
+        }
+        .expect_err("the subject misbehaves");
+        assert!(
+            expect(&error),
+            "{mode}, protocol {protocol}: unexpected error: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("at fact {at}")) && message.contains(mention),
+            "{mode}, protocol {protocol}: the message does not name fact {at} and {mention:?}: {message}"
+        );
+        assert_eq!(
+            error.fact_index(),
+            Some(at),
+            "{mode}, protocol {protocol}: {error:?}"
+        );
+    }
 }
 
 #[test]
@@ -170,7 +205,7 @@ fn another_protocol_version_is_refused_at_the_header() {
         .reset(Limits::default(), &Profile::SPEC)
         .expect_err("version 1 is refused");
     assert!(
-        matches!(&error, SubjectError::Version { got, expected: 3, .. } if got == "1"),
+        matches!(&error, SubjectError::Version { got, expected, .. } if got == "1" && *expected == review_spec::subject::process::PROTOCOL_VERSION),
         "{error:?}"
     );
 }
@@ -319,4 +354,58 @@ fn library_runs_of_an_events_only_process_subject_report_the_kinds_it_was_compar
                 .contains("not compared (the subject does not emit them): diagnostic")
         );
     }
+}
+
+/// Version 4 pipelines: a subject that reads five facts before it answers any (what a subject
+/// must not do) is answered only when the tool writes five facts ahead, so it passes with the
+/// default window and times out with a window of one fact (lock-step), and as a version 3
+/// subject (always lock-step).
+#[test]
+fn facts_are_written_ahead_of_the_answers_up_to_the_window() {
+    let mut ahead = misbehaving_speaking("batching", 5, 4).with_window(8);
+    assert_eq!(feed_all(&mut ahead, 10), Ok(Vec::new()));
+    for (protocol, window) in [(4, 1), (3, 8)] {
+        let mut lockstep = ProcessSubject::new(
+            &format!(
+                "python3 '{}' batching 5 {protocol}",
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/subjects/misbehaving.py")
+                    .display()
+            ),
+            HANG_TIMEOUT,
+        )
+        .expect("the command line parses")
+        .with_window(window);
+        let error = feed_all(&mut lockstep, 10).expect_err("lock-step: the subject waits forever");
+        assert!(
+            matches!(
+                error,
+                SubjectError::TimedOut {
+                    at: Stage::Fact(0),
+                    ..
+                }
+            ),
+            "protocol {protocol}, window {window}: {error:?}"
+        );
+    }
+}
+
+/// The timeout is a time without progress: a subject that answers each fact after 30 ms runs a
+/// trace that takes far longer than the timeout in all, with facts written ahead.
+#[test]
+fn a_timeout_is_a_time_without_a_delimiter() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/subjects/misbehaving.py");
+    let mut slow = ProcessSubject::new(
+        &format!("python3 '{}' slow 0 4", script.display()),
+        Duration::from_millis(400),
+    )
+    .expect("the command line parses");
+    let started = Instant::now();
+    assert_eq!(feed_all(&mut slow, 40), Ok(Vec::new()));
+    // 40 answers of 30 ms each: more than twice the timeout, which never passed between two.
+    assert!(
+        started.elapsed() > Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
 }

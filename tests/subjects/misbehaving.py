@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A subject that speaks the protocol of spec/protocol.md (version 2) correctly (answering every
+"""A subject that speaks the protocol of spec/protocol.md (version 2, or PROTOCOL) correctly (answering every
 fact with no outputs, whatever the profile of the header and reset lines) until fact AT (default 0)
 of a trace, where it misbehaves as MODE says:
 
@@ -14,8 +14,11 @@ of a trace, where it misbehaves as MODE says:
     undeclared       declares it emits only events ("emits": ["review", "tool_item"]), then
                      writes a diagnostic anyway
     emits-nothing    (at the header) declares that it emits no output kind at all
+    slow             answers every fact after 30 ms (never misbehaves)
+    batching         reads AT facts before it answers them (hangs unless the tool writes AT
+                     facts ahead of the delimiters)
 
-Usage: misbehaving.py MODE [AT]. Used by tests/it/protocol.rs and tests/it/cli.rs.
+Usage: misbehaving.py MODE [AT [PROTOCOL]]. Used by tests/it/protocol.rs and tests/it/cli.rs.
 """
 
 import json
@@ -32,7 +35,8 @@ def answer(line):
     out.flush()
 
 
-PROTOCOL_VERSION = 2
+# The version acknowledged: 2 unless the third argument says otherwise (4: the tool pipelines).
+PROTOCOL_VERSION = int(sys.argv[3]) if len(sys.argv) > 3 else 2
 STALE_VERSION = 1
 
 header = sys.stdin.readline()
@@ -47,6 +51,16 @@ for raw in sys.stdin:
     message = json.loads(raw)
     if "reset" in message:
         index = 0
+        continue
+    if mode == "slow":
+        time.sleep(0.03)
+    elif mode == "batching":
+        # Reads the next `at` facts before it answers any: what a subject must not do, and what
+        # works only when the tool writes that many facts ahead.
+        batch = [message] + [json.loads(sys.stdin.readline()) for _ in range(at - 1)]
+        for _ in batch:
+            answer(json.dumps({"done": index}))
+            index += 1
         continue
     if mode == "noisy":
         sys.stderr.write("x" * 262144)
