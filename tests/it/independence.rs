@@ -28,15 +28,28 @@ struct Line {
     text: String,
 }
 
-/// The normalized lines of the `.rs` files under `dir`, in path order.
-fn normalized_lines(dir: &Path) -> Vec<Line> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("source folder")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "rs"))
-        .collect();
+/// The `.rs` files under `dir`, in its subfolders too (the reducer's `state/` and `table/`, the
+/// vocabulary's `fact/` and `trace/`, every `tests/`), in path order.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("source folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
     files
+}
+
+/// The normalized lines of the `.rs` files under `dir` ([`rust_files`]), in path order.
+fn normalized_lines(dir: &Path) -> Vec<Line> {
+    rust_files(dir)
         .into_iter()
         .flat_map(|file| {
             let text = std::fs::read_to_string(&file).expect("source file");
@@ -112,13 +125,14 @@ fn shared_runs(a: &[Line], b: &[Line]) -> Vec<(usize, usize, usize)> {
 }
 
 /// The source folder of a floor of the workspace: `vocab`, `model`, `reducer`, `generators`
-/// (each under `crates/`), or a folder of the harness's `src/`.
+/// (each under `crates/`), `harness` (the root package's `src/`), or a folder of it.
 fn src(folder: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     match folder {
         "vocab" | "model" | "reducer" | "generators" => {
             root.join("crates").join(folder).join("src")
         }
+        "harness" => root.join("src"),
         _ => root.join("src").join(folder),
     }
 }
@@ -320,13 +334,40 @@ fn a_copied_rule_table_is_found() {
     );
 }
 
+#[test]
+fn a_copy_in_a_subfolder_is_found() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let deep = dir.path().join("state").join("inner");
+    std::fs::create_dir_all(&deep).expect("a subfolder");
+    let model = std::fs::read_to_string(src("model").join("dec.rs")).expect("dec.rs");
+    std::fs::write(deep.join("copied.rs"), model).expect("copied.rs");
+    std::fs::write(dir.path().join("lib.rs"), "mod state;\n").expect("lib.rs");
+    let copy = normalized_lines(dir.path());
+    assert!(
+        copy.iter()
+            .any(|line| line.file.ends_with("state/inner/copied.rs")),
+        "the files of nested folders are read"
+    );
+    let runs = shared_runs(&normalized_lines(&src("model")), &copy);
+    assert!(
+        runs.iter().any(|(_, _, length)| *length >= RUN_MIN),
+        "a copy of the model's DEC table two folders down must be reported"
+    );
+}
+
 /// The sibling files `file` imports (`super::name`, `super::{a, b}`, and `crate::name` where
-/// `crate_root` says the folder is a crate's), outside its tests.
+/// `crate_root` says the folder is a crate's), outside its tests and its comments (a doc link
+/// is not an import).
 fn sibling_imports(source: &str, siblings: &[String], crate_root: bool) -> Vec<String> {
-    let code = source
+    let code: String = source
         .split("#[cfg(test)]\nmod tests")
         .next()
-        .unwrap_or(source);
+        .unwrap_or(source)
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .flat_map(|line| [line, "\n"])
+        .collect();
+    let code = code.as_str();
     let mut names = Vec::new();
     let prefixes: &[&str] = if crate_root {
         &["super::", "crate::"]
@@ -356,22 +397,38 @@ fn sibling_imports(source: &str, siblings: &[String], crate_root: bool) -> Vec<S
     names
 }
 
-/// A cycle among the files of `folder`, as `a -> b -> a`, if the imports have one.
-fn import_cycle(folder: &Path, crate_root: bool) -> Option<String> {
-    let mut files: Vec<String> = std::fs::read_dir(folder)
+/// The modules of `folder`: each `.rs` file but `mod.rs`, `lib.rs` and `tests.rs` by its stem,
+/// each subfolder by its name (its imports are its `mod.rs`'s), with their sources.
+fn modules(folder: &Path) -> Vec<(String, String)> {
+    let mut modules: Vec<(String, String)> = std::fs::read_dir(folder)
         .expect("source folder")
         .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "rs"))
-        .filter_map(|path| Some(path.file_stem()?.to_string_lossy().into_owned()))
-        .filter(|name| name != "mod" && name != "lib" && name != "tests")
+        .filter_map(|path| {
+            let name = path.file_stem()?.to_string_lossy().into_owned();
+            let source = if path.is_dir() {
+                std::fs::read_to_string(path.join("mod.rs")).unwrap_or_default()
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                std::fs::read_to_string(&path).expect("source file")
+            } else {
+                return None;
+            };
+            Some((name, source))
+        })
+        .filter(|(name, _)| name != "mod" && name != "lib" && name != "tests")
         .collect();
-    files.sort();
-    let imports: HashMap<String, Vec<String>> = files
+    modules.sort();
+    modules
+}
+
+/// A cycle among the modules of `folder` ([`modules`]), as `a -> b -> a`, if the imports have
+/// one.
+fn import_cycle(folder: &Path, crate_root: bool) -> Option<String> {
+    let modules = modules(folder);
+    let names: Vec<String> = modules.iter().map(|(name, _)| name.clone()).collect();
+    let imports: HashMap<String, Vec<String>> = modules
         .iter()
-        .map(|name| {
-            let source =
-                std::fs::read_to_string(folder.join(format!("{name}.rs"))).expect("source file");
-            let mut imported = sibling_imports(&source, &files, crate_root);
+        .map(|(name, source)| {
+            let mut imported = sibling_imports(source, &names, crate_root);
             imported.retain(|other| other != name);
             (name.clone(), imported)
         })
@@ -402,31 +459,40 @@ fn import_cycle(folder: &Path, crate_root: bool) -> Option<String> {
         None
     }
     let mut done = Vec::new();
-    files
+    names
         .iter()
         .find_map(|name| visit(name, &imports, &mut Vec::new(), &mut done))
 }
 
+/// The cycles in `root` and in every folder under it (`crate_root`: `root` is a crate's `src/`,
+/// where `crate::name` names a sibling too), each as `folder: a -> b -> a`.
+fn import_cycles_under(root: &Path, crate_root: bool) -> Vec<String> {
+    let mut cycles = Vec::new();
+    let mut folders = vec![(root.to_path_buf(), crate_root)];
+    while let Some((folder, at_root)) = folders.pop() {
+        if let Some(cycle) = import_cycle(&folder, at_root) {
+            cycles.push(format!("{}: {cycle}", folder.display()));
+        }
+        for entry in std::fs::read_dir(&folder).expect("source folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push((path, false));
+            }
+        }
+    }
+    cycles.sort();
+    cycles
+}
+
 /// Each layer imports in one direction: the model's dispatch sits above its rule files, which
 /// stand on its state; the generators go from values to scenarios to streams; the reducer's
-/// dispatch above its handlers.
+/// dispatch above its handlers; the harness's check above its conformance run, its report and
+/// its subjects. Every folder under each crate's `src/` is checked too.
 #[test]
 fn no_source_folder_has_an_import_cycle() {
     let mut cycles = Vec::new();
-    for folder in [
-        "vocab",
-        "model",
-        "reducer",
-        "generators",
-        "cli",
-        "subject",
-        "diff",
-        "check",
-    ] {
-        let crate_root = ["vocab", "model", "reducer", "generators"].contains(&folder);
-        if let Some(cycle) = import_cycle(&src(folder), crate_root) {
-            cycles.push(format!("{}: {cycle}", src(folder).display()));
-        }
+    for folder in ["vocab", "model", "reducer", "generators", "harness"] {
+        cycles.extend(import_cycles_under(&src(folder), true));
     }
     assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
 }
@@ -452,6 +518,7 @@ fn an_import_cycle_is_found() {
     );
     assert_eq!(sibling_imports("use crate::c::X;\n", &files, true), ["c"]);
     assert!(sibling_imports("use crate::c::X;\n", &files, false).is_empty());
+    assert!(sibling_imports("/// See [`crate::c::X`].\n", &files, true).is_empty());
     let dir = tempfile::tempdir().expect("a temporary folder");
     std::fs::write(dir.path().join("a.rs"), "use super::b;\n").expect("a.rs");
     std::fs::write(dir.path().join("b.rs"), "use super::{c, mod};\n").expect("b.rs");
@@ -461,5 +528,34 @@ fn an_import_cycle_is_found() {
     assert_eq!(
         import_cycle(dir.path(), false).as_deref(),
         Some("a -> b -> c -> a")
+    );
+}
+
+#[test]
+fn an_import_cycle_in_a_subfolder_is_found() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).expect("state/");
+    std::fs::write(dir.path().join("lib.rs"), "mod state;\nmod turns;\n").expect("lib.rs");
+    std::fs::write(dir.path().join("turns.rs"), "use crate::state::X;\n").expect("turns.rs");
+    std::fs::write(state.join("mod.rs"), "mod context;\nmod tables;\n").expect("mod.rs");
+    std::fs::write(state.join("context.rs"), "use super::tables::T;\n").expect("context.rs");
+    std::fs::write(state.join("tables.rs"), "").expect("tables.rs");
+    assert!(import_cycles_under(dir.path(), true).is_empty());
+    std::fs::write(state.join("tables.rs"), "use super::context::C;\n").expect("tables.rs");
+    assert_eq!(
+        import_cycles_under(dir.path(), true),
+        [format!("{}: context -> tables -> context", state.display())]
+    );
+    // A folder is a module too: `turns` and `state/` importing each other is a cycle at the root.
+    std::fs::write(state.join("tables.rs"), "").expect("tables.rs");
+    std::fs::write(
+        state.join("mod.rs"),
+        "mod context;\nmod tables;\nuse super::turns::Y;\n",
+    )
+    .expect("mod.rs");
+    assert_eq!(
+        import_cycles_under(dir.path(), true),
+        [format!("{}: state -> turns -> state", dir.path().display())]
     );
 }

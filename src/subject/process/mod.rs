@@ -3,11 +3,14 @@
 //!
 //! The tool writes a header line, then one fact per line, with a reset line between traces; after
 //! each fact the subject writes the fact's outputs, one per line, then the delimiter
-//! `{"done": <fact index>}`. One process serves a whole run and is restarted when it died.
+//! `{"done": <fact index>}`. From version 4 on the tool writes up to a window of facts ahead of
+//! the delimiters it has read ([`DEFAULT_WINDOW`]); versions 3 and 2 run lock-step. One process
+//! serves a whole run and is restarted when it died.
 //!
 //! The tool never hangs on a subject, whatever it writes: the subject's stdout is read on a thread
-//! that forwards each line (at most [`DEFAULT_MAX_LINE_BYTES`] (the longest line a subject may write, as a trace may hold: 1 MiB; a longer one is garbage, quoted by its first 200 characters) bytes) over a bounded channel, and the tool
-//! checks the per-fact deadline before it takes each line, counts the lines of each fact
+//! that forwards each line (at most [`DEFAULT_MAX_LINE_BYTES`](crate::trace::DEFAULT_MAX_LINE_BYTES)
+//! bytes, 1 MiB; a longer one is garbage, quoted by its start) over a bounded channel, and the
+//! tool checks the deadline before it takes each line, counts the lines of each fact
 //! ([`lines_per_fact_max`]), and polls the child while it waits, so a child that exited is
 //! reported as such even when a grandchild still holds its stdout. Its stdin is written on
 //! another thread, so a subject that stops reading cannot block the tool either; its stderr is

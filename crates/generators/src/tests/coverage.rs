@@ -1,10 +1,11 @@
 //! What a set of cases exercised (`Coverage`), and the tests that every part of the vocabulary
-//! is generated and cases are of moderate length.
+//! is generated, that both generators reach the far corners, and that cases are of moderate
+//! length.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::reach::reach;
-use super::support::{CASES, generated_cases};
+use super::support::{CASES, generated_cases, unstructured_sample};
 use crate::GeneratedCase;
 use crate::MAX_FACTS;
 use crate::fact::{CommandDecision, Fact, FileChangeDecision, GuardianAction, NetworkPolicyAction};
@@ -375,4 +376,43 @@ fn case_lengths_are_moderate() {
         "mean case length {mean:.1} is outside 15..=80"
     );
     assert!(coverage.lengths.iter().all(|len| *len <= MAX_FACTS + 8));
+}
+
+/// The far corners both generators must reach: [`reach`]'s features, and `time:zero` and
+/// `fan_out` of [`Coverage::observe`].
+const REACH: [&str; 12] = [
+    "limits:mid_range",
+    "ids:equal_as_f64",
+    "ids:near_u64_max",
+    "time:near_max",
+    "time:zero",
+    "connections:8",
+    "items:12_in_a_turn",
+    "items:5_started_at_once",
+    "guardian:under_two_turns",
+    "guardian:after_turn_end",
+    "guardian:later_from_another_connection",
+    "fan_out",
+];
+
+#[test]
+fn both_generators_reach_the_far_corners() {
+    for (name, cases) in [
+        ("case()", generated_cases()),
+        ("case_from_unstructured", unstructured_sample()),
+    ] {
+        let coverage = Coverage::of(cases);
+        let missing: Vec<&str> = REACH
+            .into_iter()
+            .filter(|feature| coverage.count(feature) == 0)
+            .collect();
+        for feature in REACH {
+            println!("{name}: {feature:<40} {:>5}", coverage.count(feature));
+        }
+        assert!(
+            missing.is_empty(),
+            "{name}: never reached in {} cases: {missing:?}",
+            cases.len()
+        );
+    }
 }
