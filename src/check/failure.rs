@@ -5,6 +5,7 @@
 //! history, never as a minimal counterexample.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::diff::{self, Divergence, REPLAYS};
 use crate::event::Limits;
@@ -28,6 +29,10 @@ pub(super) struct Reporting<'a> {
     pub(super) out: Option<&'a Path>,
     /// Receives the report's lines as they are decided.
     pub(super) say: &'a mut dyn FnMut(&str),
+    /// Makes the fresh subjects that confirm a counterexample.
+    pub(super) make_subject: &'a super::MakeSubject<'a>,
+    /// How many of them may run at once (the run's jobs).
+    pub(super) jobs: usize,
 }
 
 impl Reporting<'_> {
@@ -47,12 +52,15 @@ pub(super) struct Found {
 }
 
 /// What the first run of a failing case showed: a divergence or a subject error.
+#[derive(Clone)]
 enum Outcome {
     Divergence(Box<Divergence>),
     Error(SubjectError),
 }
 
-/// Confirms, minimizes (every step in a fresh process), describes and saves the failing case.
+/// Confirms the failing case in a fresh process, minimizes it there (a reset between candidates),
+/// confirms the result in fresh processes (else minimizes again, every step in a fresh process),
+/// describes it and saves it.
 pub(super) fn report_failure(
     subject: &mut dyn Subject,
     found: &Found,
@@ -90,53 +98,43 @@ pub(super) fn report_failure(
         );
         return save_and_announce(&vector, reporting, failure);
     }
-    let fresh = diff::reproductions(subject, &[], &case.facts, &case.limits, &profile);
-    if fresh < REPLAYS {
+    // One fresh process: the case fails from a clean start, or what the process saw before
+    // matters.
+    subject.restart();
+    if matches!(
+        diff::first_divergence(subject, &case.facts, &case.limits, &profile),
+        Ok(None)
+    ) {
         return report_unrepeated(subject, found, Some(outcome), reporting);
     }
-    let (failure, vector) = match outcome {
+    // Shrunk in that process, with a reset between candidates, and confirmed in fresh processes.
+    // A subject that carries something across resets fails that confirmation: it is shrunk
+    // again with a fresh process for every candidate.
+    let mut shrunk = shrink(subject, &outcome, case, &profile);
+    let mut how = "in one subject process, a reset between candidates";
+    if !confirmed(&shrunk, &case.limits, reporting) {
+        shrunk = shrink(&mut Fresh(subject), &outcome, case, &profile);
+        how = "each step in a fresh process, as shrinking in one process gave a case that did \
+               not fail in fresh ones";
+        if !confirmed(&shrunk, &case.limits, reporting) {
+            return report_unrepeated(subject, found, Some(outcome), reporting);
+        }
+    }
+    reporting.line(format_args!(
+        "shrunk by deleting facts: {} to {} ({how}; confirmed in {REPLAYS} fresh processes)",
+        case.facts.len(),
+        shrunk.facts.len()
+    ));
+    let (failure, vector) = match &shrunk.outcome {
         Outcome::Divergence(divergence) => {
-            let mut fresh_subject = Fresh(subject);
-            let divergence =
-                diff::minimize(&mut fresh_subject, (*divergence).clone()).unwrap_or(*divergence);
-            let replayed = diff::reproductions(
-                subject,
-                &[],
-                &divergence.facts,
-                &divergence.limits,
-                &divergence.profile,
-            );
-            if replayed < REPLAYS {
-                let outcome = Some(Outcome::Divergence(Box::new(divergence)));
-                return report_unrepeated(subject, found, outcome, reporting);
-            }
-            reporting.line(format_args!(
-                "shrunk by deleting facts: {} to {} (each step in a fresh process)",
-                case.facts.len(),
-                divergence.facts.len()
-            ));
-            reporting.line(&divergence);
-            divergence_failure(&divergence, &reporting.found_by)
+            reporting.line(divergence);
+            divergence_failure(divergence, &reporting.found_by)
         }
         Outcome::Error(error) => {
-            // Every candidate in a fresh process: a crash after the process's Nth fact must
-            // not make every shorter sequence look like it crashes too.
-            let error = minimize_error(
-                &mut Fresh(subject),
-                &case.facts,
-                &case.limits,
-                &profile,
-                error,
-            );
-            reporting.line(format_args!(
-                "shrunk by deleting facts: {} to {} (each step in a fresh process)\n{}\n",
-                case.facts.len(),
-                error.1.len(),
-                error.0
-            ));
+            reporting.line(format_args!("{error}\n"));
             error_failure(
-                &error.0,
-                &error.1,
+                error,
+                &shrunk.facts,
                 &case.limits,
                 &profile,
                 &reporting.found_by,
@@ -310,6 +308,70 @@ fn save_and_announce(
             }
         }
     }
+}
+
+/// A failure shrunk: the facts left, and how the subject fails on them.
+struct Shrunk {
+    facts: Vec<Fact>,
+    outcome: Outcome,
+}
+
+/// Shrinks the failing case by deleting facts, every candidate run in `subject` after a reset
+/// (a [`Fresh`] subject: in a fresh process each). A divergence keeps its symptom, an error its
+/// kind; a shrink that the subject interrupts with an error keeps the case as it is.
+fn shrink(
+    subject: &mut dyn Subject,
+    outcome: &Outcome,
+    case: &GeneratedCase,
+    profile: &Profile,
+) -> Shrunk {
+    match outcome {
+        Outcome::Divergence(divergence) => {
+            let divergence = diff::minimize(subject, (**divergence).clone())
+                .unwrap_or_else(|_| (**divergence).clone());
+            Shrunk {
+                facts: divergence.facts.clone(),
+                outcome: Outcome::Divergence(Box::new(divergence)),
+            }
+        }
+        Outcome::Error(error) => {
+            let (error, facts) =
+                minimize_error(subject, &case.facts, &case.limits, profile, error.clone());
+            Shrunk {
+                facts,
+                outcome: Outcome::Error(error),
+            }
+        }
+    }
+}
+
+/// Whether the shrunk case fails in every one of [`REPLAYS`] fresh subjects (processes), made
+/// by the run's own maker, as many at once as the run has jobs: a counterexample that fails
+/// every time from a clean start.
+fn confirmed(shrunk: &Shrunk, limits: &Limits, reporting: &Reporting<'_>) -> bool {
+    let next = AtomicUsize::new(0);
+    let repeated = AtomicUsize::new(0);
+    let (profile, make_subject) = (reporting.profile, reporting.make_subject);
+    std::thread::scope(|scope| {
+        for _ in 0..reporting.jobs.clamp(1, REPLAYS) {
+            scope.spawn(|| {
+                while next.fetch_add(1, Ordering::Relaxed) < REPLAYS {
+                    // A subject that cannot be made, or fails: either is the failure repeating
+                    // (as in `diff::reproductions`).
+                    let fails = make_subject().map_or(true, |mut fresh| {
+                        !matches!(
+                            diff::first_divergence(fresh.as_mut(), &shrunk.facts, limits, &profile),
+                            Ok(None)
+                        )
+                    });
+                    if fails {
+                        repeated.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    repeated.load(Ordering::Relaxed) == REPLAYS
 }
 
 /// Shrinks a sequence on which the subject fails (rather than diverges) by deleting facts for as

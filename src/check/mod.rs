@@ -260,6 +260,8 @@ pub fn run_check(
             replay_flags: &options.subject_flags,
             out: options.out.as_deref(),
             say: &mut say,
+            make_subject,
+            jobs: options.jobs,
         };
         let failure =
             failure::report_failure(subject.as_mut(), &found, summary.cases, &mut reporting);

@@ -29,7 +29,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::event::Limits;
 use crate::profile::Profile;
 use crate::reducer::Reducer;
-use crate::subject::process::DEFAULT_TIMEOUT_MS;
+use crate::subject::process::{DEFAULT_TIMEOUT_MS, DEFAULT_WINDOW};
 use crate::subject::{ProcessSubject, Subject, SubjectError};
 use crate::trace::{
     DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES, TraceError, TraceReader,
@@ -85,6 +85,13 @@ pub struct SubjectArgs {
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_ms: u64,
+
+    /// How many facts the tool writes to a subject process ahead of the answers it has read
+    /// (protocol version 4; a subject of version 3 or 2 runs lock-step). Verdicts and
+    /// counterexamples are the same for any window; only their speed differs.
+    #[arg(long, value_name = "FACTS", default_value_t = DEFAULT_WINDOW,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
+    pub window: usize,
 }
 
 /// Which profile the model (and the subject, told in the protocol header) follows.
@@ -220,7 +227,8 @@ fn make_subject(args: &SubjectArgs, profile: &Profile) -> Result<Box<dyn Subject
     let Some(command) = &args.subject_cmd else {
         return Ok(Box::new(Reducer::with_profile(Limits::default(), *profile)));
     };
-    let mut subject = ProcessSubject::new(command, Duration::from_millis(args.timeout_ms))?;
+    let mut subject = ProcessSubject::new(command, Duration::from_millis(args.timeout_ms))?
+        .with_window(args.window);
     subject.reset(Limits::default(), profile)?;
     Ok(Box::new(subject))
 }
