@@ -2,7 +2,8 @@
 //! language run against their reducer (a subject process speaking `spec/protocol.md`) or against
 //! the built-in production reducer.
 //!
-//! One file per subcommand (`check`, `vectors`, `replay`, `explain`, `schema`, `generate`); the
+//! One file per subcommand (`check`, `merge`, `vectors`, `replay`, `explain`, `schema`,
+//! `generate`, `serve`); the
 //! run summary with its rule-coverage table is in `summary`, the progress bar in `progress`.
 //! This is the I/O boundary of the crate with its users: it reads files, writes files, prints and
 //! starts processes; the rules, the generators and the differ stay below it and stay pure.
@@ -18,6 +19,7 @@ mod merge;
 mod progress;
 mod replay;
 mod schema;
+mod serve;
 mod vectors;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -70,6 +72,9 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Write random coherent traces as JSON Lines.
     Generate(generate::GenerateArgs),
+    /// Serve the built-in reducer as a subject process on stdin and stdout (spec/protocol.md):
+    /// `check --subject-cmd "review-spec serve"`.
+    Serve(serve::ServeArgs),
 }
 
 /// Which subject to run: the built-in reducer, or a process.
@@ -172,6 +177,9 @@ pub enum CliError {
     /// The subject could not be started, or does not speak the protocol.
     #[error(transparent)]
     Subject(#[from] SubjectError),
+    /// `serve` met input that is not the protocol, or could not write its answers.
+    #[error(transparent)]
+    Serve(#[from] crate::subject::ServeError),
     /// An error met after `--json` output began streaming; the command already closed its JSON
     /// object with the error, so nothing more goes to stdout.
     #[error(transparent)]
@@ -218,6 +226,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Explain(args) => explain::run(args, json),
         Command::Schema(args) => schema::run(args, json),
         Command::Generate(args) => generate::run(args, json),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

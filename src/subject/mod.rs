@@ -10,6 +10,7 @@
 mod group;
 pub mod process;
 mod reducer;
+pub mod serve;
 
 use std::fmt;
 use std::ops::ControlFlow;
@@ -20,6 +21,7 @@ use crate::profile::Profile;
 
 pub use group::{kill_all_subjects, kill_subjects_on_signals};
 pub use process::ProcessSubject;
+pub use serve::{ServeError, serve};
 
 /// Where in the conversation with a subject something went wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::fact::{AppServerClient, ConnectionId, Id, RequestId, Runtime};
 
-/// One output of a reduction.
+/// One output of a reduction. Read strictly: a key other than `event_type` and `event_params`
+/// is an error.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "event_type", content = "event_params")]
+#[serde(tag = "event_type", content = "event_params", deny_unknown_fields)]
 pub enum Output {
     /// A completed user or guardian review (`codex_review_event`).
     #[serde(rename = "codex_review_event")]

@@ -10,6 +10,9 @@
 //! - [`vectors`]: `vectors` against the Python subject, the bundled vectors from any folder,
 //!   `--max-failures`, symlinked folders;
 //! - [`schema`]: `schema` equal to `spec/schema/`;
+//! - [`serve`]: the built-in reducer as a subject process, through vectors and `check`;
+//! - [`shrinking`]: the same counterexample whatever `--window` and `--jobs`, and how many
+//!   subject processes a run and a counterexample start;
 //! - [`streams`]: closed and full stdout, atomic writes, FIFOs, endless input, memory per entry.
 
 mod runner;
@@ -20,6 +23,8 @@ mod explain;
 mod profiles;
 mod replay;
 mod schema;
+mod serve;
+mod shrinking;
 mod streams;
 mod subjects;
 mod vectors;

@@ -32,6 +32,7 @@ pub fn review_spec(args: &[&str]) -> ReviewSpec {
     ReviewSpec {
         args: args.iter().map(|arg| (*arg).to_owned()).collect(),
         dir: root().to_path_buf(),
+        stdin: None,
         stdout: None,
         stderr: None,
         within: None,
@@ -43,6 +44,7 @@ pub fn review_spec(args: &[&str]) -> ReviewSpec {
 pub struct ReviewSpec {
     args: Vec<String>,
     dir: PathBuf,
+    stdin: Option<Stdio>,
     stdout: Option<Stdio>,
     stderr: Option<Stdio>,
     within: Option<Duration>,
@@ -53,6 +55,12 @@ impl ReviewSpec {
     /// Runs in `dir` instead of the crate's root.
     pub fn current_dir(mut self, dir: &Path) -> Self {
         self.dir = dir.to_path_buf();
+        self
+    }
+
+    /// Reads stdin from the file `from` instead of a closed stdin.
+    pub fn stdin_file(mut self, from: &Path) -> Self {
+        self.stdin = Some(std::fs::File::open(from).expect("the input file").into());
         self
     }
 
@@ -96,7 +104,7 @@ impl ReviewSpec {
         let child = command
             .args(&self.args)
             .current_dir(&self.dir)
-            .stdin(Stdio::null())
+            .stdin(self.stdin.unwrap_or_else(Stdio::null))
             .stdout(self.stdout.unwrap_or_else(Stdio::piped))
             .stderr(self.stderr.unwrap_or_else(Stdio::piped))
             .spawn()

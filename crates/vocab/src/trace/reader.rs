@@ -17,6 +17,23 @@ use super::format::{TRACE_FORMAT_VERSION, Trace, TraceHeader, limits_problem};
 /// realistic fact is a few hundred bytes.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
 
+/// Reads one fact from a line of JSON (a trace's line, or a fact line of the process protocol):
+/// the fact, or the one-based column of what is wrong and what it is (`invalid fact: ...`).
+/// Objects only: an array where the fact has an object is an error, as a key given twice is.
+pub fn parse_fact_line(text: &str) -> Result<Fact, (usize, String)> {
+    match serde_json::from_str::<Fact>(text) {
+        Ok(_) if let Some(misfit) = misplaced_array(fact_shape(), text) => Err((
+            misfit.offset_in(text) + 1,
+            format!("invalid fact: {}", misfit.describe()),
+        )),
+        Ok(fact) => Ok(fact),
+        Err(error) => {
+            let (column, what) = describe_in(&error, text, fact_shape());
+            Err((column, format!("invalid fact: {what}")))
+        }
+    }
+}
+
 /// Parses a trace read from an unnamed source.
 pub fn parse_trace(text: &str) -> Result<Trace, TraceError> {
     parse_trace_named(text, "<trace>")
@@ -164,24 +181,13 @@ impl<R: BufRead> TraceReader<R> {
         if !self.next_line(Some(fact_index))? {
             return Ok(None);
         }
-        match serde_json::from_str::<Fact>(self.text()) {
-            Ok(_) if let Some(misfit) = misplaced_array(fact_shape(), self.text()) => {
-                let column = misfit.offset_in(self.text()) + 1;
-                Err(self.invalid(
-                    column,
-                    Some(fact_index),
-                    format!("invalid fact: {}", misfit.describe()),
-                ))
-            }
+        match parse_fact_line(self.text()) {
             Ok(mut fact) => {
                 self.facts += 1;
                 fact.intern_ids(&mut self.interner);
                 Ok(Some(fact))
             }
-            Err(error) => {
-                let (column, what) = describe_in(&error, self.text(), fact_shape());
-                Err(self.invalid(column, Some(fact_index), format!("invalid fact: {what}")))
-            }
+            Err((column, what)) => Err(self.invalid(column, Some(fact_index), what)),
         }
     }
 
