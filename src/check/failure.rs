@@ -5,9 +5,10 @@
 //! history, never as a minimal counterexample.
 
 use std::path::Path;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::diff::{self, Divergence, REPLAYS};
+use crate::diff::{self, CONFIRMATIONS, Divergence, REPLAYS};
 use crate::event::Limits;
 use crate::fact::Fact;
 use crate::generators::GeneratedCase;
@@ -31,8 +32,6 @@ pub(super) struct Reporting<'a> {
     pub(super) say: &'a mut dyn FnMut(&str),
     /// Makes the fresh subjects that confirm a counterexample.
     pub(super) make_subject: &'a super::MakeSubject<'a>,
-    /// How many of them may run at once (the run's jobs).
-    pub(super) jobs: usize,
 }
 
 impl Reporting<'_> {
@@ -58,9 +57,10 @@ enum Outcome {
     Error(SubjectError),
 }
 
-/// Confirms the failing case in a fresh process, minimizes it there (a reset between candidates),
-/// confirms the result in fresh processes (else minimizes again, every step in a fresh process),
-/// describes it and saves it.
+/// Minimizes the failing case in the subject that found it (a reset between candidates) while
+/// fresh processes start, and confirms there that the result fails every time; else checks in a
+/// fresh process that the case as found fails from a clean start and minimizes again, every step
+/// in a fresh process. Then describes the result and saves it.
 pub(super) fn report_failure(
     subject: &mut dyn Subject,
     found: &Found,
@@ -98,30 +98,35 @@ pub(super) fn report_failure(
         );
         return save_and_announce(&vector, reporting, failure);
     }
-    // One fresh process: the case fails from a clean start, or what the process saw before
-    // matters.
-    subject.restart();
-    if matches!(
-        diff::first_divergence(subject, &case.facts, &case.limits, &profile),
-        Ok(None)
-    ) {
-        return report_unrepeated(subject, found, Some(outcome), reporting);
-    }
-    // Shrunk in that process, with a reset between candidates, and confirmed in fresh processes.
-    // A subject that carries something across resets fails that confirmation: it is shrunk
-    // again with a fresh process for every candidate.
-    let mut shrunk = shrink(subject, &outcome, case, &profile);
+    // Shrunk in the process that found it, a reset between candidates, while fresh processes
+    // start to confirm the result.
+    let (mut shrunk, confirmed) = shrink_while_starting_fresh(reporting, &case.limits, || {
+        shrink(subject, &outcome, case, &profile)
+    });
     let mut how = "in one subject process, a reset between candidates";
-    if !confirmed(&shrunk, &case.limits, reporting) {
-        shrunk = shrink(&mut Fresh(subject), &outcome, case, &profile);
+    if !confirmed {
+        // The subject carries something across resets, or is not deterministic. In a fresh
+        // process, the case as found fails from a clean start, or what the process saw before
+        // matters; if it fails, it is shrunk again with a fresh process for every candidate.
+        subject.restart();
+        if matches!(
+            diff::first_divergence(subject, &case.facts, &case.limits, &profile),
+            Ok(None)
+        ) {
+            return report_unrepeated(subject, found, Some(outcome), reporting);
+        }
+        let again = shrink_while_starting_fresh(reporting, &case.limits, || {
+            shrink(&mut Fresh(subject), &outcome, case, &profile)
+        });
+        shrunk = again.0;
         how = "each step in a fresh process, as shrinking in one process gave a case that did \
                not fail in fresh ones";
-        if !confirmed(&shrunk, &case.limits, reporting) {
+        if !again.1 {
             return report_unrepeated(subject, found, Some(outcome), reporting);
         }
     }
     reporting.line(format_args!(
-        "shrunk by deleting facts: {} to {} ({how}; confirmed in {REPLAYS} fresh processes)",
+        "shrunk by deleting facts: {} to {} ({how}; confirmed in {CONFIRMATIONS} fresh processes)",
         case.facts.len(),
         shrunk.facts.len()
     ));
@@ -345,33 +350,50 @@ fn shrink(
     }
 }
 
-/// Whether the shrunk case fails in every one of [`REPLAYS`] fresh subjects (processes), made
-/// by the run's own maker, as many at once as the run has jobs: a counterexample that fails
-/// every time from a clean start.
-fn confirmed(shrunk: &Shrunk, limits: &Limits, reporting: &Reporting<'_>) -> bool {
-    let next = AtomicUsize::new(0);
-    let repeated = AtomicUsize::new(0);
+/// Runs `shrink` on this thread while [`CONFIRMATIONS`] fresh subjects start on others, all at
+/// once (made by the run's own maker), so that no start-up waits for the shrinking or for
+/// another; then runs the shrunk case in each. Also returns whether it failed in every one: a
+/// counterexample that fails every time from a clean start. A subject that cannot be made, or
+/// fails, is the failure repeating (as in `diff::reproductions`).
+fn shrink_while_starting_fresh(
+    reporting: &Reporting<'_>,
+    limits: &Limits,
+    shrink: impl FnOnce() -> Shrunk,
+) -> (Shrunk, bool) {
     let (profile, make_subject) = (reporting.profile, reporting.make_subject);
-    std::thread::scope(|scope| {
-        for _ in 0..reporting.jobs.clamp(1, REPLAYS) {
+    // The shrunk facts, once known; None when the shrinking ended without them (it panicked).
+    let plan: OnceLock<Option<Vec<Fact>>> = OnceLock::new();
+    let repeated = AtomicUsize::new(0);
+    let shrunk = std::thread::scope(|scope| {
+        for _ in 0..CONFIRMATIONS {
             scope.spawn(|| {
-                while next.fetch_add(1, Ordering::Relaxed) < REPLAYS {
-                    // A subject that cannot be made, or fails: either is the failure repeating
-                    // (as in `diff::reproductions`).
-                    let fails = make_subject().map_or(true, |mut fresh| {
-                        !matches!(
-                            diff::first_divergence(fresh.as_mut(), &shrunk.facts, limits, &profile),
-                            Ok(None)
-                        )
-                    });
-                    if fails {
-                        repeated.fetch_add(1, Ordering::Relaxed);
-                    }
+                let made = make_subject();
+                let Some(facts) = plan.wait() else {
+                    return;
+                };
+                let fails = made.map_or(true, |mut fresh| {
+                    let result = diff::first_divergence(fresh.as_mut(), facts, limits, &profile);
+                    !matches!(result, Ok(None))
+                });
+                if fails {
+                    repeated.fetch_add(1, Ordering::Relaxed);
                 }
             });
         }
+        // However the shrinking ends, the threads above are given a plan and end.
+        struct Planned<'p>(&'p OnceLock<Option<Vec<Fact>>>);
+        impl Drop for Planned<'_> {
+            fn drop(&mut self) {
+                let _ = self.0.set(None);
+            }
+        }
+        let planned = Planned(&plan);
+        let shrunk = shrink();
+        let _ = planned.0.set(Some(shrunk.facts.clone()));
+        shrunk
     });
-    repeated.load(Ordering::Relaxed) == REPLAYS
+    let confirmed = repeated.load(Ordering::Relaxed) == CONFIRMATIONS;
+    (shrunk, confirmed)
 }
 
 /// Shrinks a sequence on which the subject fails (rather than diverges) by deleting facts for as

@@ -36,9 +36,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
 
 pub use reach::discriminated;
 pub use seed::{CaseSeeds, Seed, SeedError};
@@ -178,6 +179,7 @@ pub fn run_check(
     options: &CheckOptions,
     on_event: &mut dyn FnMut(CheckEvent<'_>),
 ) -> Result<Summary, SubjectError> {
+    let started = Instant::now();
     let mut subject = make_subject()?;
     let profile = options.profile;
     let range = options.shard.cases(options.cases);
@@ -187,6 +189,7 @@ pub fn run_check(
     // What a process subject emits is known once it has started: reset it first (an error here
     // shows again, reported, on the first case).
     let _ = subject.reset(Limits::default(), &profile);
+    let start_up = started.elapsed();
     summary.set_compared(subject.emits());
     if options.shard != Shard::WHOLE {
         summary.shard = Some(ShardRange {
@@ -207,27 +210,41 @@ pub fn run_check(
     let of = range.end - range.start;
     let mut tally = Tally::new(range.start);
     let (sender, receiver) = mpsc::channel::<Message>();
+    let others_start: OnceLock<bool> = OnceLock::new();
     std::thread::scope(|scope| {
         // No more workers than cases: a subject with nothing to do is not started.
         let workers = options
             .jobs
             .clamp(1, usize::try_from(of).unwrap_or(usize::MAX).max(1));
+        // The other workers start their subjects once this thread's has agreed on cases for as
+        // long as it took to start (at once for a subject in process): more subjects pay once
+        // the run is longer than their start-up, and a subject that fails at once is shrunk and
+        // confirmed without processes that would only compete for the cores and be waited for.
         for _ in 1..workers {
             let sender = sender.clone();
-            let shared = &shared;
-            scope.spawn(move || match make_subject() {
-                Ok(mut subject) => work(shared, subject.as_mut(), false, &mut |message| {
+            let (shared, others_start) = (&shared, &others_start);
+            scope.spawn(move || match others_start.wait().then(make_subject) {
+                None => {}
+                Some(Ok(mut subject)) => work(shared, subject.as_mut(), false, &mut |message| {
                     // The receiver lives until every worker is done.
                     let _ = sender.send(message);
                 }),
-                Err(error) => {
+                Some(Err(error)) => {
                     shared.abort();
                     let _ = sender.send(Message::Fatal(error));
                 }
             });
         }
         drop(sender);
+        let working = Instant::now();
         work(&shared, subject.as_mut(), true, &mut |message| {
+            if let Message::Case(case) = &message {
+                if case.failure.is_some() {
+                    let _ = others_start.set(false);
+                } else if working.elapsed() >= start_up {
+                    let _ = others_start.set(true);
+                }
+            }
             tally.accept(message);
             while let Ok(message) = receiver.try_recv() {
                 tally.accept(message);
@@ -237,6 +254,8 @@ pub fn run_check(
                 of,
             });
         });
+        // This thread's cases are over (the run ended, or failed): nobody else starts.
+        let _ = others_start.set(false);
         for message in receiver {
             tally.accept(message);
             on_event(CheckEvent::Progress {
@@ -261,7 +280,6 @@ pub fn run_check(
             out: options.out.as_deref(),
             say: &mut say,
             make_subject,
-            jobs: options.jobs,
         };
         let failure =
             failure::report_failure(subject.as_mut(), &found, summary.cases, &mut reporting);

@@ -122,8 +122,16 @@ pub fn run_history(
     Ok(())
 }
 
-/// How often a counterexample is replayed in a fresh subject before it is trusted.
+/// How often a failure that did not repeat is replayed in a fresh subject, to tell how often it
+/// fails (flaky) or whether what ran before matters (history-dependent).
 pub const REPLAYS: usize = 5;
+
+/// In how many fresh subjects (processes) a shrunk counterexample must fail, each from a clean
+/// start, before `check` saves it as one that fails every time: the case already failed where it
+/// was found and, shrunk, at the end of shrinking there; three clean starts show that what the
+/// process saw before does not matter, and catch a subject that varies from process to process
+/// (Python's hash order, say) unless it fails in all three by chance.
+pub const CONFIRMATIONS: usize = 3;
 
 /// In how many of [`REPLAYS`] fresh subjects (a restart, then `history`) the case fails.
 pub fn reproductions(

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::runner::{BROKEN_SUBJECT, PYTHON_SUBJECT, run, scratch};
-use review_spec::diff::REPLAYS;
+use review_spec::diff::CONFIRMATIONS;
 
 /// A subject command that appends a line to `log` each time a process of `subject` starts.
 fn counted(log: &Path, subject: &str) -> String {
@@ -91,37 +91,46 @@ fn the_same_counterexample_whatever_the_window_and_the_jobs() {
 
 #[test]
 fn a_counterexample_costs_one_process_to_shrink_and_a_few_to_confirm() {
-    let dir = scratch("processes-per-counterexample");
-    let log = dir.join("starts.log");
-    let output = run(&[
-        "check",
-        "--cases",
-        "300",
-        "--seed",
-        "1",
-        "--jobs",
-        "1",
-        "--out",
-        &dir.join("out").display().to_string(),
-        "--subject-cmd",
-        &counted(&log, BROKEN_SUBJECT),
-    ])
-    .exits(1);
-    assert!(
-        output.stdout.contains("decided by: GRANT-1"),
-        "{}",
-        output.stdout
-    );
-    assert!(
-        output
-            .stdout
-            .contains(&format!("confirmed in {REPLAYS} fresh processes")),
-        "{}",
-        output.stdout
-    );
-    // The run's process, one fresh process in which the case fails again and is shrunk (a
-    // reset between candidates), and the confirmations.
-    assert_eq!(starts(&log), 1 + 1 + REPLAYS, "{}", output.stdout);
+    for jobs in ["1", "2"] {
+        let dir = scratch(&format!("processes-per-counterexample-{jobs}"));
+        let log = dir.join("starts.log");
+        let output = run(&[
+            "check",
+            "--cases",
+            "300",
+            "--seed",
+            "1",
+            "--jobs",
+            jobs,
+            "--out",
+            &dir.join("out").display().to_string(),
+            "--subject-cmd",
+            &counted(&log, BROKEN_SUBJECT),
+        ])
+        .exits(1);
+        assert!(
+            output.stdout.contains("decided by: GRANT-1"),
+            "{}",
+            output.stdout
+        );
+        assert!(
+            output.stdout.contains(&format!(
+                "in one subject process, a reset between candidates; confirmed in \
+                 {CONFIRMATIONS} fresh processes"
+            )),
+            "{}",
+            output.stdout
+        );
+        // The run's process, which finds the failure and shrinks it (a reset between
+        // candidates), and the confirmations; a second worker does not start for a run that
+        // fails before it would pay.
+        assert_eq!(
+            starts(&log),
+            1 + CONFIRMATIONS,
+            "--jobs {jobs}: {}",
+            output.stdout
+        );
+    }
 }
 
 #[test]

@@ -1,14 +1,19 @@
 //! The performance figures of `docs/performance.md`, measured in one run and printed as tables:
 //! medians within the run and ratios, never absolute thresholds (the machines are shared and
-//! noisy). `cargo bench --bench figures` (about three minutes).
+//! noisy). `cargo bench --bench figures --features seeded-defects` (about five minutes; name
+//! sections after `--` to run only those, `-- process_subjects`).
 //!
 //! 1. Reducer and model throughput on the same realistic 1 M-fact stream, and their ratio.
 //! 2. Harness throughput on 64-fact cases, split into generation, model, reducer and diff.
 //! 3. Live state after 1 M and 10 M facts of a realistic and of a hostile stream.
 //! 4. Allocations per fact (a counting allocator): all facts, and facts that produce no output.
 //! 5. `check`'s scaling: cases/s with 1 and 2 jobs, and their ratio.
+//! 6. Process subjects (`process_subjects.rs`): the Python subject and `review-spec serve`, each
+//!    on its own and inside `check`; the time to a confirmed, shrunk counterexample.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod process_subjects;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -67,14 +72,27 @@ const HARNESS_BATCHES: usize = 5;
 const HARNESS_BATCH_CASES: usize = 2_000;
 
 fn main() {
-    // `cargo bench` passes `--bench`; any other argument is a filter we do not support.
+    // `cargo bench` passes `--bench`; other arguments choose sections by name
+    // (`cargo bench --bench figures -- process_subjects`), none means all.
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let sections: [(&str, fn()); 6] = [
+        ("throughput", throughput),
+        ("harness", harness),
+        ("live_state", live_state),
+        ("allocations_per_fact", allocations_per_fact),
+        ("check_scaling", check_scaling),
+        ("process_subjects", process_subjects::figures),
+    ];
     println!("# review-spec performance figures\n");
     println!("machine: {} cores, {}", cores(), cpu_model());
-    throughput();
-    harness();
-    live_state();
-    allocations_per_fact();
-    check_scaling();
+    for (name, section) in sections {
+        if wanted.is_empty() || wanted.iter().any(|w| name.contains(w.as_str())) {
+            section();
+        }
+    }
 }
 
 fn throughput() {
