@@ -24,10 +24,14 @@ only events (the tool then compares events alone).
 """
 
 import json
+import os
 import sys
-from collections import OrderedDict
+from collections import OrderedDict, deque
 
 PROTOCOL_VERSION = 4
+# Answers are flushed at least this often while more facts are already read (spec/protocol.md,
+# "Pipelining"), and always before waiting for input.
+FLUSH_EVERY = 16
 DIAGNOSTIC_EVENT_TYPE = "review_spec_diagnostic"
 EVENT_KINDS = ["review", "tool_item"]
 DEFAULT_TABLE_ENTRIES_MAX = 4096
@@ -726,13 +730,51 @@ def write_line(stdout, value):
     stdout.write("\n")
 
 
+class Lines:
+    """The lines of a file descriptor, read in large chunks as they come. `before_waiting` is
+    called before each read that may wait: the tool writes facts ahead of the answers it has read
+    (spec/protocol.md, "Pipelining"), so answers may stay buffered while more facts are there to
+    read, but never while the subject waits for input."""
+
+    def __init__(self, fd, before_waiting=lambda: None):
+        self.fd = fd
+        self.before_waiting = before_waiting
+        self.lines = deque()
+        self.partial = b""
+        self.ended = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while not self.lines:
+            if self.ended:
+                raise StopIteration
+            self.before_waiting()
+            chunk = os.read(self.fd, 1 << 16)  # what is there, waiting only when nothing is
+            if not chunk:
+                self.ended = True
+                if self.partial:
+                    self.lines.append(self.partial)
+                    self.partial = b""
+                continue
+            parts = (self.partial + chunk).split(b"\n")
+            self.partial = parts.pop()
+            self.lines.extend(parts)
+        return self.lines.popleft()
+
+
 def serve(reducer_class=Reducer, stdin=None, stdout=None, argv=None):
     """The process protocol (spec/protocol.md): acknowledge the header, then answer each fact
     with its outputs and the delimiter {"done": <fact index>}; a reset line starts a new trace
     with new limits and a new profile. `argv` (default: the command line) may hold
     `--events-only`: declare and write events only, no diagnostics."""
-    stdin = stdin or sys.stdin.buffer
-    stdout = stdout or sys.stdout
+    # Buffered whatever PYTHONUNBUFFERED says: answers are flushed when they must be, below.
+    stdout = stdout or open(sys.stdout.fileno(), "w", buffering=1 << 16, encoding="utf-8", newline="\n", closefd=False)
+    # Any iterable of lines serves; from stdin, answers are also flushed before a read that may
+    # wait, else after each answer.
+    stdin = stdin or Lines(sys.stdin.fileno(), before_waiting=stdout.flush)
+    flush_every = FLUSH_EVERY if isinstance(stdin, Lines) else 1
     argv = sys.argv[1:] if argv is None else argv
     events_only = False
     for argument in argv:
@@ -769,6 +811,7 @@ def serve(reducer_class=Reducer, stdin=None, stdout=None, argv=None):
     write_line(stdout, acknowledgement)
     stdout.flush()
     fact_index = 0
+    unflushed = 0
     for raw in stdin:
         if not raw.strip():
             continue
@@ -782,8 +825,14 @@ def serve(reducer_class=Reducer, stdin=None, stdout=None, argv=None):
                 continue
             write_line(stdout, output)
         write_line(stdout, {"done": fact_index})
-        stdout.flush()  # the tool waits for the delimiter: never leave it in a buffer
+        unflushed += 1
+        if unflushed == flush_every:
+            # Every few answers, so that the tool compares while this subject reduces the facts
+            # it wrote ahead (and before any wait for input, in `Lines`).
+            stdout.flush()
+            unflushed = 0
         fact_index += 1
+    stdout.flush()
     return 0
 
 

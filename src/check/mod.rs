@@ -34,7 +34,7 @@ mod seed;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -46,7 +46,7 @@ pub use seed::{CaseSeeds, Seed, SeedError};
 
 use crate::diff;
 use crate::event::Limits;
-use crate::generators;
+use crate::generators::{self, GeneratedCase};
 use crate::model;
 use crate::profile::Departure;
 use crate::profile::Profile;
@@ -339,7 +339,9 @@ struct CaseResult {
 }
 
 /// Runs cases on `subject` until the run is over or a case fails; `calling_thread` says whether
-/// `subject` is the one the failure report runs on.
+/// `subject` is the one the failure report runs on. For a subject that reduces apart (a
+/// process), the cases are drawn and reduced by the model ahead, on another thread, while the
+/// subject works on the one before: the verdicts are the same, the subject waits less.
 fn work(
     shared: &Shared,
     subject: &mut dyn Subject,
@@ -349,48 +351,161 @@ fn work(
     let profile = shared.profile;
     // The traces this subject ran before the current case, oldest first: the process's first is
     // the empty trace it was opened with, to learn what it emits.
-    let mut history = VecDeque::from([HistoryTrace {
-        limits: Limits::default(),
-        facts: Vec::new(),
-    }]);
+    let mut worker = Worker {
+        shared,
+        calling_thread,
+        history: VecDeque::from([HistoryTrace {
+            limits: Limits::default(),
+            facts: Vec::new(),
+        }]),
+    };
     // The process starts on that empty trace, so that what it reads is known before the first
     // case is drawn (an error here shows again, reported, on the first case).
     let _ = subject.reset(Limits::default(), &profile);
-    while let Some((index, seed)) = shared.take() {
-        let case = generators::case_from_seed(seed)
-            .expressible_under(&profile)
-            .in_trace_format(subject.facts_version());
+    if !subject.reduces_apart() {
+        while let Some((index, seed)) = shared.take() {
+            let case = draw(seed, &profile, subject.facts_version());
+            if worker.run(subject, index, case, None, send).is_break() {
+                return;
+            }
+        }
+        return;
+    }
+    let facts_version = subject.facts_version();
+    std::thread::scope(|scope| {
+        let (ready, prepared) = mpsc::sync_channel::<Prepared>(CASES_AHEAD);
+        scope.spawn(move || {
+            while let Some((index, seed)) = shared.take() {
+                let case = draw(seed, &profile, facts_version);
+                let reduction = model::reduce_counting(&case.facts, &case.limits, &profile);
+                let discriminated = discriminated(&case.facts, &case.limits, &profile, &reduction);
+                // The worker stopped: the cases it did not take are not run.
+                let prepared = Prepared {
+                    index,
+                    seed,
+                    case,
+                    reduction,
+                    discriminated,
+                };
+                if ready.send(prepared).is_err() {
+                    return;
+                }
+            }
+        });
+        // Taken by value: dropped when this loop ends, which ends the thread above.
+        for prepared in prepared {
+            // Drawn before a failure at an earlier case was known: not run.
+            if prepared.index > shared.stop_after.load(Ordering::Relaxed) {
+                return;
+            }
+            let (case, ahead) = if subject.facts_version() == facts_version {
+                (
+                    prepared.case,
+                    Some((prepared.reduction, prepared.discriminated)),
+                )
+            } else {
+                // The process restarted reading an older trace format: drawn again for it.
+                (draw(prepared.seed, &profile, subject.facts_version()), None)
+            };
+            if worker
+                .run(subject, prepared.index, case, ahead, send)
+                .is_break()
+            {
+                return;
+            }
+        }
+    });
+}
+
+/// How many cases the model prepares ahead of a subject that reduces apart.
+const CASES_AHEAD: usize = 2;
+
+/// A case drawn and reduced by the model ahead of the subject.
+struct Prepared {
+    index: u64,
+    seed: u64,
+    case: GeneratedCase,
+    reduction: model::Reduction,
+    discriminated: Vec<Departure>,
+}
+
+/// The case of `seed`, with only what `profile` can express and the subject reads.
+fn draw(seed: u64, profile: &Profile, facts_version: u32) -> GeneratedCase {
+    generators::case_from_seed(seed)
+        .expressible_under(profile)
+        .in_trace_format(facts_version)
+}
+
+/// A worker's run: what it shares with the others, and the traces its subject saw.
+struct Worker<'s> {
+    shared: &'s Shared,
+    calling_thread: bool,
+    history: VecDeque<HistoryTrace>,
+}
+
+impl Worker<'_> {
+    /// Runs case `index` on `subject` (against the model's reduction and the departures it
+    /// discriminates when they were computed `ahead`) and sends its result; breaks when the case
+    /// failed or the subject cannot be started.
+    fn run(
+        &mut self,
+        subject: &mut dyn Subject,
+        index: u64,
+        case: GeneratedCase,
+        ahead: Option<(model::Reduction, Vec<Departure>)>,
+        send: &mut dyn FnMut(Message),
+    ) -> ControlFlow<()> {
+        let profile = self.shared.profile;
         // One model run per case gives the comparison, the rule coverage and the departures
         // consulted; the model runs again only for those (`reach`).
-        let (reduction, failed) = match diff::compare(subject, &case.facts, &case.limits, &profile)
-        {
-            Ok(comparison) => (
-                model::Reduction {
+        let compared = match &ahead {
+            Some((reduction, _)) => diff::compare_with_outputs(
+                subject,
+                &case.facts,
+                &case.limits,
+                &profile,
+                &reduction.outputs,
+            )
+            .map(|divergence| (None, divergence.is_some())),
+            None => diff::compare(subject, &case.facts, &case.limits, &profile).map(|comparison| {
+                let failed = comparison.divergence.is_some();
+                let reduction = model::Reduction {
                     outputs: comparison.model_outputs,
                     rule_hits: comparison.rule_hits,
                     departures_consulted: comparison.departures_consulted,
-                },
-                comparison.divergence.is_some(),
-            ),
-            Err(error @ SubjectError::Spawn { .. }) => {
-                shared.abort();
-                send(Message::Fatal(error));
-                return;
-            }
-            Err(_) => (
-                model::reduce_counting(&case.facts, &case.limits, &profile),
-                true,
-            ),
+                };
+                (Some(reduction), failed)
+            }),
         };
-        let discriminated = discriminated(&case.facts, &case.limits, &profile, &reduction);
+        let (reduction, failed) = match compared {
+            Ok(compared) => compared,
+            Err(error @ SubjectError::Spawn { .. }) => {
+                self.shared.abort();
+                send(Message::Fatal(error));
+                return ControlFlow::Break(());
+            }
+            Err(_) => (None, true),
+        };
+        let (reduction, discriminated) = match (reduction, ahead) {
+            (_, Some(ahead)) => ahead,
+            (Some(reduction), None) => {
+                let discriminated = discriminated(&case.facts, &case.limits, &profile, &reduction);
+                (reduction, discriminated)
+            }
+            (None, None) => {
+                let reduction = model::reduce_counting(&case.facts, &case.limits, &profile);
+                let discriminated = discriminated(&case.facts, &case.limits, &profile, &reduction);
+                (reduction, discriminated)
+            }
+        };
         let hits = reduction.rule_hits;
         let facts = case.facts.len();
         if failed {
-            shared.stop_after.fetch_min(index, Ordering::Relaxed);
+            self.shared.stop_after.fetch_min(index, Ordering::Relaxed);
             let failure = Found {
                 case,
-                history: history.into(),
-                found_by_this_subject: calling_thread,
+                history: std::mem::take(&mut self.history).into(),
+                found_by_this_subject: self.calling_thread,
             };
             send(Message::Case(CaseResult {
                 index,
@@ -399,7 +514,7 @@ fn work(
                 discriminated,
                 failure: Some(failure),
             }));
-            return;
+            return ControlFlow::Break(());
         }
         send(Message::Case(CaseResult {
             index,
@@ -408,13 +523,14 @@ fn work(
             discriminated,
             failure: None,
         }));
-        if history.len() == HISTORY_MAX {
-            history.pop_front();
+        if self.history.len() == HISTORY_MAX {
+            self.history.pop_front();
         }
-        history.push_back(HistoryTrace {
+        self.history.push_back(HistoryTrace {
             limits: case.limits,
             facts: case.facts,
         });
+        ControlFlow::Continue(())
     }
 }
 

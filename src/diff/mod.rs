@@ -206,6 +206,18 @@ pub fn compare(
     })
 }
 
+/// As [`compare`], against the model's outputs of `facts` computed beforehand (`model`'s
+/// [`reduce_counting`](model::reduce_counting) of them): the divergence, if any.
+pub fn compare_with_outputs(
+    subject: &mut dyn Subject,
+    facts: &[Fact],
+    limits: &Limits,
+    profile: &Profile,
+    outputs: &[Emitted],
+) -> Result<Option<Divergence>, SubjectError> {
+    find_divergence(subject, facts, limits, profile, &mut || outputs.to_vec())
+}
+
 /// Feeds the subject the facts against the model's outputs, which `model` computes once the
 /// facts are on their way (a process subject reduces them meanwhile); the model runs again with
 /// full explanations only when a divergence needs explaining.

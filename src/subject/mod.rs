@@ -264,6 +264,13 @@ pub trait Subject {
         crate::trace::TRACE_FORMAT_VERSION
     }
 
+    /// Whether the subject reduces apart from the tool (another process), so that what the tool
+    /// computes without it (the next case, the model's outputs) is worth computing ahead, on
+    /// another thread, while it works. The default: no, it reduces on the caller's thread.
+    fn reduces_apart(&self) -> bool {
+        false
+    }
+
     /// Ingests fact number `fact_index` of the current trace and appends the outputs it produced.
     fn ingest(
         &mut self,
@@ -319,6 +326,10 @@ impl Subject for Fresh<'_> {
 
     fn facts_version(&self) -> u32 {
         self.0.facts_version()
+    }
+
+    fn reduces_apart(&self) -> bool {
+        self.0.reduces_apart()
     }
 
     fn ingest(

@@ -1,8 +1,9 @@
 //! The subject's side of the process protocol (`spec/protocol.md`): any in-process [`Subject`]
 //! (the production reducer, in `review-spec serve`) served over a reader and a writer, so that
 //! the tool can run it as a process. It answers each fact as soon as it has read it (never
-//! waiting for more input), and flushes its answers whenever its input has nothing more
-//! buffered: one write for a window of pipelined facts, one per fact in lock-step.
+//! waiting for more input), and flushes its answers before any read that may wait, and every
+//! `FLUSH_EVERY` answers: a few writes for a window of pipelined facts, one per fact in
+//! lock-step.
 //!
 //! Bad input (a line that is not the header, a reset or a fact; a line longer than the line
 //! limit; input that ends inside the header) ends the serving with a [`ServeError`] that names
@@ -16,6 +17,10 @@ use crate::event::Output;
 use crate::fact::Fact;
 use crate::trace::{DEFAULT_MAX_LINE_BYTES, excerpt, parse_fact_line, shorten};
 use crate::vocab::id::Interner;
+
+/// Answers are flushed at least this often while more input is buffered (`spec/protocol.md`,
+/// "Pipelining"), and always before waiting for input.
+const FLUSH_EVERY: usize = 16;
 
 /// Why serving stopped before the end of its input.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +83,7 @@ pub fn serve(
     server.write_json(&ack)?;
     server.flush()?;
     let mut interner = Interner::default();
-    let (mut fact_index, mut answered) = (0, 0);
+    let (mut fact_index, mut answered, mut unflushed) = (0, 0, 0);
     let mut outputs: Vec<Output> = Vec::new();
     while server.next_line()? {
         let text = server.text()?;
@@ -110,9 +115,13 @@ pub fn serve(
                 (fact_index, answered) = (fact_index + 1, answered + 1);
             }
         }
-        if server.input.buffer().is_empty() {
-            // The tool may be waiting for what was written so far.
+        unflushed += 1;
+        if unflushed >= FLUSH_EVERY || !server.input.buffer().contains(&b'\n') {
+            // The next read may wait (no whole line is buffered), and the tool may be waiting
+            // for what was written so far; and every few answers, so that the tool compares
+            // while this subject reduces the facts it wrote ahead.
             server.flush()?;
+            unflushed = 0;
         }
     }
     server.flush()?;

@@ -7,21 +7,23 @@
 //! the delimiters it has read ([`DEFAULT_WINDOW`]); versions 3 and 2 run lock-step. One process
 //! serves a whole run and is restarted when it died.
 //!
-//! The tool never hangs on a subject, whatever it writes: the subject's stdout is read on a thread
-//! that forwards each line (at most [`DEFAULT_MAX_LINE_BYTES`](crate::trace::DEFAULT_MAX_LINE_BYTES)
-//! bytes, 1 MiB; a longer one is garbage, quoted by its start) over a bounded channel, and the
-//! tool checks the deadline before it takes each line, counts the lines of each fact
-//! ([`lines_per_fact_max`]), and polls the child while it waits, so a child that exited is
-//! reported as such even when a grandchild still holds its stdout. Its stdin is written on
-//! another thread, so a subject that stops reading cannot block the tool either; its stderr is
-//! drained on a third thread into a bounded tail that errors quote. The subject runs in a process
+//! The tool never hangs on a subject, whatever it writes: the subject's stdout is a
+//! non-blocking pipe that the tool reads as it takes lines (each at most
+//! [`DEFAULT_MAX_LINE_BYTES`](crate::trace::DEFAULT_MAX_LINE_BYTES) bytes, 1 MiB; a longer one is
+//! garbage, quoted by its start), waiting for more with `poll` within the deadline; it checks the
+//! deadline before it takes each line, counts the lines of each fact ([`lines_per_fact_max`]),
+//! and polls the child while it waits, so a child that exited is reported as such even when a
+//! grandchild still holds its stdout. Its stdin is written on a thread, so a subject that stops
+//! reading cannot block the tool either; its stderr is drained on another thread into a bounded
+//! tail that errors quote. The subject runs in a process
 //! group of its own (`group.rs`), killed whole. A subject that crashes, hangs, floods, prints
 //! garbage, stops early or answers for the wrong fact is killed and reported as a
 //! [`SubjectError`] naming the fact index. This is the crate's I/O boundary with subjects; nothing
 //! here knows the rules.
 //!
 //! - `wire.rs`: the messages of either side, and how a subject's line is read;
-//! - `pipes.rs`: the threads that write the subject's stdin and read its stdout and stderr;
+//! - `pipes.rs`: the thread that writes the subject's stdin, the reader of its stdout, the
+//!   thread that drains its stderr;
 //! - `answer.rs`: taking a fact's answer within its deadline and its budget of lines, and
 //!   writing facts ahead of the answers read (pipelining);
 //! - this file: starting, resetting and stopping the process, and the [`Subject`] it is.
@@ -46,7 +48,7 @@ use crate::event::{Limits, Output, OutputKinds};
 use crate::fact::Fact;
 use crate::profile::Profile;
 
-use pipes::{quote, spawn_reader, spawn_stderr_drain, spawn_writer};
+use pipes::{quote, reader, spawn_stderr_drain, spawn_writer};
 pub use wire::{
     Delimiter, Header, HeaderAck, Reset, ResetBody, SubjectLine, SubjectMessage, ToolMessage,
     parse_subject_line, split_command,
@@ -90,8 +92,8 @@ pub const LINE_BYTES_PER_FACT_MIN: usize = 64 << 20;
 /// The bytes per allowed line beyond which a fact's lines are a flood, when that is more than
 /// [`LINE_BYTES_PER_FACT_MIN`]: an output is a few hundred bytes.
 const LINE_BYTES_PER_LINE: usize = 1024;
-/// How many lines the stdout reader reads ahead of the tool: with [`DEFAULT_MAX_LINE_BYTES`], what bounds
-/// the memory a subject that keeps writing can take.
+/// How many lines the tool looks at, at most, for a line a subject wrote after its last
+/// delimiter, before it writes the next fact (blank lines beyond count against that fact).
 const QUEUED_LINES_MAX: usize = 64;
 /// How often the tool checks whether the subject it waits for has exited.
 const EXIT_POLL: Duration = Duration::from_millis(50);
@@ -163,6 +165,9 @@ pub struct ProcessSubject {
     profile: Profile,
     /// How many facts of the current trace were sent.
     facts_sent: usize,
+    /// The reset line of the current trace, not yet written: it goes with the trace's first
+    /// facts, in one write, so that the subject wakes once for both.
+    pending_reset: Option<String>,
     /// Whether the subject's stdout held more, unread, when the last line was taken: a line
     /// after the last delimiter that reached the tool before the next fact, which is garbage.
     more_after_last: bool,
@@ -202,6 +207,7 @@ impl ProcessSubject {
             limits: Limits::default(),
             profile: Profile::SPEC,
             facts_sent: 0,
+            pending_reset: None,
             more_after_last: false,
         })
     }
@@ -273,7 +279,7 @@ impl ProcessSubject {
         self.running = Some(Running {
             group,
             stdin: Some(spawn_writer(stdin)),
-            stdout: spawn_reader(stdout),
+            stdout: reader(stdout),
             stderr_tail: Arc::clone(&stderr_tail),
             stderr_closed,
         });
@@ -344,7 +350,7 @@ impl ProcessSubject {
         let Some(sender) = self.running.as_ref().and_then(|r| r.stdin.as_ref()) else {
             return;
         };
-        let mut lines = String::new();
+        let mut lines = self.pending_reset.take().unwrap_or_default();
         for fact in facts {
             // Serializing the crate's own wire types cannot fail (no maps with non-string keys).
             lines.push_str(&serde_json::to_string(fact).unwrap_or_default());
@@ -360,7 +366,8 @@ impl ProcessSubject {
             return;
         };
         // Serializing the crate's own wire types cannot fail (no maps with non-string keys).
-        let mut line = serde_json::to_string(message).unwrap_or_default();
+        let mut line = self.pending_reset.take().unwrap_or_default();
+        line.push_str(&serde_json::to_string(message).unwrap_or_default());
         line.push('\n');
         let _ = sender.send(line);
     }
@@ -368,6 +375,8 @@ impl ProcessSubject {
     /// Kills the process and its whole process group, if any, and returns the tail of its
     /// stderr. The next reset starts a new one.
     fn stop(&mut self) -> String {
+        // A new process starts with its header: a reset meant for this one is not sent.
+        self.pending_reset = None;
         let Some(mut running) = self.running.take() else {
             return String::new();
         };
@@ -397,6 +406,10 @@ impl Subject for ProcessSubject {
         self.command.clone()
     }
 
+    fn reduces_apart(&self) -> bool {
+        true
+    }
+
     fn reset(&mut self, limits: Limits, profile: &Profile) -> Result<(), SubjectError> {
         // A trace that received no fact, with the same limits and profile, is the new trace as
         // it is: the subject's state is the one a reset would make.
@@ -408,12 +421,17 @@ impl Subject for ProcessSubject {
             return Ok(());
         }
         if self.is_alive() {
-            self.send(&Reset {
+            // Written with the first facts of the trace (a reset before any of them replaces it:
+            // the subject would have forgotten the first one at once).
+            let reset = Reset {
                 reset: ResetBody {
                     limits,
                     profile: *profile,
                 },
-            });
+            };
+            let mut line = serde_json::to_string(&reset).unwrap_or_default();
+            line.push('\n');
+            self.pending_reset = Some(line);
             return Ok(());
         }
         self.stop();
