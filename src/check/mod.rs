@@ -458,13 +458,15 @@ impl Worker<'_> {
         let profile = self.shared.profile;
         // One model run per case gives the comparison, the rule coverage and the departures
         // consulted; the model runs again only for those (`reach`).
-        let compared = match &ahead {
+        let mut ahead = ahead;
+        let compared = match &mut ahead {
+            // The outputs serve the comparison alone: moved there, not copied.
             Some((reduction, _)) => diff::compare_with_outputs(
                 subject,
                 &case.facts,
                 &case.limits,
                 &profile,
-                &reduction.outputs,
+                std::mem::take(&mut reduction.outputs),
             )
             .map(|divergence| (None, divergence.is_some())),
             None => diff::compare(subject, &case.facts, &case.limits, &profile).map(|comparison| {

@@ -213,9 +213,12 @@ pub fn compare_with_outputs(
     facts: &[Fact],
     limits: &Limits,
     profile: &Profile,
-    outputs: &[Emitted],
+    outputs: Vec<Emitted>,
 ) -> Result<Option<Divergence>, SubjectError> {
-    find_divergence(subject, facts, limits, profile, &mut || outputs.to_vec())
+    let mut outputs = Some(outputs);
+    find_divergence(subject, facts, limits, profile, &mut || {
+        outputs.take().unwrap_or_default()
+    })
 }
 
 /// Feeds the subject the facts against the model's outputs, which `model` computes once the
