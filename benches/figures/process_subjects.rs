@@ -180,17 +180,10 @@ fn time_to_counterexample(dir: &Path) {
     );
     println!("| subject | median | fastest | slowest | facts, shrunk (median) |");
     println!("|---|---|---|---|---|");
-    let mut subjects = vec![(
-        "python3 examples/python/broken_subject.py".to_owned(),
-        "python3 examples/python/broken_subject.py".to_owned(),
-    )];
-    #[cfg(feature = "seeded-defects")]
-    for defect in DEFECTS {
-        subjects.push((
-            format!("review-spec serve --defect {defect}"),
-            format!("'{}' serve --defect {defect}", binary()),
-        ));
-    }
+    let broken = "python3 examples/python/broken_subject.py".to_owned();
+    let subjects: Vec<(String, String)> = std::iter::once((broken.clone(), broken))
+        .chain(served_defects())
+        .collect();
     for (index, (name, command)) in subjects.iter().enumerate() {
         let (middle, low, high, length) = counterexamples(command, &dir.join(index.to_string()));
         println!("| `{name}` | {middle:.2} s | {low:.2} s | {high:.2} s | {length} |");
@@ -200,4 +193,21 @@ fn time_to_counterexample(dir: &Path) {
         "\n**Seeded defects not compiled in: their rows are missing. Run `cargo bench --bench \
          figures --features seeded-defects`.**"
     );
+}
+
+/// The seeded defects served by `review-spec serve --defect NAME`: their names and commands
+/// (none without the `seeded-defects` feature).
+fn served_defects() -> Vec<(String, String)> {
+    #[cfg(feature = "seeded-defects")]
+    return DEFECTS
+        .iter()
+        .map(|defect| {
+            (
+                format!("review-spec serve --defect {defect}"),
+                format!("'{}' serve --defect {defect}", binary()),
+            )
+        })
+        .collect();
+    #[cfg(not(feature = "seeded-defects"))]
+    Vec::new()
 }

@@ -31,12 +31,13 @@ mod failure;
 pub mod merge;
 mod reach;
 mod seed;
+mod worker;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::{ControlFlow, Range};
+use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::mpsc;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
@@ -44,21 +45,14 @@ use std::time::Instant;
 pub use reach::discriminated;
 pub use seed::{CaseSeeds, Seed, SeedError};
 
-use crate::diff;
 use crate::event::Limits;
-use crate::generators::{self, GeneratedCase};
-use crate::model;
-use crate::profile::Departure;
 use crate::profile::Profile;
 use crate::regression::shell_quote;
 use crate::report::{DepartureReach, ShardRange, Summary};
 use crate::subject::{Subject, SubjectError};
-use crate::trace::HistoryTrace;
 
 use failure::{Found, Reporting};
-
-/// How many earlier traces a worker remembers for a history-dependent failure.
-const HISTORY_MAX: usize = 64;
+use worker::{CaseResult, Message, Shared, work};
 
 /// The K-th of N contiguous, disjoint slices of a run's cases (1-based, `1/1` is the whole run).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -288,254 +282,6 @@ pub fn run_check(
     Ok(summary)
 }
 
-/// What the workers share: the case seeds, the end of the shard, and where the run stops.
-struct Shared {
-    seeds: Mutex<CaseSeeds>,
-    end: u64,
-    /// The earliest failing case found so far: no later case is taken.
-    stop_after: AtomicU64,
-    /// A subject could not be started: no case is taken.
-    aborted: AtomicBool,
-    profile: Profile,
-}
-
-impl Shared {
-    /// The next case to run, with its seed, unless the run is over.
-    fn take(&self) -> Option<(u64, u64)> {
-        if self.aborted.load(Ordering::Relaxed) {
-            return None;
-        }
-        let mut seeds = self
-            .seeds
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let index = seeds.next_index();
-        if index >= self.end || index > self.stop_after.load(Ordering::Relaxed) {
-            return None;
-        }
-        seeds.next()
-    }
-
-    fn abort(&self) {
-        self.aborted.store(true, Ordering::Relaxed);
-    }
-}
-
-/// What a worker sends the calling thread.
-enum Message {
-    Case(CaseResult),
-    /// A subject could not be started: the run ends with this error.
-    Fatal(SubjectError),
-}
-
-/// One case's result.
-struct CaseResult {
-    index: u64,
-    facts: usize,
-    hits: BTreeMap<&'static str, usize>,
-    /// The departures the case discriminates.
-    discriminated: Vec<Departure>,
-    failure: Option<Found>,
-}
-
-/// Runs cases on `subject` until the run is over or a case fails; `calling_thread` says whether
-/// `subject` is the one the failure report runs on. For a subject that reduces apart (a
-/// process), the cases are drawn and reduced by the model ahead, on another thread, while the
-/// subject works on the one before: the verdicts are the same, the subject waits less.
-fn work(
-    shared: &Shared,
-    subject: &mut dyn Subject,
-    calling_thread: bool,
-    send: &mut dyn FnMut(Message),
-) {
-    let profile = shared.profile;
-    // The traces this subject ran before the current case, oldest first: the process's first is
-    // the empty trace it was opened with, to learn what it emits.
-    let mut worker = Worker {
-        shared,
-        calling_thread,
-        history: VecDeque::from([HistoryTrace {
-            limits: Limits::default(),
-            facts: Vec::new(),
-        }]),
-    };
-    // The process starts on that empty trace, so that what it reads is known before the first
-    // case is drawn (an error here shows again, reported, on the first case).
-    let _ = subject.reset(Limits::default(), &profile);
-    if !subject.reduces_apart() {
-        while let Some((index, seed)) = shared.take() {
-            let case = draw(seed, &profile, subject.facts_version());
-            if worker.run(subject, index, case, None, send).is_break() {
-                return;
-            }
-        }
-        return;
-    }
-    let facts_version = subject.facts_version();
-    std::thread::scope(|scope| {
-        let (ready, prepared) = mpsc::sync_channel::<Prepared>(CASES_AHEAD);
-        scope.spawn(move || {
-            while let Some((index, seed)) = shared.take() {
-                let case = draw(seed, &profile, facts_version);
-                let reduction = model::reduce_counting(&case.facts, &case.limits, &profile);
-                let discriminated = discriminated(&case.facts, &case.limits, &profile, &reduction);
-                // The worker stopped: the cases it did not take are not run.
-                let prepared = Prepared {
-                    index,
-                    seed,
-                    case,
-                    reduction,
-                    discriminated,
-                };
-                if ready.send(prepared).is_err() {
-                    return;
-                }
-            }
-        });
-        // Taken by value: dropped when this loop ends, which ends the thread above.
-        for prepared in prepared {
-            // Drawn before a failure at an earlier case was known: not run.
-            if prepared.index > shared.stop_after.load(Ordering::Relaxed) {
-                return;
-            }
-            let (case, ahead) = if subject.facts_version() == facts_version {
-                (
-                    prepared.case,
-                    Some((prepared.reduction, prepared.discriminated)),
-                )
-            } else {
-                // The process restarted reading an older trace format: drawn again for it.
-                (draw(prepared.seed, &profile, subject.facts_version()), None)
-            };
-            if worker
-                .run(subject, prepared.index, case, ahead, send)
-                .is_break()
-            {
-                return;
-            }
-        }
-    });
-}
-
-/// How many cases the model prepares ahead of a subject that reduces apart.
-const CASES_AHEAD: usize = 2;
-
-/// A case drawn and reduced by the model ahead of the subject.
-struct Prepared {
-    index: u64,
-    seed: u64,
-    case: GeneratedCase,
-    reduction: model::Reduction,
-    discriminated: Vec<Departure>,
-}
-
-/// The case of `seed`, with only what `profile` can express and the subject reads.
-fn draw(seed: u64, profile: &Profile, facts_version: u32) -> GeneratedCase {
-    generators::case_from_seed(seed)
-        .expressible_under(profile)
-        .in_trace_format(facts_version)
-}
-
-/// A worker's run: what it shares with the others, and the traces its subject saw.
-struct Worker<'s> {
-    shared: &'s Shared,
-    calling_thread: bool,
-    history: VecDeque<HistoryTrace>,
-}
-
-impl Worker<'_> {
-    /// Runs case `index` on `subject` (against the model's reduction and the departures it
-    /// discriminates when they were computed `ahead`) and sends its result; breaks when the case
-    /// failed or the subject cannot be started.
-    fn run(
-        &mut self,
-        subject: &mut dyn Subject,
-        index: u64,
-        case: GeneratedCase,
-        ahead: Option<(model::Reduction, Vec<Departure>)>,
-        send: &mut dyn FnMut(Message),
-    ) -> ControlFlow<()> {
-        let profile = self.shared.profile;
-        // One model run per case gives the comparison, the rule coverage and the departures
-        // consulted; the model runs again only for those (`reach`).
-        let mut ahead = ahead;
-        let compared = match &mut ahead {
-            // The outputs serve the comparison alone: moved there, not copied.
-            Some((reduction, _)) => diff::compare_with_outputs(
-                subject,
-                &case.facts,
-                &case.limits,
-                &profile,
-                std::mem::take(&mut reduction.outputs),
-            )
-            .map(|divergence| (None, divergence.is_some())),
-            None => diff::compare(subject, &case.facts, &case.limits, &profile).map(|comparison| {
-                let failed = comparison.divergence.is_some();
-                let reduction = model::Reduction {
-                    outputs: comparison.model_outputs,
-                    rule_hits: comparison.rule_hits,
-                    departures_consulted: comparison.departures_consulted,
-                };
-                (Some(reduction), failed)
-            }),
-        };
-        let (reduction, failed) = match compared {
-            Ok(compared) => compared,
-            Err(error @ SubjectError::Spawn { .. }) => {
-                self.shared.abort();
-                send(Message::Fatal(error));
-                return ControlFlow::Break(());
-            }
-            Err(_) => (None, true),
-        };
-        let (reduction, discriminated) = match (reduction, ahead) {
-            (_, Some(ahead)) => ahead,
-            (Some(reduction), None) => {
-                let discriminated = discriminated(&case.facts, &case.limits, &profile, &reduction);
-                (reduction, discriminated)
-            }
-            (None, None) => {
-                let reduction = model::reduce_counting(&case.facts, &case.limits, &profile);
-                let discriminated = discriminated(&case.facts, &case.limits, &profile, &reduction);
-                (reduction, discriminated)
-            }
-        };
-        let hits = reduction.rule_hits;
-        let facts = case.facts.len();
-        if failed {
-            self.shared.stop_after.fetch_min(index, Ordering::Relaxed);
-            let failure = Found {
-                case,
-                history: std::mem::take(&mut self.history).into(),
-                found_by_this_subject: self.calling_thread,
-            };
-            send(Message::Case(CaseResult {
-                index,
-                facts,
-                hits,
-                discriminated,
-                failure: Some(failure),
-            }));
-            return ControlFlow::Break(());
-        }
-        send(Message::Case(CaseResult {
-            index,
-            facts,
-            hits,
-            discriminated,
-            failure: None,
-        }));
-        if self.history.len() == HISTORY_MAX {
-            self.history.pop_front();
-        }
-        self.history.push_back(HistoryTrace {
-            limits: case.limits,
-            facts: case.facts,
-        });
-        ControlFlow::Continue(())
-    }
-}
-
 /// The results counted in case order, up to and including the first failing case.
 struct Tally {
     /// The next case to count.
@@ -598,6 +344,8 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     use super::*;
+    use crate::generators;
+    use crate::profile::Departure;
 
     #[test]
     fn shards_are_contiguous_and_cover_the_run_exactly() {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::runner::{BROKEN_SUBJECT, PYTHON_SUBJECT, root, run, scratch};
+use super::runner::{BROKEN_SUBJECT, PYTHON_SUBJECT, check, root, run, scratch};
 
 #[test]
 fn check_against_the_reducer_prints_the_seed_first_and_exits_0() {
@@ -84,18 +84,7 @@ fn check_agrees_with_the_python_subject() {
 #[test]
 fn check_catches_the_broken_subject_names_grant_1_and_saves_a_replayable_vector() {
     let dir = scratch("broken");
-    let output = run(&[
-        "check",
-        "--cases",
-        "300",
-        "--seed",
-        "1",
-        "--out",
-        &dir.display().to_string(),
-        "--subject-cmd",
-        BROKEN_SUBJECT,
-    ])
-    .exits(1);
+    let output = check("300", "1", &dir, BROKEN_SUBJECT, &[]).exits(1);
     let text = &output.stdout;
     assert!(text.contains("decided by: GRANT-1"), "{text}");
     assert!(text.contains("1 failure"), "{text}");

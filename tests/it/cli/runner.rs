@@ -25,6 +25,25 @@ pub fn run(args: &[&str]) -> Run {
     review_spec(args).run()
 }
 
+/// `check --cases CASES --seed SEED --out OUT --subject-cmd SUBJECT` and then `extra`: the
+/// run most `check` tests make, in the crate's root.
+pub fn check(cases: &str, seed: &str, out: &Path, subject: &str, extra: &[&str]) -> Run {
+    let out = out.display().to_string();
+    let mut args = vec![
+        "check",
+        "--cases",
+        cases,
+        "--seed",
+        seed,
+        "--out",
+        &out,
+        "--subject-cmd",
+        subject,
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 /// A run of the built binary (`CARGO_BIN_EXE_review-spec`, never `cargo run`) to set up, then
 /// [`ReviewSpec::run`] or [`ReviewSpec::spawn`]. By default: in the crate's root, stdin closed,
 /// stdout and stderr captured, no time or memory limit.

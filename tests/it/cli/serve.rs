@@ -52,19 +52,10 @@ fn generated_cases_agree_through_serve_whatever_the_window() {
 #[cfg(feature = "seeded-defects")]
 #[test]
 fn a_seeded_defect_served_is_caught_and_blamed() {
+    use super::runner::check;
     let dir = scratch("serve-defect");
-    let output = run(&[
-        "check",
-        "--cases",
-        "300",
-        "--seed",
-        "1",
-        "--out",
-        &dir.display().to_string(),
-        "--subject-cmd",
-        &serve_command(" --defect empty_grant_approved"),
-    ])
-    .exits(1);
+    let defect = serve_command(" --defect empty_grant_approved");
+    let output = check("300", "1", &dir, &defect, &[]).exits(1);
     assert!(
         output.stdout.contains("decided by: GRANT-1"),
         "{}",

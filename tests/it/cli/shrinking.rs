@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::runner::{BROKEN_SUBJECT, PYTHON_SUBJECT, run, scratch};
+use super::runner::{BROKEN_SUBJECT, PYTHON_SUBJECT, check, run, scratch};
 use review_spec::diff::CONFIRMATIONS;
 
 /// A subject command that appends a line to `log` each time a process of `subject` starts.
@@ -39,22 +39,8 @@ fn the_same_counterexample_whatever_the_window_and_the_jobs() {
     let mut found = Vec::new();
     for (window, jobs) in [("1", "1"), ("64", "1"), ("10000", "2"), ("3", "2")] {
         let dir = scratch(&format!("same-cex-{window}-{jobs}"));
-        let output = run(&[
-            "check",
-            "--cases",
-            "300",
-            "--seed",
-            "2",
-            "--window",
-            window,
-            "--jobs",
-            jobs,
-            "--out",
-            &dir.display().to_string(),
-            "--subject-cmd",
-            BROKEN_SUBJECT,
-        ])
-        .exits(1);
+        let extra = ["--window", window, "--jobs", jobs];
+        let output = check("300", "2", &dir, BROKEN_SUBJECT, &extra).exits(1);
         let first = output
             .stdout
             .lines()
@@ -94,20 +80,8 @@ fn a_counterexample_costs_one_process_to_shrink_and_a_few_to_confirm() {
     for jobs in ["1", "2"] {
         let dir = scratch(&format!("processes-per-counterexample-{jobs}"));
         let log = dir.join("starts.log");
-        let output = run(&[
-            "check",
-            "--cases",
-            "300",
-            "--seed",
-            "1",
-            "--jobs",
-            jobs,
-            "--out",
-            &dir.join("out").display().to_string(),
-            "--subject-cmd",
-            &counted(&log, BROKEN_SUBJECT),
-        ])
-        .exits(1);
+        let subject = counted(&log, BROKEN_SUBJECT);
+        let output = check("300", "1", &dir.join("out"), &subject, &["--jobs", jobs]).exits(1);
         assert!(
             output.stdout.contains("decided by: GRANT-1"),
             "{}",
