@@ -98,33 +98,9 @@ pub(super) fn report_failure(
         );
         return save_and_announce(&vector, reporting, failure);
     }
-    // Shrunk in the process that found it, a reset between candidates, while fresh processes
-    // start to confirm the result.
-    let (mut shrunk, confirmed) = shrink_while_starting_fresh(reporting, &case.limits, || {
-        shrink(subject, &outcome, case, &profile)
-    });
-    let mut how = "in one subject process, a reset between candidates";
-    if !confirmed {
-        // The subject carries something across resets, or is not deterministic. In a fresh
-        // process, the case as found fails from a clean start, or what the process saw before
-        // matters; if it fails, it is shrunk again with a fresh process for every candidate.
-        subject.restart();
-        if matches!(
-            diff::first_divergence(subject, &case.facts, &case.limits, &profile),
-            Ok(None)
-        ) {
-            return report_unrepeated(subject, found, Some(outcome), reporting);
-        }
-        let again = shrink_while_starting_fresh(reporting, &case.limits, || {
-            shrink(&mut Fresh(subject), &outcome, case, &profile)
-        });
-        shrunk = again.0;
-        how = "each step in a fresh process, as shrinking in one process gave a case that did \
-               not fail in fresh ones";
-        if !again.1 {
-            return report_unrepeated(subject, found, Some(outcome), reporting);
-        }
-    }
+    let Some((shrunk, how)) = shrink_confirmed(subject, &outcome, case, reporting) else {
+        return report_unrepeated(subject, found, Some(outcome), reporting);
+    };
     reporting.line(format_args!(
         "shrunk by deleting facts: {} to {} ({how}; confirmed in {CONFIRMATIONS} fresh processes)",
         case.facts.len(),
@@ -147,6 +123,46 @@ pub(super) fn report_failure(
         }
     };
     save_and_announce(&vector, reporting, failure)
+}
+
+/// The failing case shrunk in the process that found it, a reset between candidates, while fresh
+/// processes start to confirm the result, and how it was shrunk; None when it does not fail
+/// every time from a clean start.
+fn shrink_confirmed(
+    subject: &mut dyn Subject,
+    outcome: &Outcome,
+    case: &GeneratedCase,
+    reporting: &Reporting<'_>,
+) -> Option<(Shrunk, &'static str)> {
+    let profile = reporting.profile;
+    // Shrunk in the process that found it, a reset between candidates, while fresh processes
+    // start to confirm the result.
+    let (mut shrunk, confirmed) = shrink_while_starting_fresh(reporting, &case.limits, || {
+        shrink(subject, outcome, case, &profile)
+    });
+    let mut how = "in one subject process, a reset between candidates";
+    if !confirmed {
+        // The subject carries something across resets, or is not deterministic. In a fresh
+        // process, the case as found fails from a clean start, or what the process saw before
+        // matters; if it fails, it is shrunk again with a fresh process for every candidate.
+        subject.restart();
+        if matches!(
+            diff::first_divergence(subject, &case.facts, &case.limits, &profile),
+            Ok(None)
+        ) {
+            return None;
+        }
+        let again = shrink_while_starting_fresh(reporting, &case.limits, || {
+            shrink(&mut Fresh(subject), outcome, case, &profile)
+        });
+        shrunk = again.0;
+        how = "each step in a fresh process, as shrinking in one process gave a case that did \
+               not fail in fresh ones";
+        if !again.1 {
+            return None;
+        }
+    }
+    Some((shrunk, how))
 }
 
 /// A failure that does not repeat every time in a fresh process. The traces the process ran

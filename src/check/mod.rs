@@ -201,63 +201,12 @@ pub fn run_check(
         aborted: AtomicBool::new(false),
         profile,
     };
-    let of = range.end - range.start;
-    let mut tally = Tally::new(range.start);
-    let (sender, receiver) = mpsc::channel::<Message>();
-    let others_start: OnceLock<bool> = OnceLock::new();
-    std::thread::scope(|scope| {
-        // No more workers than cases: a subject with nothing to do is not started.
-        let workers = options
-            .jobs
-            .clamp(1, usize::try_from(of).unwrap_or(usize::MAX).max(1));
-        // The other workers start their subjects once this thread's has agreed on cases for as
-        // long as it took to start (at once for a subject in process): more subjects pay once
-        // the run is longer than their start-up, and a subject that fails at once is shrunk and
-        // confirmed without processes that would only compete for the cores and be waited for.
-        for _ in 1..workers {
-            let sender = sender.clone();
-            let (shared, others_start) = (&shared, &others_start);
-            scope.spawn(move || match others_start.wait().then(make_subject) {
-                None => {}
-                Some(Ok(mut subject)) => work(shared, subject.as_mut(), false, &mut |message| {
-                    // The receiver lives until every worker is done.
-                    let _ = sender.send(message);
-                }),
-                Some(Err(error)) => {
-                    shared.abort();
-                    let _ = sender.send(Message::Fatal(error));
-                }
-            });
-        }
-        drop(sender);
-        let working = Instant::now();
-        work(&shared, subject.as_mut(), true, &mut |message| {
-            if let Message::Case(case) = &message {
-                if case.failure.is_some() {
-                    let _ = others_start.set(false);
-                } else if working.elapsed() >= start_up {
-                    let _ = others_start.set(true);
-                }
-            }
-            tally.accept(message);
-            while let Ok(message) = receiver.try_recv() {
-                tally.accept(message);
-            }
-            on_event(CheckEvent::Progress {
-                done: tally.counted,
-                of,
-            });
-        });
-        // This thread's cases are over (the run ended, or failed): nobody else starts.
-        let _ = others_start.set(false);
-        for message in receiver {
-            tally.accept(message);
-            on_event(CheckEvent::Progress {
-                done: tally.counted,
-                of,
-            });
-        }
-    });
+    let workers = Workers {
+        make_subject,
+        jobs: options.jobs,
+        start_up,
+    };
+    let tally = workers.run(&shared, subject.as_mut(), range.clone(), on_event);
     if let Some(error) = tally.fatal {
         return Err(error);
     }
@@ -280,6 +229,89 @@ pub fn run_check(
         summary.failures.push(failure);
     }
     Ok(summary)
+}
+
+/// The workers of a run: `jobs` of them, this thread's and others with a subject each, made by
+/// `make_subject` once this thread's has agreed on cases for `start_up` (the time it took to
+/// start).
+struct Workers<'m> {
+    make_subject: &'m MakeSubject<'m>,
+    jobs: usize,
+    start_up: std::time::Duration,
+}
+
+impl Workers<'_> {
+    /// Runs the `cases` of `shared` on `subject` (on this thread, the one a failure is reported
+    /// on) and on the other workers; the results, counted in case order.
+    fn run(
+        &self,
+        shared: &Shared,
+        subject: &mut dyn Subject,
+        cases: Range<u64>,
+        on_event: &mut dyn FnMut(CheckEvent<'_>),
+    ) -> Tally {
+        let (make_subject, start_up) = (self.make_subject, self.start_up);
+        let of = cases.end - cases.start;
+        let mut tally = Tally::new(cases.start);
+        let (sender, receiver) = mpsc::channel::<Message>();
+        let others_start: OnceLock<bool> = OnceLock::new();
+        std::thread::scope(|scope| {
+            // No more workers than cases: a subject with nothing to do is not started.
+            let workers = self
+                .jobs
+                .clamp(1, usize::try_from(of).unwrap_or(usize::MAX).max(1));
+            // The other workers start their subjects once this thread's has agreed on cases for as
+            // long as it took to start (at once for a subject in process): more subjects pay once
+            // the run is longer than their start-up, and a subject that fails at once is shrunk and
+            // confirmed without processes that would only compete for the cores and be waited for.
+            for _ in 1..workers {
+                let sender = sender.clone();
+                let others_start = &others_start;
+                scope.spawn(move || match others_start.wait().then(make_subject) {
+                    None => {}
+                    Some(Ok(mut subject)) => {
+                        work(shared, subject.as_mut(), false, &mut |message| {
+                            // The receiver lives until every worker is done.
+                            let _ = sender.send(message);
+                        })
+                    }
+                    Some(Err(error)) => {
+                        shared.abort();
+                        let _ = sender.send(Message::Fatal(error));
+                    }
+                });
+            }
+            drop(sender);
+            let working = Instant::now();
+            work(shared, subject, true, &mut |message| {
+                if let Message::Case(case) = &message {
+                    if case.failure.is_some() {
+                        let _ = others_start.set(false);
+                    } else if working.elapsed() >= start_up {
+                        let _ = others_start.set(true);
+                    }
+                }
+                tally.accept(message);
+                while let Ok(message) = receiver.try_recv() {
+                    tally.accept(message);
+                }
+                on_event(CheckEvent::Progress {
+                    done: tally.counted,
+                    of,
+                });
+            });
+            // This thread's cases are over (the run ended, or failed): nobody else starts.
+            let _ = others_start.set(false);
+            for message in receiver {
+                tally.accept(message);
+                on_event(CheckEvent::Progress {
+                    done: tally.counted,
+                    of,
+                });
+            }
+        });
+        tally
+    }
 }
 
 /// The results counted in case order, up to and including the first failing case.

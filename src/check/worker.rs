@@ -189,48 +189,12 @@ impl Worker<'_> {
         send: &mut dyn FnMut(Message),
     ) -> ControlFlow<()> {
         let profile = self.shared.profile;
-        // One model run per case gives the comparison, the rule coverage and the departures
-        // consulted; the model runs again only for those (`reach`).
-        let mut ahead = ahead;
-        let compared = match &mut ahead {
-            // The outputs serve the comparison alone: moved there, not copied.
-            Some((reduction, _)) => diff::compare_with_outputs(
-                subject,
-                &case.facts,
-                &case.limits,
-                &profile,
-                std::mem::take(&mut reduction.outputs),
-            )
-            .map(|divergence| (None, divergence.is_some())),
-            None => diff::compare(subject, &case.facts, &case.limits, &profile).map(|comparison| {
-                let failed = comparison.divergence.is_some();
-                let reduction = model::Reduction {
-                    outputs: comparison.model_outputs,
-                    rule_hits: comparison.rule_hits,
-                    departures_consulted: comparison.departures_consulted,
-                };
-                (Some(reduction), failed)
-            }),
-        };
-        let (reduction, failed) = match compared {
+        let (reduction, discriminated, failed) = match compared(subject, &case, &profile, ahead) {
             Ok(compared) => compared,
-            Err(error @ SubjectError::Spawn { .. }) => {
+            Err(error) => {
                 self.shared.abort();
                 send(Message::Fatal(error));
                 return ControlFlow::Break(());
-            }
-            Err(_) => (None, true),
-        };
-        let (reduction, discriminated) = match (reduction, ahead) {
-            (_, Some(ahead)) => ahead,
-            (Some(reduction), None) => {
-                let discriminated = discriminated(&case.facts, &case.limits, &profile, &reduction);
-                (reduction, discriminated)
-            }
-            (None, None) => {
-                let reduction = model::reduce_counting(&case.facts, &case.limits, &profile);
-                let discriminated = discriminated(&case.facts, &case.limits, &profile, &reduction);
-                (reduction, discriminated)
             }
         };
         let hits = reduction.rule_hits;
@@ -267,4 +231,57 @@ impl Worker<'_> {
         });
         ControlFlow::Continue(())
     }
+}
+
+/// `case` run on `subject` against the model: the model's reduction, the departures the case
+/// discriminates (both as computed `ahead`, when they were) and whether the subject failed on
+/// it (diverged, or crashed, hung, wrote garbage). An error only when a subject cannot be
+/// started.
+fn compared(
+    subject: &mut dyn Subject,
+    case: &GeneratedCase,
+    profile: &Profile,
+    ahead: Option<(model::Reduction, Vec<Departure>)>,
+) -> Result<(model::Reduction, Vec<Departure>, bool), SubjectError> {
+    // One model run per case gives the comparison, the rule coverage and the departures
+    // consulted; the model runs again only for those (`reach`).
+    let mut ahead = ahead;
+    let compared = match &mut ahead {
+        // The outputs serve the comparison alone: moved there, not copied.
+        Some((reduction, _)) => diff::compare_with_outputs(
+            subject,
+            &case.facts,
+            &case.limits,
+            profile,
+            std::mem::take(&mut reduction.outputs),
+        )
+        .map(|divergence| (None, divergence.is_some())),
+        None => diff::compare(subject, &case.facts, &case.limits, profile).map(|comparison| {
+            let failed = comparison.divergence.is_some();
+            let reduction = model::Reduction {
+                outputs: comparison.model_outputs,
+                rule_hits: comparison.rule_hits,
+                departures_consulted: comparison.departures_consulted,
+            };
+            (Some(reduction), failed)
+        }),
+    };
+    let (reduction, failed) = match compared {
+        Ok(compared) => compared,
+        Err(error @ SubjectError::Spawn { .. }) => return Err(error),
+        Err(_) => (None, true),
+    };
+    let (reduction, discriminated) = match (reduction, ahead) {
+        (_, Some(ahead)) => ahead,
+        (Some(reduction), None) => {
+            let discriminated = discriminated(&case.facts, &case.limits, profile, &reduction);
+            (reduction, discriminated)
+        }
+        (None, None) => {
+            let reduction = model::reduce_counting(&case.facts, &case.limits, profile);
+            let discriminated = discriminated(&case.facts, &case.limits, profile, &reduction);
+            (reduction, discriminated)
+        }
+    };
+    Ok((reduction, discriminated, failed))
 }
