@@ -241,11 +241,10 @@ fn compared(
     subject: &mut dyn Subject,
     case: &GeneratedCase,
     profile: &Profile,
-    ahead: Option<(model::Reduction, Vec<Departure>)>,
+    mut ahead: Option<(model::Reduction, Vec<Departure>)>,
 ) -> Result<(model::Reduction, Vec<Departure>, bool), SubjectError> {
     // One model run per case gives the comparison, the rule coverage and the departures
     // consulted; the model runs again only for those (`reach`).
-    let mut ahead = ahead;
     let compared = match &mut ahead {
         // The outputs serve the comparison alone: moved there, not copied.
         Some((reduction, _)) => diff::compare_with_outputs(

@@ -9,13 +9,15 @@
 //! limit; input that ends inside the header) ends the serving with a [`ServeError`] that names
 //! the line and column, and the fact index where there is one. Nothing is dropped silently.
 
-use std::io::{BufRead as _, BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 
 use super::process::{Delimiter, Header, HeaderAck, PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, Reset};
 use super::{Subject, SubjectError};
 use crate::event::Output;
 use crate::fact::Fact;
-use crate::trace::{DEFAULT_MAX_LINE_BYTES, excerpt, parse_fact_line, shorten};
+use crate::trace::{
+    DEFAULT_MAX_LINE_BYTES, LineRead, excerpt, parse_fact_line, read_line_bounded, shorten,
+};
 use crate::vocab::id::Interner;
 
 /// Answers are flushed at least this often while more input is buffered (`spec/protocol.md`,
@@ -182,25 +184,22 @@ impl<R: Read, W: Write> Server<R, W> {
     fn next_line(&mut self) -> Result<bool, ServeError> {
         loop {
             self.text.clear();
-            let read = (&mut self.input)
-                .take(DEFAULT_MAX_LINE_BYTES as u64 + 1)
-                .read_until(b'\n', &mut self.text)
+            let read = read_line_bounded(&mut self.input, &mut self.text, DEFAULT_MAX_LINE_BYTES)
                 .map_err(|error| ServeError::Io {
-                    what: "reading the input",
-                    error,
-                })?;
-            if read == 0 {
-                return Ok(false);
-            }
-            self.line += 1;
-            if self.text.last() == Some(&b'\n') {
-                self.text.pop();
-            } else if self.text.len() > DEFAULT_MAX_LINE_BYTES {
-                return Err(self.invalid(
-                    DEFAULT_MAX_LINE_BYTES + 1,
-                    None,
-                    format!("line longer than {DEFAULT_MAX_LINE_BYTES} bytes"),
-                ));
+                what: "reading the input",
+                error,
+            })?;
+            match read {
+                LineRead::End => return Ok(false),
+                LineRead::TooLong => {
+                    self.line += 1;
+                    return Err(self.invalid(
+                        DEFAULT_MAX_LINE_BYTES + 1,
+                        None,
+                        format!("line longer than {DEFAULT_MAX_LINE_BYTES} bytes"),
+                    ));
+                }
+                LineRead::Line => self.line += 1,
             }
             if !self.text.iter().all(u8::is_ascii_whitespace) {
                 return Ok(true);

@@ -8,7 +8,7 @@
 //! serves a whole run and is restarted when it died.
 //!
 //! The tool never hangs on a subject, whatever it writes: the subject's stdout is a
-//! non-blocking pipe that the tool reads as it takes lines (each at most
+//! pipe that the tool reads, as `poll` says what is there, as it takes lines (each at most
 //! [`DEFAULT_MAX_LINE_BYTES`](crate::trace::DEFAULT_MAX_LINE_BYTES) bytes, 1 MiB; a longer one is
 //! garbage, quoted by its start), waiting for more with `poll` within the deadline; it checks the
 //! deadline before it takes each line, counts the lines of each fact ([`lines_per_fact_max`]),

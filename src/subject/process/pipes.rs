@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use super::{QUOTED_LINE_CHARS_MAX, STDERR_TAIL_BYTES_MAX};
@@ -50,9 +49,8 @@ pub(super) fn spawn_writer(mut stdin: ChildStdin) -> Sender<String> {
 }
 
 /// The subject's stdout, read on the tool's own thread as it takes lines: no thread, no queue,
-/// no copy per line beyond the line's text. The pipe is non-blocking; the tool reads what is
-/// there (at most [`CHUNK_BYTES`] at a time) when it has no whole line left, and waits for more
-/// with `poll`, so that reading is as cheap as the tool's work allows and never blocks past a
+/// no copy per line beyond the line's text. The tool reads what `poll` says is there (at most
+/// [`CHUNK_BYTES`] at a time) when it has no whole line left, and waits for more with `poll`, so that reading is as cheap as the tool's work allows and never blocks past a
 /// deadline. What it holds is bounded: the unread rest of a chunk and one line of at most
 /// [`DEFAULT_MAX_LINE_BYTES`]; a subject that writes more waits in its own `write`.
 pub(super) struct Lines<R = ChildStdout> {
@@ -86,11 +84,14 @@ pub(super) trait Source {
 
 impl Source for ChildStdout {
     fn read_now(&mut self, into: &mut [u8]) -> Option<usize> {
+        // Read only what `poll` says is there: a read of a readable pipe does not wait.
+        if !self.wait(Duration::ZERO) {
+            return None;
+        }
         loop {
             match self.read(into) {
                 Ok(read) => return Some(read),
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => return None,
                 // A pipe that cannot be read is an output that ended.
                 Err(_) => return Some(0),
             }
@@ -108,14 +109,8 @@ impl Source for ChildStdout {
     }
 }
 
-/// The reader of the subject's stdout: the pipe, made non-blocking.
+/// The reader of the subject's stdout.
 pub(super) fn reader(stdout: ChildStdout) -> Lines {
-    // A pipe that stays blocking only makes the tool wait in `read` after `poll` said there is
-    // something to read, which cannot happen: set it or not, reading is correct.
-    if let Ok(flags) = fcntl(&stdout, FcntlArg::F_GETFL) {
-        let flags = OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK;
-        let _ = fcntl(&stdout, FcntlArg::F_SETFL(flags));
-    }
     Lines::of(stdout)
 }
 
@@ -169,7 +164,7 @@ impl<R: Source> Lines<R> {
     /// A whole line of the buffer, or the line too long, or at the end what is left.
     fn take_line(&mut self) -> Option<StdoutEvent> {
         let rest = &self.buffer[self.start..];
-        let line_break = memchr(rest);
+        let line_break = first_line_break(rest);
         if let Some(at) = line_break.filter(|&at| at <= DEFAULT_MAX_LINE_BYTES) {
             let text = String::from_utf8_lossy(&rest[..=at]).into_owned();
             self.start += at + 1;
@@ -223,7 +218,7 @@ impl<R: Source> Lines<R> {
 }
 
 /// The index of the first line break of `bytes`.
-fn memchr(bytes: &[u8]) -> Option<usize> {
+fn first_line_break(bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|&byte| byte == b'\n')
 }
 

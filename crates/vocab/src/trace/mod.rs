@@ -29,8 +29,8 @@ pub use format::{
     VECTOR_FORMAT_VERSION, VectorCase, VectorFile, limits_problem,
 };
 pub use reader::{
-    DEFAULT_MAX_LINE_BYTES, TraceReader, parse_fact_line, parse_trace, parse_trace_bytes,
-    parse_trace_named, read_trace,
+    DEFAULT_MAX_LINE_BYTES, LineRead, TraceReader, parse_fact_line, parse_trace, parse_trace_bytes,
+    parse_trace_named, read_line_bounded, read_trace,
 };
 pub use vector_reader::{
     DEFAULT_MAX_FILE_BYTES, parse_vector_bytes, parse_vector_file, read_vector_file,

@@ -276,14 +276,20 @@ impl<R: BufRead> Iterator for TraceReader<R> {
     }
 }
 
-enum LineRead {
+/// What [`read_line_bounded`] read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LineRead {
+    /// A line, in the buffer without its line break (the last line of the input may have none).
     Line,
+    /// A line longer than the limit: the buffer holds its start; the reader stops there.
     TooLong,
+    /// The end of the input.
     End,
 }
 
-/// Reads one line into `buffer`, without its `\n`; stops reading past `max` bytes.
-fn read_line_bounded(
+/// Reads one line into `buffer` (appended), without its `\n`; stops reading past `max` bytes: a
+/// line of a trace, or of the process protocol.
+pub fn read_line_bounded(
     reader: &mut impl BufRead,
     buffer: &mut Vec<u8>,
     max: usize,
